@@ -65,6 +65,8 @@ public enum RetentionClass : byte
     ConsultationProcess,
     /// <summary>Disclosure, entrusting and assessment records: at least 3 years (R10, R11, R25).</summary>
     DisclosureRecord,
+    /// <summary>Network and security logs: at least 6 months, taken as 183 days (R44).</summary>
+    NetworkLog,
 }
 
 public static class ClassificationNames
@@ -190,6 +192,7 @@ public static class ClassificationNames
         RetentionClass.InternetDiagnosisRecord => "internet-diagnosis-record",
         RetentionClass.ConsultationProcess => "consultation-process",
         RetentionClass.DisclosureRecord => "disclosure-record",
+        RetentionClass.NetworkLog => "network-log",
         _ => throw new ArgumentOutOfRangeException(nameof(value)),
     };
 

@@ -18,6 +18,7 @@ public static class LegalMinimums
         RetentionClass.InternetDiagnosisRecord => (RetentionPeriod.FromYears(15), "R58"),
         RetentionClass.ConsultationProcess => (RetentionPeriod.FromYears(3), "R58"),
         RetentionClass.DisclosureRecord => (RetentionPeriod.FromYears(3), "R10"),
+        RetentionClass.NetworkLog => (RetentionPeriod.FromDays(AuditLogDays), "R44"),
         _ => null,
     };
 }
