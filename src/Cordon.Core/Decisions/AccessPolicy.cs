@@ -1,0 +1,305 @@
+using System.Collections.Frozen;
+using System.Security.Cryptography;
+using System.Text;
+using Cordon.Core.Access;
+using Cordon.Core.Audit;
+using Cordon.Core.Catalog;
+using Cordon.Core.Consent;
+using Cordon.Core.Profiles;
+using Cordon.Core.Rules;
+using Cordon.Core.Subjects;
+
+namespace Cordon.Core.Decisions;
+
+/// <summary>
+/// The access decision, compiled from a profile into flat tables so that deciding is a handful of
+/// array reads and allocates nothing. It combines role, purpose, record type, subject state, consent,
+/// care relationship, level and operator type into permit, permit-masked or deny, naming the rule.
+/// </summary>
+public sealed class AccessPolicy
+{
+    private readonly FrozenDictionary<string, int> _purposeIndex;
+    private readonly FrozenDictionary<string, int> _typeIndex;
+    private readonly PurposeDef[] _purposes;
+    private readonly RecordTypeDef[] _types;
+    private readonly uint[] _writeRoles;
+    private readonly uint[] _readRoles;
+    private readonly bool[] _collects;
+    private readonly bool[] _reads;
+    private readonly bool[] _masked;
+    private readonly string[] _fingerprints;
+    private readonly OperatorType _operatorType;
+
+    public AccessPolicy(Profile profile)
+    {
+        Profile = Guard.NotNull(profile);
+        _purposes = [.. profile.Purposes];
+        _types = [.. profile.Catalog.Types.Values.OrderBy(t => t.Name, StringComparer.Ordinal)];
+        _purposeIndex = _purposes.Select((p, i) => (p.Key, i)).ToFrozenDictionary(x => x.Key, x => x.i, StringComparer.Ordinal);
+        _typeIndex = _types.Select((t, i) => (t.Name, i)).ToFrozenDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
+        _operatorType = profile.Operator.Type;
+
+        var p = _purposes.Length;
+        var t = _types.Length;
+        _writeRoles = new uint[p];
+        _readRoles = new uint[p];
+        _collects = new bool[p * t];
+        _reads = new bool[p * t];
+        _fingerprints = new string[p];
+        for (var i = 0; i < p; i++)
+        {
+            var purpose = _purposes[i];
+            _writeRoles[i] = Mask(purpose.WriteRoles);
+            _readRoles[i] = Mask(purpose.ReadRoles);
+            foreach (var type in purpose.Collect.Keys)
+            {
+                _collects[(i * t) + _typeIndex[type]] = true;
+            }
+
+            foreach (var type in purpose.Read.Keys)
+            {
+                _reads[(i * t) + _typeIndex[type]] = true;
+            }
+
+            _fingerprints[i] = Fingerprint(purpose, profile);
+        }
+
+        var roles = Enum.GetValues<Role>().Length;
+        _masked = new bool[roles * t];
+        foreach (var rule in profile.Masking)
+        {
+            if (_typeIndex.TryGetValue(rule.Type, out var ti))
+            {
+                _masked[((int)rule.Role * t) + ti] = true;
+            }
+        }
+    }
+
+    public Profile Profile { get; }
+
+    public int PurposeCount => _purposes.Length;
+
+    public bool TryGetPurpose(string key, out int index) => _purposeIndex.TryGetValue(key, out index);
+
+    public bool TryGetType(string name, out int index) => _typeIndex.TryGetValue(name, out index);
+
+    public PurposeDef Purpose(int index) => _purposes[index];
+
+    public RecordTypeDef Type(int index) => _types[index];
+
+    /// <summary>
+    /// A hash of everything the notice says about a purpose (basis, consent, fields, method, recipients,
+    /// retention). Consent given under another fingerprint needs renewal (R04).
+    /// </summary>
+    public string PurposeFingerprint(int purpose) => _fingerprints[purpose];
+
+    public string? PurposeFingerprint(string key) => _purposeIndex.TryGetValue(key, out var i) ? _fingerprints[i] : null;
+
+    /// <summary>Whether the purpose may read (or collect) the record type at all; lists filter on this.</summary>
+    public bool Covers(int purpose, int recordType, AccessAction action)
+        => (action == AccessAction.Write ? _collects : _reads)[(purpose * _types.Length) + recordType];
+
+    public bool IsMasked(Role role, int recordType) => _masked[((int)role * _types.Length) + recordType];
+
+    public Decision Decide(in AccessRequest request)
+    {
+        var trace = default(NoTrace);
+        return Decide(request, ref trace);
+    }
+
+    public DecisionExplanation Explain(in AccessRequest request)
+    {
+        var trace = new ListTrace([]);
+        var decision = Decide(request, ref trace);
+        return new DecisionExplanation(decision, trace.Checks);
+    }
+
+    private Decision Decide<TTrace>(in AccessRequest r, ref TTrace trace)
+        where TTrace : struct, IDecisionTrace
+    {
+        var type = _types[r.RecordType];
+        var purpose = _purposes[r.Purpose];
+        var flags = r.Automated ? AuditFlags.Automated : AuditFlags.None;
+
+        var serviceAllowed = !(type.MedicalRecord && _operatorType == OperatorType.HealthInformationService);
+        trace.Check("R59", "operator type", serviceAllowed, "only medical institutions hold medical-record data");
+        if (!serviceAllowed)
+        {
+            return Decision.Deny(Refusals.TenantServiceNotAllowed, flags);
+        }
+
+        var roleBit = 1u << (int)r.Role;
+        var roleAllowed = ((r.Action == AccessAction.Write ? _writeRoles[r.Purpose] : _readRoles[r.Purpose]) & roleBit) != 0;
+        trace.Check("R46", "role for purpose", roleAllowed, "the profile lists the roles that may act under each purpose");
+        if (!roleAllowed)
+        {
+            return Decision.Deny(Refusals.RoleNotAllowed, flags);
+        }
+
+        var humanClinician = !(r.Automated && r.Role.IsClinician());
+        trace.Check("R53", "human clinician", humanClinician, "an automated agent never acts as a clinician");
+        if (!humanClinician)
+        {
+            return Decision.Deny(Refusals.AutomatedClinician, flags);
+        }
+
+        if (r.Role.IsSubjectSide())
+        {
+            var own = r.Role == Role.Patient ? r.Link == SubjectLink.Self : r.Link == SubjectLink.Guardian;
+            trace.Check("R46", "own data", own, "patients reach their own data, guardians their wards'");
+            if (!own)
+            {
+                return Decision.Deny(Refusals.NotTheSubject, flags);
+            }
+
+            if (r.Role == Role.Guardian)
+            {
+                flags |= AuditFlags.Guardian;
+            }
+        }
+
+        var covered = Covers(r.Purpose, r.RecordType, r.Action);
+        trace.Check("R06", "minimum necessary", covered, "the purpose declares the record types it may collect and read");
+        if (!covered)
+        {
+            return Decision.Deny(Refusals.TypeNotAllowed, flags);
+        }
+
+        var restricted = r.SubjectState is SubjectState.Restricted or SubjectState.Cancelled;
+        var stateAllows = !restricted || purpose.RestrictedAccess;
+        trace.Check("R19", "subject state", stateAllows, "restricted data serves only the legal purpose");
+        if (!stateAllows)
+        {
+            return Decision.Deny(Refusals.SubjectRestricted, flags);
+        }
+
+        if (restricted)
+        {
+            flags |= AuditFlags.Restricted;
+        }
+
+        if (purpose.NeedsConsent)
+        {
+            var refusal = ConsentRefusal(purpose, r);
+            trace.Check(refusal?.Rule ?? (purpose.Consent >= ConsentRequirement.Separate ? "R02" : "R01"), "consent", refusal is null, "consent-based purposes need the subject's active consent");
+            if (refusal is not null)
+            {
+                return Decision.Deny(refusal, flags);
+            }
+        }
+
+        var ownData = r.Link != SubjectLink.None && r.Role.IsSubjectSide();
+        if (type.Clinical && r.Role.IsClinician())
+        {
+            var inCare = r.Care != CareRelation.None;
+            var breakGlass = !inCare && r.HasJustification && r.Action == AccessAction.Read;
+            trace.Check("R46", "care relationship", inCare || breakGlass, "clinicians read clinical data within a care relationship, or by break-glass with a justification");
+            if (!inCare && !breakGlass)
+            {
+                return Decision.Deny(Refusals.NoCareRelationship, flags);
+            }
+
+            if (breakGlass)
+            {
+                flags |= AuditFlags.BreakGlass;
+            }
+        }
+
+        if (r.Level == Level.L5 && r.Action == AccessAction.Read)
+        {
+            var treating = r.Role == Role.Physician && r.Care == CareRelation.TreatingPhysician && r.HasJustification;
+            trace.Check("R46", "level 5", ownData || treating, "L5 data is for the subject and the treating physician with a justification");
+            if (!ownData && !treating)
+            {
+                return Decision.Deny(Refusals.LevelRestricted, flags);
+            }
+
+            flags |= AuditFlags.HighestLevel;
+        }
+
+        var masked = r.Action == AccessAction.Read && _masked[((int)r.Role * _types.Length) + r.RecordType];
+        trace.Check("R46", "masking", true, masked ? "the role sees masked values" : "the role sees values unmasked");
+        return masked
+            ? new Decision(DecisionOutcome.PermitMasked, null, flags | AuditFlags.Masked)
+            : new Decision(DecisionOutcome.Permit, null, flags);
+    }
+
+    private static Refusal? ConsentRefusal(PurposeDef purpose, in AccessRequest r)
+    {
+        switch (r.Consent)
+        {
+            case ConsentStatus.NotRequired:
+            case ConsentStatus.GrantedByGuardian:
+                return null;
+            case ConsentStatus.Granted:
+                return r.UnderGuardianAge ? Refusals.GuardianRequired : null;
+            case ConsentStatus.Withdrawn:
+                return Refusals.ConsentWithdrawn;
+            case ConsentStatus.NeedsRenewal:
+                return Refusals.ConsentNeedsRenewal;
+            default:
+                if (r.UnderGuardianAge)
+                {
+                    return Refusals.GuardianRequired;
+                }
+
+                return purpose.Consent >= ConsentRequirement.Separate ? Refusals.ConsentMissingSeparate : Refusals.ConsentMissingGeneral;
+        }
+    }
+
+    private static uint Mask(IEnumerable<Role> roles)
+    {
+        var mask = 0u;
+        foreach (var role in roles)
+        {
+            mask |= 1u << (int)role;
+        }
+
+        return mask;
+    }
+
+    private static string Fingerprint(PurposeDef purpose, Profile profile)
+    {
+        var text = new StringBuilder();
+        text.Append(purpose.Key).Append('|').Append(purpose.LegalBasis).Append('|').Append(purpose.Consent).Append('|');
+        foreach (var (type, paths) in purpose.Collect.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            text.Append(type).Append(':').AppendJoin(',', paths.Order(StringComparer.Ordinal)).Append(';');
+        }
+
+        text.Append('|');
+        foreach (var (type, paths) in purpose.Read.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            text.Append(type).Append(':').AppendJoin(',', paths.Order(StringComparer.Ordinal)).Append(';');
+        }
+
+        text.Append('|').Append(purpose.Notice.Method).Append('|').Append(purpose.Retention.ToString());
+        foreach (var key in purpose.Recipients.Order(StringComparer.Ordinal))
+        {
+            var recipient = profile.Recipients.FirstOrDefault(x => string.Equals(x.Key, key, StringComparison.Ordinal));
+            text.Append('|').Append(key).Append('=').Append(recipient?.Name).Append('/').Append(recipient?.Jurisdiction);
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+
+    private interface IDecisionTrace
+    {
+        void Check(string rule, string check, bool passed, string detail);
+    }
+
+    private struct NoTrace : IDecisionTrace
+    {
+        public readonly void Check(string rule, string check, bool passed, string detail)
+        {
+        }
+    }
+
+    private readonly struct ListTrace(List<RuleCheck> checks) : IDecisionTrace
+    {
+        public List<RuleCheck> Checks { get; } = checks;
+
+        public void Check(string rule, string check, bool passed, string detail)
+            => Checks.Add(new RuleCheck(rule, RuleBook.Get(rule).Citation, check, passed, detail));
+    }
+}
