@@ -1,0 +1,99 @@
+using Cordon.Core.Audit;
+using Cordon.Core.Consent;
+
+namespace Cordon.Storage;
+
+/// <summary>Tenants and their profiles.</summary>
+public interface ITenantStore
+{
+    Task<TenantRow?> GetTenantAsync(string tenant, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<TenantRow>> ListTenantsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Creates the tenant or replaces its profile, and appends the audit entry, in one transaction.</summary>
+    Task PutTenantAsync(TenantRow tenant, AuditDraft audit, CancellationToken cancellationToken);
+}
+
+/// <summary>Data subjects, their wrapped data keys and their blind-index lookups.</summary>
+public interface ISubjectStore
+{
+    /// <summary>Creates a subject with its first data key and lookups; Conflict when a unique lookup (external id) is taken.</summary>
+    Task<WriteStatus> CreateSubjectAsync(SubjectRow subject, SubjectKeyRow key, IReadOnlyList<LookupRow> lookups, AuditDraft audit, CancellationToken cancellationToken);
+
+    Task<SubjectRow?> GetSubjectAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+
+    Task<SubjectKeyRow?> GetSubjectKeyAsync(string tenant, string subjectId, int version, CancellationToken cancellationToken);
+
+    /// <summary>Subjects with a lookup of this kind and hash.</summary>
+    Task<IReadOnlyList<string>> FindSubjectsAsync(string tenant, string kind, byte[] hash, CancellationToken cancellationToken);
+
+    Task<long> CountSubjectsAsync(string tenant, CancellationToken cancellationToken);
+}
+
+/// <summary>The append-only consent ledger.</summary>
+public interface IConsentLedger
+{
+    Task AppendAsync(ConsentEvent consentEvent, AuditDraft audit, CancellationToken cancellationToken);
+
+    /// <summary>The subject's whole history, oldest first.</summary>
+    Task<IReadOnlyList<ConsentEvent>> GetHistoryAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+}
+
+/// <summary>Who is in a subject's care team, until when.</summary>
+public interface ICareTeamStore
+{
+    Task PutCareTeamMemberAsync(CareTeamRow member, AuditDraft audit, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<CareTeamRow>> GetCareTeamAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+}
+
+/// <summary>Sealed records and their versions.</summary>
+public interface IVault
+{
+    Task PutRecordAsync(RecordRow record, IReadOnlyList<LookupRow> lookups, AuditDraft audit, CancellationToken cancellationToken);
+
+    /// <summary>Stores a new version; Stale when the current version is not <paramref name="expectedVersion"/>. The old version is kept.</summary>
+    Task<WriteStatus> PutRecordVersionAsync(RecordRow record, int expectedVersion, IReadOnlyList<LookupRow> lookups, AuditDraft audit, CancellationToken cancellationToken);
+
+    Task<RecordRow?> GetRecordAsync(string tenant, string recordId, CancellationToken cancellationToken);
+
+    /// <summary>Current versions of a subject's records, optionally of one type, oldest first.</summary>
+    Task<IReadOnlyList<RecordRow>> ListRecordsAsync(string tenant, string subjectId, string? type, CancellationToken cancellationToken);
+
+    /// <summary>Every stored version of a record, oldest first (for the audit).</summary>
+    Task<IReadOnlyList<RecordRow>> GetRecordVersionsAsync(string tenant, string recordId, CancellationToken cancellationToken);
+
+    /// <summary>Stores many records in few transactions (bulk import), each with its audit entry.</summary>
+    Task PutRecordsAsync(IReadOnlyList<(RecordRow Record, IReadOnlyList<LookupRow> Lookups, AuditDraft Audit)> batch, CancellationToken cancellationToken);
+}
+
+/// <summary>The audit chain: entries, lane heads and signed checkpoints.</summary>
+public interface IAuditLog
+{
+    /// <summary>Appends an entry on its own (denies and reads); returns once it is durable.</summary>
+    Task<AuditEntry> AppendAsync(AuditDraft audit, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AuditEntry>> QueryAsync(string tenant, AuditQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Every entry of the tenant, lane by lane in sequence order, for verification.</summary>
+    IAsyncEnumerable<AuditEntry> ReadChainAsync(string tenant, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<LaneHead>> GetLaneHeadsAsync(string tenant, CancellationToken cancellationToken);
+
+    Task AppendCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<Checkpoint>> GetCheckpointsAsync(string tenant, CancellationToken cancellationToken);
+}
+
+/// <summary>The whole storage contract. SQLite and PostgreSQL both implement it and pass one test suite.</summary>
+public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, IVault, IAuditLog, IAsyncDisposable
+{
+    /// <summary>sqlite or postgres.</summary>
+    string Engine { get; }
+
+    /// <summary>Applies pending schema migrations (versioned; safe to run from several processes).</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>True when the store answers a trivial query.</summary>
+    Task<bool> PingAsync(CancellationToken cancellationToken);
+}

@@ -1,0 +1,600 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Cordon.Core.Audit;
+using Cordon.Core.Consent;
+using Cordon.Core.Crypto;
+using Cordon.Core.Subjects;
+
+namespace Cordon.Storage.Sql;
+
+/// <summary>
+/// The storage contract over SQL shared by SQLite and PostgreSQL. Writes go through the
+/// <see cref="WriteBatcher"/> (change and audit entry in one transaction, group-committed);
+/// reads use their own pooled connections.
+/// </summary>
+internal sealed class SqlStore : ICordonStore
+{
+    private const string AuditColumns = "id, tenant, lane, seq, time, actor, role, purpose, action, subject, record_ids, outcome, code, rules, client, request_id, flags, note, prev_hash, hash";
+    private const string RecordColumns = "tenant, id, subject, type, version, level, purpose, created_at, updated_at, sealed";
+
+    private readonly Dialect _dialect;
+    private readonly WriteBatcher _writer;
+    private readonly ConcurrentDictionary<string, TenantInfo> _tenants = new(StringComparer.Ordinal);
+
+    public SqlStore(Dialect dialect)
+    {
+        _dialect = dialect;
+        _writer = new WriteBatcher(this, dialect);
+    }
+
+    public string Engine => _dialect.Engine;
+
+    internal readonly record struct TenantInfo(CryptoSuiteId Suite, int Lanes);
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dialect.OpenAsync(forWrites: true, cancellationToken);
+        await using var transaction = await _dialect.BeginAsync(connection, cancellationToken);
+        if (_dialect.MigrationLockSql is { } lockSql)
+        {
+            await Exec(connection, transaction, lockSql, cancellationToken);
+        }
+
+        await Exec(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)", cancellationToken);
+        var applied = new HashSet<int>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.Transaction = transaction;
+            cmd.CommandText = "SELECT version FROM schema_migrations";
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                applied.Add(reader.GetInt32(0));
+            }
+        }
+
+        var newest = _dialect.Migrations.Max(m => m.Version);
+        if (applied.Count > 0 && applied.Max() > newest)
+        {
+            throw new InvalidOperationException($"The database schema is version {applied.Max()}, newer than this Cordon ({newest}); upgrade Cordon.");
+        }
+
+        foreach (var migration in _dialect.Migrations.OrderBy(m => m.Version))
+        {
+            if (applied.Contains(migration.Version))
+            {
+                continue;
+            }
+
+            await Exec(connection, transaction, migration.Sql, cancellationToken);
+            await using var record = connection.CreateCommand();
+            record.Transaction = transaction;
+            record.CommandText = "INSERT INTO schema_migrations (version, description, applied_at) VALUES (@v, @d, @t)";
+            record.Add("v", migration.Version).Add("d", migration.Description).Add("t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            await record.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<bool> PingAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await _dialect.OpenAsync(forWrites: false, cancellationToken);
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "SELECT COUNT(*) FROM schema_migrations";
+            return Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
+        }
+        catch (DbException)
+        {
+            return false;
+        }
+    }
+
+    // ---- tenants
+
+    public async Task<TenantRow?> GetTenantAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync("SELECT id, name, suite, lanes, profile_yaml, profile_hash, created_at FROM tenants WHERE id = @id", c => c.Add("id", tenant), ReadTenant, cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public Task<IReadOnlyList<TenantRow>> ListTenantsAsync(CancellationToken cancellationToken)
+        => QueryAsync("SELECT id, name, suite, lanes, profile_yaml, profile_hash, created_at FROM tenants ORDER BY id", _ => { }, ReadTenant, cancellationToken);
+
+    public Task PutTenantAsync(TenantRow tenant, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            var exists = ctx.Command("SELECT suite, lanes FROM tenants WHERE id = @id").Add("id", tenant.Id);
+            TenantInfo? existing = null;
+            await using (var reader = await exists.ExecuteReaderAsync())
+            {
+                if (await reader.ReadAsync())
+                {
+                    existing = new TenantInfo((CryptoSuiteId)reader.GetInt32(0), reader.GetInt32(1));
+                }
+            }
+
+            if (existing is null)
+            {
+                await ctx.Command("INSERT INTO tenants (id, name, suite, lanes, profile_yaml, profile_hash, created_at) VALUES (@id, @name, @suite, @lanes, @yaml, @hash, @created)")
+                    .Add("id", tenant.Id).Add("name", tenant.Name).Add("suite", (int)tenant.Suite).Add("lanes", tenant.Lanes)
+                    .Add("yaml", tenant.ProfileYaml).Add("hash", tenant.ProfileHash).Add("created", tenant.CreatedAt.ToUnixTimeMilliseconds())
+                    .ExecuteNonQueryAsync();
+                for (var lane = 0; lane < tenant.Lanes; lane++)
+                {
+                    await ctx.Command("INSERT INTO audit_lanes (tenant, lane, head_seq, head_hash) VALUES (@tenant, @lane, 0, @hash)")
+                        .Add("tenant", tenant.Id).Add("lane", lane).Add("hash", AuditChain.Genesis(CryptoSuite.For(tenant.Suite), tenant.Id, lane))
+                        .ExecuteNonQueryAsync();
+                }
+
+                _tenants[tenant.Id] = new TenantInfo(tenant.Suite, tenant.Lanes);
+            }
+            else
+            {
+                // The lane count and chain suite are fixed at creation: the chain stays verifiable.
+                await ctx.Command("UPDATE tenants SET name = @name, profile_yaml = @yaml, profile_hash = @hash WHERE id = @id")
+                    .Add("name", tenant.Name).Add("yaml", tenant.ProfileYaml).Add("hash", tenant.ProfileHash).Add("id", tenant.Id)
+                    .ExecuteNonQueryAsync();
+            }
+
+            await ctx.Command("INSERT INTO tenant_profiles (tenant, hash, profile_yaml, published_at) VALUES (@tenant, @hash, @yaml, @time) ON CONFLICT (tenant, hash) DO NOTHING")
+                .Add("tenant", tenant.Id).Add("hash", tenant.ProfileHash).Add("yaml", tenant.ProfileYaml).Add("time", audit.Time.ToUnixTimeMilliseconds())
+                .ExecuteNonQueryAsync();
+            await ctx.AppendAuditAsync(audit);
+            return true;
+        });
+
+    internal async ValueTask<TenantInfo> TenantInfoAsync(string tenant, WriteContext ctx)
+    {
+        if (_tenants.TryGetValue(tenant, out var info))
+        {
+            return info;
+        }
+
+        var cmd = ctx.Command("SELECT suite, lanes FROM tenants WHERE id = @id").Add("id", tenant);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        if (!await reader.ReadAsync())
+        {
+            throw new InvalidOperationException($"Tenant {tenant} does not exist.");
+        }
+
+        info = new TenantInfo((CryptoSuiteId)reader.GetInt32(0), reader.GetInt32(1));
+        _tenants[tenant] = info;
+        return info;
+    }
+
+    // ---- subjects
+
+    public Task<WriteStatus> CreateSubjectAsync(SubjectRow subject, SubjectKeyRow key, IReadOnlyList<LookupRow> lookups, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            foreach (var lookup in lookups)
+            {
+                if (lookup.Kind == "external-id")
+                {
+                    var taken = ctx.Command("SELECT COUNT(*) FROM lookups WHERE tenant = @tenant AND kind = 'external-id' AND hash = @hash")
+                        .Add("tenant", lookup.Tenant).Add("hash", lookup.Hash);
+                    if (Convert.ToInt64(await taken.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture) > 0)
+                    {
+                        return WriteStatus.Conflict;
+                    }
+                }
+            }
+
+            await ctx.Command("INSERT INTO subjects (tenant, id, state, guardian_id, created_at, updated_at, key_version, sealed) VALUES (@tenant, @id, @state, @guardian, @created, @updated, @kv, @sealed)")
+                .Add("tenant", subject.Tenant).Add("id", subject.Id).Add("state", (int)subject.State).Add("guardian", subject.GuardianId)
+                .Add("created", subject.CreatedAt.ToUnixTimeMilliseconds()).Add("updated", subject.UpdatedAt.ToUnixTimeMilliseconds())
+                .Add("kv", subject.KeyVersion).Add("sealed", subject.Sealed)
+                .ExecuteNonQueryAsync();
+            await ctx.Command("INSERT INTO subject_keys (tenant, subject, version, wrapped, created_at) VALUES (@tenant, @subject, @version, @wrapped, @created)")
+                .Add("tenant", key.Tenant).Add("subject", key.SubjectId).Add("version", key.Version).Add("wrapped", key.Wrapped).Add("created", key.CreatedAt.ToUnixTimeMilliseconds())
+                .ExecuteNonQueryAsync();
+            await InsertLookupsAsync(ctx, lookups);
+            await ctx.AppendAuditAsync(audit);
+            return WriteStatus.Done;
+        });
+
+    public async Task<SubjectRow?> GetSubjectAsync(string tenant, string subjectId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            "SELECT tenant, id, state, guardian_id, created_at, updated_at, key_version, sealed FROM subjects WHERE tenant = @tenant AND id = @id",
+            c => c.Add("tenant", tenant).Add("id", subjectId),
+            r => new SubjectRow
+            {
+                Tenant = r.GetString(0),
+                Id = r.GetString(1),
+                State = (SubjectState)r.GetInt32(2),
+                GuardianId = r.IsDBNull(3) ? null : r.GetString(3),
+                CreatedAt = Time(r.GetInt64(4)),
+                UpdatedAt = Time(r.GetInt64(5)),
+                KeyVersion = r.GetInt32(6),
+                Sealed = (byte[])r.GetValue(7),
+            },
+            cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public async Task<SubjectKeyRow?> GetSubjectKeyAsync(string tenant, string subjectId, int version, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            "SELECT wrapped, created_at FROM subject_keys WHERE tenant = @tenant AND subject = @subject AND version = @version",
+            c => c.Add("tenant", tenant).Add("subject", subjectId).Add("version", version),
+            r => new SubjectKeyRow(tenant, subjectId, version, (byte[])r.GetValue(0), Time(r.GetInt64(1))),
+            cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public Task<IReadOnlyList<string>> FindSubjectsAsync(string tenant, string kind, byte[] hash, CancellationToken cancellationToken)
+        => QueryAsync(
+            "SELECT DISTINCT subject FROM lookups WHERE tenant = @tenant AND kind = @kind AND hash = @hash ORDER BY subject",
+            c => c.Add("tenant", tenant).Add("kind", kind).Add("hash", hash),
+            r => r.GetString(0),
+            cancellationToken);
+
+    public async Task<long> CountSubjectsAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync("SELECT COUNT(*) FROM subjects WHERE tenant = @tenant", c => c.Add("tenant", tenant), r => r.GetInt64(0), cancellationToken);
+        return rows[0];
+    }
+
+    // ---- consent
+
+    public Task AppendAsync(ConsentEvent consentEvent, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            var e = consentEvent;
+            await ctx.Command("INSERT INTO consent_events (tenant, id, subject, purpose, recipient, action, given_by, notice_version, fingerprint, channel, actor, time) VALUES (@tenant, @id, @subject, @purpose, @recipient, @action, @givenBy, @notice, @fingerprint, @channel, @actor, @time)")
+                .Add("tenant", e.Tenant).Add("id", e.Id).Add("subject", e.SubjectId).Add("purpose", e.Purpose).Add("recipient", e.Recipient)
+                .Add("action", (int)e.Action).Add("givenBy", (int)e.GivenBy).Add("notice", e.NoticeVersion).Add("fingerprint", e.PurposeFingerprint)
+                .Add("channel", e.Channel).Add("actor", e.ActorId).Add("time", e.Time.ToUnixTimeMilliseconds())
+                .ExecuteNonQueryAsync();
+            await ctx.AppendAuditAsync(audit);
+            return true;
+        });
+
+    public Task<IReadOnlyList<ConsentEvent>> GetHistoryAsync(string tenant, string subjectId, CancellationToken cancellationToken)
+        => QueryAsync(
+            "SELECT id, purpose, recipient, action, given_by, notice_version, fingerprint, channel, actor, time FROM consent_events WHERE tenant = @tenant AND subject = @subject ORDER BY n",
+            c => c.Add("tenant", tenant).Add("subject", subjectId),
+            r => new ConsentEvent
+            {
+                Id = r.GetString(0),
+                Tenant = tenant,
+                SubjectId = subjectId,
+                Purpose = r.GetString(1),
+                Recipient = r.IsDBNull(2) ? null : r.GetString(2),
+                Action = (ConsentAction)r.GetInt32(3),
+                GivenBy = (ConsentGiver)r.GetInt32(4),
+                NoticeVersion = r.GetString(5),
+                PurposeFingerprint = r.GetString(6),
+                Channel = r.GetString(7),
+                ActorId = r.GetString(8),
+                Time = Time(r.GetInt64(9)),
+            },
+            cancellationToken);
+
+    // ---- care team
+
+    public Task PutCareTeamMemberAsync(CareTeamRow member, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            await ctx.Command("INSERT INTO care_team (tenant, subject, actor, role, until, added_at, added_by) VALUES (@tenant, @subject, @actor, @role, @until, @added, @by) ON CONFLICT (tenant, subject, actor, role) DO UPDATE SET until = excluded.until, added_at = excluded.added_at, added_by = excluded.added_by")
+                .Add("tenant", member.Tenant).Add("subject", member.SubjectId).Add("actor", member.ActorId).Add("role", member.Role)
+                .Add("until", member.Until.ToUnixTimeMilliseconds()).Add("added", member.AddedAt.ToUnixTimeMilliseconds()).Add("by", member.AddedBy)
+                .ExecuteNonQueryAsync();
+            await ctx.AppendAuditAsync(audit);
+            return true;
+        });
+
+    public Task<IReadOnlyList<CareTeamRow>> GetCareTeamAsync(string tenant, string subjectId, CancellationToken cancellationToken)
+        => QueryAsync(
+            "SELECT actor, role, until, added_at, added_by FROM care_team WHERE tenant = @tenant AND subject = @subject ORDER BY actor, role",
+            c => c.Add("tenant", tenant).Add("subject", subjectId),
+            r => new CareTeamRow(tenant, subjectId, r.GetString(0), r.GetString(1), Time(r.GetInt64(2)), Time(r.GetInt64(3)), r.GetString(4)),
+            cancellationToken);
+
+    // ---- records
+
+    public Task PutRecordAsync(RecordRow record, IReadOnlyList<LookupRow> lookups, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            await InsertRecordAsync(ctx, "records", record);
+            await InsertLookupsAsync(ctx, lookups);
+            await ctx.AppendAuditAsync(audit);
+            return true;
+        });
+
+    public Task PutRecordsAsync(IReadOnlyList<(RecordRow Record, IReadOnlyList<LookupRow> Lookups, AuditDraft Audit)> batch, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            foreach (var (record, lookups, audit) in batch)
+            {
+                await InsertRecordAsync(ctx, "records", record);
+                await InsertLookupsAsync(ctx, lookups);
+                await ctx.AppendAuditAsync(audit);
+            }
+
+            return true;
+        });
+
+    public Task<WriteStatus> PutRecordVersionAsync(RecordRow record, int expectedVersion, IReadOnlyList<LookupRow> lookups, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            var current = ctx.Command("SELECT version FROM records WHERE tenant = @tenant AND id = @id").Add("tenant", record.Tenant).Add("id", record.Id);
+            var version = await current.ExecuteScalarAsync();
+            if (version is null or DBNull)
+            {
+                return WriteStatus.NotFound;
+            }
+
+            if (Convert.ToInt32(version, System.Globalization.CultureInfo.InvariantCulture) != expectedVersion)
+            {
+                return WriteStatus.Stale;
+            }
+
+            await ctx.Command($"INSERT INTO record_versions ({RecordColumns}) SELECT {RecordColumns} FROM records WHERE tenant = @tenant AND id = @id")
+                .Add("tenant", record.Tenant).Add("id", record.Id)
+                .ExecuteNonQueryAsync();
+            await ctx.Command("UPDATE records SET version = @version, level = @level, purpose = @purpose, updated_at = @updated, sealed = @sealed WHERE tenant = @tenant AND id = @id")
+                .Add("version", record.Version).Add("level", (int)record.Level).Add("purpose", record.Purpose)
+                .Add("updated", record.UpdatedAt.ToUnixTimeMilliseconds()).Add("sealed", record.Sealed)
+                .Add("tenant", record.Tenant).Add("id", record.Id)
+                .ExecuteNonQueryAsync();
+            await ctx.Command("DELETE FROM lookups WHERE tenant = @tenant AND record_id = @id").Add("tenant", record.Tenant).Add("id", record.Id).ExecuteNonQueryAsync();
+            await InsertLookupsAsync(ctx, lookups);
+            await ctx.AppendAuditAsync(audit);
+            return WriteStatus.Done;
+        });
+
+    public async Task<RecordRow?> GetRecordAsync(string tenant, string recordId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync($"SELECT {RecordColumns} FROM records WHERE tenant = @tenant AND id = @id", c => c.Add("tenant", tenant).Add("id", recordId), ReadRecord, cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public Task<IReadOnlyList<RecordRow>> ListRecordsAsync(string tenant, string subjectId, string? type, CancellationToken cancellationToken)
+        => type is null
+            ? QueryAsync($"SELECT {RecordColumns} FROM records WHERE tenant = @tenant AND subject = @subject ORDER BY created_at, id", c => c.Add("tenant", tenant).Add("subject", subjectId), ReadRecord, cancellationToken)
+            : QueryAsync($"SELECT {RecordColumns} FROM records WHERE tenant = @tenant AND subject = @subject AND type = @type ORDER BY created_at, id", c => c.Add("tenant", tenant).Add("subject", subjectId).Add("type", type), ReadRecord, cancellationToken);
+
+    public async Task<IReadOnlyList<RecordRow>> GetRecordVersionsAsync(string tenant, string recordId, CancellationToken cancellationToken)
+    {
+        var old = await QueryAsync($"SELECT {RecordColumns} FROM record_versions WHERE tenant = @tenant AND id = @id ORDER BY version", c => c.Add("tenant", tenant).Add("id", recordId), ReadRecord, cancellationToken);
+        var current = await GetRecordAsync(tenant, recordId, cancellationToken);
+        return current is null ? old : [.. old, current];
+    }
+
+    // ---- audit
+
+    public Task<AuditEntry> AppendAsync(AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(ctx => ctx.AppendAuditAsync(audit));
+
+    public Task<IReadOnlyList<AuditEntry>> QueryAsync(string tenant, AuditQuery query, CancellationToken cancellationToken)
+    {
+        var sql = new System.Text.StringBuilder($"SELECT {AuditColumns} FROM audit_entries WHERE tenant = @tenant");
+        if (query.SubjectId is not null)
+        {
+            sql.Append(" AND subject = @subject");
+        }
+
+        if (query.ActorId is not null)
+        {
+            sql.Append(" AND actor = @actor");
+        }
+
+        if (query.From is not null)
+        {
+            sql.Append(" AND time >= @from");
+        }
+
+        if (query.To is not null)
+        {
+            sql.Append(" AND time < @to");
+        }
+
+        if (query.After is not null)
+        {
+            sql.Append(" AND id > @after");
+        }
+
+        sql.Append(" ORDER BY id LIMIT @limit");
+        return QueryAsync(
+            sql.ToString(),
+            c =>
+            {
+                c.Add("tenant", tenant).Add("limit", Math.Clamp(query.Limit, 1, 1000));
+                if (query.SubjectId is not null)
+                {
+                    c.Add("subject", query.SubjectId);
+                }
+
+                if (query.ActorId is not null)
+                {
+                    c.Add("actor", query.ActorId);
+                }
+
+                if (query.From is { } from)
+                {
+                    c.Add("from", from.ToUnixTimeMilliseconds());
+                }
+
+                if (query.To is { } to)
+                {
+                    c.Add("to", to.ToUnixTimeMilliseconds());
+                }
+
+                if (query.After is { } after)
+                {
+                    c.Add("after", after);
+                }
+            },
+            ReadAudit,
+            cancellationToken);
+    }
+
+    public async IAsyncEnumerable<AuditEntry> ReadChainAsync(string tenant, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await _dialect.OpenAsync(forWrites: false, cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = $"SELECT {AuditColumns} FROM audit_entries WHERE tenant = @tenant ORDER BY lane, seq";
+        cmd.Add("tenant", tenant);
+        await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return ReadAudit(reader);
+        }
+    }
+
+    public Task<IReadOnlyList<LaneHead>> GetLaneHeadsAsync(string tenant, CancellationToken cancellationToken)
+        => QueryAsync(
+            "SELECT lane, head_seq, head_hash FROM audit_lanes WHERE tenant = @tenant ORDER BY lane",
+            c => c.Add("tenant", tenant),
+            r => new LaneHead(r.GetInt32(0), r.GetInt64(1), (byte[])r.GetValue(2)),
+            cancellationToken);
+
+    public Task AppendCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            var heads = JsonSerializer.Serialize(checkpoint.Heads.Select(h => new HeadDto(h.Lane, h.Seq, Convert.ToBase64String(h.Hash))).ToList());
+            await ctx.Command("INSERT INTO audit_checkpoints (tenant, time, heads, suite, key_id, signature) VALUES (@tenant, @time, @heads, @suite, @key, @signature)")
+                .Add("tenant", checkpoint.Tenant).Add("time", checkpoint.Time.ToUnixTimeMilliseconds()).Add("heads", heads)
+                .Add("suite", (int)checkpoint.Suite).Add("key", checkpoint.KeyId).Add("signature", checkpoint.Signature)
+                .ExecuteNonQueryAsync();
+            return true;
+        });
+
+    public Task<IReadOnlyList<Checkpoint>> GetCheckpointsAsync(string tenant, CancellationToken cancellationToken)
+        => QueryAsync(
+            "SELECT id, time, heads, suite, key_id, signature FROM audit_checkpoints WHERE tenant = @tenant ORDER BY id",
+            c => c.Add("tenant", tenant),
+            r => new Checkpoint
+            {
+                Id = r.GetInt64(0),
+                Tenant = tenant,
+                Time = Time(r.GetInt64(1)),
+                Heads = [.. (JsonSerializer.Deserialize<List<HeadDto>>(r.GetString(2)) ?? []).Select(h => new LaneHead(h.Lane, h.Seq, Convert.FromBase64String(h.Hash)))],
+                Suite = (CryptoSuiteId)r.GetInt32(3),
+                KeyId = r.GetString(4),
+                Signature = (byte[])r.GetValue(5),
+            },
+            cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync();
+        await _dialect.DisposeAsync();
+    }
+
+    internal static async ValueTask InsertAuditAsync(WriteContext ctx, AuditEntry e)
+    {
+        var d = e.Draft;
+        await ctx.Command("INSERT INTO audit_entries (tenant, lane, seq, time, actor, role, purpose, action, subject, record_ids, outcome, code, rules, client, request_id, flags, note, prev_hash, hash) VALUES (@tenant, @lane, @seq, @time, @actor, @role, @purpose, @action, @subject, @records, @outcome, @code, @rules, @client, @request, @flags, @note, @prev, @hash)")
+            .Add("tenant", d.Tenant).Add("lane", e.Lane).Add("seq", e.Seq).Add("time", d.Time.ToUnixTimeMilliseconds())
+            .Add("actor", d.ActorId).Add("role", d.ActorRole).Add("purpose", d.Purpose).Add("action", d.Action).Add("subject", d.SubjectId)
+            .Add("records", JoinList(d.RecordIds)).Add("outcome", (int)d.Outcome).Add("code", d.Code).Add("rules", JoinList(d.Rules))
+            .Add("client", d.ClientAddress).Add("request", d.RequestId).Add("flags", (int)d.Flags).Add("note", d.SealedNote)
+            .Add("prev", e.PrevHash).Add("hash", e.Hash)
+            .ExecuteNonQueryAsync();
+    }
+
+    private static async ValueTask InsertRecordAsync(WriteContext ctx, string table, RecordRow r)
+    {
+        await ctx.Command($"INSERT INTO {table} ({RecordColumns}) VALUES (@tenant, @id, @subject, @type, @version, @level, @purpose, @created, @updated, @sealed)")
+            .Add("tenant", r.Tenant).Add("id", r.Id).Add("subject", r.SubjectId).Add("type", r.Type).Add("version", r.Version)
+            .Add("level", (int)r.Level).Add("purpose", r.Purpose).Add("created", r.CreatedAt.ToUnixTimeMilliseconds())
+            .Add("updated", r.UpdatedAt.ToUnixTimeMilliseconds()).Add("sealed", r.Sealed)
+            .ExecuteNonQueryAsync();
+    }
+
+    private static async ValueTask InsertLookupsAsync(WriteContext ctx, IReadOnlyList<LookupRow> lookups)
+    {
+        foreach (var l in lookups)
+        {
+            await ctx.Command("INSERT INTO lookups (tenant, kind, hash, subject, record_id) VALUES (@tenant, @kind, @hash, @subject, @record) ON CONFLICT (tenant, kind, hash, subject, record_id) DO NOTHING")
+                .Add("tenant", l.Tenant).Add("kind", l.Kind).Add("hash", l.Hash).Add("subject", l.SubjectId).Add("record", l.RecordId ?? string.Empty)
+                .ExecuteNonQueryAsync();
+        }
+    }
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dialect.OpenAsync(forWrites: false, cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        bind(cmd);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+
+    private static async Task Exec(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = transaction;
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static TenantRow ReadTenant(DbDataReader r)
+        => new(r.GetString(0), r.GetString(1), (CryptoSuiteId)r.GetInt32(2), r.GetInt32(3), r.GetString(4), r.GetString(5), Time(r.GetInt64(6)));
+
+    private static RecordRow ReadRecord(DbDataReader r) => new()
+    {
+        Tenant = r.GetString(0),
+        Id = r.GetString(1),
+        SubjectId = r.GetString(2),
+        Type = r.GetString(3),
+        Version = r.GetInt32(4),
+        Level = (byte)r.GetInt32(5),
+        Purpose = r.GetString(6),
+        CreatedAt = Time(r.GetInt64(7)),
+        UpdatedAt = Time(r.GetInt64(8)),
+        Sealed = (byte[])r.GetValue(9),
+    };
+
+    /// <summary>Reads columns strictly in order, so it works with sequential access.</summary>
+    private static AuditEntry ReadAudit(DbDataReader r)
+    {
+        var id = r.GetInt64(0);
+        var tenant = r.GetString(1);
+        var lane = r.GetInt32(2);
+        var seq = r.GetInt64(3);
+        var draft = new AuditDraft
+        {
+            Tenant = tenant,
+            Time = Time(r.GetInt64(4)),
+            ActorId = r.GetString(5),
+            ActorRole = r.GetString(6),
+            Purpose = r.IsDBNull(7) ? null : r.GetString(7),
+            Action = r.GetString(8),
+            SubjectId = r.IsDBNull(9) ? null : r.GetString(9),
+            RecordIds = SplitList(r.GetString(10)),
+            Outcome = (AuditOutcome)r.GetInt32(11),
+            Code = r.IsDBNull(12) ? null : r.GetString(12),
+            Rules = SplitList(r.GetString(13)),
+            ClientAddress = r.IsDBNull(14) ? null : r.GetString(14),
+            RequestId = r.IsDBNull(15) ? null : r.GetString(15),
+            Flags = (AuditFlags)r.GetInt32(16),
+            SealedNote = r.IsDBNull(17) ? null : (byte[])r.GetValue(17),
+        };
+        return new AuditEntry { Id = id, Lane = lane, Seq = seq, Draft = draft, PrevHash = (byte[])r.GetValue(18), Hash = (byte[])r.GetValue(19) };
+    }
+
+    private static DateTimeOffset Time(long unixMilliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds);
+
+    /// <summary>Ids and rule ids never contain commas (they are generated or validated), so a comma list round-trips exactly.</summary>
+    private static string JoinList(IReadOnlyList<string> items) => string.Join(',', items);
+
+    private static IReadOnlyList<string> SplitList(string value) => value.Length == 0 ? [] : value.Split(',');
+
+    private sealed record HeadDto(int Lane, long Seq, string Hash);
+}

@@ -1,0 +1,265 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Cordon.Core.Audit;
+using Cordon.Core.Crypto;
+
+namespace Cordon.Storage.Sql;
+
+/// <summary>
+/// Group commit. Every write (a change with its audit entry, or an audit entry alone) is queued;
+/// one loop takes what is waiting, runs it in one transaction, commits once (one fsync on SQLite) and
+/// only then completes the callers. If the batch fails, each write is retried alone so one bad write
+/// cannot sink the others. Nothing is acknowledged before it is durable.
+/// </summary>
+internal sealed class WriteBatcher : IAsyncDisposable
+{
+    private const int MaxBatch = 512;
+    private readonly Channel<IWriteOp> _queue = Channel.CreateUnbounded<IWriteOp>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SqlStore _store;
+    private readonly Dialect _dialect;
+    private readonly Task _loop;
+    private DbConnection? _connection;
+    private Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
+
+    public WriteBatcher(SqlStore store, Dialect dialect)
+    {
+        _store = store;
+        _dialect = dialect;
+        _loop = Task.Run(RunAsync);
+    }
+
+    public Task<T> RunAsync<T>(Func<WriteContext, ValueTask<T>> work)
+    {
+        var op = new WriteOp<T>(work);
+        if (!_queue.Writer.TryWrite(op))
+        {
+            throw new ObjectDisposedException(nameof(WriteBatcher), "The store is closing.");
+        }
+
+        return op.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+        await DropConnectionAsync();
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<IWriteOp>(MaxBatch);
+        var results = new List<object?>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var op))
+            {
+                batch.Add(op);
+            }
+
+            try
+            {
+                await ExecuteAsync(batch, results);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Complete(results[i]);
+                }
+            }
+            catch (Exception) when (batch.Count > 1)
+            {
+                foreach (var op in batch)
+                {
+                    await ExecuteAloneAsync(op, results);
+                }
+            }
+            catch (Exception ex)
+            {
+                batch[0].Fail(ex);
+            }
+        }
+    }
+
+    private async Task ExecuteAloneAsync(IWriteOp op, List<object?> results)
+    {
+        try
+        {
+            await ExecuteAsync([op], results);
+            op.Complete(results[0]);
+        }
+        catch (Exception ex)
+        {
+            op.Fail(ex);
+        }
+    }
+
+    private async Task ExecuteAsync(IReadOnlyList<IWriteOp> ops, List<object?> results)
+    {
+        results.Clear();
+        var connection = await ConnectionAsync();
+        try
+        {
+            await using var transaction = await _dialect.BeginAsync(connection, CancellationToken.None);
+            var context = new WriteContext(_store, _dialect, connection, transaction, _commands);
+            foreach (var op in ops)
+            {
+                results.Add(await op.ExecuteAsync(context));
+            }
+
+            await context.FlushLaneHeadsAsync();
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        catch
+        {
+            await DropConnectionAsync();
+            throw;
+        }
+        finally
+        {
+            if (!_dialect.KeepsWriterConnection)
+            {
+                await DropConnectionAsync();
+            }
+        }
+    }
+
+    private async ValueTask<DbConnection> ConnectionAsync()
+    {
+        if (_connection is null)
+        {
+            _connection = await _dialect.OpenAsync(forWrites: true, CancellationToken.None);
+            _commands = new Dictionary<string, DbCommand>(StringComparer.Ordinal);
+        }
+
+        return _connection;
+    }
+
+    private async ValueTask DropConnectionAsync()
+    {
+        foreach (var command in _commands.Values)
+        {
+            await command.DisposeAsync();
+        }
+
+        _commands.Clear();
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+            _connection = null;
+        }
+    }
+
+    private interface IWriteOp
+    {
+        ValueTask<object?> ExecuteAsync(WriteContext context);
+
+        void Complete(object? result);
+
+        void Fail(Exception exception);
+    }
+
+    private sealed class WriteOp<T>(Func<WriteContext, ValueTask<T>> work) : IWriteOp
+    {
+        private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<T> Task => _completion.Task;
+
+        public async ValueTask<object?> ExecuteAsync(WriteContext context) => await work(context);
+
+        public void Complete(object? result) => _completion.TrySetResult((T)result!);
+
+        public void Fail(Exception exception) => _completion.TrySetException(exception);
+    }
+}
+
+/// <summary>One write transaction: commands bound to it and the audit lane heads it has advanced.</summary>
+internal sealed class WriteContext
+{
+    private readonly Dictionary<(string Tenant, int Lane), (long Seq, byte[] Hash)> _heads = [];
+    private readonly HashSet<(string Tenant, int Lane)> _dirty = [];
+    private readonly Dictionary<string, DbCommand> _commands;
+
+    public WriteContext(SqlStore store, Dialect dialect, DbConnection connection, DbTransaction transaction, Dictionary<string, DbCommand> commands)
+    {
+        Store = store;
+        Dialect = dialect;
+        Connection = connection;
+        Transaction = transaction;
+        _commands = commands;
+    }
+
+    public SqlStore Store { get; }
+
+    public Dialect Dialect { get; }
+
+    public DbConnection Connection { get; }
+
+    public DbTransaction Transaction { get; }
+
+    /// <summary>A (cached, prepared-once) command bound to this transaction, with its parameters cleared.</summary>
+    public DbCommand Command(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = Connection.CreateCommand();
+            command.CommandText = sql;
+            _commands[sql] = command;
+        }
+
+        command.Transaction = Transaction;
+        command.Parameters.Clear();
+        return command;
+    }
+
+    /// <summary>Chains and inserts an audit entry in this transaction.</summary>
+    public async ValueTask<AuditEntry> AppendAuditAsync(AuditDraft draft)
+    {
+        var tenant = await Store.TenantInfoAsync(draft.Tenant, this);
+        var lane = AuditChain.LaneOf(draft.SubjectId, tenant.Lanes);
+        var key = (draft.Tenant, lane);
+        if (!_heads.TryGetValue(key, out var head))
+        {
+            var select = Command(Dialect.SelectLaneHeadForUpdate);
+            select.Add("tenant", draft.Tenant).Add("lane", lane);
+            await using var reader = await select.ExecuteReaderAsync();
+            if (!await reader.ReadAsync())
+            {
+                throw new InvalidOperationException($"Audit lane {lane} of tenant {draft.Tenant} does not exist.");
+            }
+
+            head = (reader.GetInt64(0), (byte[])reader.GetValue(1));
+        }
+
+        var suite = CryptoSuite.For(tenant.Suite);
+        var entry = AuditChain.Link(suite, draft, lane, head.Seq + 1, head.Hash);
+        await SqlStore.InsertAuditAsync(this, entry);
+        _heads[key] = (entry.Seq, entry.Hash);
+        _dirty.Add(key);
+        return entry;
+    }
+
+    public async ValueTask FlushLaneHeadsAsync()
+    {
+        foreach (var key in _dirty)
+        {
+            var (seq, hash) = _heads[key];
+            var update = Command("UPDATE audit_lanes SET head_seq = @seq, head_hash = @hash WHERE tenant = @tenant AND lane = @lane");
+            update.Add("seq", seq).Add("hash", hash).Add("tenant", key.Tenant).Add("lane", key.Lane);
+            await update.ExecuteNonQueryAsync();
+        }
+
+        _dirty.Clear();
+    }
+}
+
+internal static class CommandExtensions
+{
+    public static DbCommand Add(this DbCommand command, string name, object? value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        command.Parameters.Add(p);
+        return command;
+    }
+}

@@ -1,0 +1,421 @@
+using System.Security.Cryptography;
+using Cordon.Core.Audit;
+using Cordon.Core.Consent;
+using Cordon.Core.Crypto;
+using Cordon.Core.Subjects;
+
+namespace Cordon.Storage.Tests;
+
+/// <summary>
+/// The storage contract. Every engine passes this same suite: SQLite and PostgreSQL each subclass it.
+/// Each test class instance works on its own fresh database.
+/// </summary>
+public abstract class StoreContract : IAsyncLifetime
+{
+    protected const string Tenant = "t1";
+    private static readonly DateTimeOffset T0 = new(2026, 11, 23, 8, 0, 0, TimeSpan.Zero);
+    private readonly KeyPairForTests _keys = new();
+    private ICordonStore? _store;
+
+    protected ICordonStore Store => _store ?? throw new InvalidOperationException("not initialised");
+
+    public async ValueTask InitializeAsync()
+    {
+        _store = await OpenStoreAsync();
+        await Store.PutTenantAsync(new TenantRow(Tenant, "Test hospital", CryptoSuiteId.Standard, 4, "schema: test", "h1", T0), Audit("tenant.create", null), CancellationToken.None);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_store is not null)
+        {
+            await _store.DisposeAsync();
+        }
+
+        await CleanupAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract Task<ICordonStore> OpenStoreAsync();
+
+    /// <summary>Runs SQL directly against the database, as an attacker with file or superuser access would.</summary>
+    protected abstract Task ExecuteRawAsync(string sql);
+
+    protected virtual Task CleanupAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task A_created_subject_reads_back_with_its_key_and_lookups()
+    {
+        var subject = Subject("sub_a");
+        var status = await Store.CreateSubjectAsync(subject, Key(subject.Id), [Lookup("external-id", "ext-1", subject.Id), Lookup("cn-mobile", "13800000000", subject.Id)], Audit("subject.create", subject.Id), default);
+
+        Assert.Equal(WriteStatus.Done, status);
+        var read = await Store.GetSubjectAsync(Tenant, subject.Id, default);
+        Assert.NotNull(read);
+        Assert.Equal(subject.Sealed, read.Sealed);
+        Assert.Equal(subject.CreatedAt, read.CreatedAt);
+        Assert.Equal(SubjectState.Active, read.State);
+        Assert.NotNull(await Store.GetSubjectKeyAsync(Tenant, subject.Id, 1, default));
+        Assert.Equal(["sub_a"], await Store.FindSubjectsAsync(Tenant, "cn-mobile", Hash("13800000000"), default));
+        Assert.Empty(await Store.FindSubjectsAsync(Tenant, "cn-mobile", Hash("13900000000"), default));
+    }
+
+    [Fact]
+    public async Task A_taken_external_id_is_a_conflict_and_stores_nothing()
+    {
+        var first = Subject("sub_1");
+        await Store.CreateSubjectAsync(first, Key(first.Id), [Lookup("external-id", "same", first.Id)], Audit("subject.create", first.Id), default);
+        var entriesBefore = await CountAuditAsync();
+
+        var second = Subject("sub_2");
+        var status = await Store.CreateSubjectAsync(second, Key(second.Id), [Lookup("external-id", "same", second.Id)], Audit("subject.create", second.Id), default);
+
+        Assert.Equal(WriteStatus.Conflict, status);
+        Assert.Null(await Store.GetSubjectAsync(Tenant, second.Id, default));
+        Assert.Null(await Store.GetSubjectKeyAsync(Tenant, second.Id, 1, default));
+        Assert.Equal(entriesBefore, await CountAuditAsync());
+    }
+
+    [Fact]
+    public async Task Records_list_by_subject_and_type_and_corrections_keep_old_versions()
+    {
+        var subject = await CreateSubjectAsync("sub_r");
+        await Store.PutRecordAsync(Record("rec_1", subject, "Observation", 1), [], Audit("record.write", subject), default);
+        await Store.PutRecordAsync(Record("rec_2", subject, "Condition", 1), [], Audit("record.write", subject), default);
+
+        Assert.Equal(2, (await Store.ListRecordsAsync(Tenant, subject, null, default)).Count);
+        Assert.Equal("rec_2", Assert.Single(await Store.ListRecordsAsync(Tenant, subject, "Condition", default)).Id);
+
+        var corrected = Record("rec_1", subject, "Observation", 2);
+        Assert.Equal(WriteStatus.Done, await Store.PutRecordVersionAsync(corrected, 1, [], Audit("record.correct", subject), default));
+        Assert.Equal(WriteStatus.Stale, await Store.PutRecordVersionAsync(Record("rec_1", subject, "Observation", 2), 1, [], Audit("record.correct", subject), default));
+        Assert.Equal(WriteStatus.NotFound, await Store.PutRecordVersionAsync(Record("rec_x", subject, "Observation", 2), 1, [], Audit("record.correct", subject), default));
+
+        var current = await Store.GetRecordAsync(Tenant, "rec_1", default);
+        Assert.Equal(2, current!.Version);
+        Assert.Equal(corrected.Sealed, current.Sealed);
+        var versions = await Store.GetRecordVersionsAsync(Tenant, "rec_1", default);
+        Assert.Equal([1, 2], versions.Select(v => v.Version));
+    }
+
+    [Fact]
+    public async Task The_consent_ledger_returns_history_in_order()
+    {
+        var subject = await CreateSubjectAsync("sub_c");
+        await Store.AppendAsync(Consent("c1", subject, ConsentAction.Grant), Audit("consent.grant", subject), default);
+        await Store.AppendAsync(Consent("c2", subject, ConsentAction.Withdraw), Audit("consent.withdraw", subject), default);
+        await Store.AppendAsync(Consent("c3", subject, ConsentAction.Grant), Audit("consent.grant", subject), default);
+
+        var history = await Store.GetHistoryAsync(Tenant, subject, default);
+
+        Assert.Equal(["c1", "c2", "c3"], history.Select(e => e.Id));
+        Assert.Equal(ConsentAction.Withdraw, history[1].Action);
+        Assert.Equal("consultation", history[0].Purpose);
+    }
+
+    [Fact]
+    public async Task Care_team_membership_is_upserted()
+    {
+        var subject = await CreateSubjectAsync("sub_t");
+        await Store.PutCareTeamMemberAsync(new CareTeamRow(Tenant, subject, "dr-li", "physician", T0.AddDays(1), T0, "app"), Audit("care-team.add", subject), default);
+        await Store.PutCareTeamMemberAsync(new CareTeamRow(Tenant, subject, "dr-li", "physician", T0.AddDays(30), T0, "app"), Audit("care-team.add", subject), default);
+
+        var member = Assert.Single(await Store.GetCareTeamAsync(Tenant, subject, default));
+        Assert.Equal(T0.AddDays(30), member.Until);
+    }
+
+    [Fact]
+    public async Task Concurrent_writes_all_land_in_one_valid_chain()
+    {
+        var subject = await CreateSubjectAsync("sub_p");
+        var writes = Enumerable.Range(0, 300).Select(i => i % 3 == 0
+            ? (Task)Store.AppendAsync(Audit("record.read", $"sub_{i}"), default)
+            : Store.PutRecordAsync(Record($"rec_{i}", subject, "Observation", 1), [], Audit("record.write", subject), default));
+        await Task.WhenAll(writes);
+
+        Assert.Equal(200, (await Store.ListRecordsAsync(Tenant, subject, null, default)).Count);
+        var result = await VerifyAsync();
+        Assert.True(result.Valid, result.Reason);
+        Assert.Equal(await CountAuditAsync(), result.Entries);
+    }
+
+    [Fact]
+    public async Task A_failing_write_in_a_batch_does_not_sink_the_others()
+    {
+        var subject = await CreateSubjectAsync("sub_b");
+        await Store.PutRecordAsync(Record("rec_dup", subject, "Observation", 1), [], Audit("record.write", subject), default);
+
+        var tasks = Enumerable.Range(0, 50)
+            .Select(i => Store.PutRecordAsync(Record(i == 25 ? "rec_dup" : $"rec_ok_{i}", subject, "Observation", 1), [], Audit("record.write", subject), default))
+            .ToList();
+        await Assert.ThrowsAnyAsync<Exception>(() => tasks[25]);
+        await Task.WhenAll(tasks.Where((_, i) => i != 25));
+
+        Assert.Equal(50, (await Store.ListRecordsAsync(Tenant, subject, null, default)).Count);
+        var result = await VerifyAsync();
+        Assert.True(result.Valid, result.Reason);
+    }
+
+    [Fact]
+    public async Task Audit_query_filters_by_subject_actor_and_time()
+    {
+        await Store.AppendAsync(Audit("record.read", "sub_q1") with { ActorId = "dr-wang" }, default);
+        await Store.AppendAsync(Audit("record.read", "sub_q2") with { ActorId = "dr-wang", Time = T0.AddHours(2) }, default);
+        await Store.AppendAsync(Audit("record.read", "sub_q1") with { ActorId = "nurse-chen", Time = T0.AddHours(3) }, default);
+
+        Assert.Equal(2, (await Store.QueryAsync(Tenant, new AuditQuery { SubjectId = "sub_q1" }, default)).Count);
+        Assert.Equal(2, (await Store.QueryAsync(Tenant, new AuditQuery { ActorId = "dr-wang" }, default)).Count);
+        Assert.Single(await Store.QueryAsync(Tenant, new AuditQuery { ActorId = "dr-wang", From = T0.AddHours(1) }, default));
+        var page = await Store.QueryAsync(Tenant, new AuditQuery { Limit = 2 }, default);
+        Assert.Equal(2, page.Count);
+        var next = await Store.QueryAsync(Tenant, new AuditQuery { After = page[^1].Id, Limit = 100 }, default);
+        Assert.DoesNotContain(next, e => page.Any(p => p.Id == e.Id));
+    }
+
+    [Fact]
+    public async Task Stored_entries_round_trip_into_the_same_hash()
+    {
+        var draft = Audit("record.read", "sub_h") with
+        {
+            RecordIds = ["rec_1", "rec_2"],
+            Rules = ["R02", "R46"],
+            Code = "consent.missing",
+            ClientAddress = "10.0.0.7",
+            RequestId = "req-1",
+            Flags = AuditFlags.BreakGlass | AuditFlags.Masked,
+            SealedNote = [1, 2, 3],
+            Purpose = null,
+        };
+        var appended = await Store.AppendAsync(draft, default);
+
+        var stored = Assert.Single(await Store.QueryAsync(Tenant, new AuditQuery { SubjectId = "sub_h" }, default));
+        Assert.Equal(appended.Hash, stored.Hash);
+        Assert.Equal(appended.Hash, AuditChain.ComputeHash(CryptoSuite.Standard, stored.Draft, stored.Lane, stored.Seq, stored.PrevHash));
+    }
+
+    [Fact]
+    public async Task An_edited_entry_is_found()
+    {
+        await WriteEntriesAsync(20);
+        var target = (await Store.QueryAsync(Tenant, new AuditQuery { Limit = 1000 }, default))[10];
+
+        await ExecuteRawAsync($"UPDATE audit_entries SET outcome = 3 WHERE id = {target.Id}");
+
+        var result = await VerifyAsync();
+        Assert.False(result.Valid);
+        Assert.Equal(target.Lane, result.BrokenLane);
+        Assert.Equal(target.Seq, result.FirstBroken);
+        Assert.Contains("altered", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_deleted_entry_is_found()
+    {
+        await WriteEntriesAsync(20);
+        var lane0 = (await Store.QueryAsync(Tenant, new AuditQuery { Limit = 1000 }, default)).Where(e => e.Lane == 0).ToList();
+        var target = lane0[lane0.Count / 2];
+
+        await ExecuteRawAsync($"DELETE FROM audit_entries WHERE id = {target.Id}");
+
+        var result = await VerifyAsync();
+        Assert.False(result.Valid);
+        Assert.Equal(0, result.BrokenLane);
+        Assert.Equal(target.Seq, result.FirstBroken);
+    }
+
+    [Fact]
+    public async Task Reordered_entries_are_found()
+    {
+        await WriteEntriesAsync(20);
+        var lane0 = (await Store.QueryAsync(Tenant, new AuditQuery { Limit = 1000 }, default)).Where(e => e.Lane == 0).ToList();
+        var (a, b) = (lane0[2], lane0[3]);
+
+        await ExecuteRawAsync($"UPDATE audit_entries SET seq = -1 WHERE id = {a.Id}");
+        await ExecuteRawAsync($"UPDATE audit_entries SET seq = {a.Seq} WHERE id = {b.Id}");
+        await ExecuteRawAsync($"UPDATE audit_entries SET seq = {b.Seq} WHERE id = {a.Id}");
+
+        var result = await VerifyAsync();
+        Assert.False(result.Valid);
+        Assert.Equal(a.Seq, result.FirstBroken);
+    }
+
+    [Fact]
+    public async Task An_edit_that_rechains_everything_after_it_is_caught_by_the_signed_checkpoint()
+    {
+        await WriteEntriesAsync(10);
+        await CheckpointAsync();
+        var lane0 = (await Store.QueryAsync(Tenant, new AuditQuery { Limit = 1000 }, default)).Where(e => e.Lane == 0).OrderBy(e => e.Seq).ToList();
+
+        // Forge: change the first entry's action and recompute every hash after it, lane heads included.
+        var prev = AuditChain.Genesis(CryptoSuite.Standard, Tenant, 0);
+        foreach (var e in lane0)
+        {
+            var draft = e.Seq == 1 ? e.Draft with { Action = "forged" } : e.Draft;
+            var hash = AuditChain.ComputeHash(CryptoSuite.Standard, draft, 0, e.Seq, prev);
+            await ExecuteRawAsync($"UPDATE audit_entries SET action = '{draft.Action}', prev_hash = {Hex(prev)}, hash = {Hex(hash)} WHERE id = {e.Id}");
+            prev = hash;
+        }
+
+        await ExecuteRawAsync($"UPDATE audit_lanes SET head_hash = {Hex(prev)} WHERE tenant = '{Tenant}' AND lane = 0");
+
+        var result = await VerifyAsync();
+        Assert.False(result.Valid);
+        Assert.Equal(0, result.BrokenLane);
+        Assert.Contains("checkpoint", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Entries_cut_from_the_end_are_found()
+    {
+        await WriteEntriesAsync(10);
+        await CheckpointAsync();
+        var lane0 = (await Store.QueryAsync(Tenant, new AuditQuery { Limit = 1000 }, default)).Where(e => e.Lane == 0).OrderBy(e => e.Seq).ToList();
+        var last = lane0[^1];
+
+        await ExecuteRawAsync($"DELETE FROM audit_entries WHERE id = {last.Id}");
+        await ExecuteRawAsync($"UPDATE audit_lanes SET head_seq = {last.Seq - 1}, head_hash = {Hex(last.PrevHash)} WHERE tenant = '{Tenant}' AND lane = 0");
+
+        var result = await VerifyAsync();
+        Assert.False(result.Valid);
+        Assert.Equal(last.Seq, result.FirstBroken);
+    }
+
+    [Fact]
+    public async Task An_untouched_chain_verifies()
+    {
+        await WriteEntriesAsync(40);
+        await CheckpointAsync();
+        await WriteEntriesAsync(5);
+
+        var result = await VerifyAsync();
+        Assert.True(result.Valid, result.Reason);
+        Assert.Equal(await CountAuditAsync(), result.Entries);
+    }
+
+    [Fact]
+    public async Task Migrations_run_once_and_reopen_cleanly()
+    {
+        await Store.MigrateAsync(default);
+        Assert.True(await Store.PingAsync(default));
+        Assert.NotNull(await Store.GetTenantAsync(Tenant, default));
+    }
+
+    protected async Task<ChainVerification> VerifyAsync()
+    {
+        var verifier = new ChainVerifier(CryptoSuite.Standard, Tenant);
+        verifier.AddCheckpoints(await Store.GetCheckpointsAsync(Tenant, default), id => id == _keys.Id ? _keys.Public : null);
+        verifier.AddLaneHeads(await Store.GetLaneHeadsAsync(Tenant, default));
+        await foreach (var entry in Store.ReadChainAsync(Tenant, default))
+        {
+            if (!verifier.Add(entry))
+            {
+                break;
+            }
+        }
+
+        return verifier.Complete();
+    }
+
+    private async Task CheckpointAsync()
+    {
+        var heads = await Store.GetLaneHeadsAsync(Tenant, default);
+        await Store.AppendCheckpointAsync(Checkpoint.Create(CryptoSuite.Standard, _keys.Private, _keys.Id, Tenant, T0.AddHours(1), heads), default);
+    }
+
+    private async Task WriteEntriesAsync(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await Store.AppendAsync(Audit("record.read", i % 2 == 0 ? null : $"sub_{i}"), default);
+        }
+    }
+
+    private async Task<long> CountAuditAsync()
+    {
+        long count = 0;
+        await foreach (var _ in Store.ReadChainAsync(Tenant, default))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private async Task<string> CreateSubjectAsync(string id)
+    {
+        var subject = Subject(id);
+        Assert.Equal(WriteStatus.Done, await Store.CreateSubjectAsync(subject, Key(id), [], Audit("subject.create", id), default));
+        return id;
+    }
+
+    private static string Hex(byte[] bytes) => $"X'{Convert.ToHexString(bytes)}'";
+
+    private static SubjectRow Subject(string id) => new()
+    {
+        Tenant = Tenant,
+        Id = id,
+        State = SubjectState.Active,
+        CreatedAt = T0,
+        UpdatedAt = T0,
+        KeyVersion = 1,
+        Sealed = RandomNumberGenerator.GetBytes(64),
+    };
+
+    private static SubjectKeyRow Key(string subject) => new(Tenant, subject, 1, RandomNumberGenerator.GetBytes(66), T0);
+
+    private static LookupRow Lookup(string kind, string value, string subject) => new(Tenant, kind, Hash(value), subject, null);
+
+    private static byte[] Hash(string value) => SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value))[..16];
+
+    private static RecordRow Record(string id, string subject, string type, int version) => new()
+    {
+        Tenant = Tenant,
+        Id = id,
+        SubjectId = subject,
+        Type = type,
+        Version = version,
+        Level = 4,
+        Purpose = "consultation",
+        CreatedAt = T0,
+        UpdatedAt = T0.AddMinutes(version),
+        Sealed = RandomNumberGenerator.GetBytes(128),
+    };
+
+    private static ConsentEvent Consent(string id, string subject, ConsentAction action) => new()
+    {
+        Id = id,
+        Tenant = Tenant,
+        SubjectId = subject,
+        Purpose = "consultation",
+        Action = action,
+        GivenBy = ConsentGiver.Self,
+        NoticeVersion = "v1",
+        PurposeFingerprint = "f1",
+        Channel = "app",
+        ActorId = "app",
+        Time = T0,
+    };
+
+    private static AuditDraft Audit(string action, string? subject) => new()
+    {
+        Tenant = Tenant,
+        Time = T0,
+        ActorId = "app-backend",
+        ActorRole = "app",
+        Purpose = "consultation",
+        Action = action,
+        SubjectId = subject,
+        Outcome = AuditOutcome.Done,
+    };
+
+    private sealed class KeyPairForTests
+    {
+        public KeyPairForTests() => (Private, Public) = CryptoSuite.Standard.CreateSigningKey();
+
+        public string Id { get; } = "ck_test";
+
+        public byte[] Private { get; }
+
+        public byte[] Public { get; }
+    }
+}
