@@ -100,6 +100,11 @@ public static class Refusals
         "L5 data (HIV/AIDS, sexually transmitted and mental-health conditions, genetic data) is served only to the subject and to the treating physician with an X-Justification header.",
         "R46", "GB/T 39725-2020 §6.2 (level 5); GB/T 22239-2019 L3 access control");
 
+    public static readonly Refusal FieldNotAllowed = Refusal.Of(
+        "minimization.field-not-allowed", 403, "Fields not allowed for this purpose",
+        "The declared purpose may not collect some of the fields sent (minimum necessary).",
+        "R06", "PIPL Art. 6; NDSMR Art. 22(1); App Necessary-PI Rules 2021");
+
     public static readonly Refusal TenantServiceNotAllowed = Refusal.Of(
         "tenant.service-not-allowed", 403, "Service not allowed for this operator",
         "An operator that is not a medical institution may not store or process medical-record or health-record data, nor diagnose or treat.",

@@ -1,0 +1,122 @@
+using System.Globalization;
+using Cordon.Core.Access;
+using Cordon.Core.Audit;
+using Cordon.Server.Decisions;
+using Cordon.Server.Http;
+using Cordon.Storage;
+
+namespace Cordon.Server.Audit;
+
+public sealed record AuditEntryResponse(
+    long Id,
+    int Lane,
+    long Seq,
+    DateTimeOffset Time,
+    string Actor,
+    string Role,
+    string? Purpose,
+    string Action,
+    string? Subject,
+    IReadOnlyList<string> RecordIds,
+    string Outcome,
+    string? Code,
+    IReadOnlyList<string> Rules,
+    string? ClientAddress,
+    string? RequestId,
+    IReadOnlyList<string> Flags,
+    string? Justification,
+    string Hash);
+
+public sealed record AuditPage(IReadOnlyList<AuditEntryResponse> Entries, long? Next);
+
+public sealed record VerifyResponse(bool Valid, long Entries, long? FirstBroken, int? Lane, string? Reason);
+
+/// <summary>The audit log and its verification, for the DPO, the security team and administrators.</summary>
+public static class AuditEndpoints
+{
+    public static RouteGroupBuilder MapAudit(this RouteGroupBuilder group)
+    {
+        group.MapGet("/", QueryAsync)
+            .Audited("audit.read", Role.Dpo, Role.Security, Role.Admin)
+            .WithSummary("Audit entries, filtered by subject, actor and time (from inclusive, to exclusive), paged with after/limit")
+            .Produces<AuditPage>();
+
+        group.MapGet("/verify", VerifyAsync)
+            .Audited("audit.verify", Role.Dpo, Role.Security, Role.Admin)
+            .WithSummary("Verify the audit chain: the first broken entry after any edit, deletion or reordering")
+            .Produces<VerifyResponse>();
+        return group;
+    }
+
+    private static async Task<IResult> QueryAsync(Call call, string? subject, string? actor, string? from, string? to, long? after, int? limit)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var fromTime = ParseTime(from, "from", errors);
+        var toTime = ParseTime(to, "to", errors);
+        if (limit is < 1 or > 1000)
+        {
+            errors["limit"] = ["1 to 1000."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return await call.RefuseAsync(Problem.Validation(errors), null, null);
+        }
+
+        var query = new AuditQuery { SubjectId = subject, ActorId = actor, From = fromTime, To = toTime, After = after, Limit = limit ?? 100 };
+        var entries = await call.Store.QueryAsync(call.Tenant.Id, query, call.Aborted);
+        await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject), CancellationToken.None);
+        var page = entries.Select(e => new AuditEntryResponse(
+            e.Id,
+            e.Lane,
+            e.Seq,
+            e.Draft.Time,
+            e.Draft.ActorId,
+            e.Draft.ActorRole,
+            e.Draft.Purpose,
+            e.Draft.Action,
+            e.Draft.SubjectId,
+            e.Draft.RecordIds,
+            OutcomeKey(e.Draft.Outcome),
+            e.Draft.Code,
+            e.Draft.Rules,
+            e.Draft.ClientAddress,
+            e.Draft.RequestId,
+            DecisionEndpoints.FlagNames(e.Draft.Flags),
+            call.Tenant.Keys.OpenNote(e.Draft.SealedNote, e.Draft.RequestId),
+            Convert.ToHexStringLower(e.Hash))).ToList();
+        return TypedResults.Json(new AuditPage(page, page.Count == query.Limit ? page[^1].Id : null), ApiJson.Default.AuditPage);
+    }
+
+    private static async Task<IResult> VerifyAsync(Call call)
+    {
+        var result = await AuditVerification.VerifyAsync(call.Tenant, call.Store, call.Aborted);
+        await call.Store.AppendAsync(call.Audit(result.Valid ? AuditOutcome.Permit : AuditOutcome.Deny, rules: ["R47"]) with { Code = result.Valid ? null : "audit.chain-broken" }, CancellationToken.None);
+        return TypedResults.Json(new VerifyResponse(result.Valid, result.Entries, result.FirstBroken, result.BrokenLane, result.Reason), ApiJson.Default.VerifyResponse);
+    }
+
+    public static string OutcomeKey(AuditOutcome outcome) => outcome switch
+    {
+        AuditOutcome.Permit => "permit",
+        AuditOutcome.PermitMasked => "permit-masked",
+        AuditOutcome.Deny => "deny",
+        AuditOutcome.Done => "done",
+        _ => "unknown",
+    };
+
+    private static DateTimeOffset? ParseTime(string? value, string name, Dictionary<string, string[]> errors)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+        {
+            return time;
+        }
+
+        errors[name] = ["An ISO 8601 date or time."];
+        return null;
+    }
+}

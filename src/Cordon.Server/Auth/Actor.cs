@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Security.Claims;
+using Cordon.Core.Access;
+
+namespace Cordon.Server.Auth;
+
+/// <summary>Who is calling: tenant, identity, role, the subject a patient or guardian token names, licence data.</summary>
+public sealed record Actor(string Tenant, string Id, Role Role, string? SubjectId, string? Licence, int? PracticeYears, bool Automated)
+{
+    public const string TenantClaim = "tid";
+    public const string RoleClaim = "role";
+    public const string SubjectClaim = "subject";
+    public const string LicenceClaim = "licence";
+    public const string PracticeYearsClaim = "practice_years";
+    public const string AutomatedClaim = "ai";
+
+    public string RoleKey => Role.ToKey();
+
+    /// <summary>Reads the actor from a validated principal; null when a required claim is missing or invalid.</summary>
+    public static Actor? From(ClaimsPrincipal principal, string defaultTenant, string roleClaim = RoleClaim)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        var id = principal.FindFirstValue("sub") ?? principal.FindFirstValue(ClaimTypes.NameIdentifier);
+        var roleText = principal.FindFirstValue(roleClaim) ?? principal.FindFirstValue(ClaimTypes.Role);
+        if (string.IsNullOrEmpty(id) || !RoleNames.TryParse(roleText, out var role))
+        {
+            return null;
+        }
+
+        var years = int.TryParse(principal.FindFirstValue(PracticeYearsClaim), NumberStyles.None, CultureInfo.InvariantCulture, out var y) ? y : (int?)null;
+        return new Actor(
+            principal.FindFirstValue(TenantClaim) ?? defaultTenant,
+            id,
+            role,
+            principal.FindFirstValue(SubjectClaim),
+            principal.FindFirstValue(LicenceClaim),
+            years,
+            string.Equals(principal.FindFirstValue(AutomatedClaim), "true", StringComparison.OrdinalIgnoreCase));
+    }
+}

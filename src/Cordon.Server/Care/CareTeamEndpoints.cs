@@ -1,0 +1,91 @@
+using System.Globalization;
+using Cordon.Core.Access;
+using Cordon.Core.Audit;
+using Cordon.Server.Http;
+using Cordon.Server.Subjects;
+using Cordon.Storage;
+
+namespace Cordon.Server.Care;
+
+public sealed record CareTeamRequest(string Actor, string Role, string Until);
+
+public sealed record CareTeamMemberResponse(string Actor, string Role, DateTimeOffset Until, DateTimeOffset AddedAt, string AddedBy, bool Active);
+
+public sealed record CareTeamResponse(string SubjectId, IReadOnlyList<CareTeamMemberResponse> Members);
+
+/// <summary>The care relationship: clinicians read a patient's clinical records only while in the care team.</summary>
+public static class CareTeamEndpoints
+{
+    private static readonly TimeSpan LongestMembership = TimeSpan.FromDays(5 * 366);
+
+    public static RouteGroupBuilder MapCareTeam(this RouteGroupBuilder group)
+    {
+        group.MapPost("/{id}/care-team", AddAsync)
+            .Audited("care-team.add", Role.App, Role.Admin)
+            .WithSummary("Put a physician, nurse or pharmacist in the subject's care team until a time")
+            .Accepts<CareTeamRequest>("application/json")
+            .Produces<CareTeamMemberResponse>(StatusCodes.Status201Created);
+
+        group.MapGet("/{id}/care-team", ListAsync)
+            .Audited("care-team.read", Role.App, Role.Admin, Role.Dpo)
+            .WithSummary("The subject's care team, current and past")
+            .Produces<CareTeamResponse>();
+        return group;
+    }
+
+    private static async Task<IResult> AddAsync(string id, Call call, RequestBody body)
+    {
+        var read = await body.ReadAsync(call.Http, ApiJson.Default.CareTeamRequest);
+        if (read.Failed)
+        {
+            return await call.RefuseAsync(read.Problem!, null, null);
+        }
+
+        var request = read.Value!;
+        var subject = SubjectVault.IsWellFormedId(id, "sub") ? await call.Store.GetSubjectAsync(call.Tenant.Id, id, call.Aborted) : null;
+        if (subject is null)
+        {
+            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (!SubjectEndpoints.IsCleanText(request.Actor, 128))
+        {
+            errors["actor"] = ["The clinician's actor id (1 to 128 printable characters)."];
+        }
+
+        if (!RoleNames.TryParse(request.Role, out var role) || !role.IsClinician())
+        {
+            errors["role"] = ["physician, nurse or pharmacist."];
+        }
+
+        if (!DateTimeOffset.TryParse(request.Until, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var until) || until <= call.Now || until > call.Now + LongestMembership)
+        {
+            errors["until"] = ["An ISO 8601 time in the future, at most five years ahead."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return await call.RefuseAsync(Problem.Validation(errors), null, subject.Id);
+        }
+
+        var row = new CareTeamRow(call.Tenant.Id, subject.Id, request.Actor, role.ToKey(), until, call.Now, call.Actor.Id);
+        await call.Store.PutCareTeamMemberAsync(row, call.Audit(AuditOutcome.Done, subject: subject.Id, records: [request.Actor]), call.Aborted);
+        return new SubjectEndpoints.CreatedAt($"/v1/subjects/{subject.Id}/care-team", TypedResults.Json(ToResponse(row, call.Now), ApiJson.Default.CareTeamMemberResponse, statusCode: StatusCodes.Status201Created));
+    }
+
+    private static async Task<IResult> ListAsync(string id, Call call)
+    {
+        var subject = SubjectVault.IsWellFormedId(id, "sub") ? await call.Store.GetSubjectAsync(call.Tenant.Id, id, call.Aborted) : null;
+        if (subject is null)
+        {
+            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+        }
+
+        var members = await call.Store.GetCareTeamAsync(call.Tenant.Id, subject.Id, call.Aborted);
+        await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject.Id), CancellationToken.None);
+        return TypedResults.Json(new CareTeamResponse(subject.Id, [.. members.Select(m => ToResponse(m, call.Now))]), ApiJson.Default.CareTeamResponse);
+    }
+
+    private static CareTeamMemberResponse ToResponse(CareTeamRow m, DateTimeOffset now) => new(m.ActorId, m.Role, m.Until, m.AddedAt, m.AddedBy, m.Until > now);
+}

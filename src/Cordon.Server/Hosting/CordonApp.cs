@@ -1,0 +1,251 @@
+using System.Text.Json;
+using Cordon.Server.Audit;
+using Cordon.Server.Auth;
+using Cordon.Server.Care;
+using Cordon.Server.Consent;
+using Cordon.Server.Decisions;
+using Cordon.Server.Health;
+using Cordon.Server.Http;
+using Cordon.Server.Notice;
+using Cordon.Server.Records;
+using Cordon.Server.Subjects;
+using Cordon.Server.Tenancy;
+using Cordon.Storage;
+using Cordon.Storage.Keys;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.IdentityModel.Tokens;
+using Microsoft.OpenApi;
+using Scalar.AspNetCore;
+
+namespace Cordon.Server.Hosting;
+
+/// <summary>A running (or runnable) Cordon server: the web application and the store and keys it owns.</summary>
+public sealed class CordonHost : IAsyncDisposable
+{
+    internal CordonHost(WebApplication app, ICordonStore store, TenantRegistry tenants, CordonServerOptions options)
+    {
+        App = app;
+        Store = store;
+        Tenants = tenants;
+        Options = options;
+    }
+
+    public WebApplication App { get; }
+
+    public ICordonStore Store { get; }
+
+    public TenantRegistry Tenants { get; }
+
+    public CordonServerOptions Options { get; }
+
+    /// <summary>The addresses Kestrel listens on, once started.</summary>
+    public IReadOnlyList<string> Addresses => [.. App.Urls];
+
+    public Task StartAsync(CancellationToken cancellationToken = default) => App.StartAsync(cancellationToken);
+
+    public Task RunAsync(CancellationToken cancellationToken = default) => App.RunAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await App.StopAsync();
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        await App.DisposeAsync();
+        await Store.DisposeAsync();
+    }
+}
+
+/// <summary>Builds the Cordon server: store, keys, tenants, authentication, endpoint groups, problems, OpenAPI.</summary>
+public static partial class CordonApp
+{
+    /// <summary>Opens the data directory (creating it and its key file), the store, and builds the app.</summary>
+    public static async Task<CordonHost> CreateAsync(CordonServerOptions options, TimeProvider? time = null, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Directory.CreateDirectory(options.DataDirectory);
+        var keys = KeyFile.OpenOrCreate(KeyFile.PathIn(options.DataDirectory));
+        var store = await CordonStores.OpenAsync(options.DataDirectory, options.Database, cancellationToken);
+        try
+        {
+            var tenants = new TenantRegistry(keys);
+            await tenants.LoadAsync(store, cancellationToken);
+            var app = Build(options, store, tenants, time ?? TimeProvider.System, configure);
+            return new CordonHost(app, store, tenants, options);
+        }
+        catch
+        {
+            await store.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static WebApplication Build(CordonServerOptions options, ICordonStore store, TenantRegistry tenants, TimeProvider time, Action<WebApplicationBuilder>? configure)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", options.RequestLogging ? LogLevel.Information : LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+
+        var services = builder.Services;
+        services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
+        services.AddSingleton(store);
+        services.AddSingleton(tenants);
+        services.AddSingleton(time);
+        services.AddSingleton<RequestBody>();
+        services.AddHostedService<CheckpointService>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
+        services.AddAuthorization();
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => ConfigureJwt(o, options, tenants));
+        services.AddOpenApi("v1", o =>
+        {
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info = new OpenApiInfo
+                {
+                    Title = "Cordon",
+                    Version = "v1",
+                    Description = "Privacy and compliance core for internet healthcare in China: encrypted vault, purpose-bound decisions, consent ledger, tamper-evident audit. Errors are application/problem+json with code, and rule and citation when a compliance rule decided. Send Authorization: Bearer <token> and, for subject data, X-Purpose.",
+                };
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", BearerFormat = "JWT" };
+                return Task.CompletedTask;
+            });
+        });
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync, SuppressDiagnosticsCallback = _ => true });
+        app.UseStatusCodePages(StatusCodeProblemAsync);
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        var v1 = app.MapGroup("/v1");
+        v1.MapGroup("/subjects").WithTags("Subjects").MapSubjects().MapConsents().MapCareTeam().MapSubjectRecords();
+        v1.MapGroup("/records").WithTags("Records").MapRecords();
+        v1.MapGroup("/decisions").WithTags("Decisions").MapDecisions();
+        v1.MapGroup("/audit").WithTags("Audit").MapAudit();
+        app.MapPrivacyNotice();
+        app.MapHealth();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("Cordon API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+        return app;
+    }
+
+    private static void ConfigureJwt(JwtBearerOptions o, CordonServerOptions options, TenantRegistry tenants)
+    {
+        o.MapInboundClaims = false;
+        if (!string.IsNullOrWhiteSpace(options.Authority))
+        {
+            o.Authority = options.Authority;
+            o.Audience = options.Audience;
+            o.TokenValidationParameters = new TokenValidationParameters { NameClaimType = "sub", RoleClaimType = options.RoleClaim };
+        }
+        else
+        {
+            o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = TokenIssuer.Issuer,
+                ValidAudience = TokenIssuer.Audience,
+                ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                ClockSkew = TimeSpan.FromSeconds(30),
+                NameClaimType = "sub",
+                RoleClaimType = Actor.RoleClaim,
+                IssuerSigningKeyResolver = (_, _, kid, _) => tenants.Find(kid) is { } t ? [TokenIssuer.SigningKey(t.Id, t.Keys.TokenKey)] : [],
+            };
+        }
+
+        o.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = context =>
+            {
+                // A tenant's key signs only that tenant's tokens.
+                if (string.IsNullOrWhiteSpace(options.Authority)
+                    && context.SecurityToken is Microsoft.IdentityModel.JsonWebTokens.JsonWebToken jwt
+                    && !string.Equals(jwt.Kid, context.Principal?.FindFirst(Actor.TenantClaim)?.Value, StringComparison.Ordinal))
+                {
+                    context.Fail("The token's tenant does not match its signing key.");
+                }
+
+                return Task.CompletedTask;
+            },
+            OnChallenge = async context =>
+            {
+                context.HandleResponse();
+                var detail = context.AuthenticateFailure switch
+                {
+                    null => "Send Authorization: Bearer <token> (cordon token issues one).",
+                    SecurityTokenExpiredException => "The bearer token has expired.",
+                    _ => "The bearer token is not valid for this server.",
+                };
+                await Problem.Unauthenticated(detail).ExecuteAsync(context.HttpContext);
+            },
+        };
+    }
+
+    private static async Task HandleExceptionAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        if (error is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+        {
+            var limit = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<CordonServerOptions>>().Value.MaxBodyBytes;
+            await Problem.TooLarge(limit).ExecuteAsync(context);
+            return;
+        }
+
+        if (error is BadHttpRequestException bad)
+        {
+            await new Problem(bad.StatusCode, "request.malformed", "Malformed request", "The HTTP request could not be read.").ExecuteAsync(context);
+            return;
+        }
+
+        if (error is JsonException)
+        {
+            await Problem.Malformed("The body is not valid JSON for this endpoint.").ExecuteAsync(context);
+            return;
+        }
+
+        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Cordon.Server");
+        if (error is not null)
+        {
+            LogUnhandled(logger, error.GetType().Name, context.TraceIdentifier, error);
+        }
+
+        await new Problem(500, "server.error", "Server error", $"Cordon could not complete the request; quote trace id {context.TraceIdentifier} to the operator.").ExecuteAsync(context);
+    }
+
+    private static async Task StatusCodeProblemAsync(StatusCodeContext context)
+    {
+        var http = context.HttpContext;
+        if (http.Response.HasStarted || http.Response.ContentLength > 0 || http.Response.ContentType is not null)
+        {
+            return;
+        }
+
+        var problem = http.Response.StatusCode switch
+        {
+            404 => new Problem(404, "not-found", "Not found", "No such endpoint; see /openapi/v1.json."),
+            405 => new Problem(405, "request.method-not-allowed", "Method not allowed", "This endpoint does not accept this HTTP method."),
+            415 => Problem.UnsupportedMediaType(http.Request.ContentType),
+            401 => Problem.Unauthenticated("Send Authorization: Bearer <token>."),
+            403 => new Problem(403, "access.forbidden", "Forbidden", "Not allowed."),
+            _ => new Problem(http.Response.StatusCode, "request.failed", "Request failed", "The request failed."),
+        };
+        await problem.ExecuteAsync(http);
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled {ExceptionType} in request {TraceId}")]
+    private static partial void LogUnhandled(ILogger logger, string exceptionType, string traceId, Exception exception);
+}

@@ -1,0 +1,35 @@
+namespace Cordon.Server.Hosting;
+
+/// <summary>How a Cordon server runs. Bound from the command line, environment (CORDON_*) and configuration.</summary>
+public sealed class CordonServerOptions
+{
+    public const string DefaultUrls = "http://127.0.0.1:5080";
+
+    /// <summary>The data directory: key file, SQLite database.</summary>
+    public string DataDirectory { get; set; } = "cordon-data";
+
+    /// <summary>A PostgreSQL URL or connection string; null for the embedded SQLite file.</summary>
+    public string? Database { get; set; }
+
+    public string Urls { get; set; } = DefaultUrls;
+
+    /// <summary>Request bodies above this many bytes are refused with 413 <c>request.too-large</c>.</summary>
+    public long MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>How often the audit chain is sealed by a signed checkpoint (when it has grown).</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The tenant used when a request names none (the public privacy notice, an external OIDC issuer).</summary>
+    public string DefaultTenant { get; set; } = "default";
+
+    /// <summary>An external OpenID Connect issuer. When set, tokens are validated against it instead of the tenant keys.</summary>
+    public string? Authority { get; set; }
+
+    public string Audience { get; set; } = "cordon";
+
+    /// <summary>The claim carrying the role when tokens come from an external issuer.</summary>
+    public string RoleClaim { get; set; } = "role";
+
+    /// <summary>Log requests at information level (paths and status only, never bodies).</summary>
+    public bool RequestLogging { get; set; }
+}

@@ -1,0 +1,43 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Cordon.Server.Audit;
+using Cordon.Server.Care;
+using Cordon.Server.Consent;
+using Cordon.Server.Decisions;
+using Cordon.Server.Records;
+using Cordon.Server.Subjects;
+
+namespace Cordon.Server.Http;
+
+/// <summary>
+/// The JSON contract of every request and response DTO, source-generated. Requests are strict: unknown members,
+/// missing required members, nulls where none are allowed and duplicate members are refused.
+/// </summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true,
+    AllowDuplicateProperties = false,
+    NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(CreateSubjectRequest))]
+[JsonSerializable(typeof(SubjectResponse))]
+[JsonSerializable(typeof(SearchSubjectsRequest))]
+[JsonSerializable(typeof(SearchSubjectsResponse))]
+[JsonSerializable(typeof(ConsentRequest))]
+[JsonSerializable(typeof(ConsentEventResponse))]
+[JsonSerializable(typeof(ConsentsResponse))]
+[JsonSerializable(typeof(CareTeamRequest))]
+[JsonSerializable(typeof(CareTeamMemberResponse))]
+[JsonSerializable(typeof(CareTeamResponse))]
+[JsonSerializable(typeof(RecordWritten))]
+[JsonSerializable(typeof(DecisionRequest))]
+[JsonSerializable(typeof(DecisionResponse))]
+[JsonSerializable(typeof(AuditPage))]
+[JsonSerializable(typeof(VerifyResponse))]
+[JsonSerializable(typeof(HealthResponse))]
+public sealed partial class ApiJson : JsonSerializerContext;
+
+public sealed record HealthResponse(string Status, string Store, int Tenants, string Version);

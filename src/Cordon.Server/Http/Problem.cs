@@ -1,0 +1,115 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Cordon.Core.Decisions;
+
+namespace Cordon.Server.Http;
+
+/// <summary>
+/// An RFC 9457 problem with Cordon's members: <c>code</c> always, <c>rule</c> and <c>citation</c> when a compliance
+/// rule decided, <c>errors</c> for validation. The detail never carries patient data.
+/// </summary>
+public sealed class Problem : IResult
+{
+    public const string ContentType = "application/problem+json";
+    private const string TypeBase = "https://cordon.dev/problems/";
+
+    public Problem(int status, string code, string title, string detail, string? rule = null, string? citation = null)
+    {
+        Status = status;
+        Code = code;
+        Title = title;
+        Detail = detail;
+        Rule = rule;
+        Citation = citation;
+    }
+
+    public int Status { get; }
+
+    public string Code { get; }
+
+    public string Title { get; }
+
+    public string Detail { get; }
+
+    public string? Rule { get; }
+
+    public string? Citation { get; }
+
+    /// <summary>Field (or element path) → what is wrong with it.</summary>
+    public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
+
+    public static Problem From(Refusal refusal, string? detail = null)
+        => new(refusal.Status, refusal.Code, refusal.Title, detail ?? refusal.Detail, refusal.Rule, refusal.Citation);
+
+    public static Problem Malformed(string detail) => new(400, "request.malformed", "Malformed request", detail);
+
+    public static Problem TooLarge(long limit) => new(413, "request.too-large", "Request body too large", $"The body exceeds the limit of {limit} bytes.");
+
+    public static Problem UnsupportedMediaType(string? got) => new(
+        415, "request.unsupported-media-type", "Unsupported media type",
+        $"Send JSON with Content-Type: application/json (or application/fhir+json); got '{Sanitize(got)}'.");
+
+    public static Problem Validation(IReadOnlyDictionary<string, string[]> errors, string? rule = null, string? citation = null)
+        => new(422, "validation.failed", "Validation failed", "One or more fields are invalid; see errors.", rule, citation) { Errors = errors };
+
+    public static Problem Validation(string field, string message, string? rule = null, string? citation = null)
+        => Validation(new Dictionary<string, string[]> { [field] = [message] }, rule, citation);
+
+    public static Problem NotFound(string what) => new(404, "not-found", "Not found", $"No {what} with this id in this tenant.");
+
+    public static Problem PurposeMissing() => new(400, "purpose.missing", "Purpose missing", "Every read or write of subject data names its purpose in the X-Purpose header.", "R01", "PIPL Art. 6, 13");
+
+    public static Problem PurposeUnknown(string purpose) => new(
+        400, "purpose.unknown", "Unknown purpose",
+        $"The profile declares no purpose '{Sanitize(purpose)}'; see GET /v1/privacy-notice for the purposes.", "R01", "PIPL Art. 6, 13");
+
+    public static Problem Unauthenticated(string detail) => new(401, "auth.unauthenticated", "Authentication required", detail);
+
+    public static Problem Conflict(string code, string detail) => new(409, code, "Conflict", detail);
+
+    /// <summary>Echoes caller input safely: short, printable, nothing that could be a whole identifier.</summary>
+    public static string Sanitize(string? value)
+    {
+        if (string.IsNullOrEmpty(value))
+        {
+            return string.Empty;
+        }
+
+        var chars = value.Length > 64 ? value[..64] : value;
+        return string.Concat(chars.Select(c => char.IsControl(c) ? '?' : c)) + (value.Length > 64 ? "…" : string.Empty);
+    }
+
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var response = httpContext.Response;
+        response.StatusCode = Status;
+        response.ContentType = ContentType;
+        var body = new ProblemBody(
+            TypeBase + Code,
+            Title,
+            Status,
+            Detail,
+            Code,
+            Rule,
+            Citation,
+            httpContext.TraceIdentifier,
+            Errors);
+        await JsonSerializer.SerializeAsync(response.Body, body, ProblemJson.Default.ProblemBody, httpContext.RequestAborted);
+    }
+
+    internal sealed record ProblemBody(
+        string Type,
+        string Title,
+        int Status,
+        string Detail,
+        string Code,
+        string? Rule,
+        string? Citation,
+        string TraceId,
+        IReadOnlyDictionary<string, string[]>? Errors);
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(Problem.ProblemBody))]
+internal sealed partial class ProblemJson : JsonSerializerContext;

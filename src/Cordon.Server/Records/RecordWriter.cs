@@ -1,0 +1,139 @@
+using System.Text.Json;
+using Cordon.Core.Catalog;
+using Cordon.Core.Crypto;
+using Cordon.Server.Http;
+using Cordon.Server.Subjects;
+using Cordon.Server.Tenancy;
+using Cordon.Storage;
+
+namespace Cordon.Server.Records;
+
+/// <summary>A record that passed the catalog: its type, classification and exact JSON bytes.</summary>
+public sealed record PreparedRecord(CompiledType Type, int TypeIndex, Classification Classification, byte[] Json);
+
+/// <summary>What a write returns.</summary>
+public sealed record RecordWritten(string Id, string SubjectId, string Type, int Version, string Level, string Purpose, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+/// <summary>
+/// The write path shared by the API, the bulk import and the demo: catalog classification (unknown types and
+/// unclassified paths refused), value formats, minimum necessary for the purpose, then sealing under the
+/// subject's key with blind indexes for searchable values.
+/// </summary>
+public static class RecordWriter
+{
+    private const int MaxListedPaths = 50;
+
+    public static Outcome<PreparedRecord> Prepare(TenantContext tenant, int purpose, byte[] json)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var parsed = RequestBody.Parse(json);
+        if (parsed.Failed)
+        {
+            return parsed.Problem!;
+        }
+
+        using var document = parsed.Value!;
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return Problem.Validation("$", "A record is a JSON object: a FHIR R4 resource or a declared record.");
+        }
+
+        if (!root.TryGetProperty("resourceType", out var typeElement) || typeElement.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(typeElement.GetString()))
+        {
+            return Problem.Validation("resourceType", "Name the record type in resourceType.");
+        }
+
+        var typeName = typeElement.GetString()!;
+        if (!tenant.Catalog.TryGetType(typeName, out var type) || !tenant.Policy.TryGetType(typeName, out var typeIndex))
+        {
+            return new Problem(
+                422,
+                "catalog.unknown-type",
+                "Record type not in the catalog",
+                $"The catalog declares no record type '{Problem.Sanitize(typeName)}'; only classified types can be stored.",
+                null,
+                CatalogCitation);
+        }
+
+        var classification = type.Classify(root);
+        if (classification.UnclassifiedPaths.Count > 0)
+        {
+            return new Problem(
+                422,
+                "catalog.unclassified-field",
+                "Unclassified fields",
+                $"{classification.UnclassifiedPaths.Count} element path(s) of {typeName} are not classified by the catalog; a field the catalog does not classify cannot be stored.",
+                null,
+                CatalogCitation)
+            {
+                Errors = classification.UnclassifiedPaths.Take(MaxListedPaths).ToDictionary(p => Problem.Sanitize(p), _ => new[] { "not classified by the catalog" }),
+            };
+        }
+
+        if (classification.FormatViolations.Count > 0)
+        {
+            return Problem.Validation(classification.FormatViolations
+                .GroupBy(v => v.Path, StringComparer.Ordinal)
+                .Take(MaxListedPaths)
+                .ToDictionary(g => g.Key, g => g.Select(v => v.Reason).Distinct().ToArray()));
+        }
+
+        var purposeDef = tenant.Policy.Purpose(purpose);
+        if (purposeDef.Collect.TryGetValue(typeName, out var allowed))
+        {
+            var excess = classification.PresentFields.Select(f => f.Path).Where(p => !allowed.Contains(p)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (excess.Count > 0)
+            {
+                var refusal = Core.Decisions.Refusals.FieldNotAllowed;
+                return new Problem(refusal.Status, refusal.Code, refusal.Title, $"The purpose '{purposeDef.Key}' may not collect {excess.Count} of the {typeName} fields sent (minimum necessary): {string.Join(", ", excess.Take(MaxListedPaths))}.", refusal.Rule, refusal.Citation)
+                {
+                    Errors = excess.Take(MaxListedPaths).ToDictionary(p => p, _ => new[] { $"not collected under '{purposeDef.Key}'" }),
+                };
+            }
+        }
+
+        return new PreparedRecord(type, typeIndex, classification, json);
+    }
+
+    /// <summary>Seals a prepared record under the subject's key and builds its blind-index lookups.</summary>
+    public static (RecordRow Row, IReadOnlyList<LookupRow> Lookups) Seal(TenantContext tenant, OpenSubject subject, PreparedRecord record, string recordId, int version, string purpose, DateTimeOffset createdAt, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(record);
+        var typeName = record.Type.Definition.Name;
+        var sealedBytes = subject.Cipher.Seal(new RecordBinding(tenant.Id, subject.Id, recordId, typeName, version), record.Json);
+        var row = new RecordRow
+        {
+            Tenant = tenant.Id,
+            Id = recordId,
+            SubjectId = subject.Id,
+            Type = typeName,
+            Version = version,
+            Level = (byte)record.Classification.Level,
+            Purpose = purpose,
+            CreatedAt = createdAt,
+            UpdatedAt = now,
+            Sealed = sealedBytes,
+        };
+        var lookups = record.Classification.IndexValues
+            .Distinct()
+            .Select(v => new LookupRow(tenant.Id, v.Kind, tenant.Indexer.Compute(v.Kind, v.NormalizedValue), subject.Id, recordId))
+            .ToList();
+        return (row, lookups);
+    }
+
+    /// <summary>Opens a stored record version; it must authenticate for exactly this tenant, subject, id, type and version.</summary>
+    public static byte[] Open(TenantContext tenant, OpenSubject subject, RecordRow row)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(row);
+        return subject.Cipher.Open(new RecordBinding(tenant.Id, subject.Id, row.Id, row.Type, row.Version), row.Sealed);
+    }
+
+    public static RecordWritten Written(RecordRow row) => new(row.Id, row.SubjectId, row.Type, row.Version, ((Level)row.Level).ToKey(), row.Purpose, row.CreatedAt, row.UpdatedAt);
+
+    private const string CatalogCitation = "PIPL Art. 51(2) (classified management); GB/T 39725-2020 §6";
+}

@@ -1,0 +1,192 @@
+using System.Globalization;
+using Cordon.Core.Access;
+using Cordon.Core.Audit;
+using Cordon.Core.Decisions;
+using Cordon.Core.Identifiers;
+using Cordon.Core.Subjects;
+using Cordon.Server.Decisions;
+using Cordon.Server.Http;
+using Cordon.Storage;
+
+namespace Cordon.Server.Subjects;
+
+public sealed record CreateSubjectRequest(string ExternalId, string BirthDate, string? GuardianSubjectId = null, string? DisplayName = null);
+
+public sealed record SubjectResponse(string Id, string ExternalId, string State, string AgeBand, string? GuardianSubjectId, DateTimeOffset CreatedAt);
+
+public sealed record SearchSubjectsRequest(string Kind, string Value);
+
+public sealed record SearchSubjectsResponse(IReadOnlyList<string> Subjects);
+
+/// <summary>Registering, reading and finding data subjects.</summary>
+public static class SubjectEndpoints
+{
+    private static readonly string[] SearchKinds = ["external-id", "cn-resident-id", "cn-mobile"];
+
+    public static RouteGroupBuilder MapSubjects(this RouteGroupBuilder group)
+    {
+        group.MapPost("/", CreateAsync)
+            .Audited("subject.create", Role.App, Role.Admin)
+            .WithSummary("Register a data subject")
+            .WithDescription("Creates a subject with its own data key. Its external id, birth date and name are sealed; the external id is findable only through a keyed blind index. Subjects under the guardian-consent age need a guardian (R03).")
+            .Accepts<CreateSubjectRequest>("application/json")
+            .Produces<SubjectResponse>(StatusCodes.Status201Created);
+
+        group.MapGet("/{id}", GetAsync)
+            .Audited("subject.read", Role.App, Role.Admin, Role.Support, Role.Dpo, Role.Patient, Role.Guardian, Role.Physician, Role.Nurse, Role.Pharmacist)
+            .WithSummary("Read a subject: state, age band, guardian")
+            .Produces<SubjectResponse>();
+
+        group.MapPost("/search", SearchAsync)
+            .Audited("subject.search", Role.App, Role.Admin, Role.Support)
+            .WithSummary("Find subjects by external id, resident ID number or mobile")
+            .WithDescription("The value travels in the body, never the URL, and is matched through the tenant's keyed blind index; no identifier is stored in clear.")
+            .Accepts<SearchSubjectsRequest>("application/json")
+            .Produces<SearchSubjectsResponse>();
+        return group;
+    }
+
+    private static async Task<IResult> CreateAsync(Call call, RequestBody body)
+    {
+        var read = await body.ReadAsync(call.Http, ApiJson.Default.CreateSubjectRequest);
+        if (read.Failed)
+        {
+            return await call.RefuseAsync(read.Problem!, null, null);
+        }
+
+        var request = read.Value!;
+        var errors = new Dictionary<string, string[]>();
+        if (!IsCleanText(request.ExternalId, 128))
+        {
+            errors["externalId"] = ["1 to 128 printable characters."];
+        }
+
+        if (request.DisplayName is not null && !IsCleanText(request.DisplayName, 100))
+        {
+            errors["displayName"] = ["Up to 100 printable characters."];
+        }
+
+        if (!DateOnly.TryParseExact(request.BirthDate, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var birthDate)
+            || birthDate > call.Today || birthDate.Year < 1900)
+        {
+            errors["birthDate"] = ["A date YYYY-MM-DD, not in the future, not before 1900."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return await call.RefuseAsync(Problem.Validation(errors), null, null);
+        }
+
+        var settings = call.Tenant.Profile.Settings;
+        string? guardianId = null;
+        if (request.GuardianSubjectId is not null)
+        {
+            var guardian = SubjectVault.IsWellFormedId(request.GuardianSubjectId, "sub")
+                ? await call.Store.GetSubjectAsync(call.Tenant.Id, request.GuardianSubjectId, call.Aborted)
+                : null;
+            if (guardian is null || guardian.State != SubjectState.Active)
+            {
+                return await call.RefuseAsync(Problem.Validation("guardianSubjectId", "No active subject with this id in this tenant."), null, null);
+            }
+
+            guardianId = guardian.Id;
+        }
+        else if (Age.YearsOn(birthDate, call.Today) < settings.GuardianConsentBelowAge)
+        {
+            return await call.RefuseAsync(
+                new Problem(422, "consent.guardian-required", "Guardian required", $"Subjects under {settings.GuardianConsentBelowAge} are registered with their guardian (guardianSubjectId), who consents for them.", "R03", Core.Rules.RuleBook.Get("R03").Citation),
+                null,
+                null);
+        }
+
+        var id = SubjectVault.NewId("sub");
+        var profile = new SubjectProfile(request.ExternalId, birthDate, request.DisplayName);
+        var (row, key, lookup) = SubjectVault.Create(call.Tenant, id, profile, guardianId, call.Now);
+        var status = await call.Store.CreateSubjectAsync(row, key, [lookup], call.Audit(AuditOutcome.Done, subject: id), call.Aborted);
+        if (status == WriteStatus.Conflict)
+        {
+            return await call.RefuseAsync(Problem.Conflict("subject.exists", "A subject with this externalId already exists in this tenant."), null, null);
+        }
+
+        var response = Response(call, row, profile);
+        return new CreatedAt($"/v1/subjects/{id}", TypedResults.Json(response, ApiJson.Default.SubjectResponse, statusCode: StatusCodes.Status201Created));
+    }
+
+    private static async Task<IResult> GetAsync(string id, Call call)
+    {
+        using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
+        if (subject is null)
+        {
+            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+        }
+
+        var actor = call.Actor;
+        if (actor.Role.IsSubjectSide() && SubjectFacts.LinkOf(actor, subject) == SubjectLink.None)
+        {
+            return await call.RefuseAsync(Refusals.NotTheSubject, null, subject.Id);
+        }
+
+        if (actor.Role.IsClinician())
+        {
+            var care = await call.Store.GetCareTeamAsync(call.Tenant.Id, subject.Id, call.Aborted);
+            if (!care.Any(m => m.ActorId == actor.Id && m.Role == actor.RoleKey && m.Until > call.Now))
+            {
+                return await call.RefuseAsync(Refusals.NoCareRelationship, null, subject.Id);
+            }
+        }
+
+        await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject.Id), CancellationToken.None);
+        return TypedResults.Json(Response(call, subject.Row, subject.Profile), ApiJson.Default.SubjectResponse);
+    }
+
+    private static async Task<IResult> SearchAsync(Call call, RequestBody body)
+    {
+        var read = await body.ReadAsync(call.Http, ApiJson.Default.SearchSubjectsRequest);
+        if (read.Failed)
+        {
+            return await call.RefuseAsync(read.Problem!, null, null);
+        }
+
+        var request = read.Value!;
+        if (!SearchKinds.Contains(request.Kind, StringComparer.Ordinal))
+        {
+            return await call.RefuseAsync(Problem.Validation("kind", $"One of {string.Join(", ", SearchKinds)}."), null, null);
+        }
+
+        var normalized = request.Kind switch
+        {
+            "cn-resident-id" => ChineseResidentId.TryParse(request.Value, out var rid) ? rid.Value : null,
+            "cn-mobile" => ChineseMobile.TryParse(request.Value, out var mobile) ? mobile.Value : null,
+            _ => IsCleanText(request.Value, 128) ? request.Value : null,
+        };
+        if (normalized is null)
+        {
+            return await call.RefuseAsync(Problem.Validation("value", $"Not a valid {request.Kind} value."), null, null);
+        }
+
+        var subjects = await call.Store.FindSubjectsAsync(call.Tenant.Id, request.Kind, call.Tenant.Indexer.Compute(request.Kind, normalized), call.Aborted);
+        await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, records: subjects), CancellationToken.None);
+        return TypedResults.Json(new SearchSubjectsResponse(subjects), ApiJson.Default.SearchSubjectsResponse);
+    }
+
+    internal static SubjectResponse Response(Call call, SubjectRow row, SubjectProfile profile)
+    {
+        var settings = call.Tenant.Profile.Settings;
+        var band = Age.BandOn(profile.BirthDate, call.Today, settings.GuardianConsentBelowAge, settings.PaediatricPrescriptionBelowAge);
+        return new SubjectResponse(row.Id, profile.ExternalId, row.State.ToKey(), band.ToKey(), row.GuardianId, row.CreatedAt);
+    }
+
+    internal static bool IsCleanText(string? value, int maxLength)
+        => !string.IsNullOrWhiteSpace(value) && value.Length <= maxLength && !value.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) == UnicodeCategory.Format);
+
+    /// <summary>A 201 with a Location header around a JSON body.</summary>
+    internal sealed class CreatedAt(string location, IResult inner) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            ArgumentNullException.ThrowIfNull(httpContext);
+            httpContext.Response.Headers.Location = location;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

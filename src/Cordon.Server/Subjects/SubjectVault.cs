@@ -1,0 +1,166 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Cordon.Core.Crypto;
+using Cordon.Core.Subjects;
+using Cordon.Server.Tenancy;
+using Cordon.Storage;
+
+namespace Cordon.Server.Subjects;
+
+/// <summary>What identifies a subject, kept sealed under the subject's own data key.</summary>
+public sealed record SubjectProfile(string ExternalId, DateOnly BirthDate, string? DisplayName);
+
+/// <summary>A subject opened for one request: its row, its unsealed profile and a cipher over its data key.</summary>
+public sealed class OpenSubject : IDisposable
+{
+    internal OpenSubject(SubjectRow row, SubjectProfile profile, RecordCipher cipher)
+    {
+        Row = row;
+        Profile = profile;
+        Cipher = cipher;
+    }
+
+    public SubjectRow Row { get; }
+
+    public SubjectProfile Profile { get; }
+
+    public RecordCipher Cipher { get; }
+
+    public string Id => Row.Id;
+
+    public int AgeOn(DateOnly today) => Age.YearsOn(Profile.BirthDate, today);
+
+    public void Dispose() => Cipher.Dispose();
+}
+
+/// <summary>Creates subjects (with a fresh data key) and opens them (unwrapping the key).</summary>
+public static class SubjectVault
+{
+    private const string ProfileType = "Subject";
+    private const string ProfileRecord = "profile";
+
+    public static string NewId(string prefix) => prefix + "_" + Base32(RandomNumberGenerator.GetBytes(10));
+
+    /// <summary>Builds the rows for a new subject: sealed profile, wrapped data key, external-id lookup.</summary>
+    public static (SubjectRow Row, SubjectKeyRow Key, LookupRow ExternalIdLookup) Create(TenantContext tenant, string id, SubjectProfile profile, string? guardianId, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        var dataKey = tenant.Suite.NewKey();
+        try
+        {
+            var wrapped = Envelope.WrapDataKey(tenant.Keys.CurrentKek, dataKey, tenant.Id, id, 1);
+            using var cipher = new RecordCipher(tenant.Suite.Id, dataKey, 1);
+            var sealedProfile = cipher.Seal(Binding(tenant.Id, id), JsonSerializer.SerializeToUtf8Bytes(profile, SubjectJson.Default.SubjectProfile));
+            var row = new SubjectRow
+            {
+                Tenant = tenant.Id,
+                Id = id,
+                State = SubjectState.Active,
+                GuardianId = guardianId,
+                CreatedAt = now,
+                UpdatedAt = now,
+                KeyVersion = 1,
+                Sealed = sealedProfile,
+            };
+            var lookup = new LookupRow(tenant.Id, "external-id", tenant.Indexer.Compute("external-id", profile.ExternalId), id, null);
+            return (row, new SubjectKeyRow(tenant.Id, id, 1, wrapped, now), lookup);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>Opens a subject; null when it does not exist (or its key was destroyed).</summary>
+    public static async Task<OpenSubject?> OpenAsync(TenantContext tenant, ISubjectStore store, string subjectId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(store);
+        if (!IsWellFormedId(subjectId, "sub"))
+        {
+            return null;
+        }
+
+        var row = await store.GetSubjectAsync(tenant.Id, subjectId, cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        var keyRow = await store.GetSubjectKeyAsync(tenant.Id, subjectId, row.KeyVersion, cancellationToken);
+        if (keyRow is null)
+        {
+            return null;
+        }
+
+        var kek = tenant.Keys.Kek(Envelope.WrappedKeyVersion(keyRow.Wrapped))
+            ?? throw new CryptographicException("The key file lacks the key-encryption key this subject was wrapped with.");
+        var dataKey = Envelope.UnwrapDataKey(kek, keyRow.Wrapped, tenant.Id, subjectId, keyRow.Version);
+        try
+        {
+            var (suite, _) = RecordCipher.ReadHeader(row.Sealed);
+            var cipher = new RecordCipher(suite, dataKey, keyRow.Version);
+            var profile = JsonSerializer.Deserialize(cipher.Open(Binding(tenant.Id, subjectId), row.Sealed), SubjectJson.Default.SubjectProfile)
+                ?? throw new CryptographicException("The subject profile is empty.");
+            return new OpenSubject(row, profile, cipher);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>Ids are generated: a prefix, an underscore and 16 base-32 characters. Anything else is not an id.</summary>
+    public static bool IsWellFormedId(string? id, string prefix)
+    {
+        if (id is null || id.Length != prefix.Length + 17 || !id.StartsWith(prefix, StringComparison.Ordinal) || id[prefix.Length] != '_')
+        {
+            return false;
+        }
+
+        foreach (var c in id.AsSpan(prefix.Length + 1))
+        {
+            if (!Alphabet.Contains(c, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+
+    private static RecordBinding Binding(string tenant, string subject) => new(tenant, subject, ProfileRecord, ProfileType, 1);
+
+    private static string Base32(byte[] bytes)
+    {
+        Span<char> chars = stackalloc char[16];
+        ulong hi = 0;
+        for (var i = 0; i < 5; i++)
+        {
+            hi = (hi << 8) | bytes[i];
+        }
+
+        ulong lo = 0;
+        for (var i = 5; i < 10; i++)
+        {
+            lo = (lo << 8) | bytes[i];
+        }
+
+        for (var i = 7; i >= 0; i--)
+        {
+            chars[i] = Alphabet[(int)(hi & 31)];
+            hi >>= 5;
+            chars[i + 8] = Alphabet[(int)(lo & 31)];
+            lo >>= 5;
+        }
+
+        return new string(chars);
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(SubjectProfile))]
+internal sealed partial class SubjectJson : JsonSerializerContext;

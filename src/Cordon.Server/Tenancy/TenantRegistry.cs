@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Cordon.Core.Audit;
+using Cordon.Core.Profiles;
+using Cordon.Storage;
+using Cordon.Storage.Keys;
+
+namespace Cordon.Server.Tenancy;
+
+/// <summary>The tenants this server serves, loaded from the store and the key file at start.</summary>
+public sealed class TenantRegistry
+{
+    /// <summary>Audit lanes per new tenant; fixed at creation so the chain stays verifiable.</summary>
+    public const int DefaultLanes = 8;
+
+    private readonly ConcurrentDictionary<string, TenantContext> _tenants = new(StringComparer.Ordinal);
+
+    public TenantRegistry(KeyFile keys)
+    {
+        Keys = keys;
+    }
+
+    public KeyFile Keys { get; }
+
+    public IReadOnlyCollection<TenantContext> All => [.. _tenants.Values];
+
+    public TenantContext? Find(string? tenant) => tenant is not null && _tenants.TryGetValue(tenant, out var t) ? t : null;
+
+    /// <summary>Loads every tenant of the store; a stored profile that no longer validates stops the start with its errors.</summary>
+    public async Task LoadAsync(ICordonStore store, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        foreach (var row in await store.ListTenantsAsync(cancellationToken))
+        {
+            var result = ProfileLoader.Load(row.ProfileYaml, $"tenant {row.Id} (stored profile)");
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException($"The stored profile of tenant {row.Id} is invalid:{Environment.NewLine}{string.Join(Environment.NewLine, result.Errors)}");
+            }
+
+            var keys = Keys.Find(row.Id) ?? throw new InvalidOperationException($"The key file {Keys.Path} has no keys for tenant {row.Id}; restore the key file that belongs to this database.");
+            _tenants[row.Id] = new TenantContext(row.Id, result.Profile, keys);
+        }
+    }
+
+    /// <summary>
+    /// Creates a tenant from a validated profile, or publishes a new profile for an existing one:
+    /// keys are created on first use, the profile text is stored with an audit entry.
+    /// </summary>
+    public async Task<TenantContext> ProvisionAsync(ICordonStore store, string tenant, Profile profile, DateTimeOffset now, string actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(profile);
+        var keys = Keys.GetOrCreate(tenant, profile.Operator.CryptoSuite);
+        var existing = await store.GetTenantAsync(tenant, cancellationToken);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(profile.SourceText)));
+        var row = new TenantRow(tenant, profile.Operator.Name, keys.Suite, existing?.Lanes ?? DefaultLanes, profile.SourceText, hash, existing?.CreatedAt ?? now);
+        await store.PutTenantAsync(row, new AuditDraft
+        {
+            Tenant = tenant,
+            Time = now,
+            ActorId = actor,
+            ActorRole = "admin",
+            Action = existing is null ? "tenant.create" : "profile.publish",
+            Outcome = AuditOutcome.Done,
+        }, cancellationToken);
+        var context = new TenantContext(tenant, profile, keys);
+        _tenants[tenant] = context;
+        return context;
+    }
+}
