@@ -1,0 +1,82 @@
+using System.CommandLine;
+using Cordon.Core.Profiles;
+using Cordon.Server.Tenancy;
+using Cordon.Storage;
+using Cordon.Storage.Keys;
+
+namespace Cordon.Cli.Commands;
+
+/// <summary><c>cordon init</c>: create the data directory, keys and database, and the tenant from a profile.</summary>
+internal static class InitCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var data = CommonOptions.Data();
+        var db = CommonOptions.Database();
+        var tenant = CommonOptions.Tenant();
+        var profile = new Option<FileInfo?>("--profile") { Description = "The compliance profile (YAML). Default: the built-in internet-hospital profile." };
+        var command = new Command("init", "Create DIR: database, key file (mode 0600) and the tenant from the profile. Re-running with a changed profile publishes it.")
+        {
+            data, db, tenant, profile,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var loaded = LoadProfile(parse.GetValue(profile), console);
+            if (loaded is null)
+            {
+                return 2;
+            }
+
+            var directory = parse.GetValue(data)!;
+            var created = await InitializeAsync(directory, parse.GetValue(db), parse.GetValue(tenant)!, loaded, TimeProvider.System.GetUtcNow(), cancellationToken);
+            await console.Error.WriteLineAsync($"{(created ? "Initialised" : "Updated")} {Path.GetFullPath(directory)}: tenant '{parse.GetValue(tenant)}' ({loaded.Operator.Name}), keys in {KeyFile.PathIn(directory)}.");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Loads a profile file (or the built-in default), printing each error as file:line:column: reason.</summary>
+    public static Profile? LoadProfile(FileInfo? file, CliConsole console)
+    {
+        if (file is null)
+        {
+            return BuiltInProfiles.Load();
+        }
+
+        if (!file.Exists)
+        {
+            console.Error.WriteLine($"{file.FullName}: no such file");
+            return null;
+        }
+
+        var result = ProfileLoader.Load(File.ReadAllText(file.FullName), file.FullName);
+        if (result.Succeeded)
+        {
+            return result.Profile;
+        }
+
+        console.Error.WriteLine($"The profile was refused ({result.Errors.Count} error(s)):");
+        foreach (var error in result.Errors)
+        {
+            console.Error.WriteLine($"  {error}");
+        }
+
+        return null;
+    }
+
+    /// <summary>Creates or updates a tenant in the data directory; true when the tenant was created.</summary>
+    public static async Task<bool> InitializeAsync(string directory, string? database, string tenant, Profile profile, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        var keys = KeyFile.OpenOrCreate(KeyFile.PathIn(directory));
+        await using var store = await CordonStores.OpenAsync(directory, database, cancellationToken);
+        var existing = await store.GetTenantAsync(tenant, cancellationToken);
+        if (existing is not null && existing.ProfileYaml == profile.SourceText)
+        {
+            return false;
+        }
+
+        await new TenantRegistry(keys).ProvisionAsync(store, tenant, profile, now, "cordon-init", cancellationToken);
+        return existing is null;
+    }
+}

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Cordon.Cli.Commands;
+
+namespace Cordon.Cli;
+
+/// <summary>The <c>cordon</c> command: one entry point that tests call in-process with their own writers.</summary>
+public static class CordonCli
+{
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var console = new CliConsole(output, error);
+        var root = new RootCommand("Cordon: the privacy and compliance core of an internet healthcare service. Stores patient data encrypted, decides every access by purpose, role and consent, keeps a tamper-evident audit chain.")
+        {
+            InitCommand.Create(console),
+            ServeCommand.Create(console),
+            TokenCommand.Create(console),
+            AuditCommand.Create(console),
+        };
+        var parse = root.Parse(args);
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+    }
+}
+
+/// <summary>Where commands write: stdout for results (a token, a count), stderr for everything else.</summary>
+public sealed record CliConsole(TextWriter Out, TextWriter Error);
+
+/// <summary>Options several commands share, with their environment-variable defaults.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Data() => new("--data")
+    {
+        Description = "The data directory (key file, SQLite database). Env CORDON_DATA; default ./cordon-data.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_DATA") is { Length: > 0 } d ? d : "./cordon-data",
+    };
+
+    public static Option<string?> Database() => new("--db")
+    {
+        Description = "Use PostgreSQL instead of the SQLite file: postgres://user:password@host:port/database. Env CORDON_DB.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_DB") is { Length: > 0 } d ? d : null,
+    };
+
+    public static Option<string> Tenant() => new("--tenant")
+    {
+        Description = "The tenant (operator). Default: default.",
+        DefaultValueFactory = _ => "default",
+    };
+}
