@@ -63,6 +63,22 @@ public static class AuditChain
         return hash;
     }
 
+    /// <summary>The exact bytes an entry's hash is computed over (for tooling and benchmarks).</summary>
+    public static byte[] CanonicalBytes(AuditDraft draft, int lane, long seq, ReadOnlySpan<byte> prevHash)
+    {
+        Guard.NotNull(draft);
+        var writer = new CanonicalWriter(512);
+        try
+        {
+            Encode(ref writer, draft, lane, seq, prevHash);
+            return writer.Written.ToArray();
+        }
+        finally
+        {
+            writer.Dispose();
+        }
+    }
+
     /// <summary>Builds the chained entry that follows <paramref name="prevHash"/> at (lane, seq).</summary>
     public static AuditEntry Link(CryptoSuite suite, AuditDraft draft, int lane, long seq, byte[] prevHash)
         => new() { Draft = draft, Lane = lane, Seq = seq, PrevHash = prevHash, Hash = ComputeHash(suite, draft, lane, seq, prevHash) };

@@ -57,7 +57,7 @@ public sealed class RecordCipher : IDisposable
         destination[1] = (byte)Suite;
         BinaryPrimitives.WriteInt32BigEndian(destination[2..], DataKeyVersion);
         var nonce = destination.Slice(Header, CryptoSuite.NonceSize);
-        RandomNumberGenerator.Fill(nonce);
+        NonceSource.Fill(nonce);
         Span<byte> aad = stackalloc byte[MaxAad(binding)];
         var aadLength = WriteAad(binding, aad);
         _aead.Encrypt(
