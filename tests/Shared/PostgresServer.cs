@@ -62,6 +62,11 @@ public sealed class PostgresServer : IAsyncDisposable
 
         if (_shared is null)
         {
+            if (Environment.GetEnvironmentVariable("CORDON_REQUIRE_POSTGRES") == "1")
+            {
+                Assert.Fail($"PostgreSQL is required (CORDON_REQUIRE_POSTGRES=1) but unavailable: {_unavailable}");
+            }
+
             Assert.Skip($"PostgreSQL tests skipped: {_unavailable}");
         }
 
