@@ -28,6 +28,9 @@ public interface ISubjectStore
     Task<IReadOnlyList<string>> FindSubjectsAsync(string tenant, string kind, byte[] hash, CancellationToken cancellationToken);
 
     Task<long> CountSubjectsAsync(string tenant, CancellationToken cancellationToken);
+
+    /// <summary>Changes a subject's state (restricted, deceased …) with its audit entry; NotFound when there is no such subject.</summary>
+    Task<WriteStatus> SetSubjectStateAsync(string tenant, string subjectId, Core.Subjects.SubjectState state, DateTimeOffset now, AuditDraft audit, CancellationToken cancellationToken);
 }
 
 /// <summary>The append-only consent ledger.</summary>

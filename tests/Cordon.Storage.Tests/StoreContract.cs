@@ -99,6 +99,21 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_subject_state_change_is_stored_and_audited()
+    {
+        var subject = await CreateSubjectAsync("sub_s");
+        var before = await CountAuditAsync();
+
+        Assert.Equal(WriteStatus.Done, await Store.SetSubjectStateAsync(Tenant, subject, SubjectState.Restricted, T0.AddDays(1), Audit("subject.state", subject), default));
+        Assert.Equal(WriteStatus.NotFound, await Store.SetSubjectStateAsync(Tenant, "sub_missing", SubjectState.Restricted, T0, Audit("subject.state", "sub_missing"), default));
+
+        var read = await Store.GetSubjectAsync(Tenant, subject, default);
+        Assert.Equal(SubjectState.Restricted, read!.State);
+        Assert.Equal(T0.AddDays(1), read.UpdatedAt);
+        Assert.Equal(before + 1, await CountAuditAsync());
+    }
+
+    [Fact]
     public async Task The_consent_ledger_returns_history_in_order()
     {
         var subject = await CreateSubjectAsync("sub_c");

@@ -25,6 +25,7 @@ namespace Cordon.Server.Http;
 [JsonSerializable(typeof(CreateSubjectRequest))]
 [JsonSerializable(typeof(SubjectResponse))]
 [JsonSerializable(typeof(SearchSubjectsRequest))]
+[JsonSerializable(typeof(SubjectStateRequest))]
 [JsonSerializable(typeof(SearchSubjectsResponse))]
 [JsonSerializable(typeof(ConsentRequest))]
 [JsonSerializable(typeof(ConsentEventResponse))]

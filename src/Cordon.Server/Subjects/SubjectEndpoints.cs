@@ -190,3 +190,61 @@ public static class SubjectEndpoints
         }
     }
 }
+
+public sealed record SubjectStateRequest(string State, string Reason);
+
+/// <summary>Operator changes of a subject's state: restriction (R19), a recorded death (R24), reactivation.</summary>
+public static class SubjectStateEndpoints
+{
+    public static RouteGroupBuilder MapSubjectState(this RouteGroupBuilder group)
+    {
+        group.MapPut("/{id}/state", SetAsync)
+            .Audited("subject.state", Role.Admin, Role.Dpo)
+            .WithSummary("Set a subject's state: active, restricted (storage and the legal purpose only, R19), deceased")
+            .WithDescription("The reason is sealed into the audit entry. Cancellation is a rights request, not a state set by hand.")
+            .Accepts<SubjectStateRequest>("application/json")
+            .Produces<SubjectResponse>();
+        return group;
+    }
+
+    private static async Task<IResult> SetAsync(string id, Call call, RequestBody body)
+    {
+        var read = await body.ReadAsync(call.Http, ApiJson.Default.SubjectStateRequest);
+        if (read.Failed)
+        {
+            return await call.RefuseAsync(read.Problem!, null, null);
+        }
+
+        var request = read.Value!;
+        var errors = new Dictionary<string, string[]>();
+        if (!SubjectNames.TryParseState(request.State, out var state) || state == SubjectState.Cancelled)
+        {
+            errors["state"] = ["active, restricted or deceased."];
+        }
+
+        if (!SubjectEndpoints.IsCleanText(request.Reason, 500))
+        {
+            errors["reason"] = ["Why, in 1 to 500 printable characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return await call.RefuseAsync(Problem.Validation(errors), null, null);
+        }
+
+        using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
+        if (subject is null)
+        {
+            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+        }
+
+        if (subject.Row.State == SubjectState.Cancelled)
+        {
+            return await call.RefuseAsync(Problem.Conflict("subject.cancelled", "A cancelled account cannot change state."), null, subject.Id);
+        }
+
+        var rules = state == SubjectState.Restricted ? new[] { "R19" } : state == SubjectState.Deceased ? ["R24"] : [];
+        await call.Store.SetSubjectStateAsync(call.Tenant.Id, subject.Id, state, call.Now, call.Audit(AuditOutcome.Done, subject: subject.Id, rules: rules, note: request.Reason), call.Aborted);
+        return TypedResults.Json(SubjectEndpoints.Response(call, subject.Row with { State = state, UpdatedAt = call.Now }, subject.Profile), ApiJson.Default.SubjectResponse);
+    }
+}

@@ -241,6 +241,21 @@ internal sealed class SqlStore : ICordonStore
         return rows[0];
     }
 
+    public Task<WriteStatus> SetSubjectStateAsync(string tenant, string subjectId, SubjectState state, DateTimeOffset now, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            var changed = await ctx.Command("UPDATE subjects SET state = @state, updated_at = @now WHERE tenant = @tenant AND id = @id")
+                .Add("state", (int)state).Add("now", now.ToUnixTimeMilliseconds()).Add("tenant", tenant).Add("id", subjectId)
+                .ExecuteNonQueryAsync();
+            if (changed == 0)
+            {
+                return WriteStatus.NotFound;
+            }
+
+            await ctx.AppendAuditAsync(audit);
+            return WriteStatus.Done;
+        });
+
     // ---- consent
 
     public Task AppendAsync(ConsentEvent consentEvent, AuditDraft audit, CancellationToken cancellationToken)
