@@ -40,9 +40,10 @@ public static class ProfileLoader
         var errors = new ProfileErrors(fileName);
 
         YamlNode root;
+        var duplicates = DuplicateKeys.Create(errors);
         try
         {
-            DuplicateKeys.Find(yamlText, errors);
+            duplicates.Find(yamlText);
             if (errors.Count > 0)
             {
                 return ProfileLoadResult.Failure(errors.Sorted());
@@ -61,6 +62,12 @@ public static class ProfileLoader
         catch (YamlException e)
         {
             errors.Add(e.Start, $"YAML syntax: {SyntaxMessage(e.Message)}");
+            return ProfileLoadResult.Failure(errors.Sorted());
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way on some malformed flow collections (an unclosed '[' or '{').
+            errors.Add(duplicates.LastGood, "YAML syntax: the text after this point cannot be read (an unclosed '[' or '{'?)");
             return ProfileLoadResult.Failure(errors.Sorted());
         }
 
@@ -169,7 +176,7 @@ public static class ProfileLoader
 
         public ProfileDraft Read(YamlNode root)
         {
-            var top = YamlMap.Open(errors, root, root, "the profile", TopKeys);
+            var top = YamlMap.Open(errors, root, root, YamlMap.TopLevel, TopKeys);
             if (top is null)
             {
                 return _draft;

@@ -26,7 +26,7 @@ internal static class ProfileRules
             var type = d.Types[rule.Rule.Type];
             if (LegalMinimums.For(type.RetentionClass) is { } minimum && rule.Rule.Period < minimum.Period)
             {
-                errors.Add(rule.PeriodNode, $"retention rule for {type.Name}: {rule.Rule.Period} is less than the {minimum.Period} the law requires for {type.RetentionClass.ToKey()} records ({Cite(minimum.Rule)})", minimum.Rule);
+                errors.Add(rule.PeriodNode, $"retention rule for {type.Name}: {rule.Rule.Period} is less than the {minimum.Period} the law requires for {type.RetentionClass.ToKey()} data ({Cite(minimum.Rule)})", minimum.Rule);
             }
         }
     }
@@ -37,7 +37,7 @@ internal static class ProfileRules
         if (o.Type is OperatorType.MedicalInstitution or OperatorType.InternetHospital
             && o.StorageRegion is { } region && region != "CN" && o.StorageRegionNode is { } node)
         {
-            errors.Add(node, $"storageRegion '{region}': a {o.Type.Value.ToKey()} stores its data in China (CN); no overseas servers, hosting or leasing ({Cite("R38")})", "R38");
+            errors.Add(node, $"storageRegion '{region}': an operator of type {o.Type.Value.ToKey()} stores its data in China (CN), with no overseas servers, hosting or leasing ({Cite("R38")})", "R38");
         }
     }
 
@@ -127,7 +127,7 @@ internal static class ProfileRules
             var classes = string.Join(", ", group.Select(t => t.RetentionClass.ToKey()).Distinct());
             errors.Add(
                 p.RetentionNode!,
-                $"purpose '{p.Key}' keeps data {retention}, less than the {period} the law requires for {classes} records it collects ({string.Join(", ", group.Select(t => t.Name))}) ({Cite(rule)})",
+                $"purpose '{p.Key}' keeps data {retention}, less than the {period} the law requires for the {classes} data it collects ({string.Join(", ", group.Select(t => t.Name))}) ({Cite(rule)})",
                 rule);
         }
     }

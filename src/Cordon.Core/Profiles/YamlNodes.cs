@@ -94,6 +94,9 @@ internal sealed class YamlMap
         What = what;
     }
 
+    /// <summary>The name of the document's root mapping; its sections are named by their key alone.</summary>
+    public const string TopLevel = "the profile";
+
     public YamlMappingNode Node { get; }
 
     /// <summary>Where errors about the mapping as a whole (a missing key) are reported: the key that owns it.</summary>
@@ -192,7 +195,7 @@ internal sealed class YamlMap
             return null;
         }
 
-        return Open(_errors, value, KeyNode(key)!, $"{What}.{key}", allowed);
+        return Open(_errors, value, KeyNode(key)!, What == TopLevel ? key : $"{What}.{key}", allowed);
     }
 
     /// <summary>The items of a list; a single value is refused (write <c>[value]</c>).</summary>
@@ -246,65 +249,85 @@ internal sealed class YamlMap
 /// Finds keys that appear twice in one mapping, with the line of the first, before the document is loaded
 /// (the representation model stops at the first duplicate; this pass reports them all).
 /// </summary>
-internal static class DuplicateKeys
+internal sealed class DuplicateKeys
 {
-    public static void Find(string text, ProfileErrors errors)
+    private readonly ProfileErrors _errors;
+
+    private DuplicateKeys(ProfileErrors errors) => _errors = errors;
+
+    /// <summary>Where the last event that parsed started: the place to report a failure the parser gives no position for.</summary>
+    public Mark LastGood { get; private set; } = Mark.Empty;
+
+    public static DuplicateKeys Create(ProfileErrors errors) => new(errors);
+
+    public void Find(string text)
     {
         var parser = new Parser(new StringReader(text));
-        while (parser.MoveNext())
+        while (MoveNext(parser))
         {
             if (parser.Current is MappingStart or SequenceStart)
             {
-                Node(parser, [], errors);
+                Node(parser, []);
             }
         }
     }
 
-    private static void Node(IParser parser, List<string> path, ProfileErrors errors)
+    private bool MoveNext(IParser parser)
+    {
+        var moved = parser.MoveNext();
+        if (moved && parser.Current is { } current)
+        {
+            LastGood = current.Start;
+        }
+
+        return moved;
+    }
+
+    private void Node(IParser parser, List<string> path)
     {
         switch (parser.Current)
         {
             case MappingStart:
                 var seen = new Dictionary<string, Mark>(StringComparer.Ordinal);
-                parser.MoveNext();
+                MoveNext(parser);
                 while (parser.Current is not MappingEnd)
                 {
                     if (parser.Current is Scalar key)
                     {
                         if (seen.TryGetValue(key.Value, out var first))
                         {
-                            errors.Add(key.Start, Describe(path, key.Value, first.Line));
+                            _errors.Add(key.Start, Describe(path, key.Value, first.Line));
                         }
                         else
                         {
                             seen.Add(key.Value, key.Start);
                         }
 
-                        parser.MoveNext();
+                        MoveNext(parser);
                         path.Add(key.Value);
-                        Node(parser, path, errors);
+                        Node(parser, path);
                         path.RemoveAt(path.Count - 1);
                     }
                     else
                     {
-                        Node(parser, path, errors);
-                        Node(parser, path, errors);
+                        Node(parser, path);
+                        Node(parser, path);
                     }
                 }
 
-                parser.MoveNext();
+                MoveNext(parser);
                 break;
             case SequenceStart:
-                parser.MoveNext();
+                MoveNext(parser);
                 while (parser.Current is not SequenceEnd)
                 {
-                    Node(parser, path, errors);
+                    Node(parser, path);
                 }
 
-                parser.MoveNext();
+                MoveNext(parser);
                 break;
             default:
-                parser.MoveNext();
+                MoveNext(parser);
                 break;
         }
     }
