@@ -299,6 +299,9 @@ public sealed class RecipientDef
 
     public required string Contact { get; init; }
 
+    /// <summary>What the recipient receives, in the words of the notice (R10: the categories provided).</summary>
+    public string? Receives { get; init; }
+
     public string? Description { get; init; }
 
     public int Line { get; init; }
