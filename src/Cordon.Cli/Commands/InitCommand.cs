@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Cordon.Core.Profiles;
 using Cordon.Server.Tenancy;
-using Cordon.Storage;
 using Cordon.Storage.Keys;
 
 namespace Cordon.Cli.Commands;
@@ -28,7 +27,7 @@ internal static class InitCommand
             }
 
             var directory = parse.GetValue(data)!;
-            var created = await InitializeAsync(directory, parse.GetValue(db), parse.GetValue(tenant)!, loaded, TimeProvider.System.GetUtcNow(), cancellationToken);
+            var created = await DataDirectory.InitializeAsync(directory, parse.GetValue(db), parse.GetValue(tenant)!, loaded, TimeProvider.System.GetUtcNow(), cancellationToken);
             await console.Error.WriteLineAsync($"{(created ? "Initialised" : "Updated")} {Path.GetFullPath(directory)}: tenant '{parse.GetValue(tenant)}' ({loaded.Operator.Name}), keys in {KeyFile.PathIn(directory)}.");
             return 0;
         });
@@ -62,21 +61,5 @@ internal static class InitCommand
         }
 
         return null;
-    }
-
-    /// <summary>Creates or updates a tenant in the data directory; true when the tenant was created.</summary>
-    public static async Task<bool> InitializeAsync(string directory, string? database, string tenant, Profile profile, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(directory);
-        var keys = KeyFile.OpenOrCreate(KeyFile.PathIn(directory));
-        await using var store = await CordonStores.OpenAsync(directory, database, cancellationToken);
-        var existing = await store.GetTenantAsync(tenant, cancellationToken);
-        if (existing is not null && existing.ProfileYaml == profile.SourceText)
-        {
-            return false;
-        }
-
-        await new TenantRegistry(keys).ProvisionAsync(store, tenant, profile, now, "cordon-init", cancellationToken);
-        return existing is null;
     }
 }

@@ -35,7 +35,7 @@ internal static class ServeCommand
                 DefaultTenant = parse.GetValue(demo) ? DemoTenant.Id : "default",
             };
             var now = TimeProvider.System.GetUtcNow();
-            await InitCommand.InitializeAsync(options.DataDirectory, options.Database, "default", BuiltInProfiles.Load(), now, cancellationToken);
+            await DataDirectory.InitializeAsync(options.DataDirectory, options.Database, "default", BuiltInProfiles.Load(), now, cancellationToken);
             await using var host = await CordonApp.CreateAsync(options, cancellationToken: cancellationToken);
             IReadOnlyList<DemoLogin> logins = [];
             if (parse.GetValue(demo))

@@ -1,0 +1,238 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Cordon.Core.Access;
+
+namespace Cordon.Server.Tests;
+
+/// <summary>The HTTP contract of API.md: authentication, problem responses for every kind of bad input, OpenAPI, health.</summary>
+public sealed class HttpContractTests : IAsyncLifetime
+{
+    private CordonServer? _server;
+
+    private CordonServer Server => _server!;
+
+    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync(maxBodyBytes: 64 * 1024);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Health_reports_the_store()
+    {
+        var (response, body) = await Server.SendAsync(HttpMethod.Get, "/healthz", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("ok", body!["status"]!.GetValue<string>());
+        Assert.Equal("sqlite", body["store"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_describes_the_core_endpoints_and_the_reference_is_served()
+    {
+        var (response, body) = await Server.SendAsync(HttpMethod.Get, "/openapi/v1.json", null);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var paths = body!["paths"]!.AsObject().Select(p => p.Key).ToList();
+        foreach (var path in new[] { "/v1/subjects", "/v1/subjects/{id}", "/v1/subjects/{id}/consents", "/v1/subjects/{id}/care-team", "/v1/subjects/{id}/records", "/v1/records/{id}", "/v1/decisions", "/v1/audit", "/v1/audit/verify", "/v1/privacy-notice", "/healthz" })
+        {
+            Assert.Contains(path, paths);
+        }
+
+        var docs = await Server.Http.GetAsync("/docs");
+        Assert.Equal(HttpStatusCode.OK, docs.StatusCode);
+        Assert.Contains("text/html", docs.Content.Headers.ContentType!.MediaType, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Requests_without_a_valid_token_get_401_problems()
+    {
+        var (none, body) = await Server.SendAsync(HttpMethod.Get, "/v1/audit", null);
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal("application/problem+json", none.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("auth.unauthenticated", body!["code"]!.GetValue<string>());
+
+        var (forged, _) = await Server.SendAsync(HttpMethod.Get, "/v1/audit", Server.Dpo[..^4] + "AAAA");
+        Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
+
+        var foreign = Auth.TokenIssuer.Issue(new Auth.TokenRequest("default", "x", Role.Dpo), new byte[32], DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
+        var (wrongKey, _) = await Server.SendAsync(HttpMethod.Get, "/v1/audit", foreign);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongKey.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_role_outside_the_endpoint_is_refused_with_R46_and_audited()
+    {
+        var before = await Server.CountAuditAsync();
+        var (response, body) = await Server.SendAsync(HttpMethod.Get, "/v1/audit", Server.Token(Role.Support, "support-1"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("access.role-not-allowed", body!["code"]!.GetValue<string>());
+        Assert.Equal("R46", body["rule"]!.GetValue<string>());
+        Assert.Equal(before + 1, await Server.CountAuditAsync());
+    }
+
+    [Theory]
+    [InlineData("{\"externalId\": \"a\", ", "request.malformed", 400)]
+    [InlineData("[1,2,3]", "request.malformed", 400)]
+    [InlineData("null", "request.malformed", 400)]
+    [InlineData("{\"externalId\": 42, \"birthDate\": \"1990-01-01\"}", "request.malformed", 400)]
+    [InlineData("{\"externalId\": \"u1\", \"birthDate\": \"1990-01-01\", \"isAdmin\": true}", "request.malformed", 400)]
+    [InlineData("{\"externalId\": \"u1\", \"externalId\": \"u2\", \"birthDate\": \"1990-01-01\"}", "request.malformed", 400)]
+    [InlineData("{\"birthDate\": \"1990-01-01\"}", "request.malformed", 400)]
+    [InlineData("{\"externalId\": \"u1\", \"birthDate\": \"1990-02-30\"}", "validation.failed", 422)]
+    [InlineData("{\"externalId\": \"u1\", \"birthDate\": \"2999-01-01\"}", "validation.failed", 422)]
+    [InlineData("{\"externalId\": \"u1\\u0000\\u202e\", \"birthDate\": \"1990-01-01\"}", "validation.failed", 422)]
+    [InlineData("{\"externalId\": \"u1\", \"birthDate\": \"2020-01-01\"}", "consent.guardian-required", 422)]
+    public async Task Bad_subject_bodies_get_a_problem_and_store_nothing(string json, string code, int status)
+    {
+        var before = await Server.Host.Store.CountSubjectsAsync(CordonServer.Tenant, default);
+
+        var (response, body) = await Server.SendAsync(HttpMethod.Post, "/v1/subjects", Server.App, json: json);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal(code, body!["code"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(body["traceId"]!.GetValue<string>()));
+        Assert.Equal(before, await Server.Host.Store.CountSubjectsAsync(CordonServer.Tenant, default));
+    }
+
+    [Fact]
+    public async Task A_wrong_content_type_is_415()
+    {
+        using var request = Server.Request(HttpMethod.Post, "/v1/subjects", Server.App);
+        request.Content = new StringContent("externalId=u1", Encoding.UTF8, "application/x-www-form-urlencoded");
+        var response = await Server.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Contains("request.unsupported-media-type", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Oversized_bodies_are_413_whether_declared_or_streamed()
+    {
+        var big = "{\"externalId\":\"" + new string('x', 70 * 1024) + "\",\"birthDate\":\"1990-01-01\"}";
+        var (declared, body) = await Server.SendAsync(HttpMethod.Post, "/v1/subjects", Server.App, json: big);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, declared.StatusCode);
+        Assert.Equal("request.too-large", body!["code"]!.GetValue<string>());
+
+        using var request = Server.Request(HttpMethod.Post, "/v1/subjects", Server.App);
+        var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(big)));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Content = content;
+        request.Headers.TransferEncodingChunked = true;
+        var streamed = await Server.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, streamed.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_duplicate_external_id_is_a_conflict()
+    {
+        var body = new { externalId = "same-user", birthDate = "1990-01-01" };
+        var (first, _) = await Server.SendAsync(HttpMethod.Post, "/v1/subjects", Server.App, json: body);
+        var (second, problem) = await Server.SendAsync(HttpMethod.Post, "/v1/subjects", Server.App, json: body);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Equal("subject.exists", problem!["code"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("/v1/subjects/not-an-id")]
+    [InlineData("/v1/subjects/sub_0000000000000000")]
+    [InlineData("/v1/subjects/%27%20OR%201%3D1--")]
+    public async Task Unknown_or_hostile_ids_are_404(string path)
+    {
+        var (response, body) = await Server.SendAsync(HttpMethod.Get, path, Server.App);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("not-found", body!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Unknown_routes_and_methods_are_problems_too()
+    {
+        var (route, body) = await Server.SendAsync(HttpMethod.Get, "/v1/nothing-here", Server.App);
+        Assert.Equal(HttpStatusCode.NotFound, route.StatusCode);
+        Assert.Equal("not-found", body!["code"]!.GetValue<string>());
+        var (method, _) = await Server.SendAsync(HttpMethod.Delete, "/v1/audit", Server.Dpo);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, method.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_privacy_notice_is_public_in_json_markdown_and_html()
+    {
+        var (json, body) = await Server.SendAsync(HttpMethod.Get, "/v1/privacy-notice", null);
+        Assert.Equal(HttpStatusCode.OK, json.StatusCode);
+        Assert.Equal(Server.NoticeVersion, body!["version"]!.GetValue<string>());
+        Assert.Contains(body["purposes"]!.AsArray(), p => p!["key"]!.GetValue<string>() == "consultation");
+
+        using var html = new HttpRequestMessage(HttpMethod.Get, "/v1/privacy-notice");
+        html.Headers.Accept.ParseAdd("text/html");
+        var page = await Server.Http.SendAsync(html);
+        Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("<html", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+
+        using var md = new HttpRequestMessage(HttpMethod.Get, "/v1/privacy-notice");
+        md.Headers.Accept.ParseAdd("text/markdown");
+        var markdown = await Server.Http.SendAsync(md);
+        Assert.Equal("text/markdown", markdown.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task Consent_grants_cite_the_current_notice_and_one_purpose()
+    {
+        var subject = await Server.CreateSubjectAsync();
+        var (stale, problem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/consents", Server.App, json: new { purpose = "consultation", action = "grant", noticeVersion = "0000", channel = "app", grantedBy = "self" });
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Equal("consent.notice-outdated", problem!["code"]!.GetValue<string>());
+        Assert.Equal("R04", problem["rule"]!.GetValue<string>());
+
+        var (bundled, _) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/consents", Server.App, json: "{\"purpose\":[\"consultation\",\"marketing.push\"],\"action\":\"grant\",\"noticeVersion\":\"" + Server.NoticeVersion + "\",\"channel\":\"app\"}");
+        Assert.Equal(HttpStatusCode.BadRequest, bundled.StatusCode);
+
+        var (legal, legalProblem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/consents", Server.App, json: new { purpose = "security.logging", action = "grant", noticeVersion = Server.NoticeVersion, channel = "app", grantedBy = "self" });
+        Assert.Equal((HttpStatusCode)422, legal.StatusCode);
+        Assert.Equal("R01", legalProblem!["rule"]!.GetValue<string>());
+
+        await Server.GrantAsync(subject, "consultation");
+        await Server.GrantAsync(subject, "marketing.push");
+        await Server.WithdrawAsync(subject, "marketing.push");
+        var (_, consents) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/consents", Server.App);
+        Assert.Equal(3, consents!["history"]!.AsArray().Count);
+        var current = consents["current"]!.AsArray().ToDictionary(c => c!["purpose"]!.GetValue<string>(), c => c!["state"]!.GetValue<string>());
+        Assert.Equal("granted", current["consultation"]);
+        Assert.Equal("withdrawn", current["marketing.push"]);
+    }
+
+    [Fact]
+    public async Task Subjects_are_found_by_blind_index_and_never_by_url()
+    {
+        var (idNumber, _) = CordonServer.ChineseIdentifiers(5);
+        var subject = await Server.CreateSubjectAsync();
+        await Server.GrantAsync(subject, "appointment");
+        await Server.WriteAsync(subject, "appointment", new { resourceType = "Patient", identifier = new[] { new { system = "urn:cordon:sid:cn-resident-id", value = idNumber } } });
+
+        var (_, found) = await Server.SendAsync(HttpMethod.Post, "/v1/subjects/search", Server.App, json: new { kind = "cn-resident-id", value = idNumber.ToLowerInvariant() });
+        Assert.Equal([subject], found!["subjects"]!.AsArray().Select(s => s!.GetValue<string>()));
+
+        var (bad, problem) = await Server.SendAsync(HttpMethod.Post, "/v1/subjects/search", Server.App, json: new { kind = "cn-resident-id", value = "123" });
+        Assert.Equal((HttpStatusCode)422, bad.StatusCode);
+        Assert.Equal("validation.failed", problem!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_patient_token_reads_only_its_own_subject()
+    {
+        var mine = await Server.CreateSubjectAsync();
+        var other = await Server.CreateSubjectAsync();
+        var token = Server.Token(Role.Patient, "user-a", mine);
+
+        var (own, _) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{mine}", token);
+        var (theirs, problem) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{other}", token);
+
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, theirs.StatusCode);
+        Assert.Equal("access.not-the-subject", problem!["code"]!.GetValue<string>());
+    }
+}
