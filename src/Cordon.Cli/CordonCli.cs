@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cordon.Cli.Commands;
+using Cordon.Cli.Profiles;
 
 namespace Cordon.Cli;
 
@@ -15,6 +16,7 @@ public static class CordonCli
             ServeCommand.Create(console),
             TokenCommand.Create(console),
             AuditCommand.Create(console),
+            ProfileCommands.Create(console),
         };
         var parse = root.Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Cordon.Server.Demo;
 using Cordon.Server.Hosting;
 using Cordon.Server.Tenancy;
 using Cordon.Storage;
@@ -32,26 +31,20 @@ internal static class ServeCommand
                 Database = parse.GetValue(db),
                 Urls = parse.GetValue(urls)!,
                 MaxBodyBytes = parse.GetValue(maxBody),
-                DefaultTenant = parse.GetValue(demo) ? DemoTenant.Id : "default",
+                DefaultTenant = "default",
             };
             var now = TimeProvider.System.GetUtcNow();
             await DataDirectory.InitializeAsync(options.DataDirectory, options.Database, "default", BuiltInProfiles.Load(), now, cancellationToken);
             await using var host = await CordonApp.CreateAsync(options, cancellationToken: cancellationToken);
-            IReadOnlyList<DemoLogin> logins = [];
-            if (parse.GetValue(demo))
-            {
-                logins = await DemoTenant.EnsureAsync(host, now, new Progress<string>(line => console.Error.WriteLine(line)), cancellationToken);
-            }
-
             await host.StartAsync(cancellationToken);
-            PrintBanner(console, host, logins);
+            PrintBanner(console, host);
             await host.App.WaitForShutdownAsync(cancellationToken);
             return 0;
         });
         return command;
     }
 
-    private static void PrintBanner(CliConsole console, CordonHost host, IReadOnlyList<DemoLogin> logins)
+    private static void PrintBanner(CliConsole console, CordonHost host)
     {
         var url = host.Addresses.FirstOrDefault() ?? host.Options.Urls;
         var engine = host.Store.Engine == "sqlite" ? $"SQLite at {Path.GetFullPath(Path.Combine(host.Options.DataDirectory, CordonStores.SqliteFileName))}" : $"PostgreSQL {Storage.Sql.PostgresUrl.Redact(host.Options.Database!)}";
@@ -62,17 +55,6 @@ internal static class ServeCommand
         e.WriteLine($"  API reference  {url}/docs   (OpenAPI: {url}/openapi/v1.json)");
         e.WriteLine($"  privacy notice {url}/privacy");
         e.WriteLine($"  health         {url}/healthz");
-        if (logins.Count > 0)
-        {
-            e.WriteLine();
-            e.WriteLine($"Demo tenant '{DemoTenant.Id}': bearer tokens, valid 12 hours (export one, then curl -H \"Authorization: Bearer $TOKEN\" …):");
-            foreach (var login in logins)
-            {
-                e.WriteLine($"  {login.Role,-10} {login.Actor,-22} {login.Note}");
-                e.WriteLine($"    {login.Token}");
-            }
-        }
-
         e.WriteLine();
         e.WriteLine("Press Ctrl+C to stop.");
     }

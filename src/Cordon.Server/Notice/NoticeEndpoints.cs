@@ -2,7 +2,6 @@ using Cordon.Server.Hosting;
 using Cordon.Server.Http;
 using Cordon.Server.Tenancy;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 
 namespace Cordon.Server.Notice;
 
