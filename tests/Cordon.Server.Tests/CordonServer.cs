@@ -86,7 +86,7 @@ public sealed class CordonServer : IAsyncDisposable
 
         if (justification is not null)
         {
-            request.Headers.Add("X-Justification", justification);
+            request.Headers.Add("X-Justification", Uri.EscapeDataString(justification));
         }
 
         if (json is not null)

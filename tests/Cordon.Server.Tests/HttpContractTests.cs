@@ -123,8 +123,19 @@ public sealed class HttpContractTests : IAsyncLifetime
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         request.Content = content;
         request.Headers.TransferEncodingChunked = true;
-        var streamed = await Server.Http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, streamed.StatusCode);
+        var before = await Server.Host.Store.CountSubjectsAsync(CordonServer.Tenant, default);
+        try
+        {
+            // The server answers as soon as the limit is passed and may close the connection while the client is
+            // still sending; either way the client never gets anything but a 413 and nothing is stored.
+            var streamed = await Server.Http.SendAsync(request);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, streamed.StatusCode);
+        }
+        catch (HttpRequestException)
+        {
+        }
+
+        Assert.Equal(before, await Server.Host.Store.CountSubjectsAsync(CordonServer.Tenant, default));
     }
 
     [Fact]

@@ -34,9 +34,14 @@ public abstract class RecordFlowTests : IAsyncLifetime
     {
         var subject = await Server.CreateSubjectAsync();
         await Server.GrantAsync(subject, "appointment");
-        var (id, mobile) = CordonServer.ChineseIdentifiers();
+        var (id, _) = CordonServer.ChineseIdentifiers();
 
-        var (written, body) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/records", Server.App, "appointment", CordonServer.Patient(id, mobile));
+        var (written, body) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/records", Server.App, "appointment", new
+        {
+            resourceType = "Patient",
+            name = new[] { new { text = "张三" } },
+            identifier = new[] { new { system = "urn:cordon:sid:cn-resident-id", value = id } },
+        });
         Assert.Equal(HttpStatusCode.Created, written.StatusCode);
         Assert.Equal("Patient", body!["type"]!.GetValue<string>());
         Assert.Equal("L4", body["level"]!.GetValue<string>());

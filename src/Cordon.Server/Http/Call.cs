@@ -54,23 +54,84 @@ public sealed partial class Call
 
     public CancellationToken Aborted => Http.RequestAborted;
 
+    /// <summary>
+    /// The break-glass justification. HTTP headers are ASCII, so non-ASCII text (Chinese) is sent percent-encoded
+    /// UTF-8 (<c>encodeURIComponent</c>); it is decoded here, at most 500 characters, control characters dropped.
+    /// </summary>
     public string? Justification
     {
         get
         {
-            var value = Http.Request.Headers[JustificationHeader].ToString().Trim();
-            return value.Length == 0 ? null : value.Length > 500 ? value[..500] : value;
+            var raw = Http.Request.Headers[JustificationHeader].ToString().Trim();
+            if (raw.Length == 0)
+            {
+                return null;
+            }
+
+            string decoded;
+            try
+            {
+                decoded = Uri.UnescapeDataString(raw);
+            }
+            catch (UriFormatException)
+            {
+                decoded = raw;
+            }
+
+            decoded = string.Concat(decoded.Where(c => !char.IsControl(c))).Trim();
+            return decoded.Length == 0 ? null : decoded.Length > 500 ? decoded[..500] : decoded;
         }
     }
 
     /// <summary>The same call as another actor would make it (for explaining decisions).</summary>
     public Call As(Actor actor) => new(Http, actor, Tenant, Store, Now, Action);
 
-    public static ValueTask<Call?> BindAsync(HttpContext context, ParameterInfo parameter)
-        => ValueTask.FromResult(context.Items[ItemKey] as Call);
+    /// <summary>
+    /// Why this call may not proceed (no known actor or tenant, or a role the endpoint does not admit); null when it may.
+    /// Minimal APIs bind parameters before endpoint filters run, so binding never fails: <see cref="CallFilter"/> answers
+    /// rejected calls before any handler sees them.
+    /// </summary>
+    public Refusal? RoleRefusal { get; private init; }
 
-    internal static void Attach(HttpContext http, Actor actor, TenantContext tenant, ICordonStore store, DateTimeOffset now, string action)
-        => http.Items[ItemKey] = new Call(http, actor, tenant, store, now, action);
+    public bool Unauthenticated { get; private init; }
+
+    public static ValueTask<Call?> BindAsync(HttpContext context, ParameterInfo parameter) => ValueTask.FromResult<Call?>(Resolve(context));
+
+    /// <summary>Resolves the call once per request from the validated principal and the endpoint's metadata.</summary>
+    public static Call Resolve(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Items[ItemKey] is Call existing)
+        {
+            return existing;
+        }
+
+        var services = context.RequestServices;
+        var options = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.CordonServerOptions>>().Value;
+        var tenants = services.GetRequiredService<TenantRegistry>();
+        var endpoint = context.GetEndpoint();
+        var action = endpoint?.Metadata.GetMetadata<AuditAction>()?.Name ?? "unknown";
+        var actor = Actor.From(context.User, options.DefaultTenant, options.RoleClaim);
+        var tenant = tenants.Find(actor?.Tenant);
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var store = services.GetRequiredService<ICordonStore>();
+        Call call;
+        if (actor is null || tenant is null)
+        {
+            call = new Call(context, actor ?? new Actor(options.DefaultTenant, "unknown", Role.App, null, null, null, false), tenant!, store, now, action) { Unauthenticated = true };
+        }
+        else
+        {
+            var allowed = endpoint?.Metadata.GetMetadata<AllowedRoles>();
+            call = new Call(context, actor, tenant, store, now, action)
+            {
+                RoleRefusal = allowed is not null && allowed.Roles.Contains(actor.Role) ? null : Refusals.RoleNotAllowed,
+            };
+        }
+
+        context.Items[ItemKey] = call;
+        return call;
+    }
 
     /// <summary>The X-Purpose header resolved to the profile's purpose index.</summary>
     public Outcome<int> Purpose()

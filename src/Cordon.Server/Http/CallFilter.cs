@@ -1,40 +1,28 @@
 using Cordon.Core.Audit;
-using Cordon.Core.Decisions;
-using Cordon.Server.Auth;
-using Cordon.Server.Hosting;
-using Cordon.Server.Tenancy;
-using Cordon.Storage;
-using Microsoft.Extensions.Options;
 
 namespace Cordon.Server.Http;
 
 /// <summary>
-/// Resolves the actor and tenant of an authenticated request and enforces the endpoint's roles. A role
-/// refusal is a decision too: it is audited and answered with <c>access.role-not-allowed</c> (R46).
+/// Answers calls that may not proceed before any handler runs: an unknown actor or tenant (401), or a role the
+/// endpoint does not admit. A role refusal is a decision too: it is audited and answered with
+/// <c>access.role-not-allowed</c> (R46).
 /// </summary>
-public sealed class CallFilter(TenantRegistry tenants, ICordonStore store, TimeProvider time, IOptions<CordonServerOptions> options) : IEndpointFilter
+public sealed class CallFilter : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
-        var http = context.HttpContext;
-        var endpoint = http.GetEndpoint();
-        var allowed = endpoint?.Metadata.GetMetadata<AllowedRoles>();
-        var action = endpoint?.Metadata.GetMetadata<AuditAction>()?.Name ?? "unknown";
-        var actor = Actor.From(http.User, options.Value.DefaultTenant, options.Value.RoleClaim);
-        var tenant = tenants.Find(actor?.Tenant);
-        if (actor is null || tenant is null)
+        var call = Call.Resolve(context.HttpContext);
+        if (call.Unauthenticated)
         {
             return Problem.Unauthenticated("The token names no known tenant, actor or role.");
         }
 
-        Call.Attach(http, actor, tenant, store, time.GetUtcNow(), action);
-        if (allowed is null || !allowed.Roles.Contains(actor.Role))
+        if (call.RoleRefusal is { } refusal)
         {
-            var call = (Call)http.Items["cordon.call"]!;
-            await store.AppendAsync(call.Audit(AuditOutcome.Deny, refusal: Refusals.RoleNotAllowed), CancellationToken.None);
-            return Problem.From(Refusals.RoleNotAllowed, $"The role '{actor.RoleKey}' may not call this endpoint.");
+            await call.Store.AppendAsync(call.Audit(AuditOutcome.Deny, refusal: refusal), CancellationToken.None);
+            return Problem.From(refusal, $"The role '{call.Actor.RoleKey}' may not call this endpoint.");
         }
 
         return await next(context);
