@@ -1,0 +1,119 @@
+using Microsoft.Data.Sqlite;
+
+namespace Cordon.Cli.Tests.Commands;
+
+/// <summary>The <c>cordon</c> commands of API.md, run in-process against a real data directory.</summary>
+public sealed class CommandTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("cordon-cli-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_data, recursive: true);
+    }
+
+    [Fact]
+    public async Task Init_creates_the_database_the_tenant_and_a_private_key_file()
+    {
+        var (code, _, error) = await RunAsync("init", "--data", _data);
+
+        Assert.Equal(0, code);
+        Assert.Contains("Initialised", error, StringComparison.Ordinal);
+        var keys = Path.Combine(_data, "keys.json");
+        Assert.True(File.Exists(keys));
+        Assert.True(File.Exists(Path.Combine(_data, "cordon.db")));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keys));
+        }
+
+        var (again, _, second) = await RunAsync("init", "--data", _data);
+        Assert.Equal(0, again);
+        Assert.Contains("Updated", second, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Init_refuses_a_bad_profile_naming_file_line_and_reason()
+    {
+        var profile = Path.Combine(_data, "bad.yaml");
+        var text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "profiles", "internet-hospital.yaml"))
+            .Replace("auditRetentionDays: 183", "auditRetentionDays: 90", StringComparison.Ordinal);
+        File.WriteAllText(profile, text);
+
+        var (code, _, error) = await RunAsync("init", "--data", _data, "--profile", profile);
+
+        Assert.Equal(2, code);
+        Assert.Contains("bad.yaml:", error, StringComparison.Ordinal);
+        Assert.Contains("R44", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_data, "cordon.db")));
+    }
+
+    [Fact]
+    public async Task Token_prints_only_the_token()
+    {
+        await RunAsync("init", "--data", _data);
+
+        var (code, output, _) = await RunAsync("token", "--data", _data, "--role", "physician", "--actor", "dr-li", "--license", "110000000001", "--practice-years", "8");
+
+        Assert.Equal(0, code);
+        var token = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(3, token.Trim().Split('.').Length);
+    }
+
+    [Theory]
+    [InlineData("--role", "wizard", "--actor", "x")]
+    [InlineData("--role", "patient", "--actor", "x")]
+    public async Task Token_refuses_an_unknown_role_or_a_patient_without_a_subject(params string[] args)
+    {
+        await RunAsync("init", "--data", _data);
+        var (code, output, error) = await RunAsync(["token", "--data", _data, .. args]);
+        Assert.Equal(2, code);
+        Assert.Empty(output.Trim());
+        Assert.NotEmpty(error);
+    }
+
+    [Fact]
+    public async Task Audit_verify_counts_the_entries_and_names_the_first_broken_one()
+    {
+        await RunAsync("init", "--data", _data);
+        var (ok, count, _) = await RunAsync("audit", "verify", "--data", _data);
+        Assert.Equal(0, ok);
+        Assert.Equal("1", count.Trim());
+
+        await using (var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "cordon.db")};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "UPDATE audit_entries SET actor = 'mallory'";
+            await cmd.ExecuteNonQueryAsync();
+        }
+
+        var (broken, output, error) = await RunAsync("audit", "verify", "--data", _data);
+        Assert.Equal(1, broken);
+        Assert.Contains("entry 1", output, StringComparison.Ordinal);
+        Assert.Contains("altered", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("init")]
+    [InlineData("serve")]
+    [InlineData("token")]
+    [InlineData("audit", "verify")]
+    [InlineData("profile", "check")]
+    public async Task Every_command_has_help(params string[] command)
+    {
+        var (code, output, _) = await RunAsync([.. command, "--help"]);
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+        Assert.Contains("Options:", output, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await CordonCli.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}
