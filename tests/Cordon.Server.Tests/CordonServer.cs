@@ -50,7 +50,7 @@ public sealed class CordonServer : IAsyncDisposable
 
     public string NoticeVersion => TenantContext.NoticeVersion;
 
-    public static async Task<CordonServer> StartAsync(bool postgres = false, long maxBodyBytes = 1024 * 1024)
+    public static async Task<CordonServer> StartAsync(bool postgres = false, long maxBodyBytes = 1024 * 1024, bool nationalSuite = false)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("cordon-server-").FullName;
         string? database = null;
@@ -61,7 +61,16 @@ public sealed class CordonServer : IAsyncDisposable
 
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var options = new CordonServerOptions { DataDirectory = directory, Database = database, Urls = "http://127.0.0.1:0", MaxBodyBytes = maxBodyBytes, CheckpointInterval = TimeSpan.FromHours(1) };
-        await DataDirectory.InitializeAsync(directory, database, Tenant, BuiltInProfiles.Load(), time.GetUtcNow(), CancellationToken.None);
+        var profile = BuiltInProfiles.Load();
+        if (nationalSuite)
+        {
+            var text = BuiltInProfiles.Text(BuiltInProfiles.Default).Replace("cryptoSuite: standard", "cryptoSuite: national", StringComparison.Ordinal);
+            var loaded = Core.Profiles.ProfileLoader.Load(text, "national.yaml");
+            Assert.True(loaded.Succeeded, string.Join("; ", loaded.Errors));
+            profile = loaded.Profile;
+        }
+
+        await DataDirectory.InitializeAsync(directory, database, Tenant, profile, time.GetUtcNow(), CancellationToken.None);
         var logs = new CapturedLogs();
         var host = await CordonApp.CreateAsync(options, time, builder => builder.Logging.AddProvider(logs));
         await host.StartAsync();
