@@ -50,7 +50,7 @@ public sealed class CordonServer : IAsyncDisposable
 
     public string NoticeVersion => TenantContext.NoticeVersion;
 
-    public static async Task<CordonServer> StartAsync(bool postgres = false, long maxBodyBytes = 1024 * 1024, bool nationalSuite = false)
+    public static async Task<CordonServer> StartAsync(bool postgres = false, long maxBodyBytes = 1024 * 1024, bool nationalSuite = false, Action<CordonServerOptions>? configure = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("cordon-server-").FullName;
         string? database = null;
@@ -61,6 +61,7 @@ public sealed class CordonServer : IAsyncDisposable
 
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var options = new CordonServerOptions { DataDirectory = directory, Database = database, Urls = "http://127.0.0.1:0", MaxBodyBytes = maxBodyBytes, CheckpointInterval = TimeSpan.FromHours(1) };
+        configure?.Invoke(options);
         var profile = BuiltInProfiles.Load();
         if (nationalSuite)
         {

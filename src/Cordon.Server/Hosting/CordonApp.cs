@@ -151,6 +151,7 @@ public static partial class CordonApp
         {
             o.Authority = options.Authority;
             o.Audience = options.Audience;
+            o.RequireHttpsMetadata = options.RequireHttpsMetadata;
             o.TokenValidationParameters = new TokenValidationParameters { NameClaimType = "sub", RoleClaimType = options.RoleClaim };
         }
         else

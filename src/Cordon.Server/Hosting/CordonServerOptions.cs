@@ -27,6 +27,9 @@ public sealed class CordonServerOptions
 
     public string Audience { get; set; } = "cordon";
 
+    /// <summary>Require HTTPS for the external issuer's metadata (turn off only for an issuer on loopback).</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
     /// <summary>The claim carrying the role when tokens come from an external issuer.</summary>
     public string RoleClaim { get; set; } = "role";
 
