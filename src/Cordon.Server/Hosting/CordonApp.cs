@@ -3,6 +3,7 @@ using Cordon.Server.Audit;
 using Cordon.Server.Auth;
 using Cordon.Server.Care;
 using Cordon.Server.Consent;
+using Cordon.Server.Console;
 using Cordon.Server.Decisions;
 using Cordon.Server.Health;
 using Cordon.Server.Http;
@@ -140,7 +141,8 @@ public static partial class CordonApp
         app.MapHealth();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Cordon API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
-        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+        app.MapConsole();
+        app.MapGet("/", () => Results.Redirect("/console/")).ExcludeFromDescription();
         return app;
     }
 
