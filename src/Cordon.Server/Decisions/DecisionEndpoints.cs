@@ -8,7 +8,8 @@ using Cordon.Server.Subjects;
 
 namespace Cordon.Server.Decisions;
 
-public sealed record DecisionActor(string Role, string Id, string? Subject = null, bool Automated = false, bool Justification = false);
+/// <summary>The actor to decide for, as a token would describe it (<c>ai</c> and <c>automated</c> mean the same).</summary>
+public sealed record DecisionActor(string Role, string Id, string? Subject = null, bool Automated = false, bool Ai = false, bool Justification = false, string? License = null, string? Licence = null, int? PracticeYears = null);
 
 public sealed record DecisionRequest(DecisionActor Actor, string Purpose, string SubjectId, string RecordType, string Action = "read", string? Level = null);
 
@@ -86,7 +87,7 @@ public static class DecisionEndpoints
             return await call.RefuseAsync(Problem.NotFound("subject"), request.Purpose, null);
         }
 
-        var actor = new Actor(call.Tenant.Id, request.Actor.Id, role, request.Actor.Subject, null, null, request.Actor.Automated);
+        var actor = new Actor(call.Tenant.Id, request.Actor.Id, role, request.Actor.Subject, request.Actor.License ?? request.Actor.Licence, request.Actor.PracticeYears, request.Actor.Automated || request.Actor.Ai);
         var facts = await SubjectFacts.LoadAsync(subject, call.Store, role.IsClinician(), call.Aborted);
         var probe = CallFor(call, actor);
         var access = facts.Request(probe, purpose, typeIndex, action!.Value, level) with { HasJustification = request.Actor.Justification };
