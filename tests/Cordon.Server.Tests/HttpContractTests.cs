@@ -247,3 +247,121 @@ public sealed class HttpContractTests : IAsyncLifetime
         Assert.Equal("access.not-the-subject", problem!["code"]!.GetValue<string>());
     }
 }
+
+/// <summary>Refusals on the consent ledger and subject reads that name their rule.</summary>
+public sealed class ConsentAndSubjectRefusalTests : IAsyncLifetime
+{
+    private CordonServer? _server;
+
+    private CordonServer Server => _server!;
+
+    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task No_new_consent_is_recorded_for_a_restricted_subject_but_a_withdrawal_is()
+    {
+        var subject = await Server.CreateSubjectAsync();
+        await Server.SendAsync(HttpMethod.Put, $"/v1/subjects/{subject}/state", Server.Admin, json: new { state = "restricted", reason = "患者要求" });
+
+        var (grant, problem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/consents", Server.App, json: new { purpose = "consultation", action = "grant", noticeVersion = Server.NoticeVersion, channel = "app", grantedBy = "self" });
+        Assert.Equal(HttpStatusCode.Forbidden, grant.StatusCode);
+        Assert.Equal("R19", problem!["rule"]!.GetValue<string>());
+
+        var (withdraw, _) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/consents", Server.App, json: new { purpose = "consultation", action = "withdraw", noticeVersion = Server.NoticeVersion, channel = "app", grantedBy = "self" });
+        Assert.Equal(HttpStatusCode.Created, withdraw.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_patient_records_consent_only_for_themselves_and_only_as_self()
+    {
+        var mine = await Server.CreateSubjectAsync();
+        var other = await Server.CreateSubjectAsync();
+        var token = Server.Token(Role.Patient, "user-a", mine);
+
+        var (foreign, problem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{other}/consents", token, json: new { purpose = "consultation", action = "grant", noticeVersion = Server.NoticeVersion, channel = "app", grantedBy = "self" });
+        Assert.Equal(HttpStatusCode.Forbidden, foreign.StatusCode);
+        Assert.Equal("access.not-the-subject", problem!["code"]!.GetValue<string>());
+
+        var (asGuardian, mismatch) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{mine}/consents", token, json: new { purpose = "consultation", action = "grant", noticeVersion = Server.NoticeVersion, channel = "app", grantedBy = "guardian" });
+        Assert.Equal((HttpStatusCode)422, asGuardian.StatusCode);
+        Assert.NotNull(mismatch!["errors"]!["grantedBy"]);
+
+        var (own, _) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{mine}/consents", token, json: new { purpose = "consultation", action = "grant", noticeVersion = Server.NoticeVersion, channel = "app", grantedBy = "self" });
+        Assert.Equal(HttpStatusCode.Created, own.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_childs_account_needs_the_guardians_consent_though_adults_need_only_a_contract()
+    {
+        var guardian = await Server.CreateSubjectAsync("1982-01-01");
+        var child = await Server.CreateSubjectAsync("2016-09-09", guardian);
+
+        await Server.GrantAsync(child, "consultation", "guardian", Server.Token(Role.Guardian, "parent", guardian));
+        var (before, childProblem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{child}/records", Server.App, "account", new { resourceType = "Account", mobile = "13900001111" });
+        Assert.Equal(HttpStatusCode.Forbidden, before.StatusCode);
+        Assert.Equal("consent.guardian-required", childProblem!["code"]!.GetValue<string>());
+
+        await Server.GrantAsync(child, "account", "guardian", Server.Token(Role.Guardian, "parent", guardian));
+        var (after, _) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{child}/records", Server.App, "account", new { resourceType = "Account", mobile = "13900001111" });
+        Assert.Equal(HttpStatusCode.Created, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_clinician_outside_the_care_team_cannot_read_the_subject()
+    {
+        var subject = await Server.CreateSubjectAsync();
+        var (response, problem) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}", Server.Token(Role.Nurse, "nurse-x"));
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("access.no-care-relationship", problem!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_automated_agent_token_cannot_act_as_a_physician_R53()
+    {
+        var subject = await Server.CreateSubjectAsync();
+        await Server.GrantAsync(subject, "consultation");
+        await Server.AddCareTeamAsync(subject, "triage-bot", "physician");
+        var bot = Server.Token(Role.Physician, "triage-bot", automated: true);
+
+        var (response, problem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/records", bot, "consultation", CordonServer.Condition("J06.9", "上呼吸道感染"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("access.automated-actor", problem!["code"]!.GetValue<string>());
+        Assert.Equal("R53", problem["rule"]!.GetValue<string>());
+        Assert.Equal(0, await Server.CountRecordsAsync(subject));
+    }
+
+    [Fact]
+    public async Task Missing_and_unknown_purposes_cite_R01()
+    {
+        var subject = await Server.CreateSubjectAsync();
+        var (_, missing) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/records", Server.App);
+        Assert.Equal("purpose.missing", missing!["code"]!.GetValue<string>());
+        Assert.Equal("R01", missing["rule"]!.GetValue<string>());
+        var (_, unknown) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/records", Server.App, "growth-hacking");
+        Assert.Equal("purpose.unknown", unknown!["code"]!.GetValue<string>());
+        Assert.Equal("R01", unknown["rule"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Permitted_changes_carry_their_rules_in_the_audit()
+    {
+        var subject = await Server.CreateSubjectAsync();
+        await Server.GrantAsync(subject, "consultation");
+        var record = await Server.WriteAsync(subject, "consultation", CordonServer.Condition("E11.9", "2型糖尿病"));
+        await Server.WithdrawAsync(subject, "consultation");
+
+        var entries = await Server.Host.Store.QueryAsync(CordonServer.Tenant, new Storage.AuditQuery { SubjectId = subject }, default);
+        Assert.Contains(entries, e => e.Draft.Action == "consent.grant" && e.Draft.Rules.Contains("R02"));
+        Assert.Contains(entries, e => e.Draft.Action == "record.write" && e.Draft.RecordIds.Contains(record) && e.Draft.Rules.Contains("R02"));
+        Assert.Contains(entries, e => e.Draft.Action == "consent.withdraw" && e.Draft.Rules.Contains("R08"));
+    }
+}

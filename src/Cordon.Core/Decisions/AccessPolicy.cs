@@ -88,8 +88,10 @@ public sealed class AccessPolicy
     public RecordTypeDef Type(int index) => _types[index];
 
     /// <summary>
-    /// A hash of everything the notice says about a purpose (basis, consent, fields, method, recipients,
-    /// retention). Consent given under another fingerprint needs renewal (R04).
+    /// A hash of what consent to a purpose is given to (PIPL Art. 14: purpose, method, categories): basis, consent
+    /// kind, the fields it collects and reads, the method, retention, and each recipient's identity, kind,
+    /// jurisdiction and what it receives. Consent given under another fingerprint needs renewal (R04). Rewording the
+    /// description, necessity or impact texts does not force renewal.
     /// </summary>
     public string PurposeFingerprint(int purpose) => _fingerprints[purpose];
 
@@ -178,7 +180,7 @@ public sealed class AccessPolicy
             flags |= AuditFlags.Restricted;
         }
 
-        if (purpose.NeedsConsent)
+        if (ConsentRequired(purpose, r.UnderGuardianAge))
         {
             var refusal = ConsentRefusal(purpose, r);
             trace.Check(refusal?.Rule ?? (purpose.Consent >= ConsentRequirement.Separate ? "R02" : "R01"), "consent", refusal is null, "consent-based purposes need the subject's active consent");
@@ -224,11 +226,18 @@ public sealed class AccessPolicy
             : new Decision(DecisionOutcome.Permit, null, flags);
     }
 
+    /// <summary>
+    /// Whether processing under the purpose needs consent for this subject. Below the guardian-consent age a purpose
+    /// that rests on consent or on a contract needs the guardian's consent even when the profile asks none of adults
+    /// (PIPL Art. 31: the guardian consents, and enters the contract, for the child). Legal duties need none.
+    /// </summary>
+    public static bool ConsentRequired(PurposeDef purpose, bool underGuardianAge)
+        => Guard.NotNull(purpose).NeedsConsent || (underGuardianAge && purpose.LegalBasis is LegalBasis.Consent or LegalBasis.Contract);
+
     private static Refusal? ConsentRefusal(PurposeDef purpose, in AccessRequest r)
     {
         switch (r.Consent)
         {
-            case ConsentStatus.NotRequired:
             case ConsentStatus.GrantedByGuardian:
                 return null;
             case ConsentStatus.Granted:
@@ -277,7 +286,8 @@ public sealed class AccessPolicy
         foreach (var key in purpose.Recipients.Order(StringComparer.Ordinal))
         {
             var recipient = profile.Recipients.FirstOrDefault(x => string.Equals(x.Key, key, StringComparison.Ordinal));
-            text.Append('|').Append(key).Append('=').Append(recipient?.Name).Append('/').Append(recipient?.Jurisdiction);
+            text.Append('|').Append(key).Append('=').Append(recipient?.Name).Append('/').Append(recipient?.Kind)
+                .Append('/').Append(recipient?.Jurisdiction).Append('/').Append(recipient?.Receives);
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];

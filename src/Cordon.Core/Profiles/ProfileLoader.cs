@@ -284,9 +284,9 @@ public static class ProfileLoader
             var defaults = new ProfileSettings();
             _draft.Settings = new ProfileSettings
             {
-                GuardianConsentBelowAge = Setting(map, "guardianConsentBelowAge", 1, 18, defaults.GuardianConsentBelowAge, "R03", "PIPL Art. 31 sets 14"),
-                PaediatricPrescriptionBelowAge = Setting(map, "paediatricPrescriptionBelowAge", 1, 18, defaults.PaediatricPrescriptionBelowAge, "R57", "the 2018 measures set 6"),
-                RightsRequestDueWorkingDays = Setting(map, "rightsRequestDueWorkingDays", 1, 30, defaults.RightsRequestDueWorkingDays, "R22", "the regulators' benchmark is 15 working days"),
+                GuardianConsentBelowAge = Setting(map, "guardianConsentBelowAge", 14, 18, defaults.GuardianConsentBelowAge, "R03", "PIPL Art. 31 sets 14; an operator may protect older children, never fewer"),
+                PaediatricPrescriptionBelowAge = Setting(map, "paediatricPrescriptionBelowAge", 6, 18, defaults.PaediatricPrescriptionBelowAge, "R57", "the 2018 measures set 6; an operator may ask for more, never less"),
+                RightsRequestDueWorkingDays = Setting(map, "rightsRequestDueWorkingDays", 1, 15, defaults.RightsRequestDueWorkingDays, "R22", "the regulators' benchmark is at most 15 working days"),
                 MinimumPracticeYears = Setting(map, "minimumPracticeYears", 3, 60, defaults.MinimumPracticeYears, "R53", "internet diagnosis needs at least 3 years of independent practice"),
                 ConsentReaskAfterDays = Setting(map, "consentReaskAfterDays", 1, 3650, defaults.ConsentReaskAfterDays, "R05", "a refused consent may not be asked for again frequently"),
             };

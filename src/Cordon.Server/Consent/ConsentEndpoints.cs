@@ -93,7 +93,8 @@ public static class ConsentEndpoints
             return await call.RefuseAsync(Problem.Validation(errors), purpose.Key, subject.Id);
         }
 
-        if (!purpose.NeedsConsent)
+        var child = subject.AgeOn(call.Today) < call.Tenant.Profile.Settings.GuardianConsentBelowAge;
+        if (!AccessPolicy.ConsentRequired(purpose, child))
         {
             return await call.RefuseAsync(
                 Problem.Validation("purpose", $"'{purpose.Key}' rests on {purpose.LegalBasis} as its legal basis, not on consent.", "R01", RuleBook.Get("R01").Citation),
@@ -127,7 +128,7 @@ public static class ConsentEndpoints
                 return await call.RefuseAsync(Refusals.SubjectRestricted, purpose.Key, subject.Id);
             }
 
-            if (subject.AgeOn(call.Today) < call.Tenant.Profile.Settings.GuardianConsentBelowAge && giver != ConsentGiver.Guardian)
+            if (child && giver != ConsentGiver.Guardian)
             {
                 return await call.RefuseAsync(Refusals.GuardianRequired, purpose.Key, subject.Id);
             }

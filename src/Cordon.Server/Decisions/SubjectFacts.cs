@@ -72,7 +72,7 @@ public sealed class SubjectFacts
     {
         var policy = call.Tenant.Policy;
         var def = policy.Purpose(purpose);
-        return def.NeedsConsent
+        return AccessPolicy.ConsentRequired(def, UnderGuardianAge(call))
             ? ConsentLedger.StatusOf(Consents, def.Key, null, policy.PurposeFingerprint(purpose))
             : ConsentStatus.NotRequired;
     }

@@ -98,6 +98,19 @@ public sealed class AccessPolicyTests
     }
 
     [Fact]
+    public void A_child_needs_a_guardians_consent_even_where_adults_contract_without_one_R03()
+    {
+        var child = Request(Role.App, "account", "Account") with { UnderGuardianAge = true, Consent = ConsentStatus.None };
+        AssertDenied(_policy.Decide(child), "consent.guardian-required", "R03");
+        AssertDenied(_policy.Decide(child with { Consent = ConsentStatus.NotRequired }), "consent.guardian-required", "R03");
+        Assert.True(_policy.Decide(child with { Consent = ConsentStatus.GrantedByGuardian }).IsPermitted);
+        Assert.True(_policy.Decide(child with { UnderGuardianAge = false, Consent = ConsentStatus.NotRequired }).IsPermitted);
+
+        var legalDuty = Request(Role.Dpo, "record-keeping", "Patient") with { UnderGuardianAge = true, Consent = ConsentStatus.NotRequired };
+        Assert.True(_policy.Decide(legalDuty).IsPermitted);
+    }
+
+    [Fact]
     public void Consent_under_a_changed_notice_needs_renewal_R04()
     {
         AssertDenied(_policy.Decide(Request(Role.App, "consultation", "Patient") with { Consent = ConsentStatus.NeedsRenewal }), "consent.renewal-required", "R04");

@@ -52,8 +52,10 @@ public sealed class ProfileLoaderSectionTests
     [Theory]
     [InlineData("guardianConsentBelowAge", 19, "R03")]
     [InlineData("guardianConsentBelowAge", 0, "R03")]
+    [InlineData("guardianConsentBelowAge", 13, "R03")]
     [InlineData("paediatricPrescriptionBelowAge", 20, "R57")]
-    [InlineData("rightsRequestDueWorkingDays", 31, "R22")]
+    [InlineData("paediatricPrescriptionBelowAge", 5, "R57")]
+    [InlineData("rightsRequestDueWorkingDays", 16, "R22")]
     [InlineData("minimumPracticeYears", 2, "R53")]
     [InlineData("consentReaskAfterDays", 0, "R05")]
     public void A_setting_out_of_range_is_refused_naming_its_rule(string key, int value, string rule)
