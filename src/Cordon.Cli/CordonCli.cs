@@ -16,6 +16,7 @@ public static class CordonCli
             ServeCommand.Create(console),
             TokenCommand.Create(console),
             AuditCommand.Create(console),
+            ImportCommand.Create(console),
             ProfileCommands.Create(console),
         };
         var parse = root.Parse(args);

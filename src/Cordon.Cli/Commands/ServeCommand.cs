@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cordon.Server.Demo;
 using Cordon.Server.Hosting;
 using Cordon.Server.Tenancy;
 using Cordon.Storage;
@@ -17,7 +18,7 @@ internal static class ServeCommand
             Description = $"Where to listen. Env CORDON_URLS; default {CordonServerOptions.DefaultUrls}.",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_URLS") is { Length: > 0 } u ? u : CordonServerOptions.DefaultUrls,
         };
-        var demo = new Option<bool>("--demo") { Description = "Seed a demo tenant with about 1,000 synthetic patients (first run only) and print a token for each role." };
+        var demo = new Option<bool>("--demo") { Description = "Seed a demo tenant with about 1,000 synthetic patients (first run only), make it the default tenant and print a token for each role." };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Refuse request bodies above this size (default 1 MiB).", DefaultValueFactory = _ => 1024 * 1024 };
         var command = new Command("serve", "Run the Cordon server on the embedded SQLite store (or PostgreSQL with --db). Creates DIR with keys and the default tenant on first run.")
         {
@@ -25,26 +26,33 @@ internal static class ServeCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var withDemo = parse.GetValue(demo);
             var options = new CordonServerOptions
             {
                 DataDirectory = parse.GetValue(data)!,
                 Database = parse.GetValue(db),
                 Urls = parse.GetValue(urls)!,
                 MaxBodyBytes = parse.GetValue(maxBody),
-                DefaultTenant = "default",
+                DefaultTenant = withDemo ? DemoTenant.Id : "default",
             };
             var now = TimeProvider.System.GetUtcNow();
             await DataDirectory.InitializeAsync(options.DataDirectory, options.Database, "default", BuiltInProfiles.Load(), now, cancellationToken);
             await using var host = await CordonApp.CreateAsync(options, cancellationToken: cancellationToken);
+            IReadOnlyList<DemoLogin> logins = [];
+            if (withDemo)
+            {
+                logins = await DemoTenant.EnsureAsync(host, now, new Progress<string>(console.Error.WriteLine), cancellationToken);
+            }
+
             await host.StartAsync(cancellationToken);
-            PrintBanner(console, host);
+            PrintBanner(console, host, logins);
             await host.App.WaitForShutdownAsync(cancellationToken);
             return 0;
         });
         return command;
     }
 
-    private static void PrintBanner(CliConsole console, CordonHost host)
+    private static void PrintBanner(CliConsole console, CordonHost host, IReadOnlyList<DemoLogin> logins)
     {
         var url = host.Addresses.FirstOrDefault() ?? host.Options.Urls;
         var engine = host.Store.Engine == "sqlite" ? $"SQLite at {Path.GetFullPath(Path.Combine(host.Options.DataDirectory, CordonStores.SqliteFileName))}" : $"PostgreSQL {Storage.Sql.PostgresUrl.Redact(host.Options.Database!)}";
@@ -55,7 +63,43 @@ internal static class ServeCommand
         e.WriteLine($"  API reference  {url}/docs   (OpenAPI: {url}/openapi/v1.json)");
         e.WriteLine($"  privacy notice {url}/privacy");
         e.WriteLine($"  health         {url}/healthz");
+        if (logins.Count > 0)
+        {
+            PrintLogins(e, url, logins);
+        }
+
         e.WriteLine();
         e.WriteLine("Press Ctrl+C to stop.");
     }
+
+    private static void PrintLogins(TextWriter e, string url, IReadOnlyList<DemoLogin> logins)
+    {
+        e.WriteLine();
+        e.WriteLine($"Demo tenant '{DemoTenant.Id}' (the default tenant): one login per role, tokens valid {DemoTenant.TokenLifetime.TotalHours:0} hours.");
+        foreach (var login in logins)
+        {
+            e.WriteLine($"  {login.Role,-10} {login.Actor,-24} {login.Note}");
+        }
+
+        e.WriteLine();
+        e.WriteLine("Paste these into a shell to keep the tokens at hand:");
+        foreach (var login in logins)
+        {
+            e.WriteLine($"export {Variable(login.Role)}='{login.Token}'");
+        }
+
+        var patient = logins.First(l => l.Role == "patient").Subject;
+        var ward = logins.First(l => l.Role == "guardian").Subject;
+        e.WriteLine();
+        e.WriteLine("Then, for example:");
+        e.WriteLine($"  # support staff see the booking record with the ID number and name masked");
+        e.WriteLine($"  curl -s {url}/v1/subjects/{patient}/records?type=Patient -H \"Authorization: Bearer ${Variable("support")}\" -H 'X-Purpose: appointment'");
+        e.WriteLine($"  # the treating physician reads the consultation records of a patient in their care team");
+        e.WriteLine($"  curl -s {url}/v1/subjects/{patient}/records -H \"Authorization: Bearer ${Variable("physician")}\" -H 'X-Purpose: consultation'");
+        e.WriteLine($"  # a guardian reads the child's test results; then the audit chain is verified");
+        e.WriteLine($"  curl -s {url}/v1/subjects/{ward}/records -H \"Authorization: Bearer ${Variable("guardian")}\" -H 'X-Purpose: test-results'");
+        e.WriteLine($"  curl -s {url}/v1/audit/verify -H \"Authorization: Bearer ${Variable("security")}\"");
+    }
+
+    private static string Variable(string role) => "CORDON_" + role.ToUpperInvariant();
 }

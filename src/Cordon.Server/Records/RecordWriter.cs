@@ -33,7 +33,16 @@ public static class RecordWriter
         }
 
         using var document = parsed.Value!;
-        var root = document.RootElement;
+        return Prepare(tenant, purpose, document.RootElement, json);
+    }
+
+    /// <summary>
+    /// The same checks on a record already parsed (a bulk reader that parsed a whole Bundle); <paramref name="json"/> is
+    /// exactly the bytes of <paramref name="root"/>, which are what gets sealed.
+    /// </summary>
+    public static Outcome<PreparedRecord> Prepare(TenantContext tenant, int purpose, JsonElement root, byte[] json)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
         if (root.ValueKind != JsonValueKind.Object)
         {
             return Problem.Validation("$", "A record is a JSON object: a FHIR R4 resource or a declared record.");

@@ -45,12 +45,24 @@ public static class SubjectVault
     /// <summary>Builds the rows for a new subject: sealed profile, wrapped data key, external-id lookup.</summary>
     public static (SubjectRow Row, SubjectKeyRow Key, LookupRow ExternalIdLookup) Create(TenantContext tenant, string id, SubjectProfile profile, string? guardianId, DateTimeOffset now)
     {
+        var (row, key, lookup, opened) = CreateOpened(tenant, id, profile, guardianId, now);
+        opened.Dispose();
+        return (row, key, lookup);
+    }
+
+    /// <summary>
+    /// Builds the rows for a new subject and keeps it open (a cipher over its fresh data key), so that a bulk writer
+    /// can seal the subject's records without reading back and unwrapping the key it has just made. The caller disposes it.
+    /// </summary>
+    internal static (SubjectRow Row, SubjectKeyRow Key, LookupRow ExternalIdLookup, OpenSubject Opened) CreateOpened(TenantContext tenant, string id, SubjectProfile profile, string? guardianId, DateTimeOffset now)
+    {
         ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(profile);
         var dataKey = tenant.Suite.NewKey();
         try
         {
             var wrapped = Envelope.WrapDataKey(tenant.Keys.CurrentKek, dataKey, tenant.Id, id, 1);
-            using var cipher = new RecordCipher(tenant.Suite.Id, dataKey, 1);
+            var cipher = new RecordCipher(tenant.Suite.Id, dataKey, 1);
             var sealedProfile = cipher.Seal(Binding(tenant.Id, id), JsonSerializer.SerializeToUtf8Bytes(profile, SubjectJson.Default.SubjectProfile));
             var row = new SubjectRow
             {
@@ -64,7 +76,7 @@ public static class SubjectVault
                 Sealed = sealedProfile,
             };
             var lookup = new LookupRow(tenant.Id, "external-id", tenant.Indexer.Compute("external-id", profile.ExternalId), id, null);
-            return (row, new SubjectKeyRow(tenant.Id, id, 1, wrapped, now), lookup);
+            return (row, new SubjectKeyRow(tenant.Id, id, 1, wrapped, now), lookup, new OpenSubject(row, profile, cipher));
         }
         finally
         {

@@ -1,0 +1,262 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Cordon.Server.Import;
+using Cordon.Server.Tenancy;
+using Cordon.Storage;
+using Cordon.Storage.Keys;
+using Spectre.Console;
+
+namespace Cordon.Cli.Commands;
+
+/// <summary>
+/// <c>cordon import</c>: bulk import of FHIR R4 Bundles and NDJSON through the record write path, with a progress bar on a
+/// terminal (plain lines otherwise) and a summary on stdout. Exit 0 when everything catalogued was stored, 1 when some
+/// resources were refused (the rest is stored), 2 on bad usage.
+/// </summary>
+internal static class ImportCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var data = CommonOptions.Data();
+        var db = CommonOptions.Database();
+        var tenant = CommonOptions.Tenant();
+        var purpose = new Option<string>("--purpose")
+        {
+            Description = "The purpose the records are written under; its collect sets and consent rules apply. Default record-keeping (legal duty: keeping medical records).",
+            DefaultValueFactory = _ => "record-keeping",
+        };
+        var onInvalid = new Option<string>("--on-invalid")
+        {
+            Description = "A value that fails its field's format (a US phone where the catalog expects a mainland mobile): refuse the resource (default), or drop-field: drop only that value, count it, store the rest.",
+            DefaultValueFactory = _ => "refuse",
+        };
+        onInvalid.AcceptOnlyFromAmong("refuse", "drop-field");
+        var batch = new Option<int>("--batch-size") { Description = "Records per storage transaction (default 512).", DefaultValueFactory = _ => 512 };
+        var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object instead of text." };
+        var files = new Argument<string[]>("FILES")
+        {
+            Description = "FHIR R4 Bundles (.json) and NDJSON files (.ndjson, .jsonl: one resource or Bundle per line); a directory stands for the .json, .ndjson and .jsonl files in it.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var command = new Command("import", "Import FHIR R4 Bundles and NDJSON: a subject per Patient, every catalogued resource classified, minimised, decided, sealed and audited; uncatalogued types skipped, refusals counted by reason.")
+        {
+            data, db, tenant, purpose, onInvalid, batch, json, files,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var inputs = Expand(parse.GetValue(files) ?? [], console);
+            if (inputs is null)
+            {
+                return 2;
+            }
+
+            var directory = parse.GetValue(data)!;
+            var database = parse.GetValue(db);
+            var tenantId = parse.GetValue(tenant)!;
+            var now = TimeProvider.System.GetUtcNow();
+            if (!File.Exists(KeyFile.PathIn(directory)))
+            {
+                await DataDirectory.InitializeAsync(directory, database, tenantId, BuiltInProfiles.Load(), now, cancellationToken);
+                await console.Error.WriteLineAsync($"Initialised {Path.GetFullPath(directory)} with tenant '{tenantId}' from the built-in {BuiltInProfiles.Default} profile.");
+            }
+
+            await using var store = await CordonStores.OpenAsync(directory, database, cancellationToken);
+            var registry = new TenantRegistry(KeyFile.Open(KeyFile.PathIn(directory)));
+            await registry.LoadAsync(store, cancellationToken);
+            var context = registry.Find(tenantId);
+            if (context is null)
+            {
+                context = await registry.ProvisionAsync(store, tenantId, BuiltInProfiles.Load(), now, "cordon-import", cancellationToken);
+                await console.Error.WriteLineAsync($"Created tenant '{tenantId}' from the built-in {BuiltInProfiles.Default} profile.");
+            }
+
+            if (!context.Policy.TryGetPurpose(parse.GetValue(purpose)!, out _))
+            {
+                await console.Error.WriteLineAsync($"The profile of tenant '{tenantId}' declares no purpose '{parse.GetValue(purpose)}'.");
+                return 2;
+            }
+
+            var options = new ImportOptions
+            {
+                Purpose = parse.GetValue(purpose)!,
+                OnInvalid = parse.GetValue(onInvalid) == "drop-field" ? InvalidValueHandling.DropField : InvalidValueHandling.Refuse,
+                BatchSize = Math.Clamp(parse.GetValue(batch), 1, 10_000),
+            };
+            var report = IsTerminal(console)
+                ? await WithProgressBarAsync(context, store, inputs, options, cancellationToken)
+                : await WithProgressLinesAsync(console, context, store, inputs, options, cancellationToken);
+            if (parse.GetValue(json))
+            {
+                await console.Out.WriteLineAsync(Json(report, tenantId, options));
+            }
+            else
+            {
+                await console.Out.WriteAsync(Summary(report, tenantId, options));
+            }
+
+            return report.RefusedTotal > 0 ? 1 : 0;
+        });
+        return command;
+    }
+
+    private static List<string>? Expand(string[] arguments, CliConsole console)
+    {
+        var files = new List<string>();
+        foreach (var argument in arguments)
+        {
+            if (Directory.Exists(argument))
+            {
+                files.AddRange(Directory.EnumerateFiles(argument)
+                    .Where(f => Path.GetExtension(f).ToLowerInvariant() is ".json" or ".ndjson" or ".jsonl")
+                    .Order(StringComparer.Ordinal));
+            }
+            else if (File.Exists(argument))
+            {
+                files.Add(argument);
+            }
+            else
+            {
+                console.Error.WriteLine($"{argument}: no such file or directory");
+                return null;
+            }
+        }
+
+        if (files.Count == 0)
+        {
+            console.Error.WriteLine("No .json, .ndjson or .jsonl files to import.");
+            return null;
+        }
+
+        return files;
+    }
+
+    private static bool IsTerminal(CliConsole console) => ReferenceEquals(console.Error, Console.Error) && !Console.IsErrorRedirected;
+
+    private static async Task<ImportReport> WithProgressBarAsync(TenantContext context, ICordonStore store, List<string> inputs, ImportOptions options, CancellationToken cancellationToken)
+    {
+        var terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        ImportReport? report = null;
+        await terminal.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new SpinnerColumn())
+            .StartAsync(async progressContext =>
+            {
+                var task = progressContext.AddTask("import", maxValue: 1);
+                var progress = new DirectProgress(p =>
+                {
+                    task.MaxValue = Math.Max(1, p.BytesTotal);
+                    task.Value = p.BytesDone;
+                    task.Description = string.Create(CultureInfo.InvariantCulture, $"file {p.FileNumber}/{p.Files}  {p.Records:N0} records  {p.Refused:N0} refused");
+                });
+                report = await FhirImport.RunAsync(context, store, inputs, options, TimeProvider.System, progress, cancellationToken);
+                task.Value = task.MaxValue;
+            });
+        return report!;
+    }
+
+    private static async Task<ImportReport> WithProgressLinesAsync(CliConsole console, TenantContext context, ICordonStore store, List<string> inputs, ImportOptions options, CancellationToken cancellationToken)
+    {
+        var lastFile = 0;
+        var lastLine = DateTimeOffset.MinValue;
+        var progress = new DirectProgress(p =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            if (p.FileNumber == lastFile && now - lastLine < TimeSpan.FromSeconds(2))
+            {
+                return;
+            }
+
+            lastFile = p.FileNumber;
+            lastLine = now;
+            var percent = p.BytesTotal == 0 ? 100 : 100.0 * p.BytesDone / p.BytesTotal;
+            console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"import: file {p.FileNumber}/{p.Files}, {percent:0}% of the input, {p.Records:N0} records stored, {p.Refused:N0} refused"));
+        });
+        return await FhirImport.RunAsync(context, store, inputs, options, TimeProvider.System, progress, cancellationToken);
+    }
+
+    private static string Summary(ImportReport report, string tenant, ImportOptions options)
+    {
+        var text = new System.Text.StringBuilder();
+        void Line(string line) => text.Append(line).Append('\n');
+        void Counts(string title, SortedDictionary<string, long> counts)
+        {
+            if (counts.Count == 0)
+            {
+                return;
+            }
+
+            Line(string.Create(CultureInfo.InvariantCulture, $"{title} ({counts.Values.Sum():N0}):"));
+            foreach (var (key, count) in counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal))
+            {
+                Line(string.Create(CultureInfo.InvariantCulture, $"  {key,-44} {count,9:N0}"));
+            }
+        }
+
+        Line(string.Create(CultureInfo.InvariantCulture, $"Imported into tenant '{tenant}' under '{options.Purpose}' (on invalid values: {(options.OnInvalid == InvalidValueHandling.DropField ? "drop-field" : "refuse")})"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"  files {report.Files:N0}, resources read {report.Resources:N0}"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"  subjects {report.SubjectsCreated:N0} created, {report.SubjectsMatched:N0} matched to existing subjects{(report.MinorsWithoutGuardian > 0 ? $", {report.MinorsWithoutGuardian:N0} under the guardian-consent age without a guardian" : string.Empty)}"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"  {report.RecordsStored:N0} records stored in {report.Elapsed.TotalSeconds:0.00} s ({report.RecordsPerSecond:N0} records/s)"));
+        Counts("Records stored by type", report.Records);
+        Counts("Skipped, type not in the catalog", report.Skipped);
+        Counts("Not stored, belongs to no patient", report.Unlinked);
+        Counts("Refused, by reason (nothing of them stored)", report.Refused);
+        Counts("Values dropped (--on-invalid drop-field)", report.Dropped);
+        if (report.FirstRefusals.Count > 0)
+        {
+            Line("First refusals:");
+            foreach (var refusal in report.FirstRefusals)
+            {
+                Line($"  {refusal.Where}: {refusal.Type} {refusal.Code}");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string Json(ImportReport report, string tenant, ImportOptions options)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("tenant", tenant);
+            writer.WriteString("purpose", options.Purpose);
+            writer.WriteString("onInvalid", options.OnInvalid == InvalidValueHandling.DropField ? "drop-field" : "refuse");
+            writer.WriteNumber("files", report.Files);
+            writer.WriteNumber("resources", report.Resources);
+            writer.WriteNumber("subjectsCreated", report.SubjectsCreated);
+            writer.WriteNumber("subjectsMatched", report.SubjectsMatched);
+            writer.WriteNumber("minorsWithoutGuardian", report.MinorsWithoutGuardian);
+            writer.WriteNumber("records", report.RecordsStored);
+            writer.WriteNumber("refused", report.RefusedTotal);
+            writer.WriteNumber("seconds", Math.Round(report.Elapsed.TotalSeconds, 3));
+            writer.WriteNumber("recordsPerSecond", Math.Round(report.RecordsPerSecond, 1));
+            void Counts(string name, SortedDictionary<string, long> counts)
+            {
+                writer.WriteStartObject(name);
+                foreach (var (key, count) in counts)
+                {
+                    writer.WriteNumber(key, count);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            Counts("recordsByType", report.Records);
+            Counts("skippedByType", report.Skipped);
+            Counts("unlinkedByType", report.Unlinked);
+            Counts("refusedByReason", report.Refused);
+            Counts("dropped", report.Dropped);
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>Reports synchronously on the importer's thread (Progress&lt;T&gt; would post out of order).</summary>
+    private sealed class DirectProgress(Action<ImportProgress> report) : IProgress<ImportProgress>
+    {
+        public void Report(ImportProgress value) => report(value);
+    }
+}

@@ -1,0 +1,771 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Cordon.Core.Access;
+using Cordon.Core.Audit;
+using Cordon.Core.Catalog;
+using Cordon.Core.Consent;
+using Cordon.Core.Decisions;
+using Cordon.Core.Profiles;
+using Cordon.Core.Subjects;
+using Cordon.Server.Records;
+using Cordon.Server.Subjects;
+using Cordon.Server.Tenancy;
+using Cordon.Storage;
+
+namespace Cordon.Server.Import;
+
+/// <summary>
+/// Bulk import of FHIR R4: transaction or collection Bundles (<c>.json</c>) and NDJSON (<c>.ndjson</c>, one resource or
+/// Bundle per line). A subject is created per Patient (external id: the Patient's id, else its first identifier; birth
+/// date from the Patient) or matched when the tenant already has it. Every other resource goes to its patient through
+/// its <c>subject</c> or <c>patient</c> reference (<c>urn:uuid:…</c> or <c>Patient/…</c>); in a Bundle with a single
+/// Patient, resources that name no patient (the Practitioners of a Synthea bundle) belong to that patient.
+/// Catalogued types are written under the purpose through <see cref="RecordWriter"/> — classification, formats,
+/// minimum necessary, the access decision, sealing — in batches, each record with its audit entry. Uncatalogued types
+/// are skipped and counted; refused resources are counted by reason, audited as denials, and nothing of them is stored.
+/// Places in the input are given as file number and line or entry, never by file name (Synthea names files after the patient).
+/// </summary>
+public static class FhirImport
+{
+    public static async Task<ImportReport> RunAsync(TenantContext tenant, ICordonStore store, IReadOnlyList<string> files, ImportOptions options, TimeProvider time, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        if (!tenant.Policy.TryGetPurpose(options.Purpose, out var purpose))
+        {
+            throw new ArgumentException($"The profile of tenant '{tenant.Id}' declares no purpose '{options.Purpose}'.", nameof(options));
+        }
+
+        var run = new ImportRun(tenant, store, options, purpose, time, progress, files);
+        try
+        {
+            await run.ExecuteAsync(cancellationToken);
+            return run.Report;
+        }
+        finally
+        {
+            run.Dispose();
+        }
+    }
+
+    private sealed class ImportRun(TenantContext tenant, ICordonStore store, ImportOptions options, int purpose, TimeProvider time, IProgress<ImportProgress>? progress, IReadOnlyList<string> files) : IDisposable
+    {
+        private const int MaxOpenSubjects = 4096;
+        private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 128, AllowDuplicateProperties = false };
+
+        private readonly PurposeDef _purpose = tenant.Policy.Purpose(purpose);
+        private readonly Dictionary<string, Subject> _byReference = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Subject?> _byExternalId = new(StringComparer.Ordinal);
+        private readonly List<Subject> _opened = [];
+        private readonly List<Subject> _creating = [];
+        private readonly List<(RecordRow Record, IReadOnlyList<LookupRow> Lookups, AuditDraft Audit)> _batch = [];
+        private readonly List<Subject> _batchSubjects = [];
+        private readonly List<Task> _denials = [];
+        private readonly List<Deferred> _deferred = [];
+        private readonly Stopwatch _clock = new();
+        private Task? _inFlight;
+        private DateTimeOffset _now = time.GetUtcNow();
+        private long _bytesTotal;
+        private long _bytesDone;
+        private int _fileNumber;
+
+        public ImportReport Report { get; } = new();
+
+        private DateOnly Today => DateOnly.FromDateTime(_now.UtcDateTime.AddHours(8));
+
+        public async Task ExecuteAsync(CancellationToken cancellationToken)
+        {
+            _clock.Start();
+            _bytesTotal = files.Sum(f => new FileInfo(f).Length);
+            foreach (var file in files)
+            {
+                _fileNumber++;
+                var start = _bytesDone;
+                var extension = Path.GetExtension(file).ToLowerInvariant();
+                if (extension is ".ndjson" or ".jsonl")
+                {
+                    await ReadNdjsonAsync(file, cancellationToken);
+                }
+                else
+                {
+                    await ReadJsonAsync(file, cancellationToken);
+                }
+
+                _bytesDone = start + new FileInfo(file).Length;
+                Report.Files++;
+                Progress(file);
+            }
+
+            // References to patients that came later in the input.
+            foreach (var item in _deferred)
+            {
+                if (_byReference.TryGetValue(item.Reference, out var subject))
+                {
+                    using var document = JsonDocument.Parse(item.Json, DocumentOptions);
+                    await WriteAsync(subject, item.Type, document.RootElement, item.Json, item.Where, cancellationToken);
+                }
+                else
+                {
+                    Refuse(item.Where, item.Type, "import.no-patient", null, cancellationToken);
+                }
+            }
+
+            await FlushAsync(cancellationToken);
+            if (_inFlight is not null)
+            {
+                await _inFlight;
+            }
+
+            await Task.WhenAll(_denials);
+            _clock.Stop();
+            Report.Elapsed = _clock.Elapsed;
+            Progress(files.Count > 0 ? files[^1] : string.Empty);
+        }
+
+        public void Dispose()
+        {
+            foreach (var subject in _opened)
+            {
+                subject.Opened?.Dispose();
+                subject.Opened = null;
+            }
+        }
+
+        private async Task ReadJsonAsync(string file, CancellationToken cancellationToken)
+        {
+            var bytes = await File.ReadAllBytesAsync(file, cancellationToken);
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(bytes, DocumentOptions);
+            }
+            catch (JsonException)
+            {
+                Report.Resources++;
+                Refuse(Where(null), "?", "request.malformed", null, cancellationToken);
+                return;
+            }
+
+            using (document)
+            {
+                await ReadElementAsync(document.RootElement, null, bytes.Length, cancellationToken);
+            }
+        }
+
+        private async Task ReadNdjsonAsync(string file, CancellationToken cancellationToken)
+        {
+            var fileStart = _bytesDone;
+            await foreach (var (line, bytes, consumed) in LinesAsync(file, cancellationToken))
+            {
+                _bytesDone = fileStart + consumed;
+                if (bytes.AsSpan().Trim(" \t"u8).IsEmpty)
+                {
+                    continue;
+                }
+
+                JsonDocument document;
+                try
+                {
+                    document = JsonDocument.Parse(bytes, DocumentOptions);
+                }
+                catch (JsonException)
+                {
+                    Report.Resources++;
+                    Refuse(Where(line), "?", "request.malformed", null, cancellationToken);
+                    continue;
+                }
+
+                using (document)
+                {
+                    await ReadElementAsync(document.RootElement, line, 0, cancellationToken);
+                }
+            }
+        }
+
+        private async Task ReadElementAsync(JsonElement root, int? line, long fileBytes, CancellationToken cancellationToken)
+        {
+            if (TypeOf(root) == "Bundle")
+            {
+                await ReadBundleAsync(root, line, fileBytes, cancellationToken);
+            }
+            else
+            {
+                await ReadResourceAsync(root, null, Where(line), null, cancellationToken);
+            }
+        }
+
+        private async Task ReadBundleAsync(JsonElement bundle, int? line, long fileBytes, CancellationToken cancellationToken)
+        {
+            if (!bundle.TryGetProperty("entry", out var entryArray) || entryArray.ValueKind != JsonValueKind.Array)
+            {
+                return;
+            }
+
+            var entries = new List<(int Number, string? FullUrl, JsonElement Resource)>();
+            var number = 0;
+            foreach (var entry in entryArray.EnumerateArray())
+            {
+                number++;
+                if (entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("resource", out var resource))
+                {
+                    var fullUrl = entry.TryGetProperty("fullUrl", out var url) && url.ValueKind == JsonValueKind.String ? url.GetString() : null;
+                    entries.Add((number, fullUrl, resource));
+                }
+            }
+
+            // Patients first, so that every other entry finds its subject.
+            var context = new BundleContext();
+            var patients = entries.Where(e => TypeOf(e.Resource) == "Patient").ToList();
+            foreach (var (n, fullUrl, resource) in patients)
+            {
+                context.Single = await ReadResourceAsync(resource, fullUrl, Where(line, n), context, cancellationToken);
+            }
+
+            if (patients.Count != 1)
+            {
+                context.Single = null;
+            }
+
+            var start = _bytesDone;
+            var done = 0;
+            foreach (var (n, fullUrl, resource) in entries)
+            {
+                done++;
+                if (fileBytes > 0 && done % 64 == 0)
+                {
+                    _bytesDone = start + (fileBytes * done / entries.Count);
+                }
+
+                if (TypeOf(resource) != "Patient")
+                {
+                    await ReadResourceAsync(resource, fullUrl, Where(line, n), context, cancellationToken);
+                }
+            }
+        }
+
+        /// <summary>Reads one resource; for a Patient, returns its subject.</summary>
+        private async Task<Subject?> ReadResourceAsync(JsonElement resource, string? fullUrl, string where, BundleContext? bundle, CancellationToken cancellationToken)
+        {
+            Report.Resources++;
+            var type = TypeOf(resource);
+            if (type is null)
+            {
+                Refuse(where, "?", "import.no-resource-type", null, cancellationToken);
+                return null;
+            }
+
+            if (!tenant.Catalog.TryGetType(type, out _))
+            {
+                ImportReport.Count(Report.Skipped, type);
+                return null;
+            }
+
+            var json = JsonMarshal.GetRawUtf8Value(resource).ToArray();
+            if (type == "Patient")
+            {
+                var patient = await AcceptPatientAsync(resource, fullUrl, where, cancellationToken);
+                await WriteAsync(patient, type, resource, json, where, cancellationToken);
+                return patient;
+            }
+
+            var reference = PatientReference(resource, type);
+            if (reference is { Length: 0 })
+            {
+                // About something other than a patient (a Group, a Device …).
+                ImportReport.Count(Report.Unlinked, type);
+                return null;
+            }
+
+            if (reference is null)
+            {
+                if (bundle?.Single is { } single)
+                {
+                    await WriteAsync(single, type, resource, json, where, cancellationToken);
+                }
+                else
+                {
+                    ImportReport.Count(Report.Unlinked, type);
+                }
+
+                return null;
+            }
+
+            var subject = await ResolveAsync(reference, cancellationToken);
+            if (subject is null)
+            {
+                _deferred.Add(new Deferred(reference, type, json, where));
+                return null;
+            }
+
+            await WriteAsync(subject, type, resource, json, where, cancellationToken);
+            return null;
+        }
+
+        private async Task<Subject> AcceptPatientAsync(JsonElement patient, string? fullUrl, string where, CancellationToken cancellationToken)
+        {
+            var fhirId = patient.TryGetProperty("id", out var idElement) && idElement.ValueKind == JsonValueKind.String ? idElement.GetString() : null;
+            var externalId = fhirId ?? FirstIdentifier(patient);
+            Subject subject;
+            if (externalId is null || !SubjectEndpoints.IsCleanText(externalId, 128))
+            {
+                subject = Subject.RefusedAs("import.patient-without-id");
+            }
+            else if (!TryBirthDate(patient, out var birthDate))
+            {
+                subject = Subject.RefusedAs("import.patient-birth-date");
+            }
+            else if (await FindExistingAsync(externalId, cancellationToken) is { } existing)
+            {
+                subject = existing;
+            }
+            else
+            {
+                var id = SubjectVault.NewId("sub");
+                var (row, key, lookup, opened) = SubjectVault.CreateOpened(tenant, id, new SubjectProfile(externalId, birthDate, DisplayName(patient)), null, _now);
+                var under = Age.YearsOn(birthDate, Today) < tenant.Profile.Settings.GuardianConsentBelowAge;
+                subject = new Subject(id) { Opened = opened, State = SubjectState.Active, UnderGuardianAge = under, Consents = [] };
+                subject.Creation = store.CreateSubjectAsync(row, key, [lookup], Audit("subject.create", AuditOutcome.Done, id), cancellationToken);
+                _opened.Add(subject);
+                _creating.Add(subject);
+                _byExternalId[externalId] = subject;
+                Report.SubjectsCreated++;
+                Report.MinorsWithoutGuardian += under ? 1 : 0;
+            }
+
+            if (fullUrl is not null)
+            {
+                _byReference[fullUrl] = subject;
+            }
+
+            if (fhirId is not null)
+            {
+                _byReference["Patient/" + fhirId] = subject;
+            }
+
+            return subject;
+        }
+
+        private async Task WriteAsync(Subject subject, string type, JsonElement resource, byte[] json, string where, CancellationToken cancellationToken)
+        {
+            if (subject.RefusedCode is { } refused)
+            {
+                Refuse(where, type, refused, null, cancellationToken);
+                return;
+            }
+
+            var prepared = RecordWriter.Prepare(tenant, purpose, resource, json);
+            if (prepared.Failed && options.OnInvalid == InvalidValueHandling.DropField && prepared.Problem!.Code == "validation.failed"
+                && tenant.Catalog.TryGetType(type, out var compiled) && InvalidValues.Drop(compiled, resource) is { } repaired)
+            {
+                using var document = JsonDocument.Parse(repaired.Json, DocumentOptions);
+                var again = RecordWriter.Prepare(tenant, purpose, document.RootElement, repaired.Json);
+                if (!again.Failed)
+                {
+                    prepared = again;
+                    foreach (var dropped in repaired.Dropped)
+                    {
+                        ImportReport.Count(Report.Dropped, dropped);
+                    }
+                }
+            }
+
+            if (prepared.Failed)
+            {
+                Refuse(where, type, prepared.Problem!.Code, subject.Id, cancellationToken, prepared.Problem.Rule);
+                return;
+            }
+
+            var record = prepared.Value!;
+            var opened = await OpenAsync(subject, cancellationToken);
+            if (opened is null)
+            {
+                Refuse(where, type, "import.patient-refused", null, cancellationToken);
+                return;
+            }
+
+            var consent = _purpose.NeedsConsent
+                ? ConsentLedger.StatusOf(subject.Consents ??= await store.GetHistoryAsync(tenant.Id, subject.Id, cancellationToken), _purpose.Key, null, tenant.Policy.PurposeFingerprint(purpose))
+                : ConsentStatus.NotRequired;
+            var decision = tenant.Policy.Decide(new AccessRequest
+            {
+                Role = Role.App,
+                Purpose = purpose,
+                RecordType = record.TypeIndex,
+                Action = AccessAction.Write,
+                Level = record.Classification.Level,
+                SubjectState = subject.State,
+                UnderGuardianAge = subject.UnderGuardianAge,
+                Consent = consent,
+            });
+            if (!decision.IsPermitted)
+            {
+                Refuse(where, type, decision.Refusal!.Code, subject.Id, cancellationToken, decision.Refusal.Rule);
+                return;
+            }
+
+            var recordId = SubjectVault.NewId("rec");
+            var (row, lookups) = RecordWriter.Seal(tenant, opened, record, recordId, 1, _purpose.Key, _now, _now);
+            var flags = decision.Flags | (record.Classification.Level == Level.L5 ? AuditFlags.HighestLevel : AuditFlags.None);
+            IReadOnlyList<string> rules = _purpose.NeedsConsent ? [_purpose.Consent >= ConsentRequirement.Separate ? "R02" : "R01"] : [];
+            _batch.Add((row, lookups, Audit("record.import", AuditOutcome.Done, subject.Id, [recordId], flags, rules)));
+            _batchSubjects.Add(subject);
+            if (_batch.Count >= options.BatchSize)
+            {
+                await FlushAsync(cancellationToken);
+            }
+        }
+
+        private async Task FlushAsync(CancellationToken cancellationToken)
+        {
+            // The subjects were queued before their records; a creation that lost a race for its external id refuses them.
+            foreach (var subject in _creating)
+            {
+                if (await subject.Creation! != WriteStatus.Done)
+                {
+                    subject.RefusedCode = "import.subject-conflict";
+                }
+            }
+
+            _creating.Clear();
+            for (var i = _batch.Count - 1; i >= 0; i--)
+            {
+                if (_batchSubjects[i].RefusedCode is not null)
+                {
+                    Refuse("(batch)", _batch[i].Record.Type, "import.subject-conflict", null, cancellationToken);
+                    _batch.RemoveAt(i);
+                    _batchSubjects.RemoveAt(i);
+                }
+            }
+
+            // One batch in flight while the next is prepared: classification and sealing overlap the disk.
+            if (_inFlight is not null)
+            {
+                await _inFlight;
+                _inFlight = null;
+            }
+
+            if (_batch.Count > 0)
+            {
+                foreach (var item in _batch)
+                {
+                    ImportReport.Count(Report.Records, item.Record.Type);
+                }
+
+                _inFlight = store.PutRecordsAsync([.. _batch], cancellationToken);
+                _batch.Clear();
+                _batchSubjects.Clear();
+            }
+
+            if (_denials.Count > 256)
+            {
+                await Task.WhenAll(_denials);
+                _denials.Clear();
+            }
+
+            if (_opened.Count > MaxOpenSubjects)
+            {
+                // Committed subjects can be opened again from the store when more of their records come.
+                foreach (var subject in _opened)
+                {
+                    subject.Opened?.Dispose();
+                    subject.Opened = null;
+                }
+
+                _opened.Clear();
+            }
+
+            _now = time.GetUtcNow();
+            Progress(_fileNumber > 0 ? files[_fileNumber - 1] : string.Empty);
+        }
+
+        private async Task<OpenSubject?> OpenAsync(Subject subject, CancellationToken cancellationToken)
+        {
+            if (subject.Opened is null)
+            {
+                subject.Opened = await SubjectVault.OpenAsync(tenant, store, subject.Id, cancellationToken);
+                if (subject.Opened is not null)
+                {
+                    _opened.Add(subject);
+                }
+            }
+
+            return subject.Opened;
+        }
+
+        private async Task<Subject?> ResolveAsync(string reference, CancellationToken cancellationToken)
+        {
+            if (_byReference.TryGetValue(reference, out var known))
+            {
+                return known;
+            }
+
+            // A patient imported before (another file, another run) is found by its external id.
+            var externalId = reference.StartsWith("Patient/", StringComparison.Ordinal) ? reference["Patient/".Length..]
+                : reference.StartsWith("urn:uuid:", StringComparison.Ordinal) ? reference["urn:uuid:".Length..]
+                : null;
+            var existing = externalId is null ? null : await FindExistingAsync(externalId, cancellationToken);
+            if (existing is not null)
+            {
+                _byReference[reference] = existing;
+            }
+
+            return existing;
+        }
+
+        private async Task<Subject?> FindExistingAsync(string externalId, CancellationToken cancellationToken)
+        {
+            if (_byExternalId.TryGetValue(externalId, out var cached))
+            {
+                return cached;
+            }
+
+            Subject? subject = null;
+            var found = await store.FindSubjectsAsync(tenant.Id, "external-id", tenant.Indexer.Compute("external-id", externalId), cancellationToken);
+            if (found.Count == 1 && await SubjectVault.OpenAsync(tenant, store, found[0], cancellationToken) is { } opened)
+            {
+                subject = new Subject(opened.Id)
+                {
+                    Opened = opened,
+                    State = opened.Row.State,
+                    UnderGuardianAge = opened.AgeOn(Today) < tenant.Profile.Settings.GuardianConsentBelowAge,
+                };
+                _opened.Add(subject);
+                Report.SubjectsMatched++;
+            }
+
+            _byExternalId[externalId] = subject;
+            return subject;
+        }
+
+        private void Refuse(string where, string type, string code, string? subjectId, CancellationToken cancellationToken, string? rule = null)
+        {
+            ImportReport.Count(Report.Refused, code);
+            if (Report.FirstRefusals.Count < ImportReport.ListedRefusals)
+            {
+                Report.FirstRefusals.Add(new ImportRefusal(where, type, code));
+            }
+
+            var draft = Audit("record.import", AuditOutcome.Deny, subjectId, rules: rule is null ? [] : [rule]) with { Code = code };
+            _denials.Add(store.AppendAsync(draft, cancellationToken));
+        }
+
+        private AuditDraft Audit(string action, AuditOutcome outcome, string? subject, IReadOnlyList<string>? records = null, AuditFlags flags = AuditFlags.None, IReadOnlyList<string>? rules = null) => new()
+        {
+            Tenant = tenant.Id,
+            Time = _now,
+            ActorId = options.Actor,
+            ActorRole = Role.App.ToKey(),
+            Purpose = _purpose.Key,
+            Action = action,
+            SubjectId = subject,
+            RecordIds = records ?? [],
+            Outcome = outcome,
+            Rules = rules ?? [],
+            Flags = flags,
+        };
+
+        private void Progress(string file)
+            => progress?.Report(new ImportProgress(file, _fileNumber, files.Count, Math.Min(_bytesDone, _bytesTotal), _bytesTotal, Report.RecordsStored, Report.RefusedTotal));
+
+        private string Where(int? line, int? entry = null)
+            => (line, entry) switch
+            {
+                (null, null) => string.Create(CultureInfo.InvariantCulture, $"file {_fileNumber}"),
+                (null, { } e) => string.Create(CultureInfo.InvariantCulture, $"file {_fileNumber}, entry {e}"),
+                ({ } l, null) => string.Create(CultureInfo.InvariantCulture, $"file {_fileNumber}, line {l}"),
+                ({ } l, { } e) => string.Create(CultureInfo.InvariantCulture, $"file {_fileNumber}, line {l}, entry {e}"),
+            };
+
+        private static string? TypeOf(JsonElement resource)
+            => resource.ValueKind == JsonValueKind.Object && resource.TryGetProperty("resourceType", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString() : null;
+
+        /// <summary>The patient a resource is about: <c>subject</c> or <c>patient</c>, or an Appointment's patient participant. Empty when it names another kind of subject.</summary>
+        private static string? PatientReference(JsonElement resource, string type)
+        {
+            foreach (var name in (ReadOnlySpan<string>)["subject", "patient"])
+            {
+                if (resource.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object
+                    && value.TryGetProperty("reference", out var reference) && reference.ValueKind == JsonValueKind.String)
+                {
+                    return Normalize(reference.GetString()!) ?? string.Empty;
+                }
+            }
+
+            if (type == "Appointment" && resource.TryGetProperty("participant", out var participants) && participants.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var participant in participants.EnumerateArray())
+                {
+                    if (participant.ValueKind == JsonValueKind.Object && participant.TryGetProperty("actor", out var actor) && actor.ValueKind == JsonValueKind.Object
+                        && actor.TryGetProperty("reference", out var reference) && reference.ValueKind == JsonValueKind.String
+                        && Normalize(reference.GetString()!) is { } patient)
+                    {
+                        return patient;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary><c>urn:uuid:…</c> as it is; <c>[base/]Patient/id[/_history/v]</c> as <c>Patient/id</c>; anything else is not a patient.</summary>
+        private static string? Normalize(string reference)
+        {
+            if (reference.StartsWith("urn:uuid:", StringComparison.Ordinal))
+            {
+                return reference;
+            }
+
+            int at;
+            if (reference.StartsWith("Patient/", StringComparison.Ordinal))
+            {
+                at = 0;
+            }
+            else
+            {
+                var found = reference.IndexOf("/Patient/", StringComparison.Ordinal);
+                if (found < 0)
+                {
+                    return null;
+                }
+
+                at = found + 1;
+            }
+
+            var id = reference[(at + "Patient/".Length)..];
+            var slash = id.IndexOf('/', StringComparison.Ordinal);
+            return "Patient/" + (slash < 0 ? id : id[..slash]);
+        }
+
+        private static string? FirstIdentifier(JsonElement patient)
+        {
+            if (patient.TryGetProperty("identifier", out var identifiers) && identifiers.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var identifier in identifiers.EnumerateArray())
+                {
+                    if (identifier.ValueKind == JsonValueKind.Object && identifier.TryGetProperty("value", out var value) && value.ValueKind == JsonValueKind.String)
+                    {
+                        return value.GetString();
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        private bool TryBirthDate(JsonElement patient, out DateOnly birthDate)
+        {
+            birthDate = default;
+            return patient.TryGetProperty("birthDate", out var value) && value.ValueKind == JsonValueKind.String
+                && DateOnly.TryParseExact(value.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out birthDate)
+                && birthDate <= Today && birthDate.Year >= 1900;
+        }
+
+        private static string? DisplayName(JsonElement patient)
+        {
+            if (!patient.TryGetProperty("name", out var names) || names.ValueKind != JsonValueKind.Array || names.GetArrayLength() == 0 || names[0].ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            var name = names[0];
+            string? text = name.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            if (text is null)
+            {
+                var parts = new List<string>();
+                if (name.TryGetProperty("given", out var given) && given.ValueKind == JsonValueKind.Array)
+                {
+                    parts.AddRange(given.EnumerateArray().Where(g => g.ValueKind == JsonValueKind.String).Select(g => g.GetString()!));
+                }
+
+                if (name.TryGetProperty("family", out var family) && family.ValueKind == JsonValueKind.String)
+                {
+                    parts.Add(family.GetString()!);
+                }
+
+                text = parts.Count == 0 ? null : string.Join(' ', parts);
+            }
+
+            return text is not null && SubjectEndpoints.IsCleanText(text, 100) ? text : null;
+        }
+
+        private static async IAsyncEnumerable<(int Line, byte[] Bytes, long Consumed)> LinesAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            var buffer = new byte[1 << 16];
+            int start = 0, end = 0, line = 0;
+            long consumed = 0;
+            while (true)
+            {
+                var newline = buffer.AsSpan(start, end - start).IndexOf((byte)'\n');
+                if (newline >= 0)
+                {
+                    line++;
+                    var bytes = buffer.AsSpan(start, newline).TrimEnd((byte)'\r').ToArray();
+                    consumed += newline + 1;
+                    start += newline + 1;
+                    yield return (line, bytes, consumed);
+                    continue;
+                }
+
+                if (start > 0)
+                {
+                    Buffer.BlockCopy(buffer, start, buffer, 0, end - start);
+                    end -= start;
+                    start = 0;
+                }
+
+                if (end == buffer.Length)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
+
+                var read = await stream.ReadAsync(buffer.AsMemory(end), cancellationToken);
+                if (read == 0)
+                {
+                    if (end > start)
+                    {
+                        yield return (line + 1, buffer[start..end], consumed + end - start);
+                    }
+
+                    yield break;
+                }
+
+                end += read;
+            }
+        }
+    }
+
+    /// <summary>A patient of the import: its subject id, the cipher over its data key while it is open, what decisions need.</summary>
+    private sealed class Subject(string id)
+    {
+        public string Id { get; } = id;
+
+        public OpenSubject? Opened { get; set; }
+
+        public SubjectState State { get; init; }
+
+        public bool UnderGuardianAge { get; init; }
+
+        public IReadOnlyList<ConsentEvent>? Consents { get; set; }
+
+        public Task<WriteStatus>? Creation { get; set; }
+
+        /// <summary>Why this patient's resources are refused (no id, no birth date, lost its external id to a concurrent writer).</summary>
+        public string? RefusedCode { get; set; }
+
+        public static Subject RefusedAs(string code) => new(string.Empty) { RefusedCode = code };
+    }
+
+    private sealed class BundleContext
+    {
+        public Subject? Single { get; set; }
+    }
+
+    private sealed record Deferred(string Reference, string Type, byte[] Json, string Where);
+}

@@ -1,0 +1,255 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cordon.Core.Audit;
+using Cordon.Server.Audit;
+using Cordon.Server.Import;
+using Cordon.Server.Records;
+using Cordon.Server.Subjects;
+
+namespace Cordon.Server.Tests.Import;
+
+/// <summary>Bulk import of FHIR R4 through the record write path, on the real Synthea bundles and on hand-made NDJSON.</summary>
+public sealed class FhirImportTests : IAsyncLifetime
+{
+    private CordonServer? _server;
+
+    private CordonServer Server => _server!;
+
+    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_Synthea_bundles_import_with_counts_that_match_the_bundles_and_read_back_decrypted()
+    {
+        var files = SyntheaFiles();
+        var expected = Expected(files);
+
+        var report = await ImportAsync(files, new ImportOptions { OnInvalid = InvalidValueHandling.DropField, BatchSize = 300 });
+
+        Assert.Equal(files.Count, report.Files);
+        Assert.Equal(expected.Patients.Count, report.SubjectsCreated);
+        Assert.Equal(expected.Stored, report.Records);
+        Assert.Equal(expected.Skipped, report.Skipped);
+        Assert.Equal(expected.Unlinked, report.Unlinked);
+        Assert.Empty(report.Refused);
+        Assert.Equal(11, report.Dropped["Patient.telecom.value (cn-mobile)"]);
+        Assert.Equal(1, report.Dropped["Practitioner.telecom.value (email)"]);
+        Assert.Equal(expected.Resources, report.Resources);
+
+        // Every record of every patient opens under its subject's key and is byte for byte the resource of the bundle
+        // (except the values dropped as invalid).
+        var tenant = Server.TenantContext;
+        var store = Server.Host.Store;
+        foreach (var (patientId, sources) in expected.Patients)
+        {
+            var found = await store.FindSubjectsAsync(CordonServer.Tenant, "external-id", tenant.Indexer.Compute("external-id", patientId), default);
+            using var subject = await SubjectVault.OpenAsync(tenant, store, Assert.Single(found), default);
+            Assert.NotNull(subject);
+            var rows = await store.ListRecordsAsync(CordonServer.Tenant, subject.Id, null, default);
+            Assert.Equal(sources.Count, rows.Count);
+            var unmatched = sources.Select(s => Encoding.UTF8.GetString(s)).ToList();
+            var altered = 0;
+            foreach (var row in rows)
+            {
+                Assert.Equal("record-keeping", row.Purpose);
+                var text = Encoding.UTF8.GetString(RecordWriter.Open(tenant, subject, row));
+                if (!unmatched.Remove(text))
+                {
+                    altered++;
+                    Assert.Contains(row.Type, new[] { "Patient", "Practitioner" });
+                }
+            }
+
+            Assert.InRange(altered, 1, 2);
+        }
+
+        var chain = await AuditVerification.VerifyAsync(tenant, store, CancellationToken.None);
+        Assert.True(chain.Valid, chain.Reason);
+    }
+
+    [Fact]
+    public async Task By_default_a_resource_with_an_invalid_value_is_refused_whole_and_audited_as_a_denial()
+    {
+        var files = SyntheaFiles();
+        var expected = Expected(files);
+
+        var report = await ImportAsync(files, new ImportOptions());
+
+        Assert.Equal(12, report.Refused["validation.failed"]);
+        Assert.Empty(report.Dropped);
+        Assert.False(report.Records.ContainsKey("Patient"));
+        Assert.Equal(expected.Stored["Practitioner"] - 1, report.Records["Practitioner"]);
+        Assert.Equal(expected.Stored["Observation"], report.Records["Observation"]);
+        Assert.Equal(11, report.SubjectsCreated);
+        Assert.All(report.FirstRefusals, r => Assert.Matches(@"^file \d+, entry \d+$", r.Where));
+        var denials = 0;
+        await foreach (var entry in Server.Host.Store.ReadChainAsync(CordonServer.Tenant, CancellationToken.None))
+        {
+            denials += entry.Draft is { ActorId: "cordon-import", Outcome: AuditOutcome.Deny, Code: "validation.failed" } ? 1 : 0;
+        }
+
+        Assert.Equal(12, denials);
+    }
+
+    [Fact]
+    public async Task A_file_with_a_bad_line_reports_it_and_stores_nothing_of_that_resource()
+    {
+        var (idNumber, mobile) = CordonServer.ChineseIdentifiers(7);
+        var lines = new[]
+        {
+            // An observation before its patient: held until the patient is known.
+            Observation("obs-early", "Patient/p-77", 120),
+            Line(new { resourceType = "Patient", id = "p-77", birthDate = "1979-02-03", name = new[] { new { text = "赵敏" } }, identifier = new[] { new { system = "urn:cordon:sid:cn-resident-id", value = idNumber } }, telecom = new[] { new { system = "phone", value = mobile } } }),
+            "{\"resourceType\":\"Observation\",\"status\":\"final\",",
+            Line(new { resourceType = "Observation", id = "obs-extra", status = "final", subject = new { reference = "Patient/p-77" }, secretField = "MARKER-UNCLASSIFIED" }),
+            Observation("obs-orphan", "Patient/nobody", 130),
+            Observation("obs-good", "Patient/p-77", 118),
+            string.Empty,
+            Line(new { resourceType = "Claim", id = "claim-1", patient = new { reference = "Patient/p-77" } }),
+        };
+        var file = Path.Combine(Server.Directory, "input.ndjson");
+        await File.WriteAllLinesAsync(file, lines);
+
+        var report = await ImportAsync([file], new ImportOptions());
+
+        Assert.Equal(1, report.Records["Patient"]);
+        Assert.Equal(2, report.Records["Observation"]);
+        Assert.Equal(1, report.Refused["request.malformed"]);
+        Assert.Equal(1, report.Refused["catalog.unclassified-field"]);
+        Assert.Equal(1, report.Refused["import.no-patient"]);
+        Assert.Equal(1, report.Skipped["Claim"]);
+        Assert.Contains(report.FirstRefusals, r => r.Where == "file 1, line 3" && r.Code == "request.malformed");
+        Assert.Contains(report.FirstRefusals, r => r.Where == "file 1, line 4" && r.Code == "catalog.unclassified-field");
+
+        var tenant = Server.TenantContext;
+        var store = Server.Host.Store;
+        var id = Assert.Single(await store.FindSubjectsAsync(CordonServer.Tenant, "external-id", tenant.Indexer.Compute("external-id", "p-77"), default));
+        using var subject = await SubjectVault.OpenAsync(tenant, store, id, default);
+        Assert.Equal(new DateOnly(1979, 2, 3), subject!.Profile.BirthDate);
+        var stored = (await store.ListRecordsAsync(CordonServer.Tenant, id, null, default))
+            .Select(r => JsonNode.Parse(RecordWriter.Open(tenant, subject, r))!["id"]!.GetValue<string>())
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal(["obs-early", "obs-good", "p-77"], stored);
+        Assert.Empty(await store.FindSubjectsAsync(CordonServer.Tenant, "external-id", tenant.Indexer.Compute("external-id", "nobody"), default));
+        Assert.Equal(new[] { id }, await store.FindSubjectsAsync(CordonServer.Tenant, "cn-resident-id", tenant.Indexer.Compute("cn-resident-id", idNumber), default));
+        Assert.DoesNotContain(Server.Logs.Lines, l => l.Contains(idNumber, StringComparison.Ordinal) || l.Contains("MARKER-UNCLASSIFIED", StringComparison.Ordinal));
+
+        // Importing more records for the same patient later adds them to the same subject.
+        var more = Path.Combine(Server.Directory, "more.ndjson");
+        await File.WriteAllLinesAsync(more, [Observation("obs-later", "Patient/p-77", 125)]);
+        var second = await ImportAsync([more], new ImportOptions());
+        Assert.Equal(0, second.SubjectsCreated);
+        Assert.Equal(1, second.SubjectsMatched);
+        Assert.Equal(4, (await store.ListRecordsAsync(CordonServer.Tenant, id, null, default)).Count);
+    }
+
+    [Fact]
+    public async Task The_purpose_decides_so_a_consent_purpose_refuses_records_of_subjects_without_consent()
+    {
+        var file = Path.Combine(Server.Directory, "consent.ndjson");
+        await File.WriteAllLinesAsync(file,
+        [
+            Line(new { resourceType = "Patient", id = "p-88", birthDate = "1990-01-01" }),
+            Observation("obs-1", "Patient/p-88", 121),
+        ]);
+
+        var report = await ImportAsync([file], new ImportOptions { Purpose = "test-results" });
+
+        Assert.Equal(1, report.SubjectsCreated);
+        Assert.Equal(1, report.Refused["consent.missing"]);
+        Assert.Equal(1, report.Refused["minimization.type-not-allowed"]);
+        Assert.Equal(0, report.RecordsStored);
+    }
+
+    private async Task<ImportReport> ImportAsync(IReadOnlyList<string> files, ImportOptions options)
+        => await FhirImport.RunAsync(Server.TenantContext, Server.Host.Store, files, options, Server.Time, null, CancellationToken.None);
+
+    private static List<string> SyntheaFiles()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var folder = Path.Combine(dir.FullName, "shared", "data", "synthea-r4");
+            if (Directory.Exists(folder))
+            {
+                return [.. Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal)];
+            }
+        }
+
+        Assert.Fail("The Synthea bundles (shared/data/synthea-r4) were not found above the test binaries.");
+        return [];
+    }
+
+    /// <summary>What the bundles hold, counted independently of the importer.</summary>
+    private Expectation Expected(List<string> files)
+    {
+        var result = new Expectation();
+        foreach (var file in files)
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(file));
+            var entries = document.RootElement.GetProperty("entry").EnumerateArray().Select(e => e.GetProperty("resource")).ToList();
+            var patients = entries.Where(r => r.GetProperty("resourceType").GetString() == "Patient").ToList();
+            var sources = new List<byte[]>();
+            foreach (var resource in entries)
+            {
+                result.Resources++;
+                var type = resource.GetProperty("resourceType").GetString()!;
+                if (!Server.TenantContext.Catalog.TryGetType(type, out _))
+                {
+                    Count(result.Skipped, type);
+                }
+                else if (type == "Patient" || resource.TryGetProperty("subject", out _) || resource.TryGetProperty("patient", out _) || patients.Count == 1)
+                {
+                    Count(result.Stored, type);
+                    sources.Add(Encoding.UTF8.GetBytes(resource.GetRawText()));
+                }
+                else
+                {
+                    Count(result.Unlinked, type);
+                }
+            }
+
+            if (patients.Count == 1)
+            {
+                result.Patients[patients[0].GetProperty("id").GetString()!] = sources;
+            }
+        }
+
+        return result;
+    }
+
+    private static void Count(SortedDictionary<string, long> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
+
+    private static string Observation(string id, string patient, int systolic) => Line(new
+    {
+        resourceType = "Observation",
+        id,
+        status = "final",
+        code = new { coding = new[] { new { system = "http://loinc.org", code = "8480-6", display = "Systolic blood pressure" } } },
+        subject = new { reference = patient },
+        valueQuantity = new { value = systolic, unit = "mmHg", system = "http://unitsofmeasure.org", code = "mm[Hg]" },
+    });
+
+    private static string Line(object resource) => JsonSerializer.Serialize(resource);
+
+    private sealed class Expectation
+    {
+        public long Resources { get; set; }
+
+        public SortedDictionary<string, long> Stored { get; } = new(StringComparer.Ordinal);
+
+        public SortedDictionary<string, long> Skipped { get; } = new(StringComparer.Ordinal);
+
+        public SortedDictionary<string, long> Unlinked { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, List<byte[]>> Patients { get; } = [];
+    }
+}
