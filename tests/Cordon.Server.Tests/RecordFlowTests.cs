@@ -380,6 +380,8 @@ public abstract class RecordFlowTests : IAsyncLifetime
         var (ok, verified) = await Server.SendAsync(HttpMethod.Get, "/v1/audit/verify", security);
         Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         Assert.True(verified!["valid"]!.GetValue<bool>());
+        Assert.True(verified.AsObject().ContainsKey("firstBroken"));
+        Assert.Null(verified["firstBroken"]);
         Assert.True(verified["entries"]!.GetValue<long>() >= 4);
 
         var target = (await Server.Host.Store.QueryAsync(CordonServer.Tenant, new Storage.AuditQuery { SubjectId = subject }, default))[1];

@@ -29,7 +29,12 @@ public sealed record AuditEntryResponse(
 
 public sealed record AuditPage(IReadOnlyList<AuditEntryResponse> Entries, long? Next);
 
-public sealed record VerifyResponse(bool Valid, long Entries, long? FirstBroken, int? Lane, string? Reason);
+public sealed record VerifyResponse(
+    bool Valid,
+    long Entries,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] long? FirstBroken,
+    int? Lane,
+    string? Reason);
 
 /// <summary>The audit log and its verification, for the DPO, the security team and administrators.</summary>
 public static class AuditEndpoints
