@@ -55,12 +55,17 @@ public sealed class HttpContractTests : IAsyncLifetime
         Assert.Equal("application/problem+json", none.Content.Headers.ContentType!.MediaType);
         Assert.Equal("auth.unauthenticated", body!["code"]!.GetValue<string>());
 
+        var failures = await Server.Host.Store.QueryAsync(CordonServer.Tenant, new Storage.AuditQuery { ActorId = "anonymous" }, default);
+        Assert.Contains(failures, e => e.Draft.Action == "auth.failed" && e.Draft.Code == "auth.no-token" && e.Draft.Rules.Contains("R47"));
+
         var (forged, _) = await Server.SendAsync(HttpMethod.Get, "/v1/audit", Server.Dpo[..^4] + "AAAA");
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
 
         var foreign = Auth.TokenIssuer.Issue(new Auth.TokenRequest("default", "x", Role.Dpo), new byte[32], DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
         var (wrongKey, _) = await Server.SendAsync(HttpMethod.Get, "/v1/audit", foreign);
         Assert.Equal(HttpStatusCode.Unauthorized, wrongKey.StatusCode);
+        var invalid = await Server.Host.Store.QueryAsync(CordonServer.Tenant, new Storage.AuditQuery { ActorId = "anonymous" }, default);
+        Assert.Contains(invalid, e => e.Draft.Code == "auth.invalid-token");
     }
 
     [Fact]

@@ -108,7 +108,7 @@ public static class RecordEndpoints
         var typeIndex = -1;
         if (type is not null && !policy.TryGetType(type, out typeIndex))
         {
-            return await call.RefuseAsync(new Problem(422, "catalog.unknown-type", "Record type not in the catalog", $"The catalog declares no record type '{Problem.Sanitize(type)}'."), purposeDef.Key, null);
+            return await call.RefuseAsync(RecordWriter.UnknownType(type), purposeDef.Key, null);
         }
 
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);

@@ -56,13 +56,7 @@ public static class RecordWriter
         var typeName = typeElement.GetString()!;
         if (!tenant.Catalog.TryGetType(typeName, out var type) || !tenant.Policy.TryGetType(typeName, out var typeIndex))
         {
-            return new Problem(
-                422,
-                "catalog.unknown-type",
-                "Record type not in the catalog",
-                $"The catalog declares no record type '{Problem.Sanitize(typeName)}'; only classified types can be stored.",
-                null,
-                CatalogCitation);
+            return UnknownType(typeName);
         }
 
         var classification = type.Classify(root);
@@ -141,6 +135,15 @@ public static class RecordWriter
         ArgumentNullException.ThrowIfNull(row);
         return subject.Cipher.Open(new RecordBinding(tenant.Id, subject.Id, row.Id, row.Type, row.Version), row.Sealed);
     }
+
+    /// <summary>The problem for a record type the catalog does not declare.</summary>
+    public static Problem UnknownType(string typeName) => new(
+        422,
+        "catalog.unknown-type",
+        "Record type not in the catalog",
+        $"The catalog declares no record type '{Problem.Sanitize(typeName)}'; only classified types are stored or served.",
+        null,
+        CatalogCitation);
 
     public static RecordWritten Written(RecordRow row) => new(row.Id, row.SubjectId, row.Type, row.Version, ((Level)row.Level).ToKey(), row.Purpose, row.CreatedAt, row.UpdatedAt);
 
