@@ -42,6 +42,12 @@ public sealed class HttpContractTests : IAsyncLifetime
             Assert.Contains(path, paths);
         }
 
+        var listRecords = body["paths"]!["/v1/subjects/{id}/records"]!["get"]!;
+        Assert.Contains(listRecords["parameters"]!.AsArray(), p => p!["name"]!.GetValue<string>() == "X-Purpose" && p["in"]!.GetValue<string>() == "header");
+        Assert.NotNull(listRecords["responses"]!["403"]!["content"]!["application/problem+json"]);
+        Assert.NotNull(listRecords["security"]);
+        Assert.NotNull(body["components"]!["schemas"]!["Problem"]!["properties"]!["rule"]);
+
         var docs = await Server.Http.GetAsync("/docs");
         Assert.Equal(HttpStatusCode.OK, docs.StatusCode);
         Assert.Contains("text/html", docs.Content.Headers.ContentType!.MediaType, StringComparison.Ordinal);

@@ -123,6 +123,7 @@ public static partial class CordonApp
                 document.Components.SecuritySchemes["bearer"] = new OpenApiSecurityScheme { Type = SecuritySchemeType.Http, Scheme = "bearer", BearerFormat = "JWT" };
                 return Task.CompletedTask;
             });
+            OpenApiConventions.Configure(o);
         });
         configure?.Invoke(builder);
 
