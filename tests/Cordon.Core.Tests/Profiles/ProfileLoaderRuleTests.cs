@@ -6,6 +6,8 @@ namespace Cordon.Core.Tests.Profiles;
 public sealed class ProfileLoaderRuleTests
 {
     private const string ConsultationConsent = "    consent: separate\n    necessary: true\n    service: consultation";
+    private const string DiagnosisRecordClass = "retentionClass: internet-diagnosis-record";
+    private const string AccessLogRule = "  - { type: AccessLog, period: 1y, after: delete }";
 
     [Fact]
     public void Purpose_collecting_sensitive_fields_without_separate_consent_is_refused_with_R02()
@@ -112,6 +114,55 @@ public sealed class ProfileLoaderRuleTests
         var yaml = With("    retention: 15y", "    retention: 10y");
         var error = AssertRefused(Load(yaml), LineOf(yaml, "retention: 10y"), "less than the 15y", "R58");
         Assert.Contains("internet-diagnosis-record", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("2y11m")]
+    [InlineData("1y")]
+    public void A_purpose_keeping_consultation_process_records_less_than_3_years_is_refused_with_R58(string period)
+    {
+        var yaml = Replace(With(DiagnosisRecordClass, "retentionClass: consultation-process"), "    retention: 15y", $"    retention: {period}");
+
+        var error = AssertRefused(Load(yaml), LineOf(yaml, $"    retention: {period}"), "less than the 3y", "R58");
+        Assert.Contains("consultation-process", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("3y")]
+    [InlineData("36m")]
+    public void A_purpose_keeping_consultation_process_records_3_years_is_accepted(string period)
+    {
+        var yaml = Replace(With(DiagnosisRecordClass, "retentionClass: consultation-process"), "    retention: 15y", $"    retention: {period}");
+
+        var result = Load(yaml);
+        Assert.True(result.Succeeded, string.Join(Environment.NewLine, result.Errors));
+    }
+
+    [Theory]
+    [InlineData("consultation-process", "2y11m", "3y")]
+    [InlineData("consultation-process", "1y", "3y")]
+    [InlineData("internet-diagnosis-record", "14y11m", "15y")]
+    [InlineData("internet-diagnosis-record", "3y", "15y")]
+    public void A_type_retention_rule_below_the_medical_record_floor_is_refused_with_R58(string retentionClass, string period, string floor)
+    {
+        // The purpose keeps Condition 15y; only the type's own rule is short.
+        var yaml = Replace(With(DiagnosisRecordClass, $"retentionClass: {retentionClass}"), AccessLogRule, $"{AccessLogRule}\n  - {{ type: Condition, period: {period}, after: delete }}");
+
+        var error = AssertRefused(Load(yaml), LineOf(yaml, $"{{ type: Condition, period: {period},"), $"is less than the {floor}", "R58");
+        Assert.Contains($"retention rule for Condition: {period}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{retentionClass} data", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("consultation-process", "3y")]
+    [InlineData("internet-diagnosis-record", "15y")]
+    [InlineData("internet-diagnosis-record", "30y")]
+    public void A_type_retention_rule_at_or_above_the_medical_record_floor_is_accepted(string retentionClass, string period)
+    {
+        var yaml = Replace(With(DiagnosisRecordClass, $"retentionClass: {retentionClass}"), AccessLogRule, $"{AccessLogRule}\n  - {{ type: Condition, period: {period}, after: delete }}");
+
+        var result = Load(yaml);
+        Assert.True(result.Succeeded, string.Join(Environment.NewLine, result.Errors));
     }
 
     [Fact]
@@ -256,6 +307,24 @@ public sealed class ProfileLoaderRuleTests
     {
         var yaml = With("kind: entrusted-processor", "kind: controller");
         AssertRefused(Load(yaml), LineOf(yaml, "    recipients: [sms]"), "needs separate consent", "R10");
+    }
+
+    [Fact]
+    public void Providing_data_to_a_joint_controller_without_separate_consent_is_refused_with_R10()
+    {
+        var yaml = With("kind: entrusted-processor", "kind: joint-controller");
+
+        var error = AssertRefused(Load(yaml), LineOf(yaml, "    recipients: [sms]"), "needs separate consent", "R10");
+        Assert.Contains("'sms', a joint-controller", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Providing_data_to_a_joint_controller_under_separate_consent_is_accepted()
+    {
+        var yaml = Replace(With("kind: entrusted-processor", "kind: joint-controller"), "    consent: general", "    consent: separate");
+
+        var result = Load(yaml);
+        Assert.True(result.Succeeded, string.Join(Environment.NewLine, result.Errors));
     }
 
     [Fact]
