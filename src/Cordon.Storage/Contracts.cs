@@ -24,6 +24,9 @@ public interface ISubjectStore
 
     Task<SubjectKeyRow?> GetSubjectKeyAsync(string tenant, string subjectId, int version, CancellationToken cancellationToken);
 
+    /// <summary>A subject with its current wrapped data key, in one read (every request that opens a subject needs both); null when either is missing.</summary>
+    Task<(SubjectRow Subject, SubjectKeyRow Key)?> GetSubjectWithKeyAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+
     /// <summary>Subjects with a lookup of this kind and hash.</summary>
     Task<IReadOnlyList<string>> FindSubjectsAsync(string tenant, string kind, byte[] hash, CancellationToken cancellationToken);
 

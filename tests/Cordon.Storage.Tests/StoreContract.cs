@@ -55,7 +55,14 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal(subject.Sealed, read.Sealed);
         Assert.Equal(subject.CreatedAt, read.CreatedAt);
         Assert.Equal(SubjectState.Active, read.State);
-        Assert.NotNull(await Store.GetSubjectKeyAsync(Tenant, subject.Id, 1, default));
+        var key = await Store.GetSubjectKeyAsync(Tenant, subject.Id, 1, default);
+        Assert.NotNull(key);
+        var both = await Store.GetSubjectWithKeyAsync(Tenant, subject.Id, default);
+        Assert.NotNull(both);
+        Assert.Equal(subject.Sealed, both.Value.Subject.Sealed);
+        Assert.Equal(subject.KeyVersion, both.Value.Subject.KeyVersion);
+        Assert.Equal(key.Wrapped, both.Value.Key.Wrapped);
+        Assert.Null(await Store.GetSubjectWithKeyAsync(Tenant, "sub_none", default));
         Assert.Equal(["sub_a"], await Store.FindSubjectsAsync(Tenant, "cn-mobile", Hash("13800000000"), default));
         Assert.Empty(await Store.FindSubjectsAsync(Tenant, "cn-mobile", Hash("13900000000"), default));
     }

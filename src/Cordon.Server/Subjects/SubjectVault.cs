@@ -94,14 +94,7 @@ public static class SubjectVault
             return null;
         }
 
-        var row = await store.GetSubjectAsync(tenant.Id, subjectId, cancellationToken);
-        if (row is null)
-        {
-            return null;
-        }
-
-        var keyRow = await store.GetSubjectKeyAsync(tenant.Id, subjectId, row.KeyVersion, cancellationToken);
-        if (keyRow is null)
+        if (await store.GetSubjectWithKeyAsync(tenant.Id, subjectId, cancellationToken) is not var (row, keyRow))
         {
             return null;
         }

@@ -83,10 +83,8 @@ internal sealed class SqlStore : ICordonStore
     {
         try
         {
-            await using var connection = await _dialect.OpenAsync(forWrites: false, cancellationToken);
-            await using var cmd = connection.CreateCommand();
-            cmd.CommandText = "SELECT COUNT(*) FROM schema_migrations";
-            return Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
+            var rows = await QueryAsync("SELECT COUNT(*) FROM schema_migrations", _ => { }, r => r.GetInt64(0), cancellationToken);
+            return rows[0] > 0;
         }
         catch (DbException)
         {
@@ -224,6 +222,30 @@ internal sealed class SqlStore : ICordonStore
             "SELECT wrapped, created_at FROM subject_keys WHERE tenant = @tenant AND subject = @subject AND version = @version",
             c => c.Add("tenant", tenant).Add("subject", subjectId).Add("version", version),
             r => new SubjectKeyRow(tenant, subjectId, version, (byte[])r.GetValue(0), Time(r.GetInt64(1))),
+            cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public async Task<(SubjectRow Subject, SubjectKeyRow Key)?> GetSubjectWithKeyAsync(string tenant, string subjectId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            "SELECT s.state, s.guardian_id, s.created_at, s.updated_at, s.key_version, s.sealed, k.wrapped, k.created_at FROM subjects s JOIN subject_keys k ON k.tenant = s.tenant AND k.subject = s.id AND k.version = s.key_version WHERE s.tenant = @tenant AND s.id = @id",
+            c => c.Add("tenant", tenant).Add("id", subjectId),
+            r =>
+            {
+                var subject = new SubjectRow
+                {
+                    Tenant = tenant,
+                    Id = subjectId,
+                    State = (SubjectState)r.GetInt32(0),
+                    GuardianId = r.IsDBNull(1) ? null : r.GetString(1),
+                    CreatedAt = Time(r.GetInt64(2)),
+                    UpdatedAt = Time(r.GetInt64(3)),
+                    KeyVersion = r.GetInt32(4),
+                    Sealed = (byte[])r.GetValue(5),
+                };
+                return (subject, new SubjectKeyRow(tenant, subjectId, subject.KeyVersion, (byte[])r.GetValue(6), Time(r.GetInt64(7))));
+            },
             cancellationToken);
         return rows.Count == 0 ? null : rows[0];
     }
@@ -537,17 +559,28 @@ internal sealed class SqlStore : ICordonStore
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> read, CancellationToken cancellationToken)
     {
-        await using var connection = await _dialect.OpenAsync(forWrites: false, cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        bind(cmd);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(cancellationToken))
+        var lease = await _dialect.LeaseReaderAsync(cancellationToken);
+        List<T> rows;
+        try
         {
-            rows.Add(read(reader));
+            var cmd = lease.Command(sql);
+            bind(cmd);
+            await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+            {
+                rows = [];
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add(read(reader));
+                }
+            }
+        }
+        catch
+        {
+            await lease.DisposeAsync();
+            throw;
         }
 
+        await _dialect.ReturnAsync(lease);
         return rows;
     }
 
