@@ -32,6 +32,11 @@ internal static class HttpScenarios
 
         log.WriteLine($"setup: {subjects} subjects with consent and a care team, {recordsPerSubject} records each");
         var (subjectIds, recordIds) = await SetupAsync(server, app, subjects, recordsPerSubject);
+        // Writes go to the first half of the subjects, reads to the second half, so the read scenarios see the same
+        // records whatever ran before them.
+        var writeSubjects = subjectIds.Take(subjectIds.Count / 2).ToList();
+        var readSubjects = subjectIds.Skip(subjectIds.Count / 2).ToList();
+        var readRecords = recordIds.Skip(recordIds.Count / 2).ToList();
         var host = server.Endpoint.ToString();
         var results = new List<ScenarioResult>();
         ScenarioResult? baseline = null;
@@ -40,9 +45,9 @@ internal static class HttpScenarios
             var (requests, status) = scenario switch
             {
                 "healthz" => ((IReadOnlyList<byte[]>)[RawHttp.Request("GET", "/healthz", host, null)], 200),
-                "write" => ([.. subjectIds.Select((s, i) => RawHttp.Request("POST", $"/v1/subjects/{s}/records", host, app, Purpose, Observation(i)))], 201),
-                "read" => ([.. recordIds.Select(r => RawHttp.Request("GET", $"/v1/records/{r}", host, physician, Purpose))], 200),
-                "list" => ([.. subjectIds.Select(s => RawHttp.Request("GET", $"/v1/subjects/{s}/records?type=Observation", host, physician, Purpose))], 200),
+                "write" => ([.. writeSubjects.Select((s, i) => RawHttp.Request("POST", $"/v1/subjects/{s}/records", host, app, Purpose, Observation(i)))], 201),
+                "read" => ([.. readRecords.Select(r => RawHttp.Request("GET", $"/v1/records/{r}", host, physician, Purpose))], 200),
+                "list" => ([.. readSubjects.Select(s => RawHttp.Request("GET", $"/v1/subjects/{s}/records?type=Observation", host, physician, Purpose))], 200),
                 _ => throw new ArgumentException($"Unknown scenario '{scenario}': healthz, write, read or list."),
             };
             log.WriteLine($"{scenario}: {connections} connections, {warmup.TotalSeconds:0} s warm-up, {duration.TotalSeconds:0} s measured");

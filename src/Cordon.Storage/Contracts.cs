@@ -43,6 +43,9 @@ public interface IConsentLedger
 
     /// <summary>The subject's whole history, oldest first.</summary>
     Task<IReadOnlyList<ConsentEvent>> GetHistoryAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+
+    /// <summary>The latest event for one purpose (and recipient, or none), or null: the only event a decision's consent status depends on.</summary>
+    Task<ConsentEvent?> GetLatestConsentAsync(string tenant, string subjectId, string purpose, string? recipient, CancellationToken cancellationToken);
 }
 
 /// <summary>Who is in a subject's care team, until when.</summary>

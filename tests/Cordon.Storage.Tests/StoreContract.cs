@@ -136,6 +136,22 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_latest_consent_event_of_a_purpose_and_recipient_is_the_one_decisions_read()
+    {
+        var subject = await CreateSubjectAsync("sub_l");
+        Assert.Null(await Store.GetLatestConsentAsync(Tenant, subject, "consultation", null, default));
+        await Store.AppendAsync(Consent("l1", subject, ConsentAction.Grant), Audit("consent.grant", subject), default);
+        await Store.AppendAsync(Consent("l2", subject, ConsentAction.Grant) with { Purpose = "marketing.push" }, Audit("consent.grant", subject), default);
+        await Store.AppendAsync(Consent("l3", subject, ConsentAction.Withdraw), Audit("consent.withdraw", subject), default);
+        await Store.AppendAsync(Consent("l4", subject, ConsentAction.Grant) with { Recipient = "partner-pharmacy" }, Audit("consent.grant", subject), default);
+
+        Assert.Equal("l3", (await Store.GetLatestConsentAsync(Tenant, subject, "consultation", null, default))!.Id);
+        Assert.Equal("l2", (await Store.GetLatestConsentAsync(Tenant, subject, "marketing.push", null, default))!.Id);
+        Assert.Equal("l4", (await Store.GetLatestConsentAsync(Tenant, subject, "consultation", "partner-pharmacy", default))!.Id);
+        Assert.Null(await Store.GetLatestConsentAsync(Tenant, subject, "payment", null, default));
+    }
+
+    [Fact]
     public async Task Care_team_membership_is_upserted()
     {
         var subject = await CreateSubjectAsync("sub_t");

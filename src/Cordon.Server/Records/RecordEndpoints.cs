@@ -81,7 +81,7 @@ public static class RecordEndpoints
             return await call.RefuseAsync(Problem.NotFound("subject"), purposeKey, null);
         }
 
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Actor.Role.IsClinician(), call.Aborted);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
         var decision = call.Tenant.Policy.Decide(facts.Request(call, purpose.Value, record.TypeIndex, AccessAction.Write, record.Classification.Level));
         if (!decision.IsPermitted)
         {
@@ -117,7 +117,7 @@ public static class RecordEndpoints
             return await call.RefuseAsync(Problem.NotFound("subject"), purposeDef.Key, null);
         }
 
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Actor.Role.IsClinician(), call.Aborted);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
 
         // The subject-level decision: on the requested type, or on the first type the purpose reads.
         var probeType = typeIndex >= 0 ? typeIndex : FirstReadableType(call, purpose.Value);
@@ -182,7 +182,7 @@ public static class RecordEndpoints
             return await call.RefuseAsync(Problem.NotFound("record"), purposeKey, null);
         }
 
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Actor.Role.IsClinician(), call.Aborted);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
         var decision = policy.Decide(facts.Request(call, purpose.Value, typeIndex, AccessAction.Read, (Level)row.Level));
         if (!decision.IsPermitted)
         {
@@ -240,7 +240,7 @@ public static class RecordEndpoints
             return await call.RefuseAsync(Problem.NotFound("record"), purposeKey, null);
         }
 
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Actor.Role.IsClinician(), call.Aborted);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
         var decision = call.Tenant.Policy.Decide(facts.Request(call, purpose.Value, record.TypeIndex, AccessAction.Write, record.Classification.Level));
         if (!decision.IsPermitted)
         {

@@ -297,7 +297,30 @@ internal sealed class SqlStore : ICordonStore
         => QueryAsync(
             "SELECT id, purpose, recipient, action, given_by, notice_version, fingerprint, channel, actor, time FROM consent_events WHERE tenant = @tenant AND subject = @subject ORDER BY n",
             c => c.Add("tenant", tenant).Add("subject", subjectId),
-            r => new ConsentEvent
+            r => ReadConsent(r, tenant, subjectId),
+            cancellationToken);
+
+    public async Task<ConsentEvent?> GetLatestConsentAsync(string tenant, string subjectId, string purpose, string? recipient, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            recipient is null
+                ? "SELECT id, purpose, recipient, action, given_by, notice_version, fingerprint, channel, actor, time FROM consent_events WHERE tenant = @tenant AND subject = @subject AND purpose = @purpose AND recipient IS NULL ORDER BY n DESC LIMIT 1"
+                : "SELECT id, purpose, recipient, action, given_by, notice_version, fingerprint, channel, actor, time FROM consent_events WHERE tenant = @tenant AND subject = @subject AND purpose = @purpose AND recipient = @recipient ORDER BY n DESC LIMIT 1",
+            c =>
+            {
+                c.Add("tenant", tenant).Add("subject", subjectId).Add("purpose", purpose);
+                if (recipient is not null)
+                {
+                    c.Add("recipient", recipient);
+                }
+            },
+            r => ReadConsent(r, tenant, subjectId),
+            cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    private static ConsentEvent ReadConsent(DbDataReader r, string tenant, string subjectId)
+        => new()
             {
                 Id = r.GetString(0),
                 Tenant = tenant,
@@ -311,8 +334,7 @@ internal sealed class SqlStore : ICordonStore
                 Channel = r.GetString(7),
                 ActorId = r.GetString(8),
                 Time = Time(r.GetInt64(9)),
-            },
-            cancellationToken);
+            };
 
     // ---- care team
 
