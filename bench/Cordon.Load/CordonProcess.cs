@@ -25,7 +25,7 @@ internal sealed class CordonProcess : IAsyncDisposable
 
     public string BaseUrl => $"http://{Endpoint}";
 
-    public static async Task<CordonProcess> StartAsync(string cli, string dataDirectory)
+    public static async Task<CordonProcess> StartAsync(string cli, string dataDirectory, IReadOnlyList<string>? environment = null)
     {
         var endpoint = new IPEndPoint(IPAddress.Loopback, FreePort());
         var info = new ProcessStartInfo("dotnet")
@@ -37,6 +37,12 @@ internal sealed class CordonProcess : IAsyncDisposable
         foreach (var arg in new[] { cli, "serve", "--data", dataDirectory, "--urls", $"http://{endpoint}" })
         {
             info.ArgumentList.Add(arg);
+        }
+
+        foreach (var variable in environment ?? [])
+        {
+            var (name, value) = variable.IndexOf('=', StringComparison.Ordinal) is var at and > 0 ? (variable[..at], variable[(at + 1)..]) : (variable, string.Empty);
+            info.Environment[name] = value;
         }
 
         var log = new StreamWriter(Path.Combine(dataDirectory, "serve.log")) { AutoFlush = true };

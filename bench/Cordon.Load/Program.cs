@@ -15,9 +15,10 @@ var subjects = new Option<int>("--subjects") { Description = "Subjects set up th
 var records = new Option<int>("--records") { Description = "Records written per subject during setup (read by the read scenarios).", DefaultValueFactory = _ => 4 };
 var cli = new Option<string?>("--cli") { Description = "The cordon.dll to run (default: src/Cordon.Cli/bin/Release/net10.0/cordon.dll, built if missing)." };
 var keep = new Option<bool>("--keep") { Description = "Keep the data directory (its serve.log and database) after the run." };
+var serverEnv = new Option<string[]>("--server-env") { Description = "NAME=VALUE environment variables for the server process (e.g. DOTNET_gcServer=0).", AllowMultipleArgumentsPerToken = true };
 var http = new Command("http", "Start cordon serve on a fresh data directory and drive the HTTP scenarios.")
 {
-    connections, duration, warmup, scenarios, subjects, records, cli, keep,
+    connections, duration, warmup, scenarios, subjects, records, cli, keep, serverEnv,
 };
 http.SetAction(async (parse, cancellationToken) =>
 {
@@ -27,7 +28,7 @@ http.SetAction(async (parse, cancellationToken) =>
     Console.Error.WriteLine($"cordon serve {dll} on {directory}");
     try
     {
-        await using var server = await CordonProcess.StartAsync(dll, directory);
+        await using var server = await CordonProcess.StartAsync(dll, directory, parse.GetValue(serverEnv));
         var results = await HttpScenarios.RunAsync(
             server,
             parse.GetValue(scenarios)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),

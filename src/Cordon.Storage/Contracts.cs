@@ -66,6 +66,9 @@ public interface IVault
 
     Task<RecordRow?> GetRecordAsync(string tenant, string recordId, CancellationToken cancellationToken);
 
+    /// <summary>A record with its subject and the subject's current wrapped key, in one read (what a single-record read needs); null when any is missing.</summary>
+    Task<(RecordRow Record, SubjectRow Subject, SubjectKeyRow Key)?> GetRecordWithSubjectAsync(string tenant, string recordId, CancellationToken cancellationToken);
+
     /// <summary>Current versions of a subject's records, optionally of one type, oldest first.</summary>
     Task<IReadOnlyList<RecordRow>> ListRecordsAsync(string tenant, string subjectId, string? type, CancellationToken cancellationToken);
 

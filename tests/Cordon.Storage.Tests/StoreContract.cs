@@ -101,6 +101,13 @@ public abstract class StoreContract : IAsyncLifetime
         var current = await Store.GetRecordAsync(Tenant, "rec_1", default);
         Assert.Equal(2, current!.Version);
         Assert.Equal(corrected.Sealed, current.Sealed);
+        var withSubject = await Store.GetRecordWithSubjectAsync(Tenant, "rec_1", default);
+        Assert.NotNull(withSubject);
+        Assert.Equal(corrected.Sealed, withSubject.Value.Record.Sealed);
+        Assert.Equal(2, withSubject.Value.Record.Version);
+        Assert.Equal(subject, withSubject.Value.Subject.Id);
+        Assert.Equal((await Store.GetSubjectKeyAsync(Tenant, subject, 1, default))!.Wrapped, withSubject.Value.Key.Wrapped);
+        Assert.Null(await Store.GetRecordWithSubjectAsync(Tenant, "rec_x", default));
         var versions = await Store.GetRecordVersionsAsync(Tenant, "rec_1", default);
         Assert.Equal([1, 2], versions.Select(v => v.Version));
     }

@@ -175,8 +175,9 @@ public static class RecordEndpoints
 
         var policy = call.Tenant.Policy;
         var purposeKey = call.PurposeKey(purpose.Value);
-        var row = SubjectVault.IsWellFormedId(id, "rec") ? await call.Store.GetRecordAsync(call.Tenant.Id, id, call.Aborted) : null;
-        using var subject = row is null ? null : await SubjectVault.OpenAsync(call.Tenant, call.Store, row.SubjectId, call.Aborted);
+        var found = SubjectVault.IsWellFormedId(id, "rec") ? await call.Store.GetRecordWithSubjectAsync(call.Tenant.Id, id, call.Aborted) : null;
+        var row = found?.Record;
+        using var subject = found is var (_, subjectRow, keyRow) ? SubjectVault.Open(call.Tenant, subjectRow, keyRow) : null;
         if (row is null || subject is null || !policy.TryGetType(row.Type, out var typeIndex))
         {
             return await call.RefuseAsync(Problem.NotFound("record"), purposeKey, null);

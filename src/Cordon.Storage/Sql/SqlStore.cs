@@ -415,6 +415,31 @@ internal sealed class SqlStore : ICordonStore
         return rows.Count == 0 ? null : rows[0];
     }
 
+    public async Task<(RecordRow Record, SubjectRow Subject, SubjectKeyRow Key)?> GetRecordWithSubjectAsync(string tenant, string recordId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            "SELECT r.tenant, r.id, r.subject, r.type, r.version, r.level, r.purpose, r.created_at, r.updated_at, r.sealed, s.state, s.guardian_id, s.created_at, s.updated_at, s.key_version, s.sealed, k.wrapped, k.created_at FROM records r JOIN subjects s ON s.tenant = r.tenant AND s.id = r.subject JOIN subject_keys k ON k.tenant = s.tenant AND k.subject = s.id AND k.version = s.key_version WHERE r.tenant = @tenant AND r.id = @id",
+            c => c.Add("tenant", tenant).Add("id", recordId),
+            r =>
+            {
+                var record = ReadRecord(r);
+                var subject = new SubjectRow
+                {
+                    Tenant = tenant,
+                    Id = record.SubjectId,
+                    State = (SubjectState)r.GetInt32(10),
+                    GuardianId = r.IsDBNull(11) ? null : r.GetString(11),
+                    CreatedAt = Time(r.GetInt64(12)),
+                    UpdatedAt = Time(r.GetInt64(13)),
+                    KeyVersion = r.GetInt32(14),
+                    Sealed = (byte[])r.GetValue(15),
+                };
+                return (record, subject, new SubjectKeyRow(tenant, subject.Id, subject.KeyVersion, (byte[])r.GetValue(16), Time(r.GetInt64(17))));
+            },
+            cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
     public Task<IReadOnlyList<RecordRow>> ListRecordsAsync(string tenant, string subjectId, string? type, CancellationToken cancellationToken)
         => type is null
             ? QueryAsync($"SELECT {RecordColumns} FROM records WHERE tenant = @tenant AND subject = @subject ORDER BY created_at, id", c => c.Add("tenant", tenant).Add("subject", subjectId), ReadRecord, cancellationToken)

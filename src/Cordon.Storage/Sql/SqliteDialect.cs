@@ -50,7 +50,7 @@ internal sealed class SqliteDialect : Dialect
             using var pragma = connection.CreateCommand();
             pragma.CommandText = forWrites
                 ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"
-                : "PRAGMA busy_timeout=30000;";
+                : "PRAGMA busy_timeout=30000; PRAGMA mmap_size=268435456;";
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }
