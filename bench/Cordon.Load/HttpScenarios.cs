@@ -47,8 +47,9 @@ internal static class HttpScenarios
                 "healthz" => ((IReadOnlyList<byte[]>)[RawHttp.Request("GET", "/healthz", host, null)], 200),
                 "write" => ([.. writeSubjects.Select((s, i) => RawHttp.Request("POST", $"/v1/subjects/{s}/records", host, app, Purpose, Observation(i)))], 201),
                 "read" => ([.. readRecords.Select(r => RawHttp.Request("GET", $"/v1/records/{r}", host, physician, Purpose))], 200),
+                "refused" => ([.. readRecords.Select(r => RawHttp.Request("GET", $"/v1/records/{r}", host, physician))], 400),
                 "list" => ([.. readSubjects.Select(s => RawHttp.Request("GET", $"/v1/subjects/{s}/records?type=Observation", host, physician, Purpose))], 200),
-                _ => throw new ArgumentException($"Unknown scenario '{scenario}': healthz, write, read or list."),
+                _ => throw new ArgumentException($"Unknown scenario '{scenario}': healthz, write, read, list or refused."),
             };
             log.WriteLine($"{scenario}: {connections} connections, {warmup.TotalSeconds:0} s warm-up, {duration.TotalSeconds:0} s measured");
             var result = await LoadRun.RunAsync(scenario, server.Endpoint, requests, status, connections, warmup, duration, server.Process);
@@ -68,6 +69,7 @@ internal static class HttpScenarios
                 {
                     "write" => "POST /v1/subjects/{id}/records, app role, test-results, one Observation",
                     "read" => "GET /v1/records/{id}, physician in the care team, test-results",
+                    "refused" => "GET /v1/records/{id} without X-Purpose: authenticated, refused with purpose.missing, the denial audited",
                     "list" => string.Create(CultureInfo.InvariantCulture, $"GET /v1/subjects/{{id}}/records?type=Observation ({recordsPerSubject} records), physician in the care team, test-results"),
                     _ => "GET /healthz (store ping)",
                 },

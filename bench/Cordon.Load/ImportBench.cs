@@ -37,20 +37,30 @@ internal static class ImportBench
         results.Add(Result("import-synthea", once.Report, null, null, "cordon import of the 13 Synthea bundles once, --on-invalid drop-field"));
 
         log.WriteLine($"import: {passes} passes over the Synthea bundles, then a bare insert of the same rows");
-        var measured = await ImportAsync(files, passes, InvalidValueHandling.DropField);
+        var everything = new Dictionary<string, List<object?[]>>(StringComparer.Ordinal);
+        var measured = await ImportAsync(files, passes, InvalidValueHandling.DropField, everything);
         var bare = await BareInsertAsync(measured.Rows);
+        var same = await SameRowsAsync(everything);
         var importResult = Result("import", measured.Report, "bare-insert", measured.Report.RecordsPerSecond / bare.RowsPerSecond,
             $"cordon import of the Synthea bundles x{passes} (drop-field), {measured.Rows.Count} records, {measured.Rows.Sum(r => (long)r.Bytes) / measured.Rows.Count} B sealed on average");
         results.Add(importResult);
         results.Add(new ScenarioResult("bare-insert", bare.Rows, Math.Round(bare.Seconds, 3), Math.Round(bare.RowsPerSecond, 1), null, null, 0, null, null,
             Note: $"Microsoft.Data.Sqlite, same table, index and pragmas (WAL, synchronous=FULL), {BatchSize} rows per transaction, one prepared INSERT, same row count and blob sizes"));
+        var sameRate = measured.Rows.Count / same.Seconds;
+        results.Add(new ScenarioResult("import-vs-same-rows", measured.Report.RecordsStored, Math.Round(measured.Report.Elapsed.TotalSeconds, 3), Math.Round(measured.Report.RecordsPerSecond, 1), null, null, 0, "bare-insert-same-rows", Math.Round(measured.Report.RecordsPerSecond / sameRate, 3),
+            Note: "the same import against a bare insert of every row it wrote (records, audit entries, lookups, subjects, keys), copied byte for byte"));
+        results.Add(new ScenarioResult("bare-insert-same-rows", measured.Rows.Count, Math.Round(same.Seconds, 3), Math.Round(sameRate, 1), null, null, 0, null, null,
+            Note: string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{same.Rows} rows of {ImportTables.Length} tables (Cordon's schema and indexes, same pragmas), {BatchSize} rows per transaction, prepared INSERTs; throughput counted in records")));
         return results;
     }
 
     private static ScenarioResult Result(string scenario, ImportReport report, string? baseline, double? ratio, string note)
         => new(scenario, report.RecordsStored, Math.Round(report.Elapsed.TotalSeconds, 3), Math.Round(report.RecordsPerSecond, 1), null, null, report.RefusedTotal, baseline, ratio is null ? null : Math.Round(ratio.Value, 3), Note: note);
 
-    private static async Task<(ImportReport Report, List<(int Subject, string Type, int Bytes)> Rows)> ImportAsync(List<string> files, int passes, InvalidValueHandling onInvalid)
+    /// <summary>The tables an import writes, copied row for row into a fresh database by the "same rows" baseline.</summary>
+    private static readonly string[] ImportTables = ["subjects", "subject_keys", "lookups", "records", "audit_entries"];
+
+    private static async Task<(ImportReport Report, List<(int Subject, string Type, int Bytes)> Rows)> ImportAsync(List<string> files, int passes, InvalidValueHandling onInvalid, Dictionary<string, List<object?[]>>? everything = null)
     {
         var directory = Directory.CreateTempSubdirectory("cordon-import-bench-").FullName;
         try
@@ -86,7 +96,92 @@ internal static class ImportBench
                 }
             }
 
+            if (everything is not null)
+            {
+                await using var source = new SqliteConnection($"Data Source={Path.Combine(directory, CordonStores.SqliteFileName)};Pooling=False");
+                await source.OpenAsync();
+                foreach (var table in ImportTables)
+                {
+                    await using var command = source.CreateCommand();
+                    command.CommandText = $"SELECT * FROM {table} WHERE tenant = 'default'" + (table == "audit_entries" ? " AND action <> 'tenant.create'" : string.Empty) + " ORDER BY rowid";
+                    await using var reader = await command.ExecuteReaderAsync();
+                    var list = everything[table] = [];
+                    while (await reader.ReadAsync())
+                    {
+                        var values = new object?[reader.FieldCount];
+                        reader.GetValues(values!);
+                        list.Add(values);
+                    }
+                }
+            }
+
             return (report, rows);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static async Task<(long Rows, double Seconds)> SameRowsAsync(Dictionary<string, List<object?[]>> everything)
+    {
+        var directory = Directory.CreateTempSubdirectory("cordon-same-rows-").FullName;
+        try
+        {
+            // Cordon's own schema (migrations) in a fresh file, then nothing but batched prepared INSERTs.
+            await (await CordonStores.OpenSqliteAsync(Path.Combine(directory, "same.db"))).DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            await using var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "same.db")};Pooling=False");
+            await connection.OpenAsync();
+            await using (var pragma = connection.CreateCommand())
+            {
+                pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
+                await pragma.ExecuteNonQueryAsync();
+            }
+
+            var rows = 0L;
+            var clock = Stopwatch.StartNew();
+            foreach (var (table, list) in everything)
+            {
+                if (list.Count == 0)
+                {
+                    continue;
+                }
+
+                await using var columns = connection.CreateCommand();
+                columns.CommandText = $"SELECT * FROM {table} LIMIT 0";
+                List<string> names;
+                await using (var reader = await columns.ExecuteReaderAsync())
+                {
+                    names = [.. Enumerable.Range(0, reader.FieldCount).Select(reader.GetName)];
+                }
+
+                await using var insert = connection.CreateCommand();
+                insert.CommandText = $"INSERT INTO {table} ({string.Join(", ", names)}) VALUES ({string.Join(", ", names.Select((_, i) => "@p" + i))})";
+                var parameters = names.Select((_, i) => insert.Parameters.Add(new SqliteParameter("@p" + i, null))).ToList();
+                for (var start = 0; start < list.Count; start += BatchSize)
+                {
+                    await using var transaction = await connection.BeginTransactionAsync();
+                    insert.Transaction = (SqliteTransaction)transaction;
+                    for (var i = start; i < Math.Min(list.Count, start + BatchSize); i++)
+                    {
+                        var values = list[i];
+                        for (var c = 0; c < parameters.Count; c++)
+                        {
+                            parameters[c].Value = values[c] ?? DBNull.Value;
+                        }
+
+                        await insert.ExecuteNonQueryAsync();
+                        rows++;
+                    }
+
+                    await transaction.CommitAsync();
+                }
+            }
+
+            clock.Stop();
+            return (rows, clock.Elapsed.TotalSeconds);
         }
         finally
         {

@@ -212,7 +212,11 @@ internal sealed class WriteContext
 
     public DbTransaction Transaction { get; }
 
-    /// <summary>A (cached, prepared-once) command bound to this transaction, with its parameters cleared.</summary>
+    /// <summary>
+    /// A (cached, prepared-once) command bound to this transaction. Its parameters are kept from the last use: every
+    /// statement of the writer binds the same parameters each time, and <see cref="CommandExtensions.Add"/> sets the
+    /// value of a parameter that is already there instead of building a new one.
+    /// </summary>
     public DbCommand Command(string sql)
     {
         if (!_commands.TryGetValue(sql, out var command))
@@ -223,7 +227,6 @@ internal sealed class WriteContext
         }
 
         command.Transaction = Transaction;
-        command.Parameters.Clear();
         return command;
     }
 
@@ -276,10 +279,21 @@ internal static class CommandExtensions
     /// </summary>
     public static DbCommand Add(this DbCommand command, string name, object? value)
     {
+        var prefixed = Prefixed.GetOrAdd(name, static n => n.StartsWith('@') ? n : "@" + n);
+        var parameters = command.Parameters;
+        var index = parameters.Count == 0 ? -1 : parameters.IndexOf(prefixed);
+        if (index >= 0)
+        {
+            parameters[index].Value = value ?? DBNull.Value;
+            return command;
+        }
+
         var p = command.CreateParameter();
-        p.ParameterName = name.StartsWith('@') ? name : "@" + name;
+        p.ParameterName = prefixed;
         p.Value = value ?? DBNull.Value;
-        command.Parameters.Add(p);
+        parameters.Add(p);
         return command;
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Prefixed = new(StringComparer.Ordinal);
 }
