@@ -4,13 +4,13 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Cordon.Load;
 
-// dotnet run -c Release --project bench/Cordon.Load -- http  [--connections 64] [--duration 10] [--scenarios healthz,write,read,list]
+// dotnet run -c Release --project bench/Cordon.Load -- http  [--connections 128] [--duration 10] [--scenarios healthz,write,read,list,refused]
 // dotnet run -c Release --project bench/Cordon.Load -- import [--passes 5]
 // One JSON object per scenario on stdout; progress on stderr.
-var connections = new Option<int>("--connections") { Description = "Concurrent keep-alive connections.", DefaultValueFactory = _ => 64 };
+var connections = new Option<int>("--connections") { Description = "Concurrent keep-alive connections (enough to keep both cores busy while a group commit waits for fsync).", DefaultValueFactory = _ => 128 };
 var duration = new Option<int>("--duration") { Description = "Measured seconds per scenario.", DefaultValueFactory = _ => 10 };
 var warmup = new Option<int>("--warmup") { Description = "Warm-up seconds per scenario (not measured).", DefaultValueFactory = _ => 3 };
-var scenarios = new Option<string>("--scenarios") { Description = "Comma-separated: healthz, write, read, list. healthz first: it is the baseline.", DefaultValueFactory = _ => "healthz,write,read,list" };
+var scenarios = new Option<string>("--scenarios") { Description = "Comma-separated: healthz, write, read, list, refused. healthz first: it is the baseline. All run against one server, each on the data the ones before it left (writes go to their own subjects).", DefaultValueFactory = _ => "healthz,write,read,list,refused" };
 var subjects = new Option<int>("--subjects") { Description = "Subjects set up through the API (consent, care team).", DefaultValueFactory = _ => 500 };
 var records = new Option<int>("--records") { Description = "Records written per subject during setup (read by the read scenarios).", DefaultValueFactory = _ => 4 };
 var cli = new Option<string?>("--cli") { Description = "The cordon.dll to run (default: src/Cordon.Cli/bin/Release/net10.0/cordon.dll, built if missing)." };
