@@ -24,6 +24,9 @@ public interface ISubjectStore
 
     Task<SubjectKeyRow?> GetSubjectKeyAsync(string tenant, string subjectId, int version, CancellationToken cancellationToken);
 
+    /// <summary>A subject with its current wrapped data key, in one read (every request that opens a subject needs both); null when either is missing.</summary>
+    Task<(SubjectRow Subject, SubjectKeyRow Key)?> GetSubjectWithKeyAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+
     /// <summary>Subjects with a lookup of this kind and hash.</summary>
     Task<IReadOnlyList<string>> FindSubjectsAsync(string tenant, string kind, byte[] hash, CancellationToken cancellationToken);
 
@@ -40,6 +43,9 @@ public interface IConsentLedger
 
     /// <summary>The subject's whole history, oldest first.</summary>
     Task<IReadOnlyList<ConsentEvent>> GetHistoryAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+
+    /// <summary>The latest event for one purpose (and recipient, or none), or null: the only event a decision's consent status depends on.</summary>
+    Task<ConsentEvent?> GetLatestConsentAsync(string tenant, string subjectId, string purpose, string? recipient, CancellationToken cancellationToken);
 }
 
 /// <summary>Who is in a subject's care team, until when.</summary>
@@ -59,6 +65,9 @@ public interface IVault
     Task<WriteStatus> PutRecordVersionAsync(RecordRow record, int expectedVersion, IReadOnlyList<LookupRow> lookups, AuditDraft audit, CancellationToken cancellationToken);
 
     Task<RecordRow?> GetRecordAsync(string tenant, string recordId, CancellationToken cancellationToken);
+
+    /// <summary>A record with its subject and the subject's current wrapped key, in one read (what a single-record read needs); null when any is missing.</summary>
+    Task<(RecordRow Record, SubjectRow Subject, SubjectKeyRow Key)?> GetRecordWithSubjectAsync(string tenant, string recordId, CancellationToken cancellationToken);
 
     /// <summary>Current versions of a subject's records, optionally of one type, oldest first.</summary>
     Task<IReadOnlyList<RecordRow>> ListRecordsAsync(string tenant, string subjectId, string? type, CancellationToken cancellationToken);

@@ -55,7 +55,14 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal(subject.Sealed, read.Sealed);
         Assert.Equal(subject.CreatedAt, read.CreatedAt);
         Assert.Equal(SubjectState.Active, read.State);
-        Assert.NotNull(await Store.GetSubjectKeyAsync(Tenant, subject.Id, 1, default));
+        var key = await Store.GetSubjectKeyAsync(Tenant, subject.Id, 1, default);
+        Assert.NotNull(key);
+        var both = await Store.GetSubjectWithKeyAsync(Tenant, subject.Id, default);
+        Assert.NotNull(both);
+        Assert.Equal(subject.Sealed, both.Value.Subject.Sealed);
+        Assert.Equal(subject.KeyVersion, both.Value.Subject.KeyVersion);
+        Assert.Equal(key.Wrapped, both.Value.Key.Wrapped);
+        Assert.Null(await Store.GetSubjectWithKeyAsync(Tenant, "sub_none", default));
         Assert.Equal(["sub_a"], await Store.FindSubjectsAsync(Tenant, "cn-mobile", Hash("13800000000"), default));
         Assert.Empty(await Store.FindSubjectsAsync(Tenant, "cn-mobile", Hash("13900000000"), default));
     }
@@ -94,6 +101,13 @@ public abstract class StoreContract : IAsyncLifetime
         var current = await Store.GetRecordAsync(Tenant, "rec_1", default);
         Assert.Equal(2, current!.Version);
         Assert.Equal(corrected.Sealed, current.Sealed);
+        var withSubject = await Store.GetRecordWithSubjectAsync(Tenant, "rec_1", default);
+        Assert.NotNull(withSubject);
+        Assert.Equal(corrected.Sealed, withSubject.Value.Record.Sealed);
+        Assert.Equal(2, withSubject.Value.Record.Version);
+        Assert.Equal(subject, withSubject.Value.Subject.Id);
+        Assert.Equal((await Store.GetSubjectKeyAsync(Tenant, subject, 1, default))!.Wrapped, withSubject.Value.Key.Wrapped);
+        Assert.Null(await Store.GetRecordWithSubjectAsync(Tenant, "rec_x", default));
         var versions = await Store.GetRecordVersionsAsync(Tenant, "rec_1", default);
         Assert.Equal([1, 2], versions.Select(v => v.Version));
     }
@@ -126,6 +140,22 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal(["c1", "c2", "c3"], history.Select(e => e.Id));
         Assert.Equal(ConsentAction.Withdraw, history[1].Action);
         Assert.Equal("consultation", history[0].Purpose);
+    }
+
+    [Fact]
+    public async Task The_latest_consent_event_of_a_purpose_and_recipient_is_the_one_decisions_read()
+    {
+        var subject = await CreateSubjectAsync("sub_l");
+        Assert.Null(await Store.GetLatestConsentAsync(Tenant, subject, "consultation", null, default));
+        await Store.AppendAsync(Consent("l1", subject, ConsentAction.Grant), Audit("consent.grant", subject), default);
+        await Store.AppendAsync(Consent("l2", subject, ConsentAction.Grant) with { Purpose = "marketing.push" }, Audit("consent.grant", subject), default);
+        await Store.AppendAsync(Consent("l3", subject, ConsentAction.Withdraw), Audit("consent.withdraw", subject), default);
+        await Store.AppendAsync(Consent("l4", subject, ConsentAction.Grant) with { Recipient = "partner-pharmacy" }, Audit("consent.grant", subject), default);
+
+        Assert.Equal("l3", (await Store.GetLatestConsentAsync(Tenant, subject, "consultation", null, default))!.Id);
+        Assert.Equal("l2", (await Store.GetLatestConsentAsync(Tenant, subject, "marketing.push", null, default))!.Id);
+        Assert.Equal("l4", (await Store.GetLatestConsentAsync(Tenant, subject, "consultation", "partner-pharmacy", default))!.Id);
+        Assert.Null(await Store.GetLatestConsentAsync(Tenant, subject, "payment", null, default));
     }
 
     [Fact]

@@ -135,7 +135,8 @@ internal static class ImportCommand
 
     private static async Task<ImportReport> WithProgressBarAsync(TenantContext context, ICordonStore store, List<string> inputs, ImportOptions options, CancellationToken cancellationToken)
     {
-        var terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        // The bar goes to stderr, which is a terminal here; stdout may be redirected (the summary), so say so explicitly.
+        var terminal = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error), Interactive = InteractionSupport.Yes, Ansi = AnsiSupport.Yes });
         ImportReport? report = null;
         await terminal.Progress()
             .AutoClear(false)

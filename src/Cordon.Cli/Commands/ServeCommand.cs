@@ -41,7 +41,7 @@ internal static class ServeCommand
             IReadOnlyList<DemoLogin> logins = [];
             if (withDemo)
             {
-                logins = await DemoTenant.EnsureAsync(host, now, new Progress<string>(console.Error.WriteLine), cancellationToken);
+                logins = await DemoTenant.EnsureAsync(host, now, new LineProgress(console.Error), cancellationToken);
             }
 
             await host.StartAsync(cancellationToken);
@@ -102,4 +102,10 @@ internal static class ServeCommand
     }
 
     private static string Variable(string role) => "CORDON_" + role.ToUpperInvariant();
+
+    /// <summary>Writes progress lines as they come (Progress&lt;T&gt; would post them after the banner).</summary>
+    private sealed class LineProgress(TextWriter writer) : IProgress<string>
+    {
+        public void Report(string value) => writer.WriteLine(value);
+    }
 }

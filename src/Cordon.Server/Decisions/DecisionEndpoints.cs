@@ -88,7 +88,7 @@ public static class DecisionEndpoints
         }
 
         var actor = new Actor(call.Tenant.Id, request.Actor.Id, role, request.Actor.Subject, request.Actor.License ?? request.Actor.Licence, request.Actor.PracticeYears, request.Actor.Automated || request.Actor.Ai);
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, role.IsClinician(), call.Aborted);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, policy, purpose, role.IsClinician(), call.Aborted);
         var probe = CallFor(call, actor);
         var access = facts.Request(probe, purpose, typeIndex, action!.Value, level) with { HasJustification = request.Actor.Justification };
         var explanation = policy.Explain(access);

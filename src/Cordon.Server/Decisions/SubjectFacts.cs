@@ -11,30 +11,39 @@ namespace Cordon.Server.Decisions;
 
 /// <summary>
 /// What the decision needs to know about a subject, read fresh for every request (so a withdrawal counts from
-/// the very next one): state, age, guardian, consent history and care team.
+/// the very next one): state, age, guardian, the consent event that decides the request's purpose, and care team.
 /// </summary>
 public sealed class SubjectFacts
 {
-    private SubjectFacts(OpenSubject subject, IReadOnlyList<ConsentEvent> consents, IReadOnlyList<CareTeamRow> careTeam)
+    private readonly int _purpose;
+
+    private SubjectFacts(OpenSubject subject, int purpose, IReadOnlyList<ConsentEvent> consents, IReadOnlyList<CareTeamRow> careTeam)
     {
         Subject = subject;
+        _purpose = purpose;
         Consents = consents;
         CareTeam = careTeam;
     }
 
     public OpenSubject Subject { get; }
 
+    /// <summary>The latest consent event for the purpose the facts were loaded for (none, or one): the ledger's current state for it.</summary>
     public IReadOnlyList<ConsentEvent> Consents { get; }
 
     public IReadOnlyList<CareTeamRow> CareTeam { get; }
 
-    public static async Task<SubjectFacts> LoadAsync(OpenSubject subject, ICordonStore store, bool needsCareTeam, CancellationToken cancellationToken)
+    /// <summary>Loads the facts for a decision under <paramref name="purpose"/>: its latest consent event (when it needs consent) and, for clinicians, the care team.</summary>
+    public static async Task<SubjectFacts> LoadAsync(OpenSubject subject, ICordonStore store, AccessPolicy policy, int purpose, bool needsCareTeam, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(store);
-        var consents = store.GetHistoryAsync(subject.Row.Tenant, subject.Id, cancellationToken);
+        ArgumentNullException.ThrowIfNull(policy);
+        var def = policy.Purpose(purpose);
+        // A contract-based purpose needs no consent from adults but a guardian's for a child (AccessPolicy.ConsentRequired).
+        var mayNeedConsent = def.NeedsConsent || def.LegalBasis is Core.Profiles.LegalBasis.Consent or Core.Profiles.LegalBasis.Contract;
+        var latest = mayNeedConsent ? await store.GetLatestConsentAsync(subject.Row.Tenant, subject.Id, def.Key, null, cancellationToken) : null;
         IReadOnlyList<CareTeamRow> care = needsCareTeam ? await store.GetCareTeamAsync(subject.Row.Tenant, subject.Id, cancellationToken) : [];
-        return new SubjectFacts(subject, await consents, care);
+        return new SubjectFacts(subject, purpose, latest is null ? [] : [latest], care);
     }
 
     /// <summary>How the caller's token relates to this subject.</summary>
@@ -70,6 +79,12 @@ public sealed class SubjectFacts
 
     public ConsentStatus ConsentFor(Call call, int purpose)
     {
+        ArgumentNullException.ThrowIfNull(call);
+        if (purpose != _purpose)
+        {
+            throw new InvalidOperationException("These facts were loaded for another purpose; load them for the purpose decided.");
+        }
+
         var policy = call.Tenant.Policy;
         var def = policy.Purpose(purpose);
         return AccessPolicy.ConsentRequired(def, UnderGuardianAge(call))

@@ -107,7 +107,7 @@ public static partial class CordonApp
         services.AddHostedService<CheckpointService>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
         services.AddAuthorization();
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => ConfigureJwt(o, options, tenants));
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => ConfigureJwt(o, options, tenants, TimeProvider.System));
         services.AddOpenApi("v1", o =>
         {
             o.AddDocumentTransformer((document, _, _) =>
@@ -147,7 +147,7 @@ public static partial class CordonApp
         return app;
     }
 
-    private static void ConfigureJwt(JwtBearerOptions o, CordonServerOptions options, TenantRegistry tenants)
+    private static void ConfigureJwt(JwtBearerOptions o, CordonServerOptions options, TenantRegistry tenants, TimeProvider clock)
     {
         o.MapInboundClaims = false;
         if (!string.IsNullOrWhiteSpace(options.Authority))
@@ -167,8 +167,12 @@ public static partial class CordonApp
                 ClockSkew = TimeSpan.FromSeconds(30),
                 NameClaimType = "sub",
                 RoleClaimType = Actor.RoleClaim,
-                IssuerSigningKeyResolver = (_, _, kid, _) => tenants.Find(kid) is { } t ? [TokenIssuer.SigningKey(t.Id, t.Keys.TokenKey)] : [],
+                IssuerSigningKeyResolver = (_, _, kid, _) => tenants.Find(kid) is { } t ? [t.TokenSigningKey] : [],
             };
+
+            // Tokens are checked against the system clock (as the validator does); a validated token is remembered until it expires.
+            o.TokenHandlers.Clear();
+            o.TokenHandlers.Add(new CachingTokenHandler(clock));
         }
 
         o.Events = new JwtBearerEvents

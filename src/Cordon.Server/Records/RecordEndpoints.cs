@@ -81,7 +81,7 @@ public static class RecordEndpoints
             return await call.RefuseAsync(Problem.NotFound("subject"), purposeKey, null);
         }
 
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Actor.Role.IsClinician(), call.Aborted);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
         var decision = call.Tenant.Policy.Decide(facts.Request(call, purpose.Value, record.TypeIndex, AccessAction.Write, record.Classification.Level));
         if (!decision.IsPermitted)
         {
@@ -117,7 +117,7 @@ public static class RecordEndpoints
             return await call.RefuseAsync(Problem.NotFound("subject"), purposeDef.Key, null);
         }
 
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Actor.Role.IsClinician(), call.Aborted);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
 
         // The subject-level decision: on the requested type, or on the first type the purpose reads.
         var probeType = typeIndex >= 0 ? typeIndex : FirstReadableType(call, purpose.Value);
@@ -175,14 +175,15 @@ public static class RecordEndpoints
 
         var policy = call.Tenant.Policy;
         var purposeKey = call.PurposeKey(purpose.Value);
-        var row = SubjectVault.IsWellFormedId(id, "rec") ? await call.Store.GetRecordAsync(call.Tenant.Id, id, call.Aborted) : null;
-        using var subject = row is null ? null : await SubjectVault.OpenAsync(call.Tenant, call.Store, row.SubjectId, call.Aborted);
+        var found = SubjectVault.IsWellFormedId(id, "rec") ? await call.Store.GetRecordWithSubjectAsync(call.Tenant.Id, id, call.Aborted) : null;
+        var row = found?.Record;
+        using var subject = found is var (_, subjectRow, keyRow) ? SubjectVault.Open(call.Tenant, subjectRow, keyRow) : null;
         if (row is null || subject is null || !policy.TryGetType(row.Type, out var typeIndex))
         {
             return await call.RefuseAsync(Problem.NotFound("record"), purposeKey, null);
         }
 
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Actor.Role.IsClinician(), call.Aborted);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
         var decision = policy.Decide(facts.Request(call, purpose.Value, typeIndex, AccessAction.Read, (Level)row.Level));
         if (!decision.IsPermitted)
         {
@@ -240,7 +241,7 @@ public static class RecordEndpoints
             return await call.RefuseAsync(Problem.NotFound("record"), purposeKey, null);
         }
 
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Actor.Role.IsClinician(), call.Aborted);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
         var decision = call.Tenant.Policy.Decide(facts.Request(call, purpose.Value, record.TypeIndex, AccessAction.Write, record.Classification.Level));
         if (!decision.IsPermitted)
         {

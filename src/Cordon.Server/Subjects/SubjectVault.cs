@@ -94,18 +94,16 @@ public static class SubjectVault
             return null;
         }
 
-        var row = await store.GetSubjectAsync(tenant.Id, subjectId, cancellationToken);
-        if (row is null)
-        {
-            return null;
-        }
+        return await store.GetSubjectWithKeyAsync(tenant.Id, subjectId, cancellationToken) is var (row, keyRow) ? Open(tenant, row, keyRow) : null;
+    }
 
-        var keyRow = await store.GetSubjectKeyAsync(tenant.Id, subjectId, row.KeyVersion, cancellationToken);
-        if (keyRow is null)
-        {
-            return null;
-        }
-
+    /// <summary>Opens a subject from its row and wrapped key, read together with something else (a record).</summary>
+    public static OpenSubject Open(TenantContext tenant, SubjectRow row, SubjectKeyRow keyRow)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentNullException.ThrowIfNull(keyRow);
+        var subjectId = row.Id;
         var kek = tenant.Keys.Kek(Envelope.WrappedKeyVersion(keyRow.Wrapped))
             ?? throw new CryptographicException("The key file lacks the key-encryption key this subject was wrapped with.");
         var dataKey = Envelope.UnwrapDataKey(kek, keyRow.Wrapped, tenant.Id, subjectId, keyRow.Version);

@@ -27,7 +27,11 @@ public sealed class TenantContext
         Catalog = CompiledCatalog.Compile(profile.Catalog);
         Notice = PrivacyNotice.Build(profile);
         Indexer = keys.CreateIndexer();
+        TokenSigningKey = Auth.TokenIssuer.SigningKey(id, keys.TokenKey);
     }
+
+    /// <summary>The key this tenant's bearer tokens are verified with (one instance, so its signature provider is cached).</summary>
+    public Microsoft.IdentityModel.Tokens.SymmetricSecurityKey TokenSigningKey { get; }
 
     public string Id { get; }
 

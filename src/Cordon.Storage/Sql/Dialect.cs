@@ -27,5 +27,66 @@ internal abstract class Dialect
 
     public abstract bool IsUniqueViolation(Exception exception);
 
+    /// <summary>
+    /// A connection for one read. By default a fresh (driver-pooled) connection whose commands are disposed with it;
+    /// SQLite keeps its own pool of open connections with their statements prepared once.
+    /// </summary>
+    public virtual async ValueTask<ReadLease> LeaseReaderAsync(CancellationToken cancellationToken)
+        => new ReadLease(await OpenAsync(forWrites: false, cancellationToken), null);
+
+    /// <summary>Takes back a lease that ended well; a lease that failed is disposed instead.</summary>
+    public virtual ValueTask ReturnAsync(ReadLease lease) => lease.DisposeAsync();
+
     public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+/// <summary>
+/// A read connection lent for one query, with a command per SQL text. With a statement cache (SQLite), commands stay
+/// prepared across leases; without one, each command is disposed with the lease.
+/// </summary>
+internal sealed class ReadLease : IAsyncDisposable
+{
+    private readonly Dictionary<string, DbCommand>? _prepared;
+    private List<DbCommand>? _created;
+
+    public ReadLease(DbConnection connection, Dictionary<string, DbCommand>? prepared)
+    {
+        Connection = connection;
+        _prepared = prepared;
+    }
+
+    public DbConnection Connection { get; }
+
+    /// <summary>A command for <paramref name="sql"/> with no parameters bound.</summary>
+    public DbCommand Command(string sql)
+    {
+        if (_prepared is not null && _prepared.TryGetValue(sql, out var cached))
+        {
+            cached.Parameters.Clear();
+            return cached;
+        }
+
+        var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        if (_prepared is not null)
+        {
+            _prepared[sql] = command;
+        }
+        else
+        {
+            (_created ??= []).Add(command);
+        }
+
+        return command;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var command in (IEnumerable<DbCommand>?)_prepared?.Values ?? _created ?? [])
+        {
+            await command.DisposeAsync();
+        }
+
+        await Connection.DisposeAsync();
+    }
 }

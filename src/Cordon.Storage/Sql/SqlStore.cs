@@ -83,10 +83,8 @@ internal sealed class SqlStore : ICordonStore
     {
         try
         {
-            await using var connection = await _dialect.OpenAsync(forWrites: false, cancellationToken);
-            await using var cmd = connection.CreateCommand();
-            cmd.CommandText = "SELECT COUNT(*) FROM schema_migrations";
-            return Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
+            var rows = await QueryAsync("SELECT COUNT(*) FROM schema_migrations", _ => { }, r => r.GetInt64(0), cancellationToken);
+            return rows[0] > 0;
         }
         catch (DbException)
         {
@@ -228,6 +226,30 @@ internal sealed class SqlStore : ICordonStore
         return rows.Count == 0 ? null : rows[0];
     }
 
+    public async Task<(SubjectRow Subject, SubjectKeyRow Key)?> GetSubjectWithKeyAsync(string tenant, string subjectId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            "SELECT s.state, s.guardian_id, s.created_at, s.updated_at, s.key_version, s.sealed, k.wrapped, k.created_at FROM subjects s JOIN subject_keys k ON k.tenant = s.tenant AND k.subject = s.id AND k.version = s.key_version WHERE s.tenant = @tenant AND s.id = @id",
+            c => c.Add("tenant", tenant).Add("id", subjectId),
+            r =>
+            {
+                var subject = new SubjectRow
+                {
+                    Tenant = tenant,
+                    Id = subjectId,
+                    State = (SubjectState)r.GetInt32(0),
+                    GuardianId = r.IsDBNull(1) ? null : r.GetString(1),
+                    CreatedAt = Time(r.GetInt64(2)),
+                    UpdatedAt = Time(r.GetInt64(3)),
+                    KeyVersion = r.GetInt32(4),
+                    Sealed = (byte[])r.GetValue(5),
+                };
+                return (subject, new SubjectKeyRow(tenant, subjectId, subject.KeyVersion, (byte[])r.GetValue(6), Time(r.GetInt64(7))));
+            },
+            cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
     public Task<IReadOnlyList<string>> FindSubjectsAsync(string tenant, string kind, byte[] hash, CancellationToken cancellationToken)
         => QueryAsync(
             "SELECT DISTINCT subject FROM lookups WHERE tenant = @tenant AND kind = @kind AND hash = @hash ORDER BY subject",
@@ -275,7 +297,30 @@ internal sealed class SqlStore : ICordonStore
         => QueryAsync(
             "SELECT id, purpose, recipient, action, given_by, notice_version, fingerprint, channel, actor, time FROM consent_events WHERE tenant = @tenant AND subject = @subject ORDER BY n",
             c => c.Add("tenant", tenant).Add("subject", subjectId),
-            r => new ConsentEvent
+            r => ReadConsent(r, tenant, subjectId),
+            cancellationToken);
+
+    public async Task<ConsentEvent?> GetLatestConsentAsync(string tenant, string subjectId, string purpose, string? recipient, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            recipient is null
+                ? "SELECT id, purpose, recipient, action, given_by, notice_version, fingerprint, channel, actor, time FROM consent_events WHERE tenant = @tenant AND subject = @subject AND purpose = @purpose AND recipient IS NULL ORDER BY n DESC LIMIT 1"
+                : "SELECT id, purpose, recipient, action, given_by, notice_version, fingerprint, channel, actor, time FROM consent_events WHERE tenant = @tenant AND subject = @subject AND purpose = @purpose AND recipient = @recipient ORDER BY n DESC LIMIT 1",
+            c =>
+            {
+                c.Add("tenant", tenant).Add("subject", subjectId).Add("purpose", purpose);
+                if (recipient is not null)
+                {
+                    c.Add("recipient", recipient);
+                }
+            },
+            r => ReadConsent(r, tenant, subjectId),
+            cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    private static ConsentEvent ReadConsent(DbDataReader r, string tenant, string subjectId)
+        => new()
             {
                 Id = r.GetString(0),
                 Tenant = tenant,
@@ -289,8 +334,7 @@ internal sealed class SqlStore : ICordonStore
                 Channel = r.GetString(7),
                 ActorId = r.GetString(8),
                 Time = Time(r.GetInt64(9)),
-            },
-            cancellationToken);
+            };
 
     // ---- care team
 
@@ -368,6 +412,31 @@ internal sealed class SqlStore : ICordonStore
     public async Task<RecordRow?> GetRecordAsync(string tenant, string recordId, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync($"SELECT {RecordColumns} FROM records WHERE tenant = @tenant AND id = @id", c => c.Add("tenant", tenant).Add("id", recordId), ReadRecord, cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public async Task<(RecordRow Record, SubjectRow Subject, SubjectKeyRow Key)?> GetRecordWithSubjectAsync(string tenant, string recordId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            "SELECT r.tenant, r.id, r.subject, r.type, r.version, r.level, r.purpose, r.created_at, r.updated_at, r.sealed, s.state, s.guardian_id, s.created_at, s.updated_at, s.key_version, s.sealed, k.wrapped, k.created_at FROM records r JOIN subjects s ON s.tenant = r.tenant AND s.id = r.subject JOIN subject_keys k ON k.tenant = s.tenant AND k.subject = s.id AND k.version = s.key_version WHERE r.tenant = @tenant AND r.id = @id",
+            c => c.Add("tenant", tenant).Add("id", recordId),
+            r =>
+            {
+                var record = ReadRecord(r);
+                var subject = new SubjectRow
+                {
+                    Tenant = tenant,
+                    Id = record.SubjectId,
+                    State = (SubjectState)r.GetInt32(10),
+                    GuardianId = r.IsDBNull(11) ? null : r.GetString(11),
+                    CreatedAt = Time(r.GetInt64(12)),
+                    UpdatedAt = Time(r.GetInt64(13)),
+                    KeyVersion = r.GetInt32(14),
+                    Sealed = (byte[])r.GetValue(15),
+                };
+                return (record, subject, new SubjectKeyRow(tenant, subject.Id, subject.KeyVersion, (byte[])r.GetValue(16), Time(r.GetInt64(17))));
+            },
+            cancellationToken);
         return rows.Count == 0 ? null : rows[0];
     }
 
@@ -537,17 +606,28 @@ internal sealed class SqlStore : ICordonStore
 
     private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Action<DbCommand> bind, Func<DbDataReader, T> read, CancellationToken cancellationToken)
     {
-        await using var connection = await _dialect.OpenAsync(forWrites: false, cancellationToken);
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = sql;
-        bind(cmd);
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(cancellationToken))
+        var lease = await _dialect.LeaseReaderAsync(cancellationToken);
+        List<T> rows;
+        try
         {
-            rows.Add(read(reader));
+            var cmd = lease.Command(sql);
+            bind(cmd);
+            await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+            {
+                rows = [];
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add(read(reader));
+                }
+            }
+        }
+        catch
+        {
+            await lease.DisposeAsync();
+            throw;
         }
 
+        await _dialect.ReturnAsync(lease);
         return rows;
     }
 

@@ -9,7 +9,9 @@ namespace Cordon.Storage.Sql;
 /// Group commit. Every write (a change with its audit entry, or an audit entry alone) is queued;
 /// one loop takes what is waiting, runs it in one transaction, commits once (one fsync on SQLite) and
 /// only then completes the callers. If the batch fails, each write is retried alone so one bad write
-/// cannot sink the others. Nothing is acknowledged before it is durable.
+/// cannot sink the others. Nothing is acknowledged before it is durable. The loop runs on its own thread: SQLite's
+/// calls are synchronous (a commit waits for fsync), and on a small machine a thread-pool thread blocked in them is a
+/// thread that no request can use.
 /// </summary>
 internal sealed class WriteBatcher : IAsyncDisposable
 {
@@ -17,7 +19,7 @@ internal sealed class WriteBatcher : IAsyncDisposable
     private readonly Channel<IWriteOp> _queue = Channel.CreateUnbounded<IWriteOp>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SqlStore _store;
     private readonly Dialect _dialect;
-    private readonly Task _loop;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DbConnection? _connection;
     private Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
 
@@ -25,7 +27,7 @@ internal sealed class WriteBatcher : IAsyncDisposable
     {
         _store = store;
         _dialect = dialect;
-        _loop = Task.Run(RunAsync);
+        new Thread(Run) { IsBackground = true, Name = "cordon-writer" }.Start();
     }
 
     public Task<T> RunAsync<T>(Func<WriteContext, ValueTask<T>> work)
@@ -42,41 +44,55 @@ internal sealed class WriteBatcher : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
-        await _loop;
+        await _stopped.Task;
         await DropConnectionAsync();
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
-        var batch = new List<IWriteOp>(MaxBatch);
-        var results = new List<object?>(MaxBatch);
-        while (await _queue.Reader.WaitToReadAsync())
+        try
         {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var op))
+            // Blocking waits on a dedicated thread: the loop never occupies a thread-pool thread. A batch on PostgreSQL
+            // may continue on the pool while it waits for the server; this thread waits for the batch.
+            var batch = new List<IWriteOp>(MaxBatch);
+            var results = new List<object?>(MaxBatch);
+            while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
-                batch.Add(op);
-            }
+                batch.Clear();
+                while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var op))
+                {
+                    batch.Add(op);
+                }
 
-            try
-            {
-                await ExecuteAsync(batch, results);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Complete(results[i]);
-                }
+                ProcessAsync(batch, results).GetAwaiter().GetResult();
             }
-            catch (Exception) when (batch.Count > 1)
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    private async Task ProcessAsync(List<IWriteOp> batch, List<object?> results)
+    {
+        try
+        {
+            await ExecuteAsync(batch, results);
+            for (var i = 0; i < batch.Count; i++)
             {
-                foreach (var op in batch)
-                {
-                    await ExecuteAloneAsync(op, results);
-                }
+                batch[i].Complete(results[i]);
             }
-            catch (Exception ex)
+        }
+        catch (Exception) when (batch.Count > 1)
+        {
+            foreach (var op in batch)
             {
-                batch[0].Fail(ex);
+                await ExecuteAloneAsync(op, results);
             }
+        }
+        catch (Exception ex)
+        {
+            batch[0].Fail(ex);
         }
     }
 
@@ -196,7 +212,11 @@ internal sealed class WriteContext
 
     public DbTransaction Transaction { get; }
 
-    /// <summary>A (cached, prepared-once) command bound to this transaction, with its parameters cleared.</summary>
+    /// <summary>
+    /// A (cached, prepared-once) command bound to this transaction. Its parameters are kept from the last use: every
+    /// statement of the writer binds the same parameters each time, and <see cref="CommandExtensions.Add"/> sets the
+    /// value of a parameter that is already there instead of building a new one.
+    /// </summary>
     public DbCommand Command(string sql)
     {
         if (!_commands.TryGetValue(sql, out var command))
@@ -207,7 +227,6 @@ internal sealed class WriteContext
         }
 
         command.Transaction = Transaction;
-        command.Parameters.Clear();
         return command;
     }
 
@@ -254,12 +273,27 @@ internal sealed class WriteContext
 
 internal static class CommandExtensions
 {
+    /// <summary>
+    /// Adds a parameter named <c>@name</c>. The prefix matters for speed: Microsoft.Data.Sqlite looks a bare name up
+    /// again with each of its prefixes on every execution; Npgsql accepts either.
+    /// </summary>
     public static DbCommand Add(this DbCommand command, string name, object? value)
     {
+        var prefixed = Prefixed.GetOrAdd(name, static n => n.StartsWith('@') ? n : "@" + n);
+        var parameters = command.Parameters;
+        var index = parameters.Count == 0 ? -1 : parameters.IndexOf(prefixed);
+        if (index >= 0)
+        {
+            parameters[index].Value = value ?? DBNull.Value;
+            return command;
+        }
+
         var p = command.CreateParameter();
-        p.ParameterName = name;
+        p.ParameterName = prefixed;
         p.Value = value ?? DBNull.Value;
-        command.Parameters.Add(p);
+        parameters.Add(p);
         return command;
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Prefixed = new(StringComparer.Ordinal);
 }

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Cordon.Load;
+
+// dotnet run -c Release --project bench/Cordon.Load -- http  [--connections 128] [--duration 10] [--scenarios healthz,write,read,list,refused]
+// dotnet run -c Release --project bench/Cordon.Load -- import [--passes 5]
+// One JSON object per scenario on stdout; progress on stderr.
+var connections = new Option<int>("--connections") { Description = "Concurrent keep-alive connections (enough to keep both cores busy while a group commit waits for fsync).", DefaultValueFactory = _ => 128 };
+var duration = new Option<int>("--duration") { Description = "Measured seconds per scenario.", DefaultValueFactory = _ => 10 };
+var warmup = new Option<int>("--warmup") { Description = "Warm-up seconds per scenario (not measured).", DefaultValueFactory = _ => 3 };
+var scenarios = new Option<string>("--scenarios") { Description = "Comma-separated: healthz, write, read, list, refused. healthz first: it is the baseline. All run against one server, each on the data the ones before it left (writes go to their own subjects).", DefaultValueFactory = _ => "healthz,write,read,list,refused" };
+var subjects = new Option<int>("--subjects") { Description = "Subjects set up through the API (consent, care team).", DefaultValueFactory = _ => 500 };
+var records = new Option<int>("--records") { Description = "Records written per subject during setup (read by the read scenarios).", DefaultValueFactory = _ => 4 };
+var cli = new Option<string?>("--cli") { Description = "The cordon.dll to run (default: src/Cordon.Cli/bin/Release/net10.0/cordon.dll, built if missing)." };
+var keep = new Option<bool>("--keep") { Description = "Keep the data directory (its serve.log and database) after the run." };
+var serverEnv = new Option<string[]>("--server-env") { Description = "NAME=VALUE environment variables for the server process (e.g. DOTNET_gcServer=0).", AllowMultipleArgumentsPerToken = true };
+var http = new Command("http", "Start cordon serve on a fresh data directory and drive the HTTP scenarios.")
+{
+    connections, duration, warmup, scenarios, subjects, records, cli, keep, serverEnv,
+};
+http.SetAction(async (parse, cancellationToken) =>
+{
+    var root = RepoRoot();
+    var dll = parse.GetValue(cli) ?? await EnsureCliAsync(root);
+    var directory = Directory.CreateTempSubdirectory("cordon-load-").FullName;
+    Console.Error.WriteLine($"cordon serve {dll} on {directory}");
+    try
+    {
+        await using var server = await CordonProcess.StartAsync(dll, directory, parse.GetValue(serverEnv));
+        var results = await HttpScenarios.RunAsync(
+            server,
+            parse.GetValue(scenarios)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            parse.GetValue(subjects),
+            parse.GetValue(records),
+            parse.GetValue(connections),
+            TimeSpan.FromSeconds(parse.GetValue(warmup)),
+            TimeSpan.FromSeconds(parse.GetValue(duration)),
+            Console.Error);
+        foreach (var result in results)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(result, LoadJson.Default.ScenarioResult));
+        }
+    }
+    finally
+    {
+        if (!parse.GetValue(keep))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    return 0;
+});
+
+var passes = new Option<int>("--passes") { Description = "How many times the Synthea bundles are imported in the measured run.", DefaultValueFactory = _ => 5 };
+var synthea = new Option<string?>("--synthea") { Description = "The Synthea FHIR R4 bundles (default: shared/data/synthea-r4 above the repository)." };
+var import = new Command("import", "cordon import's path over the Synthea bundles against a bare batched SQLite insert of the same rows.")
+{
+    passes, synthea,
+};
+import.SetAction(async (parse, cancellationToken) =>
+{
+    var folder = parse.GetValue(synthea) ?? SyntheaFolder();
+    foreach (var result in await ImportBench.RunAsync(folder, parse.GetValue(passes), Console.Error))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(result, LoadJson.Default.ScenarioResult));
+    }
+
+    return 0;
+});
+
+var rootCommand = new RootCommand("The Cordon load driver: prints one JSON object per scenario {scenario, requests, seconds, throughput, p50Ms, p99Ms, errors, baseline, ratio}.") { http, import };
+return await rootCommand.Parse(args).InvokeAsync();
+
+static string RepoRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Cordon.slnx")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("Cordon.slnx was not found above the load driver; pass --cli.");
+}
+
+static string SyntheaFolder()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        var candidate = Path.Combine(dir.FullName, "shared", "data", "synthea-r4");
+        if (Directory.Exists(candidate))
+        {
+            return candidate;
+        }
+    }
+
+    throw new DirectoryNotFoundException("shared/data/synthea-r4 was not found above the load driver; pass --synthea.");
+}
+
+static async Task<string> EnsureCliAsync(string root)
+{
+    var dll = Path.Combine(root, "src", "Cordon.Cli", "bin", "Release", "net10.0", "cordon.dll");
+    if (!File.Exists(dll))
+    {
+        Console.Error.WriteLine("building src/Cordon.Cli in Release");
+        using var build = Process.Start(new ProcessStartInfo("dotnet", ["build", "-c", "Release", Path.Combine(root, "src", "Cordon.Cli")]) { UseShellExecute = false })!;
+        await build.WaitForExitAsync();
+        if (build.ExitCode != 0)
+        {
+            throw new InvalidOperationException("dotnet build of src/Cordon.Cli failed.");
+        }
+    }
+
+    return dll;
+}
+
+namespace Cordon.Load
+{
+    [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+    [JsonSerializable(typeof(ScenarioResult))]
+    internal sealed partial class LoadJson : JsonSerializerContext;
+}
