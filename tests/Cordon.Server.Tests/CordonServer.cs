@@ -50,7 +50,7 @@ public sealed class CordonServer : IAsyncDisposable
 
     public string NoticeVersion => TenantContext.NoticeVersion;
 
-    public static async Task<CordonServer> StartAsync(bool postgres = false, long maxBodyBytes = 1024 * 1024, bool nationalSuite = false, Action<CordonServerOptions>? configure = null)
+    public static async Task<CordonServer> StartAsync(bool postgres = false, long maxBodyBytes = 1024 * 1024, bool nationalSuite = false, Action<CordonServerOptions>? configure = null, Func<string, string>? editProfile = null)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("cordon-server-").FullName;
         string? database = null;
@@ -63,9 +63,11 @@ public sealed class CordonServer : IAsyncDisposable
         var options = new CordonServerOptions { DataDirectory = directory, Database = database, Urls = "http://127.0.0.1:0", MaxBodyBytes = maxBodyBytes, CheckpointInterval = TimeSpan.FromHours(1) };
         configure?.Invoke(options);
         var profile = BuiltInProfiles.Load();
-        if (nationalSuite)
+        if (nationalSuite || editProfile is not null)
         {
-            var text = BuiltInProfiles.Text(BuiltInProfiles.Default).Replace("cryptoSuite: standard", "cryptoSuite: national", StringComparison.Ordinal);
+            var text = BuiltInProfiles.Text(BuiltInProfiles.Default);
+            text = nationalSuite ? text.Replace("cryptoSuite: standard", "cryptoSuite: national", StringComparison.Ordinal) : text;
+            text = editProfile is null ? text : editProfile(text);
             var loaded = Core.Profiles.ProfileLoader.Load(text, "national.yaml");
             Assert.True(loaded.Succeeded, string.Join("; ", loaded.Errors));
             profile = loaded.Profile;

@@ -376,3 +376,43 @@ public sealed class ConsentAndSubjectRefusalTests : IAsyncLifetime
         Assert.Contains(entries, e => e.Draft.Action == "consent.withdraw" && e.Draft.Rules.Contains("R08"));
     }
 }
+
+/// <summary>A profile where account registration rests on the contract alone: adults need no consent, children their guardian's.</summary>
+public sealed class ContractForChildrenTests : IAsyncLifetime
+{
+    private CordonServer? _server;
+
+    private CordonServer Server => _server!;
+
+    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync(editProfile: text =>
+        text.Replace("    legalBasis: contract\n    consent: general\n    necessary: true\n    service: account", "    legalBasis: contract\n    consent: none\n    necessary: true\n    service: account", StringComparison.Ordinal));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Adults_contract_without_consent_and_children_need_their_guardians()
+    {
+        Assert.False(Server.TenantContext.Profile.FindPurpose("account")!.NeedsConsent);
+        var adult = await Server.CreateSubjectAsync();
+        var (adultWrite, _) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{adult}/records", Server.App, "account", new { resourceType = "Account", mobile = "13900002222" });
+        Assert.Equal(HttpStatusCode.Created, adultWrite.StatusCode);
+        var (adultGrant, _) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{adult}/consents", Server.App, json: new { purpose = "account", action = "grant", noticeVersion = Server.NoticeVersion, channel = "app", grantedBy = "self" });
+        Assert.Equal((HttpStatusCode)422, adultGrant.StatusCode);
+
+        var guardian = await Server.CreateSubjectAsync("1981-01-01");
+        var child = await Server.CreateSubjectAsync("2017-03-03", guardian);
+        var (refused, problem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{child}/records", Server.App, "account", new { resourceType = "Account", mobile = "13900003333" });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("consent.guardian-required", problem!["code"]!.GetValue<string>());
+
+        await Server.GrantAsync(child, "account", "guardian", Server.Token(Role.Guardian, "parent", guardian));
+        var (allowed, _) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{child}/records", Server.App, "account", new { resourceType = "Account", mobile = "13900003333" });
+        Assert.Equal(HttpStatusCode.Created, allowed.StatusCode);
+    }
+}
