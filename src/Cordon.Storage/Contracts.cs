@@ -75,8 +75,11 @@ public interface IVault
     /// <summary>Every stored version of a record, oldest first (for the audit).</summary>
     Task<IReadOnlyList<RecordRow>> GetRecordVersionsAsync(string tenant, string recordId, CancellationToken cancellationToken);
 
-    /// <summary>Stores many records in few transactions (bulk import), each with its audit entry.</summary>
-    Task PutRecordsAsync(IReadOnlyList<(RecordRow Record, IReadOnlyList<LookupRow> Lookups, AuditDraft Audit)> batch, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores many records and the audit entries that cover them in one transaction (bulk import and seeding:
+    /// typically one entry per subject naming its records). Nothing is stored unless every entry is.
+    /// </summary>
+    Task PutRecordsAsync(IReadOnlyList<(RecordRow Record, IReadOnlyList<LookupRow> Lookups)> records, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken);
 }
 
 /// <summary>The audit chain: entries, lane heads and signed checkpoints.</summary>

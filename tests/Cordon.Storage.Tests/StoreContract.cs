@@ -128,6 +128,31 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bulk_batch_stores_its_records_and_the_entries_that_cover_them_together()
+    {
+        var a = await CreateSubjectAsync("sub_bulk_a");
+        var b = await CreateSubjectAsync("sub_bulk_b");
+        var before = await CountAuditAsync();
+        var records = new (RecordRow, IReadOnlyList<LookupRow>)[]
+        {
+            (Record("rec_b1", a, "Observation", 1), []),
+            (Record("rec_b2", a, "Observation", 1), [Lookup("cn-mobile", "13700000000", a) with { RecordId = "rec_b2" }]),
+            (Record("rec_b3", b, "Condition", 1), []),
+        };
+
+        await Store.PutRecordsAsync(records, [Audit("record.import", a) with { RecordIds = ["rec_b1", "rec_b2"] }, Audit("record.import", b) with { RecordIds = ["rec_b3"] }], default);
+
+        Assert.Equal(2, (await Store.ListRecordsAsync(Tenant, a, null, default)).Count);
+        Assert.Single(await Store.ListRecordsAsync(Tenant, b, null, default));
+        Assert.Equal([a], await Store.FindSubjectsAsync(Tenant, "cn-mobile", Hash("13700000000"), default));
+        Assert.Equal(before + 2, await CountAuditAsync());
+        var entry = Assert.Single(await Store.QueryAsync(Tenant, new AuditQuery { SubjectId = a, Limit = 1000 }, default), e => e.Draft.Action == "record.import");
+        Assert.Equal(["rec_b1", "rec_b2"], entry.Draft.RecordIds);
+        var result = await VerifyAsync();
+        Assert.True(result.Valid, result.Reason);
+    }
+
+    [Fact]
     public async Task The_consent_ledger_returns_history_in_order()
     {
         var subject = await CreateSubjectAsync("sub_c");

@@ -184,7 +184,7 @@ public static class DemoTenant
                 await inFlight;
             }
 
-            inFlight = batch.Count == 0 ? null : store.PutRecordsAsync([.. batch], cancellationToken);
+            inFlight = batch.Count == 0 ? null : BulkWrite.PutAsync(store, [.. batch], cancellationToken);
             batch.Clear();
         }
 

@@ -457,7 +457,7 @@ public static class FhirImport
                     ImportReport.Count(Report.Records, item.Record.Type);
                 }
 
-                _inFlight = store.PutRecordsAsync([.. _batch], cancellationToken);
+                _inFlight = BulkWrite.PutAsync(store, [.. _batch], cancellationToken);
                 _batch.Clear();
                 _batchSubjects.Clear();
             }

@@ -367,13 +367,17 @@ internal sealed class SqlStore : ICordonStore
             return true;
         });
 
-    public Task PutRecordsAsync(IReadOnlyList<(RecordRow Record, IReadOnlyList<LookupRow> Lookups, AuditDraft Audit)> batch, CancellationToken cancellationToken)
+    public Task PutRecordsAsync(IReadOnlyList<(RecordRow Record, IReadOnlyList<LookupRow> Lookups)> records, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken)
         => _writer.RunAsync(async ctx =>
         {
-            foreach (var (record, lookups, audit) in batch)
+            foreach (var (record, lookups) in records)
             {
                 await InsertRecordAsync(ctx, "records", record);
                 await InsertLookupsAsync(ctx, lookups);
+            }
+
+            foreach (var audit in audits)
+            {
                 await ctx.AppendAuditAsync(audit);
             }
 
