@@ -55,7 +55,7 @@ http.SetAction(async (parse, cancellationToken) =>
 });
 
 var passes = new Option<int>("--passes") { Description = "How many times the Synthea bundles are imported in the measured run.", DefaultValueFactory = _ => 5 };
-var synthea = new Option<string?>("--synthea") { Description = "The Synthea FHIR R4 bundles (default: shared/data/synthea-r4 above the repository)." };
+var synthea = new Option<string?>("--synthea") { Description = "The Synthea FHIR R4 bundles (default: data/synthea-r4 in the repository)." };
 var import = new Command("import", "cordon import's path over the Synthea bundles against a bare batched SQLite insert of the same rows.")
 {
     passes, synthea,
@@ -91,14 +91,14 @@ static string SyntheaFolder()
 {
     for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
     {
-        var candidate = Path.Combine(dir.FullName, "shared", "data", "synthea-r4");
+        var candidate = Path.Combine(dir.FullName, "data", "synthea-r4");
         if (Directory.Exists(candidate))
         {
             return candidate;
         }
     }
 
-    throw new DirectoryNotFoundException("shared/data/synthea-r4 was not found above the load driver; pass --synthea.");
+    throw new DirectoryNotFoundException("data/synthea-r4 was not found above the load driver; pass --synthea.");
 }
 
 static async Task<string> EnsureCliAsync(string root)

@@ -1,6 +1,6 @@
 namespace Cordon.Core.Tests;
 
-/// <summary>Finds files of the repository and of the shared data folder beside it, walking up from the test binaries.</summary>
+/// <summary>Finds files of the repository, walking up from the test binaries.</summary>
 internal static class RepoFiles
 {
     public static string RepoRoot { get; } = FindUp(dir => File.Exists(Path.Combine(dir, "Cordon.slnx")))
@@ -10,12 +10,12 @@ internal static class RepoFiles
 
     public static string ReadProfile(string name) => File.ReadAllText(Profile(name));
 
-    /// <summary>The Synthea FHIR R4 bundles (shared/data/synthea-r4 next to the repository, e.g. /work/shared/data/synthea-r4).</summary>
+    /// <summary>The Synthea FHIR R4 bundles kept in the repository (data/synthea-r4).</summary>
     public static string SyntheaFolder()
     {
-        var root = FindUp(dir => Directory.Exists(Path.Combine(dir, "shared", "data", "synthea-r4")));
-        Assert.True(root is not null, $"The Synthea bundles were not found: no shared/data/synthea-r4 folder above {AppContext.BaseDirectory}. They are the shared test data of the project (see shared/data/README.md).");
-        return Path.Combine(root!, "shared", "data", "synthea-r4");
+        var folder = Path.Combine(RepoRoot, "data", "synthea-r4");
+        Assert.True(Directory.Exists(folder), $"The Synthea bundles were not found at {folder} (see data/README.md).");
+        return folder;
     }
 
     private static string? FindUp(Func<string, bool> found)

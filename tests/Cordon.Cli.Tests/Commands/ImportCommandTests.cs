@@ -77,13 +77,13 @@ public sealed class ImportCommandTests : IDisposable
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var folder = Path.Combine(dir.FullName, "shared", "data", "synthea-r4");
+            var folder = Path.Combine(dir.FullName, "data", "synthea-r4");
             if (Directory.Exists(folder))
             {
                 return folder;
             }
         }
 
-        throw new DirectoryNotFoundException("shared/data/synthea-r4 was not found above the test binaries");
+        throw new DirectoryNotFoundException("data/synthea-r4 was not found above the test binaries");
     }
 }

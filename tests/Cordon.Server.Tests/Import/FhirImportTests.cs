@@ -177,14 +177,14 @@ public sealed class FhirImportTests : IAsyncLifetime
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var folder = Path.Combine(dir.FullName, "shared", "data", "synthea-r4");
+            var folder = Path.Combine(dir.FullName, "data", "synthea-r4");
             if (Directory.Exists(folder))
             {
                 return [.. Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal)];
             }
         }
 
-        Assert.Fail("The Synthea bundles (shared/data/synthea-r4) were not found above the test binaries.");
+        Assert.Fail("The Synthea bundles (data/synthea-r4 in the repository) were not found above the test binaries.");
         return [];
     }
 
