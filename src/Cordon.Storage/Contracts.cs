@@ -80,6 +80,50 @@ public interface IVault
     /// typically one entry per subject naming its records). Nothing is stored unless every entry is.
     /// </summary>
     Task PutRecordsAsync(IReadOnlyList<(RecordRow Record, IReadOnlyList<LookupRow> Lookups)> records, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken);
+
+    /// <summary>What retention and erasure need of a subject's current records: no content.</summary>
+    Task<IReadOnlyList<Core.Retention.RecordFacts>> ListRecordFactsAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Erases a subject's data as planned, with its audit entry, in one transaction. Stale when the subject's key or its
+    /// set of records changed since the plan was made (plan again); NotFound when there is no such subject or key.
+    /// </summary>
+    Task<WriteStatus> EraseAsync(SubjectErasure erasure, AuditDraft audit, CancellationToken cancellationToken);
+
+    /// <summary>Removes up to <paramref name="limit"/> record rows of a subject whose keys were destroyed; returns how many. Zero when the subject still has a key.</summary>
+    Task<int> PurgeShreddedRecordsAsync(string tenant, string subjectId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Subjects whose keys were destroyed but whose record rows are not all removed yet (an interrupted purge).</summary>
+    Task<IReadOnlyList<string>> ListUnpurgedSubjectsAsync(string tenant, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Records of this type and purpose created before <paramref name="createdBefore"/>, oldest first, after <paramref name="after"/> (keyset paging).</summary>
+    Task<IReadOnlyList<Core.Retention.RecordFacts>> FindRecordsCreatedBeforeAsync(string tenant, string type, string purpose, DateTimeOffset createdBefore, (DateTimeOffset CreatedAt, string Id)? after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Deletes these records (current and older versions, lookups) with the audit entries that name them, in one transaction; returns how many existed.</summary>
+    Task<int> DeleteRecordsAsync(string tenant, IReadOnlyList<string> recordIds, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken);
+}
+
+/// <summary>Rights requests, legal holds and the working-day calendar their deadlines are counted on.</summary>
+public interface IRightsStore
+{
+    /// <summary>Creates the request or replaces it (a status change), with its audit entry.</summary>
+    Task PutRightsRequestAsync(RightsRequestRow request, AuditDraft audit, CancellationToken cancellationToken);
+
+    Task<RightsRequestRow?> GetRightsRequestAsync(string tenant, string id, CancellationToken cancellationToken);
+
+    /// <summary>Newest first.</summary>
+    Task<IReadOnlyList<RightsRequestRow>> ListRightsRequestsAsync(string tenant, RightsRequestQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Creates the hold or records its release, with its audit entry.</summary>
+    Task PutLegalHoldAsync(LegalHoldRow hold, AuditDraft audit, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<LegalHoldRow>> ListLegalHoldsAsync(string tenant, string? subjectId, bool activeOnly, CancellationToken cancellationToken);
+
+    /// <summary>The operator's calendar exceptions (empty until the operator sets a year).</summary>
+    Task<IReadOnlyList<Core.Rights.CalendarDay>> GetCalendarAsync(string tenant, CancellationToken cancellationToken);
+
+    /// <summary>Replaces one year's exceptions, with the audit entry.</summary>
+    Task PutCalendarYearAsync(string tenant, int year, IReadOnlyList<Core.Rights.CalendarDay> days, AuditDraft audit, CancellationToken cancellationToken);
 }
 
 /// <summary>The audit chain: entries, lane heads and signed checkpoints.</summary>
@@ -101,7 +145,7 @@ public interface IAuditLog
 }
 
 /// <summary>The whole storage contract. SQLite and PostgreSQL both implement it and pass one test suite.</summary>
-public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, IVault, IAuditLog, IAsyncDisposable
+public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, IVault, IAuditLog, IRightsStore, IAsyncDisposable
 {
     /// <summary>sqlite or postgres.</summary>
     string Engine { get; }

@@ -57,6 +57,12 @@ public sealed record RecordRow
     public required DateTimeOffset UpdatedAt { get; init; }
 
     public required byte[] Sealed { get; init; }
+
+    /// <summary>
+    /// Kept only because a law or a legal hold requires it after its subject asked for deletion: stored, protected, served
+    /// to no purpose but the legal one (R19).
+    /// </summary>
+    public bool Restricted { get; init; }
 }
 
 /// <summary>A member of a subject's care team until a time.</summary>
@@ -88,4 +94,117 @@ public enum WriteStatus
     /// <summary>The row changed since it was read (optimistic concurrency).</summary>
     Stale,
     NotFound,
+}
+
+/// <summary>
+/// A rights request. Kind, status, requester and dates are clear (queues and deadlines need them); the details — what was
+/// asked, the proof reference, the reasons of a refusal, the evidence of completion, the trail — are sealed under the
+/// tenant's audit key, so they outlive the subject's data key when the subject's data is erased.
+/// </summary>
+public sealed record RightsRequestRow
+{
+    public required string Tenant { get; init; }
+
+    public required string Id { get; init; }
+
+    public required string SubjectId { get; init; }
+
+    public required Core.Rights.RightsKind Kind { get; init; }
+
+    public required Core.Rights.RightsStatus Status { get; init; }
+
+    public required Core.Rights.RequesterRelation Relation { get; init; }
+
+    public required string RequesterId { get; init; }
+
+    public required string RequesterRole { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>The last day to complete it, in China's working days from receipt (R21/R22).</summary>
+    public required DateOnly DueOn { get; init; }
+
+    public DateTimeOffset? ClosedAt { get; init; }
+
+    public required byte[] Sealed { get; init; }
+}
+
+/// <summary>Filter for listing rights requests.</summary>
+public sealed record RightsRequestQuery
+{
+    public string? SubjectId { get; init; }
+
+    public Core.Rights.RightsStatus? Status { get; init; }
+
+    /// <summary>Only requests still open whose due day is before this day (late ones).</summary>
+    public DateOnly? OpenAndDueBefore { get; init; }
+
+    public int Limit { get; init; } = 100;
+}
+
+/// <summary>A legal hold on a subject: nothing of the subject is deleted while it is active (R19).</summary>
+public sealed record LegalHoldRow(string Tenant, string Id, string SubjectId, DateTimeOffset CreatedAt, string CreatedBy, byte[] SealedReason, DateTimeOffset? ReleasedAt = null, string? ReleasedBy = null)
+{
+    public bool Active => ReleasedAt is null;
+}
+
+/// <summary>
+/// Erasing part or all of a subject's data in one transaction (crypto-shredding). With <see cref="NewKey"/>, what is kept
+/// was re-sealed under the new data key and every older key is destroyed, so copies of the deleted records — in backups
+/// too — can no longer be opened. Without it, every key of the subject is destroyed and its records become unreadable at
+/// once; <see cref="IVault.PurgeShreddedRecordsAsync"/> removes their rows afterwards.
+/// </summary>
+public sealed record SubjectErasure
+{
+    public required string Tenant { get; init; }
+
+    public required string SubjectId { get; init; }
+
+    /// <summary>The key version the plan was made with; the erasure is Stale when the subject was re-keyed since.</summary>
+    public required int ExpectedKeyVersion { get; init; }
+
+    public required Core.Subjects.SubjectState State { get; init; }
+
+    /// <summary>The subject's identity re-sealed under <see cref="NewKey"/>; ignored (emptied) when the subject is shredded.</summary>
+    public byte[] SubjectSealed { get; init; } = [];
+
+    public SubjectKeyRow? NewKey { get; init; }
+
+    /// <summary>Current versions kept (re-sealed, restricted where a law keeps them), with their version number unchanged.</summary>
+    public IReadOnlyList<RecordRow> Kept { get; init; } = [];
+
+    /// <summary>Older versions of kept records, re-sealed.</summary>
+    public IReadOnlyList<RecordRow> KeptVersions { get; init; } = [];
+
+    /// <summary>Records removed with their versions and lookups. With <see cref="NewKey"/>, Kept and Deleted together must be every record of the subject.</summary>
+    public IReadOnlyList<string> Deleted { get; init; } = [];
+
+    /// <summary>Remove the subject's own lookups (its external id): a cancelled account can no longer be found.</summary>
+    public bool RemoveSubjectLookups { get; init; }
+
+    public bool RemoveCareTeam { get; init; }
+}
+
+/// <summary>
+/// A write was sealed under a data key the subject no longer has (it was re-keyed or erased meanwhile). Nothing was
+/// stored; the caller may open the subject again and retry. Carries no patient data.
+/// </summary>
+public sealed class SubjectKeyChangedException : Exception
+{
+    public SubjectKeyChangedException()
+        : base("The subject's data key changed while the write was prepared; nothing was stored.")
+    {
+    }
+
+    public SubjectKeyChangedException(string message)
+        : base(message)
+    {
+    }
+
+    public SubjectKeyChangedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
 }

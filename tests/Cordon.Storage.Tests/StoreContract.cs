@@ -448,8 +448,15 @@ public abstract class StoreContract : IAsyncLifetime
         Purpose = "consultation",
         CreatedAt = T0,
         UpdatedAt = T0.AddMinutes(version),
-        Sealed = RandomNumberGenerator.GetBytes(128),
+        Sealed = SealUnderKey1(new RecordBinding(Tenant, subject, id, type, version), RandomNumberGenerator.GetBytes(64)),
     };
+
+    /// <summary>Stores accept a record only sealed under its subject's current key version (1 in these tests); the key itself does not matter here.</summary>
+    private static byte[] SealUnderKey1(RecordBinding binding, byte[] payload)
+    {
+        using var cipher = new RecordCipher(CryptoSuiteId.Standard, RandomNumberGenerator.GetBytes(32), 1);
+        return cipher.Seal(binding, payload);
+    }
 
     private static ConsentEvent Consent(string id, string subject, ConsentAction action) => new()
     {

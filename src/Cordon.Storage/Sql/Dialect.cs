@@ -27,6 +27,9 @@ internal abstract class Dialect
 
     public abstract bool IsUniqueViolation(Exception exception);
 
+    /// <summary>Removes what the engine keeps of destroyed keys outside the live rows (SQLite: the key store's WAL). Runs after the commit.</summary>
+    public virtual ValueTask ScrubKeyStoreAsync(DbConnection connection) => ValueTask.CompletedTask;
+
     /// <summary>
     /// A connection for one read. By default a fresh (driver-pooled) connection whose commands are disposed with it;
     /// SQLite keeps its own pool of open connections with their statements prepared once.

@@ -153,13 +153,77 @@ internal static class Schema
         CREATE INDEX audit_checkpoints_tenant ON audit_checkpoints (tenant, id);
         """;
 
+    /// <summary>Rights requests, legal holds, the working-day calendar; restricted records; the retention scan's index.</summary>
+    private const string Rights = """
+        ALTER TABLE records ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE record_versions ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX records_retention ON records (tenant, type, purpose, created_at, id);
+        CREATE TABLE rights_requests (
+            tenant TEXT NOT NULL,
+            id TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            relation INTEGER NOT NULL,
+            requester TEXT NOT NULL,
+            requester_role TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            due_on TEXT NOT NULL,
+            closed_at BIGINT,
+            sealed {BLOB} NOT NULL,
+            PRIMARY KEY (tenant, id)
+        );
+        CREATE INDEX rights_requests_subject ON rights_requests (tenant, subject, created_at);
+        CREATE INDEX rights_requests_status ON rights_requests (tenant, status, due_on);
+        CREATE TABLE legal_holds (
+            tenant TEXT NOT NULL,
+            id TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            created_by TEXT NOT NULL,
+            reason {BLOB} NOT NULL,
+            released_at BIGINT,
+            released_by TEXT,
+            PRIMARY KEY (tenant, id)
+        );
+        CREATE INDEX legal_holds_subject ON legal_holds (tenant, subject);
+        CREATE TABLE calendar_days (
+            tenant TEXT NOT NULL,
+            day TEXT NOT NULL,
+            working INTEGER NOT NULL,
+            PRIMARY KEY (tenant, day)
+        );
+        """;
+
+    /// <summary>
+    /// SQLite keeps the subjects' wrapped data keys in a separate file (<c>cordon.keys.db</c>, attached as <c>keystore</c>),
+    /// so that a copy of the database file never holds a key: once a subject's key is destroyed, no copy of
+    /// <c>cordon.db</c> — a backup taken before the deletion included — can be opened for that subject.
+    /// </summary>
+    private const string MoveKeys = """
+        CREATE TABLE keystore.subject_keys (
+            tenant TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            wrapped BLOB NOT NULL,
+            created_at BIGINT NOT NULL,
+            PRIMARY KEY (tenant, subject, version)
+        );
+        INSERT INTO keystore.subject_keys SELECT tenant, subject, version, wrapped, created_at FROM main.subject_keys;
+        DROP TABLE main.subject_keys;
+        """;
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", Tables.Replace("{BLOB}", "BLOB", StringComparison.Ordinal).Replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)),
+        new(2, "rights requests, legal holds, calendar, restricted records", Rights.Replace("{BLOB}", "BLOB", StringComparison.Ordinal)),
+        new(3, "subject keys in their own file", MoveKeys),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
     [
         new(1, "initial schema", Tables.Replace("{BLOB}", "BYTEA", StringComparison.Ordinal).Replace("{SERIAL}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", StringComparison.Ordinal)),
+        new(2, "rights requests, legal holds, calendar, restricted records", Rights.Replace("{BLOB}", "BYTEA", StringComparison.Ordinal)),
     ];
 }

@@ -14,10 +14,10 @@ namespace Cordon.Storage.Sql;
 /// <see cref="WriteBatcher"/> (change and audit entry in one transaction, group-committed);
 /// reads use their own pooled connections.
 /// </summary>
-internal sealed class SqlStore : ICordonStore
+internal sealed partial class SqlStore : ICordonStore
 {
     private const string AuditColumns = "id, tenant, lane, seq, time, actor, role, purpose, action, subject, record_ids, outcome, code, rules, client, request_id, flags, note, prev_hash, hash";
-    private const string RecordColumns = "tenant, id, subject, type, version, level, purpose, created_at, updated_at, sealed";
+    private const string RecordColumns = "tenant, id, subject, type, version, level, purpose, created_at, updated_at, sealed, restricted";
 
     private readonly Dialect _dialect;
     private readonly WriteBatcher _writer;
@@ -361,6 +361,7 @@ internal sealed class SqlStore : ICordonStore
     public Task PutRecordAsync(RecordRow record, IReadOnlyList<LookupRow> lookups, AuditDraft audit, CancellationToken cancellationToken)
         => _writer.RunAsync(async ctx =>
         {
+            await EnsureCurrentKeyAsync(ctx, record);
             await InsertRecordAsync(ctx, "records", record);
             await InsertLookupsAsync(ctx, lookups);
             await ctx.AppendAuditAsync(audit);
@@ -370,8 +371,14 @@ internal sealed class SqlStore : ICordonStore
     public Task PutRecordsAsync(IReadOnlyList<(RecordRow Record, IReadOnlyList<LookupRow> Lookups)> records, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken)
         => _writer.RunAsync(async ctx =>
         {
+            var checkedSubjects = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (record, lookups) in records)
             {
+                if (checkedSubjects.Add(record.SubjectId))
+                {
+                    await EnsureCurrentKeyAsync(ctx, record);
+                }
+
                 await InsertRecordAsync(ctx, "records", record);
                 await InsertLookupsAsync(ctx, lookups);
             }
@@ -399,6 +406,8 @@ internal sealed class SqlStore : ICordonStore
                 return WriteStatus.Stale;
             }
 
+            await EnsureCurrentKeyAsync(ctx, record);
+
             await ctx.Command($"INSERT INTO record_versions ({RecordColumns}) SELECT {RecordColumns} FROM records WHERE tenant = @tenant AND id = @id")
                 .Add("tenant", record.Tenant).Add("id", record.Id)
                 .ExecuteNonQueryAsync();
@@ -422,7 +431,7 @@ internal sealed class SqlStore : ICordonStore
     public async Task<(RecordRow Record, SubjectRow Subject, SubjectKeyRow Key)?> GetRecordWithSubjectAsync(string tenant, string recordId, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync(
-            "SELECT r.tenant, r.id, r.subject, r.type, r.version, r.level, r.purpose, r.created_at, r.updated_at, r.sealed, s.state, s.guardian_id, s.created_at, s.updated_at, s.key_version, s.sealed, k.wrapped, k.created_at FROM records r JOIN subjects s ON s.tenant = r.tenant AND s.id = r.subject JOIN subject_keys k ON k.tenant = s.tenant AND k.subject = s.id AND k.version = s.key_version WHERE r.tenant = @tenant AND r.id = @id",
+            "SELECT r.tenant, r.id, r.subject, r.type, r.version, r.level, r.purpose, r.created_at, r.updated_at, r.sealed, r.restricted, s.state, s.guardian_id, s.created_at, s.updated_at, s.key_version, s.sealed, k.wrapped, k.created_at FROM records r JOIN subjects s ON s.tenant = r.tenant AND s.id = r.subject JOIN subject_keys k ON k.tenant = s.tenant AND k.subject = s.id AND k.version = s.key_version WHERE r.tenant = @tenant AND r.id = @id",
             c => c.Add("tenant", tenant).Add("id", recordId),
             r =>
             {
@@ -431,14 +440,14 @@ internal sealed class SqlStore : ICordonStore
                 {
                     Tenant = tenant,
                     Id = record.SubjectId,
-                    State = (SubjectState)r.GetInt32(10),
-                    GuardianId = r.IsDBNull(11) ? null : r.GetString(11),
-                    CreatedAt = Time(r.GetInt64(12)),
-                    UpdatedAt = Time(r.GetInt64(13)),
-                    KeyVersion = r.GetInt32(14),
-                    Sealed = (byte[])r.GetValue(15),
+                    State = (SubjectState)r.GetInt32(11),
+                    GuardianId = r.IsDBNull(12) ? null : r.GetString(12),
+                    CreatedAt = Time(r.GetInt64(13)),
+                    UpdatedAt = Time(r.GetInt64(14)),
+                    KeyVersion = r.GetInt32(15),
+                    Sealed = (byte[])r.GetValue(16),
                 };
-                return (record, subject, new SubjectKeyRow(tenant, subject.Id, subject.KeyVersion, (byte[])r.GetValue(16), Time(r.GetInt64(17))));
+                return (record, subject, new SubjectKeyRow(tenant, subject.Id, subject.KeyVersion, (byte[])r.GetValue(17), Time(r.GetInt64(18))));
             },
             cancellationToken);
         return rows.Count == 0 ? null : rows[0];
@@ -591,10 +600,10 @@ internal sealed class SqlStore : ICordonStore
 
     private static async ValueTask InsertRecordAsync(WriteContext ctx, string table, RecordRow r)
     {
-        await ctx.Command($"INSERT INTO {table} ({RecordColumns}) VALUES (@tenant, @id, @subject, @type, @version, @level, @purpose, @created, @updated, @sealed)")
+        await ctx.Command($"INSERT INTO {table} ({RecordColumns}) VALUES (@tenant, @id, @subject, @type, @version, @level, @purpose, @created, @updated, @sealed, @restricted)")
             .Add("tenant", r.Tenant).Add("id", r.Id).Add("subject", r.SubjectId).Add("type", r.Type).Add("version", r.Version)
             .Add("level", (int)r.Level).Add("purpose", r.Purpose).Add("created", r.CreatedAt.ToUnixTimeMilliseconds())
-            .Add("updated", r.UpdatedAt.ToUnixTimeMilliseconds()).Add("sealed", r.Sealed)
+            .Add("updated", r.UpdatedAt.ToUnixTimeMilliseconds()).Add("sealed", r.Sealed).Add("restricted", r.Restricted ? 1 : 0)
             .ExecuteNonQueryAsync();
     }
 
@@ -658,6 +667,7 @@ internal sealed class SqlStore : ICordonStore
         CreatedAt = Time(r.GetInt64(7)),
         UpdatedAt = Time(r.GetInt64(8)),
         Sealed = (byte[])r.GetValue(9),
+        Restricted = r.GetInt32(10) != 0,
     };
 
     /// <summary>Reads columns strictly in order, so it works with sequential access.</summary>

@@ -23,11 +23,15 @@ internal sealed class SqliteDialect : Dialect
     private static readonly bool MemoryStatisticsOff = TurnOffMemoryStatistics();
 
     private readonly string _connectionString;
+    private readonly string _attachKeyStore;
     private readonly ConcurrentBag<ReadLease> _readers = [];
 
     public SqliteDialect(string path)
     {
         _ = MemoryStatisticsOff;
+        KeyStorePath = KeyStorePathFor(path);
+        CreatePrivateFile(KeyStorePath);
+        _attachKeyStore = "ATTACH DATABASE '" + KeyStorePath.Replace("'", "''", StringComparison.Ordinal) + "' AS keystore;";
         var builder = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -40,6 +44,47 @@ internal sealed class SqliteDialect : Dialect
     }
 
     public override string Engine => "sqlite";
+
+    /// <summary>The file that holds the subjects' wrapped data keys, beside the database file (see <see cref="Schema"/>).</summary>
+    public string KeyStorePath { get; }
+
+    public static string KeyStorePathFor(string databasePath)
+        => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(databasePath)) ?? ".", Path.GetFileNameWithoutExtension(databasePath) + ".keys.db");
+
+    /// <summary>The key store is created readable by its owner only, before SQLite opens it (SQLite gives its -wal and -shm files the same mode).</summary>
+    private static void CreatePrivateFile(string path)
+    {
+        if (File.Exists(path))
+        {
+            return;
+        }
+
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        try
+        {
+            using var _ = new FileStream(path, options);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first.
+        }
+    }
+
+    /// <summary>
+    /// After a subject's keys are destroyed, the key store's write-ahead log still holds the pages as they were: fold it
+    /// into the file (where secure_delete has zeroed the freed bytes) and truncate it.
+    /// </summary>
+    public override async ValueTask ScrubKeyStoreAsync(DbConnection connection)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA keystore.wal_checkpoint(TRUNCATE);";
+        await cmd.ExecuteNonQueryAsync();
+    }
 
     private static bool TurnOffMemoryStatistics()
     {
@@ -62,9 +107,20 @@ internal sealed class SqliteDialect : Dialect
         try
         {
             await connection.OpenAsync(cancellationToken);
+            using (var attached = connection.CreateCommand())
+            {
+                // A connection from the driver's pool may already have the key store attached.
+                attached.CommandText = "SELECT COUNT(*) FROM pragma_database_list WHERE name = 'keystore'";
+                if (Convert.ToInt64(await attached.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 0)
+                {
+                    attached.CommandText = _attachKeyStore;
+                    await attached.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+
             using var pragma = connection.CreateCommand();
             pragma.CommandText = forWrites
-                ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"
+                ? "PRAGMA busy_timeout=30000; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA keystore.journal_mode=WAL; PRAGMA keystore.synchronous=FULL; PRAGMA keystore.secure_delete=ON;"
                 : "PRAGMA busy_timeout=30000; PRAGMA mmap_size=268435456;";
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             return connection;

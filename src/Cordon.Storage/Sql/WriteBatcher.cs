@@ -124,6 +124,10 @@ internal sealed class WriteBatcher : IAsyncDisposable
 
             await context.FlushLaneHeadsAsync();
             await transaction.CommitAsync(CancellationToken.None);
+            if (context.KeysDestroyed)
+            {
+                await _dialect.ScrubKeyStoreAsync(connection);
+            }
         }
         catch
         {
@@ -211,6 +215,9 @@ internal sealed class WriteContext
     public DbConnection Connection { get; }
 
     public DbTransaction Transaction { get; }
+
+    /// <summary>Set by an operation that destroyed subject keys: the dialect scrubs the key store after the commit.</summary>
+    public bool KeysDestroyed { get; set; }
 
     /// <summary>
     /// A (cached, prepared-once) command bound to this transaction. Its parameters are kept from the last use: every

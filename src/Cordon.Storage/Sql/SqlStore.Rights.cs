@@ -1,0 +1,373 @@
+using System.Data.Common;
+using System.Globalization;
+using Cordon.Core.Audit;
+using Cordon.Core.Crypto;
+using Cordon.Core.Retention;
+using Cordon.Core.Rights;
+
+namespace Cordon.Storage.Sql;
+
+/// <summary>Rights requests, legal holds, the calendar, and erasure (crypto-shredding) and retention deletes.</summary>
+internal sealed partial class SqlStore
+{
+    private const string RightsColumns = "tenant, id, subject, kind, status, relation, requester, requester_role, created_at, updated_at, due_on, closed_at, sealed";
+
+    // ---- rights requests
+
+    public Task PutRightsRequestAsync(RightsRequestRow request, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            var r = request;
+            await ctx.Command($"INSERT INTO rights_requests ({RightsColumns}) VALUES (@tenant, @id, @subject, @kind, @status, @relation, @requester, @role, @created, @updated, @due, @closed, @sealed) ON CONFLICT (tenant, id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, closed_at = excluded.closed_at, sealed = excluded.sealed")
+                .Add("tenant", r.Tenant).Add("id", r.Id).Add("subject", r.SubjectId).Add("kind", (int)r.Kind).Add("status", (int)r.Status)
+                .Add("relation", (int)r.Relation).Add("requester", r.RequesterId).Add("role", r.RequesterRole)
+                .Add("created", r.CreatedAt.ToUnixTimeMilliseconds()).Add("updated", r.UpdatedAt.ToUnixTimeMilliseconds())
+                .Add("due", r.DueOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Add("closed", r.ClosedAt?.ToUnixTimeMilliseconds()).Add("sealed", r.Sealed)
+                .ExecuteNonQueryAsync();
+            await ctx.AppendAuditAsync(audit);
+            return true;
+        });
+
+    public async Task<RightsRequestRow?> GetRightsRequestAsync(string tenant, string id, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync($"SELECT {RightsColumns} FROM rights_requests WHERE tenant = @tenant AND id = @id", c => c.Add("tenant", tenant).Add("id", id), ReadRightsRequest, cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public Task<IReadOnlyList<RightsRequestRow>> ListRightsRequestsAsync(string tenant, RightsRequestQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var sql = new System.Text.StringBuilder($"SELECT {RightsColumns} FROM rights_requests WHERE tenant = @tenant");
+        if (query.SubjectId is not null)
+        {
+            sql.Append(" AND subject = @subject");
+        }
+
+        if (query.Status is not null)
+        {
+            sql.Append(" AND status = @status");
+        }
+
+        if (query.OpenAndDueBefore is not null)
+        {
+            sql.Append(" AND status = @open AND due_on < @due");
+        }
+
+        sql.Append(" ORDER BY created_at DESC, id DESC LIMIT @limit");
+        return QueryAsync(
+            sql.ToString(),
+            c =>
+            {
+                c.Add("tenant", tenant).Add("limit", Math.Clamp(query.Limit, 1, 1000));
+                if (query.SubjectId is not null)
+                {
+                    c.Add("subject", query.SubjectId);
+                }
+
+                if (query.Status is { } status)
+                {
+                    c.Add("status", (int)status);
+                }
+
+                if (query.OpenAndDueBefore is { } due)
+                {
+                    c.Add("open", (int)RightsStatus.Open).Add("due", due.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                }
+            },
+            ReadRightsRequest,
+            cancellationToken);
+    }
+
+    private static RightsRequestRow ReadRightsRequest(DbDataReader r) => new()
+    {
+        Tenant = r.GetString(0),
+        Id = r.GetString(1),
+        SubjectId = r.GetString(2),
+        Kind = (RightsKind)r.GetInt32(3),
+        Status = (RightsStatus)r.GetInt32(4),
+        Relation = (RequesterRelation)r.GetInt32(5),
+        RequesterId = r.GetString(6),
+        RequesterRole = r.GetString(7),
+        CreatedAt = Time(r.GetInt64(8)),
+        UpdatedAt = Time(r.GetInt64(9)),
+        DueOn = DateOnly.ParseExact(r.GetString(10), "yyyy-MM-dd", CultureInfo.InvariantCulture),
+        ClosedAt = r.IsDBNull(11) ? null : Time(r.GetInt64(11)),
+        Sealed = (byte[])r.GetValue(12),
+    };
+
+    // ---- legal holds
+
+    public Task PutLegalHoldAsync(LegalHoldRow hold, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            await ctx.Command("INSERT INTO legal_holds (tenant, id, subject, created_at, created_by, reason, released_at, released_by) VALUES (@tenant, @id, @subject, @created, @by, @reason, @released, @releasedBy) ON CONFLICT (tenant, id) DO UPDATE SET released_at = excluded.released_at, released_by = excluded.released_by")
+                .Add("tenant", hold.Tenant).Add("id", hold.Id).Add("subject", hold.SubjectId).Add("created", hold.CreatedAt.ToUnixTimeMilliseconds())
+                .Add("by", hold.CreatedBy).Add("reason", hold.SealedReason).Add("released", hold.ReleasedAt?.ToUnixTimeMilliseconds()).Add("releasedBy", hold.ReleasedBy)
+                .ExecuteNonQueryAsync();
+            await ctx.AppendAuditAsync(audit);
+            return true;
+        });
+
+    public Task<IReadOnlyList<LegalHoldRow>> ListLegalHoldsAsync(string tenant, string? subjectId, bool activeOnly, CancellationToken cancellationToken)
+    {
+        var sql = "SELECT id, subject, created_at, created_by, reason, released_at, released_by FROM legal_holds WHERE tenant = @tenant"
+            + (subjectId is null ? string.Empty : " AND subject = @subject")
+            + (activeOnly ? " AND released_at IS NULL" : string.Empty)
+            + " ORDER BY created_at, id";
+        return QueryAsync(
+            sql,
+            c =>
+            {
+                c.Add("tenant", tenant);
+                if (subjectId is not null)
+                {
+                    c.Add("subject", subjectId);
+                }
+            },
+            r => new LegalHoldRow(tenant, r.GetString(0), r.GetString(1), Time(r.GetInt64(2)), r.GetString(3), (byte[])r.GetValue(4), r.IsDBNull(5) ? null : Time(r.GetInt64(5)), r.IsDBNull(6) ? null : r.GetString(6)),
+            cancellationToken);
+    }
+
+    // ---- calendar
+
+    public Task<IReadOnlyList<CalendarDay>> GetCalendarAsync(string tenant, CancellationToken cancellationToken)
+        => QueryAsync(
+            "SELECT day, working FROM calendar_days WHERE tenant = @tenant ORDER BY day",
+            c => c.Add("tenant", tenant),
+            r => new CalendarDay(DateOnly.ParseExact(r.GetString(0), "yyyy-MM-dd", CultureInfo.InvariantCulture), r.GetInt32(1) != 0),
+            cancellationToken);
+
+    public Task PutCalendarYearAsync(string tenant, int year, IReadOnlyList<CalendarDay> days, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            await ctx.Command("DELETE FROM calendar_days WHERE tenant = @tenant AND day >= @from AND day <= @to")
+                .Add("tenant", tenant).Add("from", $"{year:D4}-01-01").Add("to", $"{year:D4}-12-31")
+                .ExecuteNonQueryAsync();
+            foreach (var day in days)
+            {
+                await ctx.Command("INSERT INTO calendar_days (tenant, day, working) VALUES (@tenant, @day, @working)")
+                    .Add("tenant", tenant).Add("day", day.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Add("working", day.Working ? 1 : 0)
+                    .ExecuteNonQueryAsync();
+            }
+
+            await ctx.AppendAuditAsync(audit);
+            return true;
+        });
+
+    // ---- retention and erasure
+
+    public Task<IReadOnlyList<RecordFacts>> ListRecordFactsAsync(string tenant, string subjectId, CancellationToken cancellationToken)
+        => QueryAsync(
+            "SELECT id, type, purpose, created_at FROM records WHERE tenant = @tenant AND subject = @subject ORDER BY created_at, id",
+            c => c.Add("tenant", tenant).Add("subject", subjectId),
+            r => new RecordFacts(r.GetString(0), subjectId, r.GetString(1), r.GetString(2), Time(r.GetInt64(3))),
+            cancellationToken);
+
+    public Task<IReadOnlyList<RecordFacts>> FindRecordsCreatedBeforeAsync(string tenant, string type, string purpose, DateTimeOffset createdBefore, (DateTimeOffset CreatedAt, string Id)? after, int limit, CancellationToken cancellationToken)
+        => QueryAsync(
+            after is null
+                ? "SELECT id, subject, created_at FROM records WHERE tenant = @tenant AND type = @type AND purpose = @purpose AND created_at < @before ORDER BY created_at, id LIMIT @limit"
+                : "SELECT id, subject, created_at FROM records WHERE tenant = @tenant AND type = @type AND purpose = @purpose AND created_at < @before AND (created_at > @afterTime OR (created_at = @afterTime AND id > @afterId)) ORDER BY created_at, id LIMIT @limit",
+            c =>
+            {
+                c.Add("tenant", tenant).Add("type", type).Add("purpose", purpose).Add("before", createdBefore.ToUnixTimeMilliseconds()).Add("limit", Math.Clamp(limit, 1, 10_000));
+                if (after is var (time, id))
+                {
+                    c.Add("afterTime", time.ToUnixTimeMilliseconds()).Add("afterId", id);
+                }
+            },
+            r => new RecordFacts(r.GetString(0), r.GetString(1), type, purpose, Time(r.GetInt64(2))),
+            cancellationToken);
+
+    public Task<int> DeleteRecordsAsync(string tenant, IReadOnlyList<string> recordIds, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            var deleted = 0;
+            foreach (var id in recordIds)
+            {
+                deleted += await DeleteRecordRowsAsync(ctx, tenant, id);
+            }
+
+            foreach (var audit in audits)
+            {
+                await ctx.AppendAuditAsync(audit);
+            }
+
+            return deleted;
+        });
+
+    public Task<WriteStatus> EraseAsync(SubjectErasure erasure, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            var e = erasure;
+            var current = ctx.Command("SELECT key_version FROM subjects WHERE tenant = @tenant AND id = @id").Add("tenant", e.Tenant).Add("id", e.SubjectId);
+            var version = await current.ExecuteScalarAsync();
+            if (version is null or DBNull)
+            {
+                return WriteStatus.NotFound;
+            }
+
+            if (Convert.ToInt32(version, CultureInfo.InvariantCulture) != e.ExpectedKeyVersion)
+            {
+                return WriteStatus.Stale;
+            }
+
+            if (e.NewKey is not null)
+            {
+                // The plan must cover every record the subject has now, at the versions it was made with.
+                var planned = new Dictionary<string, int>(StringComparer.Ordinal);
+                foreach (var kept in e.Kept)
+                {
+                    planned[kept.Id] = kept.Version;
+                }
+
+                var deleted = e.Deleted.ToHashSet(StringComparer.Ordinal);
+                var seen = 0;
+                var list = ctx.Command("SELECT id, version FROM records WHERE tenant = @tenant AND subject = @subject").Add("tenant", e.Tenant).Add("subject", e.SubjectId);
+                await using (var reader = await list.ExecuteReaderAsync())
+                {
+                    while (await reader.ReadAsync())
+                    {
+                        var id = reader.GetString(0);
+                        var ok = planned.TryGetValue(id, out var v) ? v == reader.GetInt32(1) : deleted.Contains(id);
+                        if (!ok)
+                        {
+                            return WriteStatus.Stale;
+                        }
+
+                        seen++;
+                    }
+                }
+
+                if (seen != planned.Count + deleted.Count)
+                {
+                    return WriteStatus.Stale;
+                }
+
+                foreach (var id in e.Deleted)
+                {
+                    await DeleteRecordRowsAsync(ctx, e.Tenant, id);
+                }
+
+                foreach (var kept in e.Kept)
+                {
+                    await ctx.Command("UPDATE records SET sealed = @sealed, restricted = @restricted WHERE tenant = @tenant AND id = @id")
+                        .Add("sealed", kept.Sealed).Add("restricted", kept.Restricted ? 1 : 0).Add("tenant", e.Tenant).Add("id", kept.Id)
+                        .ExecuteNonQueryAsync();
+                }
+
+                foreach (var old in e.KeptVersions)
+                {
+                    await ctx.Command("UPDATE record_versions SET sealed = @sealed, restricted = @restricted WHERE tenant = @tenant AND id = @id AND version = @version")
+                        .Add("sealed", old.Sealed).Add("restricted", old.Restricted ? 1 : 0).Add("tenant", e.Tenant).Add("id", old.Id).Add("version", old.Version)
+                        .ExecuteNonQueryAsync();
+                }
+
+                await ctx.Command("INSERT INTO subject_keys (tenant, subject, version, wrapped, created_at) VALUES (@tenant, @subject, @version, @wrapped, @created)")
+                    .Add("tenant", e.Tenant).Add("subject", e.SubjectId).Add("version", e.NewKey.Version).Add("wrapped", e.NewKey.Wrapped).Add("created", e.NewKey.CreatedAt.ToUnixTimeMilliseconds())
+                    .ExecuteNonQueryAsync();
+                await ctx.Command("DELETE FROM subject_keys WHERE tenant = @tenant AND subject = @subject AND version <> @version")
+                    .Add("tenant", e.Tenant).Add("subject", e.SubjectId).Add("version", e.NewKey.Version)
+                    .ExecuteNonQueryAsync();
+                await ctx.Command("UPDATE subjects SET state = @state, key_version = @kv, sealed = @sealed, updated_at = @now WHERE tenant = @tenant AND id = @id")
+                    .Add("state", (int)e.State).Add("kv", e.NewKey.Version).Add("sealed", e.SubjectSealed).Add("now", audit.Time.ToUnixTimeMilliseconds())
+                    .Add("tenant", e.Tenant).Add("id", e.SubjectId)
+                    .ExecuteNonQueryAsync();
+            }
+            else
+            {
+                // Shredding: every key goes at once, in constant time; the rows, unreadable from now on, are purged after.
+                await ctx.Command("DELETE FROM subject_keys WHERE tenant = @tenant AND subject = @subject")
+                    .Add("tenant", e.Tenant).Add("subject", e.SubjectId)
+                    .ExecuteNonQueryAsync();
+                await ctx.Command("UPDATE subjects SET state = @state, sealed = @sealed, updated_at = @now WHERE tenant = @tenant AND id = @id")
+                    .Add("state", (int)e.State).Add("sealed", Array.Empty<byte>()).Add("now", audit.Time.ToUnixTimeMilliseconds())
+                    .Add("tenant", e.Tenant).Add("id", e.SubjectId)
+                    .ExecuteNonQueryAsync();
+            }
+
+            if (e.RemoveSubjectLookups || e.NewKey is null)
+            {
+                await ctx.Command("DELETE FROM lookups WHERE tenant = @tenant AND subject = @subject AND record_id = ''")
+                    .Add("tenant", e.Tenant).Add("subject", e.SubjectId)
+                    .ExecuteNonQueryAsync();
+            }
+
+            if (e.RemoveCareTeam || e.NewKey is null)
+            {
+                await ctx.Command("DELETE FROM care_team WHERE tenant = @tenant AND subject = @subject")
+                    .Add("tenant", e.Tenant).Add("subject", e.SubjectId)
+                    .ExecuteNonQueryAsync();
+            }
+
+            await ctx.AppendAuditAsync(audit);
+            ctx.KeysDestroyed = true;
+            return WriteStatus.Done;
+        });
+
+    public Task<int> PurgeShreddedRecordsAsync(string tenant, string subjectId, int limit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            var keys = ctx.Command("SELECT COUNT(*) FROM subject_keys WHERE tenant = @tenant AND subject = @subject").Add("tenant", tenant).Add("subject", subjectId);
+            if (Convert.ToInt64(await keys.ExecuteScalarAsync(), CultureInfo.InvariantCulture) > 0)
+            {
+                return 0;
+            }
+
+            var ids = new List<string>();
+            var select = ctx.Command("SELECT id FROM records WHERE tenant = @tenant AND subject = @subject LIMIT @limit").Add("tenant", tenant).Add("subject", subjectId).Add("limit", Math.Clamp(limit, 1, 100_000));
+            await using (var reader = await select.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    ids.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (var id in ids)
+            {
+                await DeleteRecordRowsAsync(ctx, tenant, id);
+            }
+
+            if (ids.Count < limit)
+            {
+                // The last batch: the lookups of records already removed and any left over go with it.
+                await ctx.Command("DELETE FROM lookups WHERE tenant = @tenant AND subject = @subject")
+                    .Add("tenant", tenant).Add("subject", subjectId)
+                    .ExecuteNonQueryAsync();
+            }
+
+            return ids.Count;
+        });
+
+    public Task<IReadOnlyList<string>> ListUnpurgedSubjectsAsync(string tenant, int limit, CancellationToken cancellationToken)
+        => QueryAsync(
+            "SELECT s.id FROM subjects s WHERE s.tenant = @tenant AND NOT EXISTS (SELECT 1 FROM subject_keys k WHERE k.tenant = s.tenant AND k.subject = s.id) AND EXISTS (SELECT 1 FROM records r WHERE r.tenant = s.tenant AND r.subject = s.id) ORDER BY s.id LIMIT @limit",
+            c => c.Add("tenant", tenant).Add("limit", Math.Clamp(limit, 1, 10_000)),
+            r => r.GetString(0),
+            cancellationToken);
+
+    private static async ValueTask<int> DeleteRecordRowsAsync(WriteContext ctx, string tenant, string recordId)
+    {
+        var removed = await ctx.Command("DELETE FROM records WHERE tenant = @tenant AND id = @id").Add("tenant", tenant).Add("id", recordId).ExecuteNonQueryAsync();
+        await ctx.Command("DELETE FROM record_versions WHERE tenant = @tenant AND id = @id").Add("tenant", tenant).Add("id", recordId).ExecuteNonQueryAsync();
+        await ctx.Command("DELETE FROM lookups WHERE tenant = @tenant AND record_id = @id").Add("tenant", tenant).Add("id", recordId).ExecuteNonQueryAsync();
+        return removed;
+    }
+
+    /// <summary>
+    /// A record is stored only under its subject's current data key: a write sealed before the subject was re-keyed or
+    /// shredded would otherwise land under a destroyed key.
+    /// </summary>
+    private static async ValueTask EnsureCurrentKeyAsync(WriteContext ctx, RecordRow record)
+    {
+        var (_, keyVersion) = RecordCipher.ReadHeader(record.Sealed);
+        var cmd = ctx.Command("SELECT s.key_version FROM subjects s JOIN subject_keys k ON k.tenant = s.tenant AND k.subject = s.id AND k.version = s.key_version WHERE s.tenant = @tenant AND s.id = @id")
+            .Add("tenant", record.Tenant).Add("id", record.SubjectId);
+        var current = await cmd.ExecuteScalarAsync();
+        if (current is null or DBNull || Convert.ToInt32(current, CultureInfo.InvariantCulture) != keyVersion)
+        {
+            throw new SubjectKeyChangedException();
+        }
+    }
+}
