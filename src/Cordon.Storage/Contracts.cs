@@ -81,6 +81,9 @@ public interface IVault
     /// </summary>
     Task PutRecordsAsync(IReadOnlyList<(RecordRow Record, IReadOnlyList<LookupRow> Lookups)> records, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken);
 
+    /// <summary>A page of a subject's current records in (created, id) order after <paramref name="after"/>: exports stream large subjects page by page.</summary>
+    Task<IReadOnlyList<RecordRow>> ListRecordsPageAsync(string tenant, string subjectId, (DateTimeOffset CreatedAt, string Id)? after, int limit, CancellationToken cancellationToken);
+
     /// <summary>What retention and erasure need of a subject's current records: no content.</summary>
     Task<IReadOnlyList<Core.Retention.RecordFacts>> ListRecordFactsAsync(string tenant, string subjectId, CancellationToken cancellationToken);
 

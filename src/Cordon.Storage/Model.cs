@@ -79,6 +79,9 @@ public sealed record AuditQuery
 
     public DateTimeOffset? To { get; init; }
 
+    /// <summary>Only entries whose action starts with this (e.g. <c>disclosure.</c>).</summary>
+    public string? ActionPrefix { get; init; }
+
     /// <summary>Return entries with an id greater than this (paging).</summary>
     public long? After { get; init; }
 

@@ -65,6 +65,11 @@ public static class Refusals
         "The subject's data is kept for storage and a legal duty only; it is served to no purpose but the legal one.",
         "R19");
 
+    public static readonly Refusal RecordRestricted = Refusal.Of(
+        "access.record-restricted", 403, "Record kept for a legal duty only",
+        "The subject asked for this record's deletion, but a law (or a legal hold) keeps it: it is stored and protected and served to no purpose but the legal one.",
+        "R19");
+
     public static readonly Refusal ConsentMissingSeparate = Refusal.Of(
         "consent.missing", 403, "Separate consent missing",
         "This purpose processes sensitive personal information and needs the subject's active separate consent for it.",

@@ -8,6 +8,7 @@ using Cordon.Server.Decisions;
 using Cordon.Server.Health;
 using Cordon.Server.Http;
 using Cordon.Server.Notice;
+using Cordon.Server.Rights;
 using Cordon.Server.Records;
 using Cordon.Server.Subjects;
 using Cordon.Server.Tenancy;
@@ -105,6 +106,8 @@ public static partial class CordonApp
         services.AddSingleton(time);
         services.AddSingleton<RequestBody>();
         services.AddHostedService<CheckpointService>();
+        services.AddSingleton<CalendarCache>();
+        services.AddSingleton(new PortabilityClient(new HttpClient { Timeout = TimeSpan.FromSeconds(30) }, options.PortabilityAllowInsecureTargets));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
         services.AddAuthorization();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => ConfigureJwt(o, options, tenants, TimeProvider.System));
@@ -138,6 +141,8 @@ public static partial class CordonApp
         v1.MapGroup("/records").WithTags("Records").MapRecords();
         v1.MapGroup("/decisions").WithTags("Decisions").MapDecisions();
         v1.MapGroup("/audit").WithTags("Audit").MapAudit();
+        v1.MapGroup("/rights-requests").WithTags("Rights").MapRightsRequests();
+        v1.MapGroup("/calendar").WithTags("Rights").MapCalendar();
         app.MapPrivacyNotice();
         app.MapHealth();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

@@ -35,4 +35,13 @@ public sealed class CordonServerOptions
 
     /// <summary>Log requests at information level (paths and status only, never bodies).</summary>
     public bool RequestLogging { get; set; }
+
+    /// <summary>
+    /// Let portability deliver to http:// and to loopback or private addresses. Off by default: a patient-named endpoint
+    /// must be public https, so that a request cannot make the server call into the operator's own network.
+    /// </summary>
+    public bool PortabilityAllowInsecureTargets { get; set; }
+
+    /// <summary>How often the retention job runs (zero: never; <c>cordon retention run</c> still works).</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(6);
 }

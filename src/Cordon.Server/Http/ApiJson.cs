@@ -39,6 +39,15 @@ namespace Cordon.Server.Http;
 [JsonSerializable(typeof(AuditPage))]
 [JsonSerializable(typeof(VerifyResponse))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(Cordon.Server.Rights.CreateRightsRequest))]
+[JsonSerializable(typeof(Cordon.Server.Rights.ResolveRightsRequest))]
+[JsonSerializable(typeof(Cordon.Server.Rights.RightsDetails))]
+[JsonSerializable(typeof(Cordon.Server.Rights.RightsRequestView))]
+[JsonSerializable(typeof(Cordon.Server.Rights.RightsRequestList))]
+[JsonSerializable(typeof(Cordon.Server.Rights.CalendarView))]
+[JsonSerializable(typeof(Cordon.Server.Rights.CalendarYearRequest))]
+[JsonSerializable(typeof(Cordon.Server.Rights.Explanation))]
+[JsonSerializable(typeof(Cordon.Server.Rights.ErasureReport))]
 public sealed partial class ApiJson : JsonSerializerContext;
 
 public sealed record HealthResponse(string Status, string Store, int Tenants, string Version);

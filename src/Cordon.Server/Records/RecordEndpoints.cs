@@ -91,7 +91,15 @@ public static class RecordEndpoints
         var recordId = SubjectVault.NewId("rec");
         var (row, lookups) = RecordWriter.Seal(call.Tenant, subject, record, recordId, 1, purposeKey, call.Now, call.Now);
         var audit = call.Audit(AuditOutcome.Done, purposeKey, subject.Id, [recordId], flags: decision.Flags | LevelFlag(record.Classification.Level), rules: PermitRules(call, purpose.Value, record.Type.Definition));
-        await call.Store.PutRecordAsync(row, lookups, audit, call.Aborted);
+        try
+        {
+            await call.Store.PutRecordAsync(row, lookups, audit, call.Aborted);
+        }
+        catch (SubjectKeyChangedException)
+        {
+            return await call.RefuseAsync(Problem.Conflict("subject.changed", "The subject's data was erased or re-keyed while the record was written; nothing was stored. Read the subject again."), purposeKey, subject.Id);
+        }
+
         return new SubjectEndpoints.CreatedAt($"/v1/records/{recordId}", TypedResults.Json(RecordWriter.Written(row), ApiJson.Default.RecordWritten, statusCode: StatusCodes.Status201Created));
     }
 
@@ -138,7 +146,7 @@ public static class RecordEndpoints
         var masked = false;
         foreach (var row in rows)
         {
-            if (!policy.TryGetType(row.Type, out var rowType) || !policy.Covers(purpose.Value, rowType, AccessAction.Read))
+            if (!policy.TryGetType(row.Type, out var rowType) || !policy.Covers(purpose.Value, rowType, AccessAction.Read) || (row.Restricted && !purposeDef.RestrictedAccess))
             {
                 continue;
             }
@@ -190,6 +198,11 @@ public static class RecordEndpoints
             return await call.RefuseAsync(decision.Refusal!, purposeKey, subject.Id, flags: decision.Flags);
         }
 
+        if (row.Restricted && !policy.Purpose(purpose.Value).RestrictedAccess)
+        {
+            return await call.RefuseAsync(Refusals.RecordRestricted, purposeKey, subject.Id, flags: decision.Flags);
+        }
+
         var projected = RecordProjector.Project(RecordWriter.Open(call.Tenant, subject, row), call.Tenant.Plan(purpose.Value, call.Actor.Role, typeIndex));
         await call.Store.AppendAsync(call.Audit(decision.AuditOutcome, purposeKey, subject.Id, [row.Id], flags: decision.Flags, note: call.Justification), CancellationToken.None);
         return new RecordsResult(subject.Id, [(row, projected)], single: true);
@@ -223,6 +236,11 @@ public static class RecordEndpoints
         }
 
         var record = prepared.Value!;
+        if (current.Restricted && !call.Tenant.Policy.Purpose(purpose.Value).RestrictedAccess)
+        {
+            return await call.RefuseAsync(Refusals.RecordRestricted, purposeKey, current.SubjectId);
+        }
+
         if (!string.Equals(record.Type.Definition.Name, current.Type, StringComparison.Ordinal))
         {
             return await call.RefuseAsync(Problem.Validation("resourceType", $"A correction keeps the record's type ({current.Type})."), purposeKey, current.SubjectId);

@@ -121,6 +121,25 @@ public static class SubjectVault
         }
     }
 
+    /// <summary>A new data key for an existing subject (re-keying on erasure): the wrapped row and a cipher over the key. The caller disposes the cipher.</summary>
+    internal static (SubjectKeyRow Key, RecordCipher Cipher) NewKey(TenantContext tenant, string subjectId, int version, DateTimeOffset now)
+    {
+        var dataKey = tenant.Suite.NewKey();
+        try
+        {
+            var wrapped = Envelope.WrapDataKey(tenant.Keys.CurrentKek, dataKey, tenant.Id, subjectId, version);
+            return (new SubjectKeyRow(tenant.Id, subjectId, version, wrapped, now), new RecordCipher(tenant.Suite.Id, dataKey, version));
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(dataKey);
+        }
+    }
+
+    /// <summary>Seals a subject's identity under a cipher (a new key on re-keying).</summary>
+    internal static byte[] SealProfile(string tenant, string subjectId, RecordCipher cipher, SubjectProfile profile)
+        => cipher.Seal(Binding(tenant, subjectId), JsonSerializer.SerializeToUtf8Bytes(profile, SubjectJson.Default.SubjectProfile));
+
     /// <summary>Ids are generated: a prefix, an underscore and 16 base-32 characters. Anything else is not an id.</summary>
     public static bool IsWellFormedId(string? id, string prefix)
     {

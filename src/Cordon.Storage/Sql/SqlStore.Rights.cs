@@ -156,6 +156,22 @@ internal sealed partial class SqlStore
 
     // ---- retention and erasure
 
+    public Task<IReadOnlyList<RecordRow>> ListRecordsPageAsync(string tenant, string subjectId, (DateTimeOffset CreatedAt, string Id)? after, int limit, CancellationToken cancellationToken)
+        => QueryAsync(
+            after is null
+                ? $"SELECT {RecordColumns} FROM records WHERE tenant = @tenant AND subject = @subject ORDER BY created_at, id LIMIT @limit"
+                : $"SELECT {RecordColumns} FROM records WHERE tenant = @tenant AND subject = @subject AND (created_at > @afterTime OR (created_at = @afterTime AND id > @afterId)) ORDER BY created_at, id LIMIT @limit",
+            c =>
+            {
+                c.Add("tenant", tenant).Add("subject", subjectId).Add("limit", Math.Clamp(limit, 1, 10_000));
+                if (after is var (time, id))
+                {
+                    c.Add("afterTime", time.ToUnixTimeMilliseconds()).Add("afterId", id);
+                }
+            },
+            ReadRecord,
+            cancellationToken);
+
     public Task<IReadOnlyList<RecordFacts>> ListRecordFactsAsync(string tenant, string subjectId, CancellationToken cancellationToken)
         => QueryAsync(
             "SELECT id, type, purpose, created_at FROM records WHERE tenant = @tenant AND subject = @subject ORDER BY created_at, id",

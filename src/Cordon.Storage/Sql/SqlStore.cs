@@ -498,6 +498,11 @@ internal sealed partial class SqlStore : ICordonStore
             sql.Append(" AND id > @after");
         }
 
+        if (query.ActionPrefix is not null)
+        {
+            sql.Append(" AND action LIKE @action");
+        }
+
         sql.Append(" ORDER BY id LIMIT @limit");
         return QueryAsync(
             sql.ToString(),
@@ -527,6 +532,12 @@ internal sealed partial class SqlStore : ICordonStore
                 if (query.After is { } after)
                 {
                     c.Add("after", after);
+                }
+
+                if (query.ActionPrefix is { } prefix)
+                {
+                    // Prefixes are set by code (action names hold no LIKE wildcards).
+                    c.Add("action", prefix + "%");
                 }
             },
             ReadAudit,

@@ -1,0 +1,86 @@
+using System.Text.Json;
+
+namespace Cordon.Server.Rights;
+
+/// <summary>Where portability delivers the Bundle: another processor the subject names (NDSMR Art. 25).</summary>
+public sealed record PortabilityDestination(string Name, string Endpoint);
+
+/// <summary>A rights request as the subject (or guardian, or close relative) makes it.</summary>
+public sealed record CreateRightsRequest(
+    string SubjectId,
+    string Kind,
+    string? Relation = null,
+    string? ProofReference = null,
+    IReadOnlyList<string>? Purposes = null,
+    string? RecordId = null,
+    JsonElement? Resource = null,
+    PortabilityDestination? Destination = null,
+    string? Reason = null);
+
+/// <summary>An operator closing an open request: the correction made, or a refusal with its reasons (PIPL Art. 50).</summary>
+public sealed record ResolveRightsRequest(string Outcome, string Note, string? Rule = null);
+
+/// <summary>One step in a request's life.</summary>
+public sealed record TrailEntry(DateTimeOffset Time, string Status, string Actor, string Note);
+
+/// <summary>Why a request was refused: the rule and the reasons, in plain words (PIPL Art. 50).</summary>
+public sealed record RefusalView(string Code, string? Rule, string? Citation, IReadOnlyList<string> Reasons);
+
+/// <summary>What a request achieved, reported in plain words and in figures.</summary>
+public sealed record RightsOutcome
+{
+    public IReadOnlyList<string> Summary { get; init; } = [];
+
+    public IReadOnlyList<TypeCount>? Deleted { get; init; }
+
+    public IReadOnlyList<KeptGroup>? Kept { get; init; }
+
+    public IReadOnlyList<string>? Withdrawn { get; init; }
+
+    public ExportSummary? Export { get; init; }
+
+    public string? CorrectedRecordId { get; init; }
+
+    public int? CorrectedVersion { get; init; }
+
+    public string? DeliveredTo { get; init; }
+
+    public Explanation? Explanation { get; init; }
+}
+
+/// <summary>What was asked, kept sealed with the request.</summary>
+public sealed record RightsAsk(
+    string? ProofReference,
+    IReadOnlyList<string>? Purposes,
+    string? RecordId,
+    PortabilityDestination? Destination,
+    string? Reason,
+    string? ProposedCorrection);
+
+/// <summary>The sealed part of a rights request.</summary>
+public sealed record RightsDetails(RightsAsk Ask, RightsOutcome? Result, RefusalView? Refusal, IReadOnlyList<TrailEntry> Trail);
+
+/// <summary>A rights request as the API shows it.</summary>
+public sealed record RightsRequestView(
+    string Id,
+    string SubjectId,
+    string Kind,
+    string Status,
+    string Relation,
+    string RequestedBy,
+    DateTimeOffset CreatedAt,
+    string DueOn,
+    bool Late,
+    DateTimeOffset? ClosedAt,
+    RightsOutcome? Result,
+    RefusalView? Refusal,
+    IReadOnlyList<TrailEntry> Trail,
+    IReadOnlyDictionary<string, string>? Links);
+
+public sealed record RightsRequestList(IReadOnlyList<RightsRequestView> Requests);
+
+public sealed record CalendarDayView(string Date, bool Working);
+
+public sealed record CalendarView(IReadOnlyList<int> OperatorYears, IReadOnlyList<int> BuiltInYears, IReadOnlyList<CalendarDayView> Days);
+
+public sealed record CalendarYearRequest(IReadOnlyList<CalendarDayView> Days);

@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using Cordon.Core.Audit;
+using Cordon.Core.Crypto;
+using Cordon.Core.Retention;
+using Cordon.Core.Rules;
+using Cordon.Core.Subjects;
+using Cordon.Server.Http;
+using Cordon.Server.Subjects;
+using Cordon.Storage;
+
+namespace Cordon.Server.Rights;
+
+/// <summary>How many records of a type.</summary>
+public sealed record TypeCount(string Type, int Count);
+
+/// <summary>Records kept after an erasure, why, by which rule, until when.</summary>
+public sealed record KeptGroup(string Type, int Count, string Reason, string Rule, string Citation, DateTimeOffset? Until);
+
+/// <summary>What an erasure did: what went, what stays and why, and how long the steps took.</summary>
+public sealed record ErasureReport(
+    string SubjectId,
+    string State,
+    bool Shredded,
+    int KeyVersion,
+    IReadOnlyList<TypeCount> Deleted,
+    IReadOnlyList<KeptGroup> Kept,
+    int Purged,
+    double KeyDestructionMs,
+    double PurgeMs)
+{
+    public int DeletedCount => Deleted.Sum(d => d.Count);
+
+    public int KeptCount => Kept.Sum(k => k.Count);
+}
+
+/// <summary>
+/// Erases a subject's data: what no law keeps goes by crypto-shredding; what a law or a legal hold keeps stays,
+/// re-sealed under a new data key and restricted (R19). With nothing kept on a cancellation, every key of the subject is
+/// destroyed in one constant-time step and the unreadable rows are purged after.
+/// </summary>
+public static class SubjectEraser
+{
+    private const int PurgeBatch = 5_000;
+    private const int Attempts = 3;
+
+    /// <summary>
+    /// Erases the subject's records collected under <paramref name="purposes"/> (null: all of them); with
+    /// <paramref name="cancel"/> the account ends too (state cancelled, external id and care team removed). The audit
+    /// entry records <paramref name="action"/> with the rules that triggered it and names <paramref name="reference"/>
+    /// (the rights request).
+    /// </summary>
+    public static async Task<Outcome<ErasureReport>> EraseAsync(Operation op, string subjectId, IReadOnlySet<string>? purposes, bool cancel, string action, string? reference, IReadOnlyList<string> rules, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        for (var attempt = 1; ; attempt++)
+        {
+            var outcome = await TryEraseAsync(op, subjectId, purposes, cancel, action, reference, rules, cancellationToken);
+            if (outcome is not null)
+            {
+                return outcome.Value;
+            }
+
+            if (attempt == Attempts)
+            {
+                return Problem.Conflict("subject.busy", "The subject's data kept changing while it was being erased; try again.");
+            }
+        }
+    }
+
+    /// <summary>Removes the rows of a shredded subject in batches (they are unreadable already); returns how many.</summary>
+    public static async Task<int> PurgeAsync(ICordonStore store, string tenant, string subjectId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var total = 0;
+        while (true)
+        {
+            var removed = await store.PurgeShreddedRecordsAsync(tenant, subjectId, PurgeBatch, cancellationToken);
+            total += removed;
+            if (removed < PurgeBatch)
+            {
+                return total;
+            }
+        }
+    }
+
+    /// <summary>Null when the subject changed under the plan (plan again).</summary>
+    private static async Task<Outcome<ErasureReport>?> TryEraseAsync(Operation op, string subjectId, IReadOnlySet<string>? purposes, bool cancel, string action, string? reference, IReadOnlyList<string> rules, CancellationToken cancellationToken)
+    {
+        var tenant = op.Tenant;
+        using var subject = await SubjectVault.OpenAsync(tenant, op.Store, subjectId, cancellationToken);
+        if (subject is null)
+        {
+            return Problem.NotFound("subject");
+        }
+
+        var policy = new RetentionPolicy(tenant.Profile);
+        var facts = await op.Store.ListRecordFactsAsync(tenant.Id, subject.Id, cancellationToken);
+        var onHold = (await op.Store.ListLegalHoldsAsync(tenant.Id, subject.Id, activeOnly: true, cancellationToken)).Count > 0;
+        var deleted = new List<RecordFacts>();
+        var keptVerdicts = new Dictionary<string, RetentionVerdict>(StringComparer.Ordinal);
+        foreach (var record in facts)
+        {
+            if (purposes is not null && !purposes.Contains(record.Purpose))
+            {
+                continue;
+            }
+
+            var verdict = policy.Judge(record, op.Now, onHold);
+            if (verdict.MayDelete)
+            {
+                deleted.Add(record);
+            }
+            else
+            {
+                keptVerdicts[record.Id] = verdict;
+            }
+        }
+
+        var state = cancel ? SubjectState.Cancelled : subject.Row.State;
+        var keptGroups = KeptGroups(facts, keptVerdicts);
+        var deletedCounts = deleted.GroupBy(d => d.Type, StringComparer.Ordinal).Select(g => new TypeCount(g.Key, g.Count())).OrderBy(t => t.Type, StringComparer.Ordinal).ToList();
+        var audit = op.Audit(action, AuditOutcome.Done, subject.Id, reference is null ? [] : [reference], rules);
+        var clock = Stopwatch.StartNew();
+
+        if (cancel && keptVerdicts.Count == 0 && facts.Count == deleted.Count)
+        {
+            var shred = new SubjectErasure
+            {
+                Tenant = tenant.Id,
+                SubjectId = subject.Id,
+                ExpectedKeyVersion = subject.Row.KeyVersion,
+                State = state,
+            };
+            var status = await op.Store.EraseAsync(shred, audit, cancellationToken);
+            if (status == WriteStatus.Stale)
+            {
+                return null;
+            }
+
+            if (status == WriteStatus.NotFound)
+            {
+                return Problem.NotFound("subject");
+            }
+
+            var keyMs = clock.Elapsed.TotalMilliseconds;
+            clock.Restart();
+            var purged = await PurgeAsync(op.Store, tenant.Id, subject.Id, cancellationToken);
+            return new ErasureReport(subject.Id, state.ToKey(), true, 0, deletedCounts, [], purged, keyMs, clock.Elapsed.TotalMilliseconds);
+        }
+
+        var newlyRestricted = keptVerdicts.Count > 0;
+        if (deleted.Count == 0 && !newlyRestricted && !cancel)
+        {
+            return new ErasureReport(subject.Id, state.ToKey(), false, subject.Row.KeyVersion, [], keptGroups, 0, 0, 0);
+        }
+
+        // Re-key: everything that stays is re-sealed under a new key; the old key, and with it every copy of what was
+        // deleted, is destroyed in the same transaction.
+        var version = subject.Row.KeyVersion + 1;
+        var (keyRow, cipher) = SubjectVault.NewKey(tenant, subject.Id, version, op.Now);
+        using (cipher)
+        {
+            var deletedIds = deleted.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+            var current = await op.Store.ListRecordsAsync(tenant.Id, subject.Id, null, cancellationToken);
+            var kept = new List<RecordRow>();
+            var keptVersions = new List<RecordRow>();
+            foreach (var row in current)
+            {
+                if (deletedIds.Contains(row.Id))
+                {
+                    continue;
+                }
+
+                var restricted = row.Restricted || keptVerdicts.ContainsKey(row.Id);
+                kept.Add(Reseal(tenant.Id, subject, cipher, row) with { Restricted = restricted });
+                if (row.Version > 1)
+                {
+                    foreach (var old in await op.Store.GetRecordVersionsAsync(tenant.Id, row.Id, cancellationToken))
+                    {
+                        if (old.Version < row.Version)
+                        {
+                            keptVersions.Add(Reseal(tenant.Id, subject, cipher, old) with { Restricted = restricted });
+                        }
+                    }
+                }
+            }
+
+            var erasure = new SubjectErasure
+            {
+                Tenant = tenant.Id,
+                SubjectId = subject.Id,
+                ExpectedKeyVersion = subject.Row.KeyVersion,
+                State = state,
+                NewKey = keyRow,
+                SubjectSealed = SubjectVault.SealProfile(tenant.Id, subject.Id, cipher, subject.Profile),
+                Kept = kept,
+                KeptVersions = keptVersions,
+                Deleted = [.. deletedIds],
+                RemoveSubjectLookups = cancel,
+                RemoveCareTeam = cancel,
+            };
+            var status = await op.Store.EraseAsync(erasure, audit, cancellationToken);
+            if (status == WriteStatus.Stale)
+            {
+                return null;
+            }
+
+            if (status == WriteStatus.NotFound)
+            {
+                return Problem.NotFound("subject");
+            }
+
+            return new ErasureReport(subject.Id, state.ToKey(), false, version, deletedCounts, keptGroups, 0, clock.Elapsed.TotalMilliseconds, 0);
+        }
+    }
+
+    private static RecordRow Reseal(string tenant, OpenSubject subject, RecordCipher cipher, RecordRow row)
+    {
+        var binding = new RecordBinding(tenant, subject.Id, row.Id, row.Type, row.Version);
+        var plain = subject.Cipher.Open(binding, row.Sealed);
+        try
+        {
+            return row with { Sealed = cipher.Seal(binding, plain) };
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
+        }
+    }
+
+    private static List<KeptGroup> KeptGroups(IReadOnlyList<RecordFacts> facts, Dictionary<string, RetentionVerdict> kept)
+        => [.. facts.Where(f => kept.ContainsKey(f.Id))
+            .GroupBy(f => (f.Type, Verdict: kept[f.Id]), f => f)
+            .GroupBy(g => (g.Key.Type, g.Key.Verdict.Keep, g.Key.Verdict.Rule))
+            .Select(g =>
+            {
+                var rule = g.Key.Rule ?? "R19";
+                var until = g.Max(x => x.Key.Verdict.KeepUntil);
+                return new KeptGroup(g.Key.Type, g.Sum(x => x.Count()), g.Key.Keep == KeepReason.LegalHold ? "legal-hold" : "legal-minimum", rule, RuleBook.Get(rule).Citation, until);
+            })
+            .OrderBy(k => k.Type, StringComparer.Ordinal)];
+}

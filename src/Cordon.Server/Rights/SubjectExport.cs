@@ -1,0 +1,399 @@
+using System.Text.Json;
+using Cordon.Core.Catalog;
+using Cordon.Core.Consent;
+using Cordon.Core.Profiles;
+using Cordon.Core.Rights;
+using Cordon.Core.Subjects;
+using Cordon.Server.Records;
+using Cordon.Server.Subjects;
+using Cordon.Storage;
+
+namespace Cordon.Server.Rights;
+
+/// <summary>The two shapes of a subject's data: Cordon's JSON document, or a FHIR R4 Bundle of type collection.</summary>
+public enum ExportFormat
+{
+    Json,
+    Fhir,
+}
+
+/// <summary>What an export held, for the rights request's evidence and the CLI's summary.</summary>
+public sealed record ExportSummary(int Records, int Restricted, int ConsentEvents, int Disclosures, int RightsRequests);
+
+/// <summary>
+/// Writes everything held about a subject, decrypted: identity, records (current versions), consents with their full
+/// history, disclosures so far (from the audit chain), the recipients of each purpose, and the subject's rights requests.
+/// Records stream page by page, so a subject with many records never sits in memory whole. Records kept only because a
+/// law requires it (restricted, R19) are listed without their content.
+/// </summary>
+public static class SubjectExport
+{
+    public const string FhirContentType = "application/fhir+json";
+    private const int Page = 500;
+    private const string CordonFhir = "https://cordon.dev/fhir";
+
+    /// <summary>Writes the export; <paramref name="include"/> narrows the records (portability sends only what the subject gave by consent or contract).</summary>
+    public static async Task<ExportSummary> WriteAsync(Operation op, OpenSubject subject, ExportFormat format, Stream output, string? reference, Action<int>? progress, CancellationToken cancellationToken, Func<RecordRow, bool>? include = null)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(output);
+        await using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false });
+        var filter = include ?? (static _ => true);
+        return format == ExportFormat.Fhir
+            ? await WriteFhirAsync(op, subject, writer, reference, filter, progress, cancellationToken)
+            : await WriteJsonAsync(op, subject, writer, filter, progress, cancellationToken);
+    }
+
+    private static async Task<ExportSummary> WriteJsonAsync(Operation op, OpenSubject subject, Utf8JsonWriter w, Func<RecordRow, bool> include, Action<int>? progress, CancellationToken cancellationToken)
+    {
+        var tenant = op.Tenant;
+        w.WriteStartObject();
+        w.WriteString("format", "cordon.subject-export/1");
+        w.WriteString("generatedAt", op.Now);
+        w.WriteStartObject("operator");
+        w.WriteString("name", tenant.Profile.Operator.Name);
+        w.WriteString("contact", tenant.Profile.Operator.Email);
+        w.WriteString("dpo", tenant.Profile.Operator.DpoEmail);
+        w.WriteEndObject();
+        w.WriteStartObject("subject");
+        w.WriteString("id", subject.Id);
+        w.WriteString("externalId", subject.Profile.ExternalId);
+        w.WriteString("birthDate", subject.Profile.BirthDate.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        if (subject.Profile.DisplayName is { } name)
+        {
+            w.WriteString("displayName", name);
+        }
+
+        w.WriteString("state", subject.Row.State.ToKey());
+        if (subject.Row.GuardianId is { } guardian)
+        {
+            w.WriteString("guardianSubjectId", guardian);
+        }
+
+        w.WriteString("createdAt", subject.Row.CreatedAt);
+        w.WriteEndObject();
+
+        w.WriteStartArray("records");
+        var restricted = new List<RecordRow>();
+        var count = await ForEachRecordAsync(op, subject, restricted, include, async (row, plain) =>
+        {
+            w.WriteStartObject();
+            w.WriteString("id", row.Id);
+            w.WriteString("type", row.Type);
+            w.WriteNumber("version", row.Version);
+            w.WriteString("level", ((Level)row.Level).ToKey());
+            w.WriteString("purpose", row.Purpose);
+            w.WriteString("createdAt", row.CreatedAt);
+            w.WriteString("updatedAt", row.UpdatedAt);
+            w.WritePropertyName("resource");
+            w.WriteRawValue(plain, skipInputValidation: true);
+            w.WriteEndObject();
+            if (w.BytesPending > 32 * 1024)
+            {
+                await w.FlushAsync(cancellationToken);
+            }
+        }, progress, cancellationToken);
+        w.WriteEndArray();
+
+        w.WriteStartArray("restricted");
+        foreach (var row in restricted)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", row.Id);
+            w.WriteString("type", row.Type);
+            w.WriteString("purpose", row.Purpose);
+            w.WriteString("createdAt", row.CreatedAt);
+            w.WriteString("why", "Kept only because a law requires it; stored and protected, not otherwise processed (R19).");
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+
+        var history = await op.Store.GetHistoryAsync(tenant.Id, subject.Id, cancellationToken);
+        w.WriteStartObject("consents");
+        w.WriteStartArray("current");
+        foreach (var c in ConsentLedger.Current(history, tenant.Policy.PurposeFingerprint))
+        {
+            w.WriteStartObject();
+            w.WriteString("purpose", c.Purpose);
+            w.WriteString("state", c.Status.ToKey());
+            if (c.Since is { } since)
+            {
+                w.WriteString("since", since);
+            }
+
+            if (c.NoticeVersion is not null)
+            {
+                w.WriteString("noticeVersion", c.NoticeVersion);
+            }
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteStartArray("history");
+        foreach (var e in history)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", e.Id);
+            w.WriteString("purpose", e.Purpose);
+            if (e.Recipient is not null)
+            {
+                w.WriteString("recipient", e.Recipient);
+            }
+
+            w.WriteString("action", e.Action.ToKey());
+            w.WriteString("givenBy", e.GivenBy.ToKey());
+            w.WriteString("noticeVersion", e.NoticeVersion);
+            w.WriteString("channel", e.Channel);
+            w.WriteString("time", e.Time);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+
+        var disclosures = await DisclosuresAsync(op, subject.Id, cancellationToken);
+        w.WriteStartArray("disclosures");
+        foreach (var d in disclosures)
+        {
+            w.WriteStartObject();
+            w.WriteString("time", d.Draft.Time);
+            w.WriteString("action", d.Draft.Action);
+            if (d.Draft.Purpose is not null)
+            {
+                w.WriteString("purpose", d.Draft.Purpose);
+            }
+
+            w.WriteString("by", d.Draft.ActorId);
+            w.WriteNumber("records", d.Draft.RecordIds.Count);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        WriteRecipients(w, tenant.Profile, history, tenant.Policy.PurposeFingerprint);
+
+        var requests = await op.Store.ListRightsRequestsAsync(tenant.Id, new RightsRequestQuery { SubjectId = subject.Id, Limit = 1000 }, cancellationToken);
+        w.WriteStartArray("rightsRequests");
+        foreach (var r in requests)
+        {
+            w.WriteStartObject();
+            w.WriteString("id", r.Id);
+            w.WriteString("kind", r.Kind.ToKey());
+            w.WriteString("status", r.Status.ToKey());
+            w.WriteString("createdAt", r.CreatedAt);
+            w.WriteString("dueOn", r.DueOn.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+            if (r.ClosedAt is { } closed)
+            {
+                w.WriteString("closedAt", closed);
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+        await w.FlushAsync(cancellationToken);
+        return new ExportSummary(count, restricted.Count, history.Count, disclosures.Count, requests.Count);
+    }
+
+    private static async Task<ExportSummary> WriteFhirAsync(Operation op, OpenSubject subject, Utf8JsonWriter w, string? reference, Func<RecordRow, bool> include, Action<int>? progress, CancellationToken cancellationToken)
+    {
+        var tenant = op.Tenant;
+        w.WriteStartObject();
+        w.WriteString("resourceType", "Bundle");
+        if (reference is not null)
+        {
+            w.WriteStartObject("identifier");
+            w.WriteString("system", CordonFhir + "/rights-request");
+            w.WriteString("value", reference);
+            w.WriteEndObject();
+        }
+
+        w.WriteString("type", "collection");
+        w.WriteString("timestamp", op.Now);
+        w.WriteStartArray("entry");
+        var restricted = new List<RecordRow>();
+        var count = await ForEachRecordAsync(op, subject, restricted, include, async (row, plain) =>
+        {
+            w.WriteStartObject();
+            w.WritePropertyName("resource");
+            if (tenant.Profile.Catalog.TryGetType(row.Type, out var def) && def.Kind == RecordKind.Fhir)
+            {
+                w.WriteRawValue(plain, skipInputValidation: true);
+            }
+            else
+            {
+                // A declared (non-FHIR) record travels as a Basic resource carrying its JSON.
+                w.WriteStartObject();
+                w.WriteString("resourceType", "Basic");
+                w.WriteString("id", row.Id.Replace('_', '-'));
+                w.WriteStartArray("extension");
+                w.WriteStartObject();
+                w.WriteString("url", CordonFhir + "/StructureDefinition/declared-record");
+                w.WriteString("valueString", System.Text.Encoding.UTF8.GetString(plain));
+                w.WriteEndObject();
+                w.WriteEndArray();
+                w.WriteStartObject("code");
+                w.WriteStartArray("coding");
+                w.WriteStartObject();
+                w.WriteString("system", CordonFhir + "/record-type");
+                w.WriteString("code", row.Type);
+                w.WriteEndObject();
+                w.WriteEndArray();
+                w.WriteEndObject();
+                w.WriteString("created", row.CreatedAt.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+            if (w.BytesPending > 32 * 1024)
+            {
+                await w.FlushAsync(cancellationToken);
+            }
+        }, progress, cancellationToken);
+
+        var history = await op.Store.GetHistoryAsync(tenant.Id, subject.Id, cancellationToken);
+        foreach (var e in history)
+        {
+            // Each ledger event as a FHIR Consent: opt-in for a grant, opt-out for a withdrawal, the purpose as provision.
+            w.WriteStartObject();
+            w.WriteStartObject("resource");
+            w.WriteString("resourceType", "Consent");
+            w.WriteString("id", e.Id.Replace('_', '-'));
+            w.WriteString("status", e.Action == ConsentAction.Grant ? "active" : "inactive");
+            w.WriteStartObject("scope");
+            WriteCoding(w, "http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", "Privacy Consent");
+            w.WriteEndObject();
+            w.WriteStartArray("category");
+            w.WriteStartObject();
+            WriteCoding(w, "http://loinc.org", "59284-0", "Patient Consent");
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteString("dateTime", e.Time);
+            w.WriteStartObject("policyRule");
+            WriteCoding(w, "http://terminology.hl7.org/CodeSystem/v3-ActCode", e.Action == ConsentAction.Grant ? "OPTIN" : "OPTOUT", null);
+            w.WriteEndObject();
+            w.WriteStartObject("provision");
+            w.WriteString("type", e.Action == ConsentAction.Grant ? "permit" : "deny");
+            w.WriteStartArray("purpose");
+            w.WriteStartObject();
+            w.WriteString("system", CordonFhir + "/purpose");
+            w.WriteString("code", e.Purpose);
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+        await w.FlushAsync(cancellationToken);
+        return new ExportSummary(count, restricted.Count, history.Count, 0, 0);
+    }
+
+    /// <summary>Decrypts the subject's current records page by page; restricted ones are collected, not opened.</summary>
+    private static async Task<int> ForEachRecordAsync(Operation op, OpenSubject subject, List<RecordRow> restricted, Func<RecordRow, bool> include, Func<RecordRow, byte[], Task> write, Action<int>? progress, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        (DateTimeOffset, string)? after = null;
+        while (true)
+        {
+            var page = await op.Store.ListRecordsPageAsync(op.Tenant.Id, subject.Id, after, Page, cancellationToken);
+            foreach (var row in page)
+            {
+                if (!include(row))
+                {
+                    continue;
+                }
+
+                if (row.Restricted)
+                {
+                    restricted.Add(row);
+                    continue;
+                }
+
+                var plain = RecordWriter.Open(op.Tenant, subject, row);
+                await write(row, plain);
+                count++;
+            }
+
+            progress?.Invoke(count + restricted.Count);
+            if (page.Count < Page)
+            {
+                return count;
+            }
+
+            after = (page[^1].CreatedAt, page[^1].Id);
+        }
+    }
+
+    private static async Task<List<Core.Audit.AuditEntry>> DisclosuresAsync(Operation op, string subjectId, CancellationToken cancellationToken)
+    {
+        var all = new List<Core.Audit.AuditEntry>();
+        long? after = null;
+        while (true)
+        {
+            var page = await op.Store.QueryAsync(op.Tenant.Id, new AuditQuery { SubjectId = subjectId, ActionPrefix = "disclosure.", After = after, Limit = 1000 }, cancellationToken);
+            all.AddRange(page);
+            if (page.Count < 1000)
+            {
+                return all;
+            }
+
+            after = page[^1].Id;
+        }
+    }
+
+    /// <summary>Who receives data under the purposes the subject takes part in (R10): the profile's recipients of each.</summary>
+    private static void WriteRecipients(Utf8JsonWriter w, Profile profile, IReadOnlyList<ConsentEvent> history, Func<string, string?> fingerprint)
+    {
+        var active = ConsentLedger.Current(history, fingerprint)
+            .Where(c => c.Status is ConsentStatus.Granted or ConsentStatus.GrantedByGuardian)
+            .Select(c => c.Purpose)
+            .ToHashSet(StringComparer.Ordinal);
+        w.WriteStartArray("recipients");
+        foreach (var purpose in profile.Purposes.Where(p => p.Recipients.Count > 0 && (active.Contains(p.Key) || !p.NeedsConsent)))
+        {
+            foreach (var key in purpose.Recipients)
+            {
+                var recipient = profile.Recipients.FirstOrDefault(r => r.Key == key);
+                if (recipient is null)
+                {
+                    continue;
+                }
+
+                w.WriteStartObject();
+                w.WriteString("purpose", purpose.Key);
+                w.WriteString("recipient", recipient.Name);
+                w.WriteString("kind", recipient.Kind);
+                w.WriteString("jurisdiction", recipient.Jurisdiction);
+                w.WriteString("contact", recipient.Contact);
+                if (recipient.Receives is not null)
+                {
+                    w.WriteString("receives", recipient.Receives);
+                }
+
+                w.WriteEndObject();
+            }
+        }
+
+        w.WriteEndArray();
+    }
+
+    private static void WriteCoding(Utf8JsonWriter w, string system, string code, string? display)
+    {
+        w.WriteStartArray("coding");
+        w.WriteStartObject();
+        w.WriteString("system", system);
+        w.WriteString("code", code);
+        if (display is not null)
+        {
+            w.WriteString("display", display);
+        }
+
+        w.WriteEndObject();
+        w.WriteEndArray();
+    }
+}
