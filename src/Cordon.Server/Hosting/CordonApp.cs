@@ -8,6 +8,7 @@ using Cordon.Server.Decisions;
 using Cordon.Server.Health;
 using Cordon.Server.Http;
 using Cordon.Server.Notice;
+using Cordon.Server.Retention;
 using Cordon.Server.Rights;
 using Cordon.Server.Records;
 using Cordon.Server.Subjects;
@@ -107,6 +108,7 @@ public static partial class CordonApp
         services.AddSingleton<RequestBody>();
         services.AddHostedService<CheckpointService>();
         services.AddSingleton<CalendarCache>();
+        services.AddHostedService<RetentionService>();
         services.AddSingleton(new PortabilityClient(new HttpClient { Timeout = TimeSpan.FromSeconds(30) }, options.PortabilityAllowInsecureTargets));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
         services.AddAuthorization();
@@ -138,11 +140,13 @@ public static partial class CordonApp
 
         var v1 = app.MapGroup("/v1");
         v1.MapGroup("/subjects").WithTags("Subjects").MapSubjects().MapSubjectState().MapConsents().MapCareTeam().MapSubjectRecords();
-        v1.MapGroup("/records").WithTags("Records").MapRecords();
+        v1.MapGroup("/records").WithTags("Records").MapRecords().MapRecordDeletion();
         v1.MapGroup("/decisions").WithTags("Decisions").MapDecisions();
         v1.MapGroup("/audit").WithTags("Audit").MapAudit();
         v1.MapGroup("/rights-requests").WithTags("Rights").MapRightsRequests();
         v1.MapGroup("/calendar").WithTags("Rights").MapCalendar();
+        v1.MapGroup("/legal-holds").WithTags("Retention").MapLegalHolds();
+        v1.MapGroup("/retention").WithTags("Retention").MapRetention();
         app.MapPrivacyNotice();
         app.MapHealth();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

@@ -48,6 +48,11 @@ namespace Cordon.Server.Http;
 [JsonSerializable(typeof(Cordon.Server.Rights.CalendarYearRequest))]
 [JsonSerializable(typeof(Cordon.Server.Rights.Explanation))]
 [JsonSerializable(typeof(Cordon.Server.Rights.ErasureReport))]
+[JsonSerializable(typeof(Cordon.Server.Retention.LegalHoldRequest))]
+[JsonSerializable(typeof(Cordon.Server.Retention.LegalHoldView))]
+[JsonSerializable(typeof(Cordon.Server.Retention.LegalHoldList))]
+[JsonSerializable(typeof(Cordon.Server.Retention.RecordDeleted))]
+[JsonSerializable(typeof(Cordon.Server.Retention.RetentionRunReport))]
 public sealed partial class ApiJson : JsonSerializerContext;
 
 public sealed record HealthResponse(string Status, string Store, int Tenants, string Version);
