@@ -41,7 +41,6 @@ namespace Cordon.Server.Http;
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(Cordon.Server.Rights.CreateRightsRequest))]
 [JsonSerializable(typeof(Cordon.Server.Rights.ResolveRightsRequest))]
-[JsonSerializable(typeof(Cordon.Server.Rights.RightsDetails))]
 [JsonSerializable(typeof(Cordon.Server.Rights.RightsRequestView))]
 [JsonSerializable(typeof(Cordon.Server.Rights.RightsRequestList))]
 [JsonSerializable(typeof(Cordon.Server.Rights.CalendarView))]

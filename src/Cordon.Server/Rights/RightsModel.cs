@@ -84,3 +84,13 @@ public sealed record CalendarDayView(string Date, bool Working);
 public sealed record CalendarView(IReadOnlyList<int> OperatorYears, IReadOnlyList<int> BuiltInYears, IReadOnlyList<CalendarDayView> Days);
 
 public sealed record CalendarYearRequest(IReadOnlyList<CalendarDayView> Days);
+
+/// <summary>
+/// The sealed details are Cordon's own JSON, written and read back across versions: members added later are absent from
+/// older requests, so this context reads missing members as null instead of refusing them like the request contract does.
+/// </summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(RightsDetails))]
+internal sealed partial class RightsJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -8,7 +8,6 @@ using Cordon.Core.Profiles;
 using Cordon.Core.Rights;
 using Cordon.Core.Rules;
 using Cordon.Core.Subjects;
-using Cordon.Server.Http;
 using Cordon.Server.Records;
 using Cordon.Server.Subjects;
 using Cordon.Storage;
@@ -71,7 +70,7 @@ public static class RightsWorkflow
     public static byte[] Seal(Operation op, string requestId, RightsDetails details)
     {
         ArgumentNullException.ThrowIfNull(op);
-        return op.Tenant.Keys.SealNote(JsonSerializer.Serialize(details, ApiJson.Default.RightsDetails), requestId);
+        return op.Tenant.Keys.SealNote(JsonSerializer.Serialize(details, RightsJson.Default.RightsDetails), requestId);
     }
 
     public static RightsDetails Open(Operation op, RightsRequestRow row)
@@ -79,7 +78,7 @@ public static class RightsWorkflow
         ArgumentNullException.ThrowIfNull(op);
         ArgumentNullException.ThrowIfNull(row);
         var json = op.Tenant.Keys.OpenNote(row.Sealed, row.Id) ?? throw new System.Security.Cryptography.CryptographicException("A rights request's details do not open.");
-        return JsonSerializer.Deserialize(json, ApiJson.Default.RightsDetails) ?? throw new JsonException("empty details");
+        return JsonSerializer.Deserialize(json, RightsJson.Default.RightsDetails) ?? throw new JsonException("empty details");
     }
 
     public static IReadOnlyList<string> RulesOf(RightsKind kind) => kind switch
