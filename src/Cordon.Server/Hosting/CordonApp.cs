@@ -109,7 +109,7 @@ public static partial class CordonApp
         services.AddHostedService<CheckpointService>();
         services.AddSingleton<CalendarCache>();
         services.AddHostedService<RetentionService>();
-        services.AddSingleton(new PortabilityClient(new HttpClient { Timeout = TimeSpan.FromSeconds(30) }, options.PortabilityAllowInsecureTargets));
+        services.AddSingleton(PortabilityClient.Create(options.PortabilityAllowInsecureTargets));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
         services.AddAuthorization();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => ConfigureJwt(o, options, tenants, TimeProvider.System));

@@ -344,6 +344,37 @@ public sealed class PortabilityClient(HttpClient http, bool allowInsecureTargets
 {
     public sealed record Result(bool Ok, string Detail);
 
+    /// <summary>
+    /// The client Cordon delivers with. Unless insecure targets are allowed, it connects only to public addresses,
+    /// checked on the address actually connected to, so a name that resolves differently later (DNS rebinding) cannot
+    /// reach the operator's own network.
+    /// </summary>
+    public static PortabilityClient Create(bool allowInsecureTargets)
+    {
+        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10), AllowAutoRedirect = false };
+        if (!allowInsecureTargets)
+        {
+            handler.ConnectCallback = async (context, cancellationToken) =>
+            {
+                var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, cancellationToken);
+                var target = addresses.FirstOrDefault(IsPublic) ?? throw new HttpRequestException("The destination does not resolve to a public address.");
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(new IPEndPoint(target, context.DnsEndPoint.Port), cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            };
+        }
+
+        return new PortabilityClient(new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) }, allowInsecureTargets);
+    }
+
     /// <summary>The endpoint if it may be called: https to a public address (or anything, where the operator allowed it for tests).</summary>
     public async Task<Uri?> CheckAsync(string endpoint, CancellationToken cancellationToken)
     {
