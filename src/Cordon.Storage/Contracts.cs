@@ -147,8 +147,56 @@ public interface IAuditLog
     Task<IReadOnlyList<Checkpoint>> GetCheckpointsAsync(string tenant, CancellationToken cancellationToken);
 }
 
+/// <summary>Marketing: the consent state campaigns are computed from, campaigns, the outbox, user tags, advertising rules.</summary>
+public interface IMarketingStore
+{
+    /// <summary>
+    /// The audience of a campaign, in subject order: active subjects whose latest <paramref name="pushPurpose"/> event is a
+    /// grant under <paramref name="pushFingerprint"/>; Personalised when the latest <paramref name="personalisationPurpose"/>
+    /// event is a grant under its fingerprint too. Streams: a million subjects never sit in memory.
+    /// </summary>
+    IAsyncEnumerable<AudienceMember> ReadAudienceAsync(string tenant, string pushPurpose, string pushFingerprint, string personalisationPurpose, string personalisationFingerprint, CancellationToken cancellationToken);
+
+    /// <summary>Subjects whose current consent for <paramref name="purpose"/> is a grant under another fingerprint (R04: they must be asked again), after <paramref name="afterSubject"/>.</summary>
+    Task<IReadOnlyList<ConsentCurrentRow>> ListRenewalsAsync(string tenant, string purpose, string currentFingerprint, string? afterSubject, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Every current consent of a subject (one row per purpose and recipient).</summary>
+    Task<IReadOnlyList<ConsentCurrentRow>> GetCurrentConsentsAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+
+    Task PutCampaignAsync(CampaignRow campaign, AuditDraft audit, CancellationToken cancellationToken);
+
+    Task<CampaignRow?> GetCampaignAsync(string tenant, string id, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<CampaignRow>> ListCampaignsAsync(string tenant, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Queues messages and sets the campaign's status, with the audit entries, in one transaction.</summary>
+    Task EnqueueAsync(string tenant, string campaignId, string status, IReadOnlyList<OutboxRow> messages, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken);
+
+    /// <summary>Claims up to <paramref name="limit"/> due messages (pending, or sending with an expired lease), of every tenant, leased until <paramref name="leaseUntil"/>.</summary>
+    Task<IReadOnlyList<OutboxRow>> ClaimDueAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Records what happened to claimed messages (sent, retry later, failed, excluded) with their audit entries.</summary>
+    Task CompleteAsync(IReadOnlyList<OutboxRow> messages, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken);
+
+    /// <summary>How many messages of a campaign are in each status.</summary>
+    Task<IReadOnlyDictionary<OutboxStatus, int>> CountOutboxAsync(string tenant, string campaignId, CancellationToken cancellationToken);
+
+    Task PutTagAsync(SubjectTagRow tag, AuditDraft audit, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<SubjectTagRow>> ListTagsAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes one tag, or all of the subject's tags when <paramref name="tagId"/> is null; returns how many.</summary>
+    Task<int> DeleteTagsAsync(string tenant, string subjectId, string? tagId, AuditDraft audit, CancellationToken cancellationToken);
+
+    Task PutAdTermAsync(AdTermRow term, AuditDraft audit, CancellationToken cancellationToken);
+
+    Task<bool> DeleteAdTermAsync(string tenant, string term, AuditDraft audit, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<AdTermRow>> ListAdTermsAsync(string tenant, CancellationToken cancellationToken);
+}
+
 /// <summary>The whole storage contract. SQLite and PostgreSQL both implement it and pass one test suite.</summary>
-public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, IVault, IAuditLog, IRightsStore, IAsyncDisposable
+public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, IVault, IAuditLog, IRightsStore, IMarketingStore, IAsyncDisposable
 {
     /// <summary>sqlite or postgres.</summary>
     string Engine { get; }

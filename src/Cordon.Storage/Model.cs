@@ -211,3 +211,86 @@ public sealed class SubjectKeyChangedException : Exception
     {
     }
 }
+
+/// <summary>
+/// A subject in a campaign's audience: active, with the push consent granted under the current notice. Whether it may
+/// get the personalised variant, and who gave the push consent (a child's must come from the guardian).
+/// </summary>
+public readonly record struct AudienceMember(string SubjectId, bool Personalised, Core.Consent.ConsentGiver GivenBy, bool HasGuardian);
+
+/// <summary>The current consent of one subject for one purpose (the ledger's latest event, kept beside the ledger).</summary>
+public sealed record ConsentCurrentRow(string Tenant, string SubjectId, string Purpose, string? Recipient, Core.Consent.ConsentAction Action, Core.Consent.ConsentGiver GivenBy, string Fingerprint, string NoticeVersion, DateTimeOffset Time);
+
+/// <summary>A campaign: its definition (content variants, channel, sender) as JSON, its status and counts.</summary>
+public sealed record CampaignRow
+{
+    public required string Tenant { get; init; }
+
+    public required string Id { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string Channel { get; init; }
+
+    /// <summary>draft, queued, sent, cancelled.</summary>
+    public required string Status { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public required string CreatedBy { get; init; }
+
+    public DateTimeOffset? SendAt { get; init; }
+
+    /// <summary>The campaign as submitted (no personal data: content templates, sender, channel, approval number).</summary>
+    public required string Definition { get; init; }
+}
+
+/// <summary>The state of one outbox message.</summary>
+public enum OutboxStatus
+{
+    Pending = 0,
+    /// <summary>Claimed by a dispatcher until <see cref="OutboxRow.NextAt"/> (a lease: if the process dies, it is claimed again).</summary>
+    Sending = 1,
+    Sent = 2,
+    /// <summary>Gave up after the last retry.</summary>
+    Failed = 3,
+    /// <summary>Not sent: the subject withdrew consent, unsubscribed or was restricted after it was queued.</summary>
+    Excluded = 4,
+}
+
+/// <summary>One message of a campaign to one subject. The rendered message and address are sealed under the subject's key.</summary>
+public sealed record OutboxRow
+{
+    public required string Tenant { get; init; }
+
+    public required string Id { get; init; }
+
+    public required string CampaignId { get; init; }
+
+    public required string SubjectId { get; init; }
+
+    public required string Channel { get; init; }
+
+    /// <summary>0 non-personalised, 1 personalised.</summary>
+    public required int Variant { get; init; }
+
+    public required OutboxStatus Status { get; init; }
+
+    public required int Attempts { get; init; }
+
+    public required DateTimeOffset NextAt { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset? DoneAt { get; init; }
+
+    public string? LastError { get; init; }
+
+    public required byte[] Sealed { get; init; }
+}
+
+/// <summary>A user tag (an interest derived for personalisation, NDSMR Art. 42): its text sealed under the subject's key.</summary>
+public sealed record SubjectTagRow(string Tenant, string SubjectId, string Id, string Source, DateTimeOffset CreatedAt, byte[] Sealed);
+
+/// <summary>An operator's addition to the advertising-content rules (R17): a phrase, or a regular expression.</summary>
+public sealed record AdTermRow(string Tenant, string Term, string Category, bool Pattern, DateTimeOffset AddedAt, string AddedBy);

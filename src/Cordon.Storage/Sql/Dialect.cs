@@ -27,6 +27,9 @@ internal abstract class Dialect
 
     public abstract bool IsUniqueViolation(Exception exception);
 
+    /// <summary>A collation clause that orders text by bytes (ordinal), whatever the database's locale.</summary>
+    public virtual string BinaryCollation => string.Empty;
+
     /// <summary>Removes what the engine keeps of destroyed keys outside the live rows (SQLite: the key store's WAL). Runs after the commit.</summary>
     public virtual ValueTask ScrubKeyStoreAsync(DbConnection connection) => ValueTask.CompletedTask;
 

@@ -23,6 +23,8 @@ internal sealed class PostgresDialect : Dialect
         _dataSource = NpgsqlDataSource.Create(builder);
     }
 
+    public override string BinaryCollation => " COLLATE \"C\"";
+
     public override string Engine => "postgres";
 
     public override IReadOnlyList<Migration> Migrations => Schema.Postgres;

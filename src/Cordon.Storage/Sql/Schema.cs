@@ -214,16 +214,94 @@ internal static class Schema
         DROP TABLE main.subject_keys;
         """;
 
+    /// <summary>
+    /// Marketing. <c>consent_current</c> holds the ledger's latest event per (purpose, recipient, subject), written in the
+    /// same transaction as the event, with the subject's state and guardian beside it, so that a campaign's audience is one
+    /// ordered range scan per purpose instead of a walk through the whole ledger.
+    /// </summary>
+    private const string Marketing = """
+        CREATE TABLE consent_current (
+            tenant TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            action INTEGER NOT NULL,
+            given_by INTEGER NOT NULL,
+            fingerprint TEXT NOT NULL,
+            notice_version TEXT NOT NULL,
+            time BIGINT NOT NULL,
+            subject_active INTEGER NOT NULL,
+            has_guardian INTEGER NOT NULL,
+            PRIMARY KEY (tenant, purpose, recipient, subject)
+        );
+        CREATE INDEX consent_current_subject ON consent_current (tenant, subject);
+        INSERT INTO consent_current (tenant, purpose, recipient, subject, action, given_by, fingerprint, notice_version, time, subject_active, has_guardian)
+            SELECT e.tenant, e.purpose, COALESCE(e.recipient, ''), e.subject, e.action, e.given_by, e.fingerprint, e.notice_version, e.time,
+                   CASE WHEN s.state = 0 THEN 1 ELSE 0 END, CASE WHEN s.guardian_id IS NULL THEN 0 ELSE 1 END
+            FROM consent_events e JOIN subjects s ON s.tenant = e.tenant AND s.id = e.subject
+            WHERE e.n = (SELECT MAX(x.n) FROM consent_events x WHERE x.tenant = e.tenant AND x.subject = e.subject AND x.purpose = e.purpose AND COALESCE(x.recipient, '') = COALESCE(e.recipient, ''));
+        CREATE TABLE campaigns (
+            tenant TEXT NOT NULL,
+            id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            status TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            created_by TEXT NOT NULL,
+            send_at BIGINT,
+            definition TEXT NOT NULL,
+            PRIMARY KEY (tenant, id)
+        );
+        CREATE TABLE outbox (
+            tenant TEXT NOT NULL,
+            id TEXT NOT NULL,
+            campaign TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            variant INTEGER NOT NULL,
+            status INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_at BIGINT NOT NULL,
+            created_at BIGINT NOT NULL,
+            done_at BIGINT,
+            last_error TEXT,
+            sealed {BLOB} NOT NULL,
+            PRIMARY KEY (tenant, id)
+        );
+        CREATE INDEX outbox_due ON outbox (status, next_at);
+        CREATE INDEX outbox_campaign ON outbox (tenant, campaign, status);
+        CREATE TABLE subject_tags (
+            tenant TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            sealed {BLOB} NOT NULL,
+            PRIMARY KEY (tenant, subject, id)
+        );
+        CREATE TABLE ad_terms (
+            tenant TEXT NOT NULL,
+            term TEXT NOT NULL,
+            category TEXT NOT NULL,
+            pattern INTEGER NOT NULL,
+            added_at BIGINT NOT NULL,
+            added_by TEXT NOT NULL,
+            PRIMARY KEY (tenant, term)
+        );
+        """;
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", Tables.Replace("{BLOB}", "BLOB", StringComparison.Ordinal).Replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)),
         new(2, "rights requests, legal holds, calendar, restricted records", Rights.Replace("{BLOB}", "BLOB", StringComparison.Ordinal)),
         new(3, "subject keys in their own file", MoveKeys),
+        new(4, "marketing: current consents, campaigns, outbox, user tags, advertising rules", Marketing.Replace("{BLOB}", "BLOB", StringComparison.Ordinal)),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
     [
         new(1, "initial schema", Tables.Replace("{BLOB}", "BYTEA", StringComparison.Ordinal).Replace("{SERIAL}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", StringComparison.Ordinal)),
         new(2, "rights requests, legal holds, calendar, restricted records", Rights.Replace("{BLOB}", "BYTEA", StringComparison.Ordinal)),
+        new(3, "marketing: current consents, campaigns, outbox, user tags, advertising rules", Marketing.Replace("{BLOB}", "BYTEA", StringComparison.Ordinal)),
     ];
 }

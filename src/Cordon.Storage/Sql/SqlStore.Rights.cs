@@ -316,6 +316,7 @@ internal sealed partial class SqlStore
                     .ExecuteNonQueryAsync();
             }
 
+            await SetConsentSubjectActiveAsync(ctx, e.Tenant, e.SubjectId, e.State);
             await ctx.AppendAuditAsync(audit);
             ctx.KeysDestroyed = true;
             return WriteStatus.Done;

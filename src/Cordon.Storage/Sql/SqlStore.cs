@@ -274,6 +274,8 @@ internal sealed partial class SqlStore : ICordonStore
                 return WriteStatus.NotFound;
             }
 
+            await SetConsentSubjectActiveAsync(ctx, tenant, subjectId, state);
+
             await ctx.AppendAuditAsync(audit);
             return WriteStatus.Done;
         });
@@ -289,6 +291,7 @@ internal sealed partial class SqlStore : ICordonStore
                 .Add("action", (int)e.Action).Add("givenBy", (int)e.GivenBy).Add("notice", e.NoticeVersion).Add("fingerprint", e.PurposeFingerprint)
                 .Add("channel", e.Channel).Add("actor", e.ActorId).Add("time", e.Time.ToUnixTimeMilliseconds())
                 .ExecuteNonQueryAsync();
+            await UpsertCurrentConsentAsync(ctx, e);
             await ctx.AppendAuditAsync(audit);
             return true;
         });

@@ -1,0 +1,278 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Cordon.Core.Audit;
+using Cordon.Core.Consent;
+using Cordon.Core.Subjects;
+
+namespace Cordon.Storage.Sql;
+
+/// <summary>Marketing storage: current consents, audiences, campaigns, the outbox, user tags and advertising rules.</summary>
+internal sealed partial class SqlStore
+{
+    private const string OutboxColumns = "tenant, id, campaign, subject, channel, variant, status, attempts, next_at, created_at, done_at, last_error, sealed";
+    private const string CurrentColumns = "tenant, subject, purpose, recipient, action, given_by, fingerprint, notice_version, time";
+
+    /// <summary>The latest event per (purpose, recipient, subject), kept in the same transaction as the ledger.</summary>
+    private static async ValueTask UpsertCurrentConsentAsync(WriteContext ctx, ConsentEvent e)
+    {
+        await ctx.Command("""
+            INSERT INTO consent_current (tenant, purpose, recipient, subject, action, given_by, fingerprint, notice_version, time, subject_active, has_guardian)
+            SELECT @tenant, @purpose, @recipient, @subject, @action, @givenBy, @fingerprint, @notice, @time,
+                   CASE WHEN s.state = 0 THEN 1 ELSE 0 END, CASE WHEN s.guardian_id IS NULL THEN 0 ELSE 1 END
+            FROM subjects s WHERE s.tenant = @tenant AND s.id = @subject
+            ON CONFLICT (tenant, purpose, recipient, subject) DO UPDATE SET action = excluded.action, given_by = excluded.given_by,
+                fingerprint = excluded.fingerprint, notice_version = excluded.notice_version, time = excluded.time,
+                subject_active = excluded.subject_active, has_guardian = excluded.has_guardian
+            """)
+            .Add("tenant", e.Tenant).Add("purpose", e.Purpose).Add("recipient", e.Recipient ?? string.Empty).Add("subject", e.SubjectId)
+            .Add("action", (int)e.Action).Add("givenBy", (int)e.GivenBy).Add("fingerprint", e.PurposeFingerprint).Add("notice", e.NoticeVersion)
+            .Add("time", e.Time.ToUnixTimeMilliseconds())
+            .ExecuteNonQueryAsync();
+    }
+
+    private static async ValueTask SetConsentSubjectActiveAsync(WriteContext ctx, string tenant, string subjectId, SubjectState state)
+        => await ctx.Command("UPDATE consent_current SET subject_active = @active WHERE tenant = @tenant AND subject = @subject")
+            .Add("active", state == SubjectState.Active ? 1 : 0).Add("tenant", tenant).Add("subject", subjectId)
+            .ExecuteNonQueryAsync();
+
+    public async IAsyncEnumerable<AudienceMember> ReadAudienceAsync(string tenant, string pushPurpose, string pushFingerprint, string personalisationPurpose, string personalisationFingerprint, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Two ordered range scans merged on the subject id: one pass over each purpose's current consents.
+        var scan = "SELECT subject, given_by, has_guardian FROM consent_current WHERE tenant = @tenant AND purpose = @purpose AND recipient = '' AND action = 0 AND fingerprint = @fingerprint AND subject_active = 1 ORDER BY subject" + _dialect.BinaryCollation;
+        await using var pushConnection = await _dialect.OpenAsync(forWrites: false, cancellationToken);
+        await using var personalConnection = await _dialect.OpenAsync(forWrites: false, cancellationToken);
+        await using var push = pushConnection.CreateCommand();
+        push.CommandText = scan;
+        push.Add("tenant", tenant).Add("purpose", pushPurpose).Add("fingerprint", pushFingerprint);
+        await using var personal = personalConnection.CreateCommand();
+        personal.CommandText = scan;
+        personal.Add("tenant", tenant).Add("purpose", personalisationPurpose).Add("fingerprint", personalisationFingerprint);
+        await using var pushReader = await push.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
+        await using var personalReader = await personal.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
+        var personalLeft = await personalReader.ReadAsync(cancellationToken);
+        var personalSubject = personalLeft ? personalReader.GetString(0) : null;
+        while (await pushReader.ReadAsync(cancellationToken))
+        {
+            var subject = pushReader.GetString(0);
+            var givenBy = (ConsentGiver)pushReader.GetInt32(1);
+            var hasGuardian = pushReader.GetInt32(2) != 0;
+            while (personalLeft && string.CompareOrdinal(personalSubject, subject) < 0)
+            {
+                personalLeft = await personalReader.ReadAsync(cancellationToken);
+                personalSubject = personalLeft ? personalReader.GetString(0) : null;
+            }
+
+            yield return new AudienceMember(subject, personalLeft && string.Equals(personalSubject, subject, StringComparison.Ordinal), givenBy, hasGuardian);
+        }
+    }
+
+    public Task<IReadOnlyList<ConsentCurrentRow>> ListRenewalsAsync(string tenant, string purpose, string currentFingerprint, string? afterSubject, int limit, CancellationToken cancellationToken)
+        => QueryAsync(
+            $"SELECT {CurrentColumns} FROM consent_current WHERE tenant = @tenant AND purpose = @purpose AND recipient = '' AND action = 0 AND fingerprint <> @fingerprint AND subject_active = 1 AND subject{_dialect.BinaryCollation} > @after ORDER BY subject{_dialect.BinaryCollation} LIMIT @limit",
+            c => c.Add("tenant", tenant).Add("purpose", purpose).Add("fingerprint", currentFingerprint).Add("after", afterSubject ?? string.Empty).Add("limit", Math.Clamp(limit, 1, 10_000)),
+            ReadCurrent,
+            cancellationToken);
+
+    public Task<IReadOnlyList<ConsentCurrentRow>> GetCurrentConsentsAsync(string tenant, string subjectId, CancellationToken cancellationToken)
+        => QueryAsync(
+            $"SELECT {CurrentColumns} FROM consent_current WHERE tenant = @tenant AND subject = @subject ORDER BY purpose, recipient",
+            c => c.Add("tenant", tenant).Add("subject", subjectId),
+            ReadCurrent,
+            cancellationToken);
+
+    private static ConsentCurrentRow ReadCurrent(DbDataReader r)
+        => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3).Length == 0 ? null : r.GetString(3), (ConsentAction)r.GetInt32(4), (ConsentGiver)r.GetInt32(5), r.GetString(6), r.GetString(7), Time(r.GetInt64(8)));
+
+    // ---- campaigns
+
+    public Task PutCampaignAsync(CampaignRow campaign, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            var c = campaign;
+            await ctx.Command("INSERT INTO campaigns (tenant, id, name, channel, status, created_at, created_by, send_at, definition) VALUES (@tenant, @id, @name, @channel, @status, @created, @by, @sendAt, @definition) ON CONFLICT (tenant, id) DO UPDATE SET status = excluded.status, send_at = excluded.send_at, definition = excluded.definition, name = excluded.name")
+                .Add("tenant", c.Tenant).Add("id", c.Id).Add("name", c.Name).Add("channel", c.Channel).Add("status", c.Status)
+                .Add("created", c.CreatedAt.ToUnixTimeMilliseconds()).Add("by", c.CreatedBy).Add("sendAt", c.SendAt?.ToUnixTimeMilliseconds()).Add("definition", c.Definition)
+                .ExecuteNonQueryAsync();
+            await ctx.AppendAuditAsync(audit);
+            return true;
+        });
+
+    public async Task<CampaignRow?> GetCampaignAsync(string tenant, string id, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync("SELECT tenant, id, name, channel, status, created_at, created_by, send_at, definition FROM campaigns WHERE tenant = @tenant AND id = @id", c => c.Add("tenant", tenant).Add("id", id), ReadCampaign, cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public Task<IReadOnlyList<CampaignRow>> ListCampaignsAsync(string tenant, int limit, CancellationToken cancellationToken)
+        => QueryAsync("SELECT tenant, id, name, channel, status, created_at, created_by, send_at, definition FROM campaigns WHERE tenant = @tenant ORDER BY created_at DESC, id LIMIT @limit", c => c.Add("tenant", tenant).Add("limit", Math.Clamp(limit, 1, 1000)), ReadCampaign, cancellationToken);
+
+    private static CampaignRow ReadCampaign(DbDataReader r) => new()
+    {
+        Tenant = r.GetString(0),
+        Id = r.GetString(1),
+        Name = r.GetString(2),
+        Channel = r.GetString(3),
+        Status = r.GetString(4),
+        CreatedAt = Time(r.GetInt64(5)),
+        CreatedBy = r.GetString(6),
+        SendAt = r.IsDBNull(7) ? null : Time(r.GetInt64(7)),
+        Definition = r.GetString(8),
+    };
+
+    // ---- outbox
+
+    public Task EnqueueAsync(string tenant, string campaignId, string status, IReadOnlyList<OutboxRow> messages, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            foreach (var m in messages)
+            {
+                await ctx.Command($"INSERT INTO outbox ({OutboxColumns}) VALUES (@tenant, @id, @campaign, @subject, @channel, @variant, @status, @attempts, @next, @created, @done, @error, @sealed)")
+                    .Add("tenant", m.Tenant).Add("id", m.Id).Add("campaign", m.CampaignId).Add("subject", m.SubjectId).Add("channel", m.Channel)
+                    .Add("variant", m.Variant).Add("status", (int)m.Status).Add("attempts", m.Attempts).Add("next", m.NextAt.ToUnixTimeMilliseconds())
+                    .Add("created", m.CreatedAt.ToUnixTimeMilliseconds()).Add("done", m.DoneAt?.ToUnixTimeMilliseconds()).Add("error", m.LastError).Add("sealed", m.Sealed)
+                    .ExecuteNonQueryAsync();
+            }
+
+            await ctx.Command("UPDATE campaigns SET status = @status WHERE tenant = @tenant AND id = @id").Add("status", status).Add("tenant", tenant).Add("id", campaignId).ExecuteNonQueryAsync();
+            foreach (var audit in audits)
+            {
+                await ctx.AppendAuditAsync(audit);
+            }
+
+            return true;
+        });
+
+    public Task<IReadOnlyList<OutboxRow>> ClaimDueAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken)
+        => _writer.RunAsync<IReadOnlyList<OutboxRow>>(async ctx =>
+        {
+            var claimed = new List<OutboxRow>();
+            var select = ctx.Command($"SELECT {OutboxColumns} FROM outbox WHERE status IN (0, 1) AND next_at <= @now ORDER BY next_at LIMIT @limit")
+                .Add("now", now.ToUnixTimeMilliseconds()).Add("limit", Math.Clamp(limit, 1, 10_000));
+            await using (var reader = await select.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    claimed.Add(ReadOutbox(reader));
+                }
+            }
+
+            var won = new List<OutboxRow>(claimed.Count);
+            foreach (var m in claimed)
+            {
+                // The status and lease are checked again in the UPDATE: on PostgreSQL another process may have claimed it.
+                var updated = await ctx.Command("UPDATE outbox SET status = 1, next_at = @lease WHERE tenant = @tenant AND id = @id AND status = @status AND next_at = @next")
+                    .Add("lease", leaseUntil.ToUnixTimeMilliseconds()).Add("tenant", m.Tenant).Add("id", m.Id).Add("status", (int)m.Status).Add("next", m.NextAt.ToUnixTimeMilliseconds())
+                    .ExecuteNonQueryAsync();
+                if (updated == 1)
+                {
+                    won.Add(m with { Status = OutboxStatus.Sending, NextAt = leaseUntil });
+                }
+            }
+
+            return won;
+        });
+
+    public Task CompleteAsync(IReadOnlyList<OutboxRow> messages, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            foreach (var m in messages)
+            {
+                await ctx.Command("UPDATE outbox SET status = @status, attempts = @attempts, next_at = @next, done_at = @done, last_error = @error WHERE tenant = @tenant AND id = @id")
+                    .Add("status", (int)m.Status).Add("attempts", m.Attempts).Add("next", m.NextAt.ToUnixTimeMilliseconds()).Add("done", m.DoneAt?.ToUnixTimeMilliseconds())
+                    .Add("error", m.LastError).Add("tenant", m.Tenant).Add("id", m.Id)
+                    .ExecuteNonQueryAsync();
+            }
+
+            foreach (var audit in audits)
+            {
+                await ctx.AppendAuditAsync(audit);
+            }
+
+            return true;
+        });
+
+    public async Task<IReadOnlyDictionary<OutboxStatus, int>> CountOutboxAsync(string tenant, string campaignId, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(
+            "SELECT status, COUNT(*) FROM outbox WHERE tenant = @tenant AND campaign = @campaign GROUP BY status",
+            c => c.Add("tenant", tenant).Add("campaign", campaignId),
+            r => ((OutboxStatus)r.GetInt32(0), Convert.ToInt32(r.GetValue(1), CultureInfo.InvariantCulture)),
+            cancellationToken);
+        return rows.ToDictionary(r => r.Item1, r => r.Item2);
+    }
+
+    private static OutboxRow ReadOutbox(DbDataReader r) => new()
+    {
+        Tenant = r.GetString(0),
+        Id = r.GetString(1),
+        CampaignId = r.GetString(2),
+        SubjectId = r.GetString(3),
+        Channel = r.GetString(4),
+        Variant = r.GetInt32(5),
+        Status = (OutboxStatus)r.GetInt32(6),
+        Attempts = r.GetInt32(7),
+        NextAt = Time(r.GetInt64(8)),
+        CreatedAt = Time(r.GetInt64(9)),
+        DoneAt = r.IsDBNull(10) ? null : Time(r.GetInt64(10)),
+        LastError = r.IsDBNull(11) ? null : r.GetString(11),
+        Sealed = (byte[])r.GetValue(12),
+    };
+
+    // ---- user tags
+
+    public Task PutTagAsync(SubjectTagRow tag, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            await ctx.Command("INSERT INTO subject_tags (tenant, subject, id, source, created_at, sealed) VALUES (@tenant, @subject, @id, @source, @created, @sealed)")
+                .Add("tenant", tag.Tenant).Add("subject", tag.SubjectId).Add("id", tag.Id).Add("source", tag.Source).Add("created", tag.CreatedAt.ToUnixTimeMilliseconds()).Add("sealed", tag.Sealed)
+                .ExecuteNonQueryAsync();
+            await ctx.AppendAuditAsync(audit);
+            return true;
+        });
+
+    public Task<IReadOnlyList<SubjectTagRow>> ListTagsAsync(string tenant, string subjectId, CancellationToken cancellationToken)
+        => QueryAsync(
+            "SELECT id, source, created_at, sealed FROM subject_tags WHERE tenant = @tenant AND subject = @subject ORDER BY created_at, id",
+            c => c.Add("tenant", tenant).Add("subject", subjectId),
+            r => new SubjectTagRow(tenant, subjectId, r.GetString(0), r.GetString(1), Time(r.GetInt64(2)), (byte[])r.GetValue(3)),
+            cancellationToken);
+
+    public Task<int> DeleteTagsAsync(string tenant, string subjectId, string? tagId, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            var cmd = tagId is null
+                ? ctx.Command("DELETE FROM subject_tags WHERE tenant = @tenant AND subject = @subject").Add("tenant", tenant).Add("subject", subjectId)
+                : ctx.Command("DELETE FROM subject_tags WHERE tenant = @tenant AND subject = @subject AND id = @id").Add("tenant", tenant).Add("subject", subjectId).Add("id", tagId);
+            var removed = await cmd.ExecuteNonQueryAsync();
+            await ctx.AppendAuditAsync(audit);
+            return removed;
+        });
+
+    // ---- advertising rules
+
+    public Task PutAdTermAsync(AdTermRow term, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            await ctx.Command("INSERT INTO ad_terms (tenant, term, category, pattern, added_at, added_by) VALUES (@tenant, @term, @category, @pattern, @added, @by) ON CONFLICT (tenant, term) DO UPDATE SET category = excluded.category, pattern = excluded.pattern, added_at = excluded.added_at, added_by = excluded.added_by")
+                .Add("tenant", term.Tenant).Add("term", term.Term).Add("category", term.Category).Add("pattern", term.Pattern ? 1 : 0).Add("added", term.AddedAt.ToUnixTimeMilliseconds()).Add("by", term.AddedBy)
+                .ExecuteNonQueryAsync();
+            await ctx.AppendAuditAsync(audit);
+            return true;
+        });
+
+    public Task<bool> DeleteAdTermAsync(string tenant, string term, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            var removed = await ctx.Command("DELETE FROM ad_terms WHERE tenant = @tenant AND term = @term").Add("tenant", tenant).Add("term", term).ExecuteNonQueryAsync();
+            await ctx.AppendAuditAsync(audit);
+            return removed > 0;
+        });
+
+    public Task<IReadOnlyList<AdTermRow>> ListAdTermsAsync(string tenant, CancellationToken cancellationToken)
+        => QueryAsync(
+            "SELECT term, category, pattern, added_at, added_by FROM ad_terms WHERE tenant = @tenant ORDER BY term",
+            c => c.Add("tenant", tenant),
+            r => new AdTermRow(tenant, r.GetString(0), r.GetString(1), r.GetInt32(2) != 0, Time(r.GetInt64(3)), r.GetString(4)),
+            cancellationToken);
+}
