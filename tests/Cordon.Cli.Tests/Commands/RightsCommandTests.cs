@@ -130,7 +130,7 @@ public sealed class RightsCommandTests : IDisposable
         await RightsSeed.InitAsync(_data);
         var (subject, _) = await RightsSeed.SubjectAsync(_data, RightsSeed.Appointment(), RightsSeed.Account());
 
-        var (code, output, error) = await RunAsync("subject", "delete", "--data", _data, "--purpose", "appointment", "--purpose", "marketing", subject);
+        var (code, output, error) = await RunAsync("subject", "delete", "--data", _data, "--purpose", "appointment", "--purpose", "payment", subject);
 
         Assert.True(code == 0, error);
         Assert.Contains("Deleted 1 records (Appointment 1)", output, StringComparison.Ordinal);
