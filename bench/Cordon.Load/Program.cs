@@ -74,7 +74,7 @@ import.SetAction(async (parse, cancellationToken) =>
 
 var exportRuns = new Option<int>("--export-runs") { Description = "Measured exports of the 1,000-record subject per format (after 5 warm-up exports).", DefaultValueFactory = _ => 50 };
 var eraseSizes = new Option<string>("--erase-sizes") { Description = "Comma-separated record counts of the erased subjects.", DefaultValueFactory = _ => "10,1000,100000" };
-var eraseRepeats = new Option<int>("--erase-repeats") { Description = "Measured erasures per size (half as many, at least 1, from 50,000 records up), after one warm-up.", DefaultValueFactory = _ => 5 };
+var eraseRepeats = new Option<int>("--erase-repeats") { Description = "Measured erasures per size, after one warm-up.", DefaultValueFactory = _ => 5 };
 var retentionRecords = new Option<int>("--retention-records") { Description = "Records in the store for the retention run (over 1,000 subjects).", DefaultValueFactory = _ => 1_000_000 };
 var rightsParts = new Option<string>("--parts") { Description = "Comma-separated: export, erase, retention.", DefaultValueFactory = _ => "export,erase,retention" };
 var rights = new Command("rights", "Rights and retention on SQLite, in process: export of a 1,000-record subject (JSON, FHIR), erasure by shredding and by re-keying as the record count grows, a retention run over a million records.")
