@@ -6,6 +6,7 @@ using Cordon.Load;
 
 // dotnet run -c Release --project bench/Cordon.Load -- http  [--connections 128] [--duration 10] [--scenarios healthz,write,read,list,refused]
 // dotnet run -c Release --project bench/Cordon.Load -- import [--passes 5]
+// dotnet run -c Release --project bench/Cordon.Load -- rights [--parts export,erase,retention] [--erase-sizes 10,1000,100000] [--retention-records 1000000]
 // One JSON object per scenario on stdout; progress on stderr.
 var connections = new Option<int>("--connections") { Description = "Concurrent keep-alive connections (enough to keep both cores busy while a group commit waits for fsync).", DefaultValueFactory = _ => 128 };
 var duration = new Option<int>("--duration") { Description = "Measured seconds per scenario.", DefaultValueFactory = _ => 10 };
@@ -71,7 +72,28 @@ import.SetAction(async (parse, cancellationToken) =>
     return 0;
 });
 
-var rootCommand = new RootCommand("The Cordon load driver: prints one JSON object per scenario {scenario, requests, seconds, throughput, p50Ms, p99Ms, errors, baseline, ratio}.") { http, import };
+var exportRuns = new Option<int>("--export-runs") { Description = "Measured exports of the 1,000-record subject per format (after 5 warm-up exports).", DefaultValueFactory = _ => 50 };
+var eraseSizes = new Option<string>("--erase-sizes") { Description = "Comma-separated record counts of the erased subjects.", DefaultValueFactory = _ => "10,1000,100000" };
+var eraseRepeats = new Option<int>("--erase-repeats") { Description = "Measured erasures per size, after one warm-up.", DefaultValueFactory = _ => 5 };
+var retentionRecords = new Option<int>("--retention-records") { Description = "Records in the store for the retention run (over 1,000 subjects).", DefaultValueFactory = _ => 1_000_000 };
+var rightsParts = new Option<string>("--parts") { Description = "Comma-separated: export, erase, retention.", DefaultValueFactory = _ => "export,erase,retention" };
+var rights = new Command("rights", "Rights and retention on SQLite, in process: export of a 1,000-record subject (JSON, FHIR), erasure by shredding and by re-keying as the record count grows, a retention run over a million records.")
+{
+    exportRuns, eraseSizes, eraseRepeats, retentionRecords, rightsParts,
+};
+rights.SetAction(async (parse, cancellationToken) =>
+{
+    var sizes = parse.GetValue(eraseSizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+    var parts = parse.GetValue(rightsParts)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+    foreach (var result in await RightsBench.RunAsync(parse.GetValue(exportRuns), sizes, parse.GetValue(retentionRecords), parse.GetValue(eraseRepeats), parts, Console.Error))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(result, LoadJson.Default.ScenarioResult));
+    }
+
+    return 0;
+});
+
+var rootCommand = new RootCommand("The Cordon load driver: prints one JSON object per scenario {scenario, requests, seconds, throughput, p50Ms, p99Ms, errors, baseline, ratio}.") { http, import, rights };
 return await rootCommand.Parse(args).InvokeAsync();
 
 static string RepoRoot()

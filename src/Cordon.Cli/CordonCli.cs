@@ -17,6 +17,8 @@ public static class CordonCli
             TokenCommand.Create(console),
             AuditCommand.Create(console),
             ImportCommand.Create(console),
+            SubjectCommand.Create(console),
+            RetentionCommand.Create(console),
             ProfileCommands.Create(console),
         };
         var parse = root.Parse(args);

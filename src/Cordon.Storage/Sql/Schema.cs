@@ -290,12 +290,19 @@ internal static class Schema
         );
         """;
 
+    /// <summary>
+    /// Deleting a record deletes its lookups by record id: without this index every deletion scanned the whole lookups
+    /// table (a retention run over 100,000 records with 17,000 lookup rows deleted 550 records/s).
+    /// </summary>
+    private const string LookupsByRecord = "CREATE INDEX lookups_record ON lookups (tenant, record_id);";
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", Tables.Replace("{BLOB}", "BLOB", StringComparison.Ordinal).Replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)),
         new(2, "rights requests, legal holds, calendar, restricted records", Rights.Replace("{BLOB}", "BLOB", StringComparison.Ordinal)),
         new(3, "subject keys in their own file", MoveKeys),
         new(4, "marketing: current consents, campaigns, outbox, user tags, advertising rules", Marketing.Replace("{BLOB}", "BLOB", StringComparison.Ordinal)),
+        new(5, "lookups by record", LookupsByRecord),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -303,5 +310,6 @@ internal static class Schema
         new(1, "initial schema", Tables.Replace("{BLOB}", "BYTEA", StringComparison.Ordinal).Replace("{SERIAL}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", StringComparison.Ordinal)),
         new(2, "rights requests, legal holds, calendar, restricted records", Rights.Replace("{BLOB}", "BYTEA", StringComparison.Ordinal)),
         new(3, "marketing: current consents, campaigns, outbox, user tags, advertising rules", Marketing.Replace("{BLOB}", "BYTEA", StringComparison.Ordinal)),
+        new(4, "lookups by record", LookupsByRecord),
     ];
 }
