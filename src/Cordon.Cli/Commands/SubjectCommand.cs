@@ -158,6 +158,8 @@ internal static class SubjectCommand
                 return 0;
             }
 
+            // A cancellation ends every consent first, as the subject's own cancellation request does (R08, R21).
+            var withdrawn = isCancel ? await RightsWorkflow.WithdrawConsentsAsync(op, id, null, Core.Consent.ConsentGiver.Self, "operator", null, cancellationToken) : [];
             var rules = isCancel ? RightsWorkflow.RulesOf(Core.Rights.RightsKind.Cancellation) : RightsWorkflow.RulesOf(Core.Rights.RightsKind.Deletion);
             var action = isCancel ? "subject.cancel" : "subject.erase";
             Outcome<ErasureReport> erased;
@@ -186,7 +188,7 @@ internal static class SubjectCommand
             }
 
             var report = erased.Value!;
-            foreach (var line in RightsWorkflow.Describe(report, isCancel, []))
+            foreach (var line in RightsWorkflow.Describe(report, isCancel, withdrawn))
             {
                 await console.Out.WriteLineAsync(line);
             }

@@ -178,9 +178,17 @@ public static class RightsWorkflow
         return lines;
     }
 
-    private static async Task<IReadOnlyList<string>> WithdrawConsentsAsync(Operation op, RightsRequestRow row, OpenSubject subject, IReadOnlyList<string>? purposes, CancellationToken cancellationToken)
+    private static Task<IReadOnlyList<string>> WithdrawConsentsAsync(Operation op, RightsRequestRow row, OpenSubject subject, IReadOnlyList<string>? purposes, CancellationToken cancellationToken)
+        => WithdrawConsentsAsync(op, subject.Id, purposes, row.Relation == RequesterRelation.Guardian ? ConsentGiver.Guardian : ConsentGiver.Self, "rights-request", row.Id, cancellationToken);
+
+    /// <summary>
+    /// Withdraws every active consent of the subject (or those of <paramref name="purposes"/>), one ledger event each,
+    /// effective for the very next request (R08); returns the purposes withdrawn.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> WithdrawConsentsAsync(Operation op, string subjectId, IReadOnlyList<string>? purposes, ConsentGiver giver, string channel, string? reference, CancellationToken cancellationToken)
     {
-        var history = await op.Store.GetHistoryAsync(op.Tenant.Id, subject.Id, cancellationToken);
+        ArgumentNullException.ThrowIfNull(op);
+        var history = await op.Store.GetHistoryAsync(op.Tenant.Id, subjectId, cancellationToken);
         var granted = ConsentLedger.Current(history, op.Tenant.Policy.PurposeFingerprint)
             .Where(c => c.Recipient is null && c.Status is ConsentStatus.Granted or ConsentStatus.GrantedByGuardian or ConsentStatus.NeedsRenewal)
             .Where(c => purposes is null || purposes.Contains(c.Purpose, StringComparer.Ordinal))
@@ -192,17 +200,17 @@ public static class RightsWorkflow
             {
                 Id = SubjectVault.NewId("con"),
                 Tenant = op.Tenant.Id,
-                SubjectId = subject.Id,
+                SubjectId = subjectId,
                 Purpose = purpose,
                 Action = ConsentAction.Withdraw,
-                GivenBy = row.Relation == RequesterRelation.Guardian ? ConsentGiver.Guardian : ConsentGiver.Self,
+                GivenBy = giver,
                 NoticeVersion = op.Tenant.NoticeVersion,
                 PurposeFingerprint = op.Tenant.Policy.PurposeFingerprint(purpose) ?? string.Empty,
-                Channel = "rights-request",
+                Channel = channel,
                 ActorId = op.ActorId,
                 Time = op.Now,
             };
-            await op.Store.AppendAsync(e, op.Audit("consent.withdraw", AuditOutcome.Done, subject.Id, [e.Id, row.Id], ["R08"], purpose), cancellationToken);
+            await op.Store.AppendAsync(e, op.Audit("consent.withdraw", AuditOutcome.Done, subjectId, reference is null ? [e.Id] : [e.Id, reference], ["R08"], purpose), cancellationToken);
         }
 
         return granted;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Cordon.Core.Audit;
 using Cordon.Core.Crypto;
 using Cordon.Core.Retention;
-using Cordon.Core.Rules;
 using Cordon.Core.Subjects;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
@@ -117,7 +116,7 @@ public static class SubjectEraser
         }
 
         var state = cancel ? SubjectState.Cancelled : subject.Row.State;
-        var keptGroups = KeptGroups(facts, keptVerdicts);
+        var keptGroups = Retention.ErasurePlanner.KeptGroups(facts, keptVerdicts);
         var deletedCounts = deleted.GroupBy(d => d.Type, StringComparer.Ordinal).Select(g => new TypeCount(g.Key, g.Count())).OrderBy(t => t.Type, StringComparer.Ordinal).ToList();
         var audit = op.Audit(action, AuditOutcome.Done, subject.Id, reference is null ? [] : [reference], rules);
         var clock = Stopwatch.StartNew();
@@ -227,16 +226,4 @@ public static class SubjectEraser
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
         }
     }
-
-    private static List<KeptGroup> KeptGroups(IReadOnlyList<RecordFacts> facts, Dictionary<string, RetentionVerdict> kept)
-        => [.. facts.Where(f => kept.ContainsKey(f.Id))
-            .GroupBy(f => (f.Type, Verdict: kept[f.Id]), f => f)
-            .GroupBy(g => (g.Key.Type, g.Key.Verdict.Keep, g.Key.Verdict.Rule))
-            .Select(g =>
-            {
-                var rule = g.Key.Rule ?? "R19";
-                var until = g.Max(x => x.Key.Verdict.KeepUntil);
-                return new KeptGroup(g.Key.Type, g.Sum(x => x.Count()), g.Key.Keep == KeepReason.LegalHold ? "legal-hold" : "legal-minimum", rule, RuleBook.Get(rule).Citation, until);
-            })
-            .OrderBy(k => k.Type, StringComparer.Ordinal)];
 }
