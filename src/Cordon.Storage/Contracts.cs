@@ -69,6 +69,13 @@ public interface IVault
     /// <summary>A record with its subject and the subject's current wrapped key, in one read (what a single-record read needs); null when any is missing.</summary>
     Task<(RecordRow Record, SubjectRow Subject, SubjectKeyRow Key)?> GetRecordWithSubjectAsync(string tenant, string recordId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Everything a single-record read decides on, in one statement (one read, one snapshot): the record, its subject and
+    /// current wrapped key, the latest consent event of <paramref name="consentPurpose"/> with no recipient (none when the
+    /// purpose is null) and, when <paramref name="careTeam"/>, the subject's care team; null when record, subject or key is missing.
+    /// </summary>
+    Task<(RecordRow Record, SubjectRow Subject, SubjectKeyRow Key, ConsentEvent? Consent, IReadOnlyList<CareTeamRow> CareTeam)?> GetRecordForReadAsync(string tenant, string recordId, string? consentPurpose, bool careTeam, CancellationToken cancellationToken);
+
     /// <summary>Current versions of a subject's records, optionally of one type, oldest first.</summary>
     Task<IReadOnlyList<RecordRow>> ListRecordsAsync(string tenant, string subjectId, string? type, CancellationToken cancellationToken);
 

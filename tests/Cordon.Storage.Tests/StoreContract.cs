@@ -195,6 +195,44 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_record_read_gets_subject_key_latest_consent_and_care_team_in_one_read()
+    {
+        var subject = await CreateSubjectAsync("sub_f");
+        await Store.PutRecordAsync(Record("rec_f", subject, "Observation", 1), [], Audit("record.write", subject), default);
+
+        var bare = await Store.GetRecordForReadAsync(Tenant, "rec_f", "consultation", careTeam: true, default);
+        Assert.NotNull(bare);
+        Assert.Equal("rec_f", bare.Value.Record.Id);
+        Assert.Equal(subject, bare.Value.Subject.Id);
+        Assert.Equal((await Store.GetSubjectKeyAsync(Tenant, subject, 1, default))!.Wrapped, bare.Value.Key.Wrapped);
+        Assert.Null(bare.Value.Consent);
+        Assert.Empty(bare.Value.CareTeam);
+
+        await Store.AppendAsync(Consent("f1", subject, ConsentAction.Grant), Audit("consent.grant", subject), default);
+        await Store.AppendAsync(Consent("f2", subject, ConsentAction.Withdraw), Audit("consent.withdraw", subject), default);
+        await Store.AppendAsync(Consent("f3", subject, ConsentAction.Grant) with { Recipient = "partner-pharmacy" }, Audit("consent.grant", subject), default);
+        await Store.AppendAsync(Consent("f4", subject, ConsentAction.Grant) with { Purpose = "marketing.push" }, Audit("consent.grant", subject), default);
+        await Store.PutCareTeamMemberAsync(new CareTeamRow(Tenant, subject, "nurse-wu", "nurse", T0.AddDays(2), T0, "app"), Audit("care-team.add", subject), default);
+        await Store.PutCareTeamMemberAsync(new CareTeamRow(Tenant, subject, "dr-li", "physician", T0.AddDays(1), T0, "app"), Audit("care-team.add", subject), default);
+
+        var read = await Store.GetRecordForReadAsync(Tenant, "rec_f", "consultation", careTeam: true, default);
+        Assert.NotNull(read);
+        Assert.Equal("f2", read.Value.Consent!.Id);
+        Assert.Equal(ConsentAction.Withdraw, read.Value.Consent.Action);
+        Assert.Equal(subject, read.Value.Consent.SubjectId);
+        Assert.Equal(["dr-li", "nurse-wu"], read.Value.CareTeam.Select(m => m.ActorId));
+        Assert.Equal(T0.AddDays(1), read.Value.CareTeam[0].Until);
+        Assert.Equal(read.Value.Record.Sealed, bare.Value.Record.Sealed);
+
+        var other = await Store.GetRecordForReadAsync(Tenant, "rec_f", "marketing.push", careTeam: false, default);
+        Assert.Equal("f4", other!.Value.Consent!.Id);
+        Assert.Empty(other.Value.CareTeam);
+        var none = await Store.GetRecordForReadAsync(Tenant, "rec_f", null, careTeam: false, default);
+        Assert.Null(none!.Value.Consent);
+        Assert.Null(await Store.GetRecordForReadAsync(Tenant, "rec_x", "consultation", careTeam: true, default));
+    }
+
+    [Fact]
     public async Task Concurrent_writes_all_land_in_one_valid_chain()
     {
         var subject = await CreateSubjectAsync("sub_p");

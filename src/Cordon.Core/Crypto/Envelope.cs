@@ -7,6 +7,14 @@ namespace Cordon.Core.Crypto;
 /// <summary>A tenant's key-encryption key of one version. Wraps subjects' data keys; never leaves the key file.</summary>
 public sealed class KeyEncryptionKey
 {
+    private const int MaxIdleContexts = 16;
+
+    /// <summary>
+    /// AEAD contexts over this key, kept for reuse: every opened subject unwraps its data key with the KEK, and setting up
+    /// a cipher context costs more than unwrapping 32 bytes. A context is used by one thread at a time (rented, then returned).
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentBag<IAeadKey> _contexts = [];
+
     public KeyEncryptionKey(int version, CryptoSuiteId suite, byte[] key)
     {
         Guard.That(version > 0, "key versions start at 1");
@@ -23,6 +31,20 @@ public sealed class KeyEncryptionKey
     internal byte[] Key { get; }
 
     public override string ToString() => $"KEK v{Version} ({CryptoSuite.ToKey(Suite)})";
+
+    internal IAeadKey RentAead() => _contexts.TryTake(out var aead) ? aead : CryptoSuite.For(Suite).CreateAead(Key);
+
+    internal void ReturnAead(IAeadKey aead)
+    {
+        if (_contexts.Count < MaxIdleContexts)
+        {
+            _contexts.Add(aead);
+        }
+        else
+        {
+            aead.Dispose();
+        }
+    }
 }
 
 /// <summary>
@@ -38,7 +60,6 @@ public static class Envelope
     public static byte[] WrapDataKey(KeyEncryptionKey kek, ReadOnlySpan<byte> dataKey, string tenant, string subject, int dataKeyVersion)
     {
         Guard.NotNull(kek);
-        var suite = CryptoSuite.For(kek.Suite);
         var wrapped = new byte[WrappedHeader + CryptoSuite.NonceSize + dataKey.Length + CryptoSuite.TagSize];
         wrapped[0] = WrappedMagic;
         wrapped[1] = (byte)kek.Suite;
@@ -46,8 +67,18 @@ public static class Envelope
         var nonce = wrapped.AsSpan(WrappedHeader, CryptoSuite.NonceSize);
         RandomNumberGenerator.Fill(nonce);
         var aad = KeyAad(tenant, subject, dataKeyVersion);
-        using var aead = suite.CreateAead(kek.Key);
-        aead.Encrypt(nonce, dataKey, wrapped.AsSpan(WrappedHeader + CryptoSuite.NonceSize, dataKey.Length), wrapped.AsSpan(wrapped.Length - CryptoSuite.TagSize), aad);
+        var aead = kek.RentAead();
+        try
+        {
+            aead.Encrypt(nonce, dataKey, wrapped.AsSpan(WrappedHeader + CryptoSuite.NonceSize, dataKey.Length), wrapped.AsSpan(wrapped.Length - CryptoSuite.TagSize), aad);
+        }
+        catch
+        {
+            aead.Dispose();
+            throw;
+        }
+
+        kek.ReturnAead(aead);
         return wrapped;
     }
 
@@ -78,13 +109,25 @@ public static class Envelope
         }
 
         var key = new byte[keyLength];
-        using var aead = suite.CreateAead(kek.Key);
-        if (!aead.TryDecrypt(
+        var aead = kek.RentAead();
+        bool opened;
+        try
+        {
+            opened = aead.TryDecrypt(
                 wrapped.Slice(WrappedHeader, CryptoSuite.NonceSize),
                 wrapped.Slice(WrappedHeader + CryptoSuite.NonceSize, keyLength),
                 wrapped[^CryptoSuite.TagSize..],
                 key,
-                KeyAad(tenant, subject, dataKeyVersion)))
+                KeyAad(tenant, subject, dataKeyVersion));
+        }
+        catch
+        {
+            aead.Dispose();
+            throw;
+        }
+
+        kek.ReturnAead(aead);
+        if (!opened)
         {
             throw new CryptographicException("The wrapped data key does not authenticate for this tenant and subject.");
         }

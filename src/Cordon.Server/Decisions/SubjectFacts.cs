@@ -38,12 +38,31 @@ public sealed class SubjectFacts
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(policy);
+        var consentPurpose = ConsentPurposeToLoad(policy, purpose);
+        var latest = consentPurpose is not null ? await store.GetLatestConsentAsync(subject.Row.Tenant, subject.Id, consentPurpose, null, cancellationToken) : null;
+        IReadOnlyList<CareTeamRow> care = needsCareTeam ? await store.GetCareTeamAsync(subject.Row.Tenant, subject.Id, cancellationToken) : [];
+        return new SubjectFacts(subject, purpose, latest is null ? [] : [latest], care);
+    }
+
+    /// <summary>
+    /// The facts from what the caller read itself in the same request (a single-record read fetches them with the record):
+    /// the latest consent event of <see cref="ConsentPurposeToLoad"/> and, for clinicians, the care team.
+    /// </summary>
+    public static SubjectFacts From(OpenSubject subject, int purpose, ConsentEvent? latest, IReadOnlyList<CareTeamRow> careTeam)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(careTeam);
+        return new SubjectFacts(subject, purpose, latest is null ? [] : [latest], careTeam);
+    }
+
+    /// <summary>The purpose key whose latest consent event a decision under <paramref name="purpose"/> may depend on; null when none.</summary>
+    public static string? ConsentPurposeToLoad(AccessPolicy policy, int purpose)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
         var def = policy.Purpose(purpose);
         // A contract-based purpose needs no consent from adults but a guardian's for a child (AccessPolicy.ConsentRequired).
         var mayNeedConsent = def.NeedsConsent || def.LegalBasis is Core.Profiles.LegalBasis.Consent or Core.Profiles.LegalBasis.Contract;
-        var latest = mayNeedConsent ? await store.GetLatestConsentAsync(subject.Row.Tenant, subject.Id, def.Key, null, cancellationToken) : null;
-        IReadOnlyList<CareTeamRow> care = needsCareTeam ? await store.GetCareTeamAsync(subject.Row.Tenant, subject.Id, cancellationToken) : [];
-        return new SubjectFacts(subject, purpose, latest is null ? [] : [latest], care);
+        return mayNeedConsent ? def.Key : null;
     }
 
     /// <summary>How the caller's token relates to this subject.</summary>

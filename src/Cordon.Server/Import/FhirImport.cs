@@ -57,6 +57,9 @@ public static class FhirImport
     private sealed class ImportRun(TenantContext tenant, ICordonStore store, ImportOptions options, int purpose, TimeProvider time, IProgress<ImportProgress>? progress, IReadOnlyList<string> files) : IDisposable
     {
         private const int MaxOpenSubjects = 4096;
+
+        /// <summary>How many resources of a Bundle are checked against the catalog ahead of the one being written.</summary>
+        private const int PrepareAhead = 128;
         private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 128, AllowDuplicateProperties = false };
 
         private readonly PurposeDef _purpose = tenant.Policy.Purpose(purpose);
@@ -222,9 +225,12 @@ public static class FhirImport
             // Patients first, so that every other entry finds its subject.
             var context = new BundleContext();
             var patients = entries.Where(e => TypeOf(e.Resource) == "Patient").ToList();
+            var ahead = new Ahead(this, [.. patients, .. entries.Where(e => TypeOf(e.Resource) != "Patient")], cancellationToken);
+            var index = 0;
             foreach (var (n, fullUrl, resource) in patients)
             {
-                context.Single = await ReadResourceAsync(resource, fullUrl, Where(line, n), context, cancellationToken);
+                var (json, preparation) = ahead.Take(index++);
+                context.Single = await ReadResourceAsync(resource, fullUrl, Where(line, n), context, cancellationToken, json, preparation);
             }
 
             if (patients.Count != 1)
@@ -244,13 +250,47 @@ public static class FhirImport
 
                 if (TypeOf(resource) != "Patient")
                 {
-                    await ReadResourceAsync(resource, fullUrl, Where(line, n), context, cancellationToken);
+                    var (json, preparation) = ahead.Take(index++);
+                    await ReadResourceAsync(resource, fullUrl, Where(line, n), context, cancellationToken, json, preparation);
                 }
             }
         }
 
+        /// <summary>
+        /// The catalog checks of a Bundle's resources (<see cref="RecordWriter.Prepare(TenantContext, int, JsonElement, byte[])"/>,
+        /// and the drop-field repair) started ahead on the thread pool, at most <see cref="PrepareAhead"/> resources ahead, in
+        /// the order the resources are read. They are pure: each parses its own copy of the resource's bytes (the Bundle's
+        /// document is read by this thread only) and changes nothing. Everything with an effect — subjects, decisions,
+        /// sealing, batches, refusals and their audit entries — stays on the import's thread, in input order.
+        /// </summary>
+        private sealed class Ahead(ImportRun run, List<(int Number, string? FullUrl, JsonElement Resource)> order, CancellationToken cancellationToken)
+        {
+            private readonly byte[]?[] _json = new byte[order.Count][];
+            private readonly Task<Preparation>?[] _preparations = new Task<Preparation>?[order.Count];
+            private int _started;
+
+            /// <summary>The resource's bytes and its checks (null for a resource the catalog does not declare); starts the ones ahead.</summary>
+            public (byte[]? Json, Task<Preparation>? Preparation) Take(int index)
+            {
+                for (var limit = Math.Min(order.Count, index + PrepareAhead); _started < limit; _started++)
+                {
+                    var resource = order[_started].Resource;
+                    if (TypeOf(resource) is { } type && run.IsCatalogued(type))
+                    {
+                        var json = _json[_started] = JsonMarshal.GetRawUtf8Value(resource).ToArray();
+                        _preparations[_started] = Task.Run(() => run.PrepareDetached(type, json), cancellationToken);
+                    }
+                }
+
+                var taken = (_json[index], _preparations[index]);
+                _json[index] = null;
+                _preparations[index] = null;
+                return taken;
+            }
+        }
+
         /// <summary>Reads one resource; for a Patient, returns its subject.</summary>
-        private async Task<Subject?> ReadResourceAsync(JsonElement resource, string? fullUrl, string where, BundleContext? bundle, CancellationToken cancellationToken)
+        private async Task<Subject?> ReadResourceAsync(JsonElement resource, string? fullUrl, string where, BundleContext? bundle, CancellationToken cancellationToken, byte[]? preparedJson = null, Task<Preparation>? preparation = null)
         {
             Report.Resources++;
             var type = TypeOf(resource);
@@ -266,11 +306,11 @@ public static class FhirImport
                 return null;
             }
 
-            var json = JsonMarshal.GetRawUtf8Value(resource).ToArray();
+            var json = preparedJson ?? JsonMarshal.GetRawUtf8Value(resource).ToArray();
             if (type == "Patient")
             {
                 var patient = await AcceptPatientAsync(resource, fullUrl, where, cancellationToken);
-                await WriteAsync(patient, type, resource, json, where, cancellationToken);
+                await WriteAsync(patient, type, resource, json, where, cancellationToken, preparation);
                 return patient;
             }
 
@@ -286,7 +326,7 @@ public static class FhirImport
             {
                 if (bundle?.Single is { } single)
                 {
-                    await WriteAsync(single, type, resource, json, where, cancellationToken);
+                    await WriteAsync(single, type, resource, json, where, cancellationToken, preparation);
                 }
                 else
                 {
@@ -303,7 +343,7 @@ public static class FhirImport
                 return null;
             }
 
-            await WriteAsync(subject, type, resource, json, where, cancellationToken);
+            await WriteAsync(subject, type, resource, json, where, cancellationToken, preparation);
             return null;
         }
 
@@ -351,7 +391,7 @@ public static class FhirImport
             return subject;
         }
 
-        private async Task WriteAsync(Subject subject, string type, JsonElement resource, byte[] json, string where, CancellationToken cancellationToken)
+        private async Task WriteAsync(Subject subject, string type, JsonElement resource, byte[] json, string where, CancellationToken cancellationToken, Task<Preparation>? preparation = null)
         {
             if (subject.RefusedCode is { } refused)
             {
@@ -359,20 +399,10 @@ public static class FhirImport
                 return;
             }
 
-            var prepared = RecordWriter.Prepare(tenant, purpose, resource, json);
-            if (prepared.Failed && options.OnInvalid == InvalidValueHandling.DropField && prepared.Problem!.Code == "validation.failed"
-                && tenant.Catalog.TryGetType(type, out var compiled) && InvalidValues.Drop(compiled, resource) is { } repaired)
+            var (prepared, droppedFields) = preparation is null ? Prepare(type, resource, json) : await preparation;
+            foreach (var dropped in droppedFields)
             {
-                using var document = JsonDocument.Parse(repaired.Json, DocumentOptions);
-                var again = RecordWriter.Prepare(tenant, purpose, document.RootElement, repaired.Json);
-                if (!again.Failed)
-                {
-                    prepared = again;
-                    foreach (var dropped in repaired.Dropped)
-                    {
-                        ImportReport.Count(Report.Dropped, dropped);
-                    }
-                }
+                ImportReport.Count(Report.Dropped, dropped);
             }
 
             if (prepared.Failed)
@@ -419,6 +449,37 @@ public static class FhirImport
             {
                 await FlushAsync(cancellationToken);
             }
+        }
+
+        /// <summary>
+        /// The catalog checks of one resource: classification, formats, minimum necessary; with drop-field, a resource
+        /// refused for invalid values only is checked again without them (the dropped fields are returned, for the report).
+        /// Pure (it reads the compiled tenant only), so it may run on any thread.
+        /// </summary>
+        private Preparation Prepare(string type, JsonElement resource, byte[] json)
+        {
+            var prepared = RecordWriter.Prepare(tenant, purpose, resource, json);
+            if (prepared.Failed && options.OnInvalid == InvalidValueHandling.DropField && prepared.Problem!.Code == "validation.failed"
+                && tenant.Catalog.TryGetType(type, out var compiled) && InvalidValues.Drop(compiled, resource) is { } repaired)
+            {
+                using var document = JsonDocument.Parse(repaired.Json, DocumentOptions);
+                var again = RecordWriter.Prepare(tenant, purpose, document.RootElement, repaired.Json);
+                if (!again.Failed)
+                {
+                    return new Preparation(again, repaired.Dropped);
+                }
+            }
+
+            return new Preparation(prepared, []);
+        }
+
+        private bool IsCatalogued(string type) => tenant.Catalog.TryGetType(type, out _);
+
+        /// <summary><see cref="Prepare(string, JsonElement, byte[])"/> on a document of its own, parsed from the resource's bytes.</summary>
+        private Preparation PrepareDetached(string type, byte[] json)
+        {
+            using var document = JsonDocument.Parse(json, DocumentOptions);
+            return Prepare(type, document.RootElement, json);
         }
 
         private async Task FlushAsync(CancellationToken cancellationToken)
@@ -768,4 +829,7 @@ public static class FhirImport
     }
 
     private sealed record Deferred(string Reference, string Type, byte[] Json, string Where);
+
+    /// <summary>A resource's catalog checks, and the fields dropped to pass them (drop-field).</summary>
+    private sealed record Preparation(Http.Outcome<PreparedRecord> Prepared, IReadOnlyList<string> Dropped);
 }

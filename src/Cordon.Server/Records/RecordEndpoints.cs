@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Cordon.Core.Access;
@@ -183,15 +184,18 @@ public static class RecordEndpoints
 
         var policy = call.Tenant.Policy;
         var purposeKey = call.PurposeKey(purpose.Value);
-        var found = SubjectVault.IsWellFormedId(id, "rec") ? await call.Store.GetRecordWithSubjectAsync(call.Tenant.Id, id, call.Aborted) : null;
+        // Record, subject, key, the latest consent event and the care team in one statement, read fresh for this request.
+        var found = SubjectVault.IsWellFormedId(id, "rec")
+            ? await call.Store.GetRecordForReadAsync(call.Tenant.Id, id, SubjectFacts.ConsentPurposeToLoad(policy, purpose.Value), call.Actor.Role.IsClinician(), call.Aborted)
+            : null;
         var row = found?.Record;
-        using var subject = found is var (_, subjectRow, keyRow) ? SubjectVault.Open(call.Tenant, subjectRow, keyRow) : null;
+        using var subject = found is var (_, subjectRow, keyRow, _, _) ? SubjectVault.Open(call.Tenant, subjectRow, keyRow) : null;
         if (row is null || subject is null || !policy.TryGetType(row.Type, out var typeIndex))
         {
             return await call.RefuseAsync(Problem.NotFound("record"), purposeKey, null);
         }
 
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
+        var facts = SubjectFacts.From(subject, purpose.Value, found!.Value.Consent, found.Value.CareTeam);
         var decision = policy.Decide(facts.Request(call, purpose.Value, typeIndex, AccessAction.Read, (Level)row.Level));
         if (!decision.IsPermitted)
         {
@@ -318,7 +322,31 @@ public static class RecordEndpoints
             ArgumentNullException.ThrowIfNull(httpContext);
             httpContext.Response.StatusCode = StatusCodes.Status200OK;
             httpContext.Response.ContentType = "application/json; charset=utf-8";
-            await using var writer = new Utf8JsonWriter(httpContext.Response.BodyWriter);
+
+            // The body is built first and sent with a Content-Length, in one write: no chunked framing.
+            var buffer = new ArrayBufferWriter<byte>(EstimateSize());
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                Write(writer);
+            }
+
+            httpContext.Response.ContentLength = buffer.WrittenCount;
+            await httpContext.Response.Body.WriteAsync(buffer.WrittenMemory, httpContext.RequestAborted);
+        }
+
+        private int EstimateSize()
+        {
+            var size = 256;
+            foreach (var record in records)
+            {
+                size += record.Resource.Length + 256;
+            }
+
+            return size;
+        }
+
+        private void Write(Utf8JsonWriter writer)
+        {
             if (single)
             {
                 WriteRecord(writer, records[0]);
@@ -336,8 +364,6 @@ public static class RecordEndpoints
                 writer.WriteEndArray();
                 writer.WriteEndObject();
             }
-
-            await writer.FlushAsync(httpContext.RequestAborted);
         }
 
         private void WriteRecord(Utf8JsonWriter writer, (RecordRow Row, byte[] Resource) record)

@@ -456,6 +456,74 @@ internal sealed partial class SqlStore : ICordonStore
         return rows.Count == 0 ? null : rows[0];
     }
 
+    private const string RecordForReadSql = "SELECT r.tenant, r.id, r.subject, r.type, r.version, r.level, r.purpose, r.created_at, r.updated_at, r.sealed, s.state, s.guardian_id, s.created_at, s.updated_at, s.key_version, s.sealed, k.wrapped, k.created_at, c.id, c.purpose, c.recipient, c.action, c.given_by, c.notice_version, c.fingerprint, c.channel, c.actor, c.time{0} FROM records r JOIN subjects s ON s.tenant = r.tenant AND s.id = r.subject JOIN subject_keys k ON k.tenant = s.tenant AND k.subject = s.id AND k.version = s.key_version LEFT JOIN consent_events c ON c.n = (SELECT x.n FROM consent_events x WHERE x.tenant = r.tenant AND x.subject = r.subject AND x.purpose = @purpose AND x.recipient IS NULL ORDER BY x.n DESC LIMIT 1){1} WHERE r.tenant = @tenant AND r.id = @id{2}";
+    private static readonly string RecordForRead = string.Format(System.Globalization.CultureInfo.InvariantCulture, RecordForReadSql, string.Empty, string.Empty, string.Empty);
+    private static readonly string RecordForReadWithCareTeam = string.Format(System.Globalization.CultureInfo.InvariantCulture, RecordForReadSql, ", t.actor, t.role, t.until, t.added_at, t.added_by", " LEFT JOIN care_team t ON t.tenant = r.tenant AND t.subject = r.subject", " ORDER BY t.actor, t.role");
+
+    public async Task<(RecordRow Record, SubjectRow Subject, SubjectKeyRow Key, ConsentEvent? Consent, IReadOnlyList<CareTeamRow> CareTeam)?> GetRecordForReadAsync(string tenant, string recordId, string? consentPurpose, bool careTeam, CancellationToken cancellationToken)
+    {
+        // One row per care-team member (or one row): the record, subject, key and consent columns repeat and are read from the first row only.
+        (RecordRow Record, SubjectRow Subject, SubjectKeyRow Key, ConsentEvent? Consent)? first = null;
+        var members = await QueryAsync(
+            careTeam ? RecordForReadWithCareTeam : RecordForRead,
+            c => c.Add("tenant", tenant).Add("id", recordId).Add("purpose", consentPurpose),
+            r =>
+            {
+                if (first is null)
+                {
+                    var record = ReadRecord(r);
+                    var subject = new SubjectRow
+                    {
+                        Tenant = tenant,
+                        Id = record.SubjectId,
+                        State = (SubjectState)r.GetInt32(10),
+                        GuardianId = r.IsDBNull(11) ? null : r.GetString(11),
+                        CreatedAt = Time(r.GetInt64(12)),
+                        UpdatedAt = Time(r.GetInt64(13)),
+                        KeyVersion = r.GetInt32(14),
+                        Sealed = (byte[])r.GetValue(15),
+                    };
+                    var key = new SubjectKeyRow(tenant, subject.Id, subject.KeyVersion, (byte[])r.GetValue(16), Time(r.GetInt64(17)));
+                    var consent = r.IsDBNull(18) ? null : new ConsentEvent
+                    {
+                        Id = r.GetString(18),
+                        Tenant = tenant,
+                        SubjectId = subject.Id,
+                        Purpose = r.GetString(19),
+                        Recipient = r.IsDBNull(20) ? null : r.GetString(20),
+                        Action = (ConsentAction)r.GetInt32(21),
+                        GivenBy = (ConsentGiver)r.GetInt32(22),
+                        NoticeVersion = r.GetString(23),
+                        PurposeFingerprint = r.GetString(24),
+                        Channel = r.GetString(25),
+                        ActorId = r.GetString(26),
+                        Time = Time(r.GetInt64(27)),
+                    };
+                    first = (record, subject, key, consent);
+                }
+
+                return careTeam && !r.IsDBNull(28)
+                    ? new CareTeamRow(tenant, first.Value.Record.SubjectId, r.GetString(28), r.GetString(29), Time(r.GetInt64(30)), Time(r.GetInt64(31)), r.GetString(32))
+                    : null;
+            },
+            cancellationToken);
+        if (first is not var (foundRecord, foundSubject, foundKey, foundConsent))
+        {
+            return null;
+        }
+
+        var team = new List<CareTeamRow>(members.Count);
+        foreach (var member in members)
+        {
+            if (member is not null)
+            {
+                team.Add(member);
+            }
+        }
+
+        return (foundRecord, foundSubject, foundKey, foundConsent, team);
+    }
+
     public Task<IReadOnlyList<RecordRow>> ListRecordsAsync(string tenant, string subjectId, string? type, CancellationToken cancellationToken)
         => type is null
             ? QueryAsync($"SELECT {RecordColumns} FROM records WHERE tenant = @tenant AND subject = @subject ORDER BY created_at, id", c => c.Add("tenant", tenant).Add("subject", subjectId), ReadRecord, cancellationToken)

@@ -90,6 +90,10 @@ public sealed class FhirImportTests : IAsyncLifetime
         Assert.Equal(expected.Stored["Observation"], report.Records["Observation"]);
         Assert.Equal(11, report.SubjectsCreated);
         Assert.All(report.FirstRefusals, r => Assert.Matches(@"^file \d+, entry \d+$", r.Where));
+
+        // Catalog checks run ahead on other threads; refusals are still reported in the order the files were read.
+        var fileNumbers = report.FirstRefusals.Select(r => int.Parse(r.Where.Split(' ', ',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(fileNumbers.Order(), fileNumbers);
         var denials = 0;
         await foreach (var entry in Server.Host.Store.ReadChainAsync(CordonServer.Tenant, CancellationToken.None))
         {
