@@ -456,7 +456,7 @@ internal sealed partial class SqlStore : ICordonStore
         return rows.Count == 0 ? null : rows[0];
     }
 
-    private const string RecordForReadSql = "SELECT r.tenant, r.id, r.subject, r.type, r.version, r.level, r.purpose, r.created_at, r.updated_at, r.sealed, s.state, s.guardian_id, s.created_at, s.updated_at, s.key_version, s.sealed, k.wrapped, k.created_at, c.id, c.purpose, c.recipient, c.action, c.given_by, c.notice_version, c.fingerprint, c.channel, c.actor, c.time{0} FROM records r JOIN subjects s ON s.tenant = r.tenant AND s.id = r.subject JOIN subject_keys k ON k.tenant = s.tenant AND k.subject = s.id AND k.version = s.key_version LEFT JOIN consent_events c ON c.n = (SELECT x.n FROM consent_events x WHERE x.tenant = r.tenant AND x.subject = r.subject AND x.purpose = @purpose AND x.recipient IS NULL ORDER BY x.n DESC LIMIT 1){1} WHERE r.tenant = @tenant AND r.id = @id{2}";
+    private const string RecordForReadSql = "SELECT r.tenant, r.id, r.subject, r.type, r.version, r.level, r.purpose, r.created_at, r.updated_at, r.sealed, r.restricted, s.state, s.guardian_id, s.created_at, s.updated_at, s.key_version, s.sealed, k.wrapped, k.created_at, c.id, c.purpose, c.recipient, c.action, c.given_by, c.notice_version, c.fingerprint, c.channel, c.actor, c.time{0} FROM records r JOIN subjects s ON s.tenant = r.tenant AND s.id = r.subject JOIN subject_keys k ON k.tenant = s.tenant AND k.subject = s.id AND k.version = s.key_version LEFT JOIN consent_events c ON c.n = (SELECT x.n FROM consent_events x WHERE x.tenant = r.tenant AND x.subject = r.subject AND x.purpose = @purpose AND x.recipient IS NULL ORDER BY x.n DESC LIMIT 1){1} WHERE r.tenant = @tenant AND r.id = @id{2}";
     private static readonly string RecordForRead = string.Format(System.Globalization.CultureInfo.InvariantCulture, RecordForReadSql, string.Empty, string.Empty, string.Empty);
     private static readonly string RecordForReadWithCareTeam = string.Format(System.Globalization.CultureInfo.InvariantCulture, RecordForReadSql, ", t.actor, t.role, t.until, t.added_at, t.added_by", " LEFT JOIN care_team t ON t.tenant = r.tenant AND t.subject = r.subject", " ORDER BY t.actor, t.role");
 
@@ -476,34 +476,34 @@ internal sealed partial class SqlStore : ICordonStore
                     {
                         Tenant = tenant,
                         Id = record.SubjectId,
-                        State = (SubjectState)r.GetInt32(10),
-                        GuardianId = r.IsDBNull(11) ? null : r.GetString(11),
-                        CreatedAt = Time(r.GetInt64(12)),
-                        UpdatedAt = Time(r.GetInt64(13)),
-                        KeyVersion = r.GetInt32(14),
-                        Sealed = (byte[])r.GetValue(15),
+                        State = (SubjectState)r.GetInt32(11),
+                        GuardianId = r.IsDBNull(12) ? null : r.GetString(12),
+                        CreatedAt = Time(r.GetInt64(13)),
+                        UpdatedAt = Time(r.GetInt64(14)),
+                        KeyVersion = r.GetInt32(15),
+                        Sealed = (byte[])r.GetValue(16),
                     };
-                    var key = new SubjectKeyRow(tenant, subject.Id, subject.KeyVersion, (byte[])r.GetValue(16), Time(r.GetInt64(17)));
-                    var consent = r.IsDBNull(18) ? null : new ConsentEvent
+                    var key = new SubjectKeyRow(tenant, subject.Id, subject.KeyVersion, (byte[])r.GetValue(17), Time(r.GetInt64(18)));
+                    var consent = r.IsDBNull(19) ? null : new ConsentEvent
                     {
-                        Id = r.GetString(18),
+                        Id = r.GetString(19),
                         Tenant = tenant,
                         SubjectId = subject.Id,
-                        Purpose = r.GetString(19),
-                        Recipient = r.IsDBNull(20) ? null : r.GetString(20),
-                        Action = (ConsentAction)r.GetInt32(21),
-                        GivenBy = (ConsentGiver)r.GetInt32(22),
-                        NoticeVersion = r.GetString(23),
-                        PurposeFingerprint = r.GetString(24),
-                        Channel = r.GetString(25),
-                        ActorId = r.GetString(26),
-                        Time = Time(r.GetInt64(27)),
+                        Purpose = r.GetString(20),
+                        Recipient = r.IsDBNull(21) ? null : r.GetString(21),
+                        Action = (ConsentAction)r.GetInt32(22),
+                        GivenBy = (ConsentGiver)r.GetInt32(23),
+                        NoticeVersion = r.GetString(24),
+                        PurposeFingerprint = r.GetString(25),
+                        Channel = r.GetString(26),
+                        ActorId = r.GetString(27),
+                        Time = Time(r.GetInt64(28)),
                     };
                     first = (record, subject, key, consent);
                 }
 
-                return careTeam && !r.IsDBNull(28)
-                    ? new CareTeamRow(tenant, first.Value.Record.SubjectId, r.GetString(28), r.GetString(29), Time(r.GetInt64(30)), Time(r.GetInt64(31)), r.GetString(32))
+                return careTeam && !r.IsDBNull(29)
+                    ? new CareTeamRow(tenant, first.Value.Record.SubjectId, r.GetString(29), r.GetString(30), Time(r.GetInt64(31)), Time(r.GetInt64(32)), r.GetString(33))
                     : null;
             },
             cancellationToken);
