@@ -53,6 +53,28 @@ public sealed class ConsoleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_DPO_sees_the_rights_queue_with_late_requests_marked()
+    {
+        Assert.SkipWhen(_browser is null, "Chromium is not installed (/usr/bin/chromium); console tests skipped.");
+        var subject = await Server.CreateSubjectAsync();
+        await Server.GrantAsync(subject, "consultation");
+        var condition = await Server.WriteAsync(subject, "consultation", new { resourceType = "Condition", subject = new { reference = "Patient/p" }, code = new { text = "高血压" } });
+        var token = Server.Token(Role.Patient, "patient-q", subject);
+        var (asked, open) = await Server.SendAsync(HttpMethod.Post, "/v1/rights-requests", token, json: new { subjectId = subject, kind = "correction", recordId = condition, resource = new { resourceType = "Condition", subject = new { reference = "Patient/p" }, code = new { text = "原发性高血压" } } });
+        Assert.Equal("open", open!["status"]!.GetValue<string>());
+        Assert.True(asked.IsSuccessStatusCode);
+        Server.Time.Advance(TimeSpan.FromDays(40));
+
+        var page = await OpenAsync(Server.Dpo);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rights · 权利请求" }).ClickAsync();
+        await page.Locator("#rights-late").CheckAsync();
+        await page.GetByTestId("rights-load").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("rights-status-line")).ToContainTextAsync("1 late");
+        await Assertions.Expect(page.GetByTestId("rights-table").Locator("tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByTestId("rights-table").Locator("tbody tr").First).ToContainTextAsync("correction");
+    }
+
+    [Fact]
     public async Task The_DPO_signs_in_reads_the_audit_log_and_verifies_the_chain()
     {
         var page = await OpenAsync(Server.Dpo);

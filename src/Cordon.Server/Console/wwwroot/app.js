@@ -163,6 +163,29 @@ async function verifyAudit() {
     : el("div", { class: "problem" }, `Chain broken · 审计链被破坏 at lane ${v.lane}, entry ${v.firstBroken}: ${v.reason}`));
 }
 
+async function loadRights() {
+  const query = new URLSearchParams();
+  if ($("rights-status").value) query.set("status", $("rights-status").value);
+  if ($("rights-late").checked) query.set("late", "true");
+  if ($("rights-subject").value.trim()) query.set("subject", $("rights-subject").value.trim());
+  const result = await api("/v1/rights-requests?" + query);
+  const body = $("rights-table").querySelector("tbody");
+  if (!result.ok) {
+    $("rights-status-line").replaceChildren(problemBox(result.json, result.status));
+    body.replaceChildren();
+    return;
+  }
+  const requests = result.json.requests;
+  const late = requests.filter((r) => r.late).length;
+  $("rights-status-line").replaceChildren(el("div", { class: late ? "problem" : "ok" },
+    `${requests.length} request(s) · ${late} late · 逾期 ${late}`));
+  body.replaceChildren(...requests.map((r) => el("tr", { class: r.late ? "deny" : "" },
+    el("td", {}, r.id), el("td", {}, r.kind), el("td", {}, r.subjectId),
+    el("td", { class: r.status === "refused" ? "deny" : r.status === "completed" ? "permit" : "" }, r.late ? `${r.status} (late · 逾期)` : r.status),
+    el("td", {}, r.createdAt), el("td", {}, r.dueOn),
+    el("td", {}, r.refusal ? `${r.refusal.code} ${r.refusal.rule || ""}: ${r.refusal.reasons.join("; ")}` : ((r.result && r.result.summary) || []).join(" ")))));
+}
+
 async function explainDecision() {
   const result = await api("/v1/decisions", {
     method: "POST",
@@ -193,6 +216,7 @@ $("subject-load").addEventListener("click", loadSubject);
 $("audit-load").addEventListener("click", loadAudit);
 $("audit-verify").addEventListener("click", verifyAudit);
 $("decision-run").addEventListener("click", explainDecision);
+$("rights-load").addEventListener("click", loadRights);
 for (const button of document.querySelectorAll("nav button")) button.addEventListener("click", () => selectTab(button.dataset.tab));
 
 if (state.token) {
