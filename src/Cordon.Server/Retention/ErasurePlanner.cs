@@ -28,6 +28,18 @@ public static class ErasurePlanner
             return null;
         }
 
+        var (facts, deleted, kept, onHold) = await JudgeAsync(op, subjectId, purposes, cancellationToken);
+        var deletedCounts = CountByType(deleted);
+        return new ErasurePlan(subjectId, facts.Count, deletedCounts, KeptGroups(facts, kept), cancel && kept.Count == 0 && facts.Count == deleted.Count, onHold);
+    }
+
+    /// <summary>
+    /// Every record of the subject judged now: those in scope (<paramref name="purposes"/>, or all) that may go, and those a
+    /// legal floor or hold keeps, with the verdict. One judgement serves the plan (dry run) and the erasure itself.
+    /// </summary>
+    public static async Task<(IReadOnlyList<RecordFacts> Facts, List<RecordFacts> Deleted, Dictionary<string, RetentionVerdict> Kept, bool OnHold)> JudgeAsync(Operation op, string subjectId, IReadOnlySet<string>? purposes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(op);
         var policy = new RetentionPolicy(op.Tenant.Profile);
         var facts = await op.Store.ListRecordFactsAsync(op.Tenant.Id, subjectId, cancellationToken);
         var onHold = (await op.Store.ListLegalHoldsAsync(op.Tenant.Id, subjectId, activeOnly: true, cancellationToken)).Count > 0;
@@ -51,12 +63,11 @@ public static class ErasurePlanner
             }
         }
 
-        var deletedCounts = deleted.GroupBy(d => d.Type, StringComparer.Ordinal)
-            .Select(g => new TypeCount(g.Key, g.Count()))
-            .OrderBy(t => t.Type, StringComparer.Ordinal)
-            .ToList();
-        return new ErasurePlan(subjectId, facts.Count, deletedCounts, KeptGroups(facts, kept), cancel && kept.Count == 0 && facts.Count == deleted.Count, onHold);
+        return (facts, deleted, kept, onHold);
     }
+
+    public static List<TypeCount> CountByType(IEnumerable<RecordFacts> records)
+        => [.. records.GroupBy(d => d.Type, StringComparer.Ordinal).Select(g => new TypeCount(g.Key, g.Count())).OrderBy(t => t.Type, StringComparer.Ordinal)];
 
     /// <summary>Kept records grouped by type, reason and rule, with the latest date any of them must be kept to.</summary>
     public static IReadOnlyList<KeptGroup> KeptGroups(IReadOnlyList<RecordFacts> facts, IReadOnlyDictionary<string, RetentionVerdict> kept)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Cordon.Core.Audit;
 using Cordon.Core.Crypto;
-using Cordon.Core.Retention;
 using Cordon.Core.Subjects;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
@@ -92,32 +91,10 @@ public static class SubjectEraser
             return Problem.NotFound("subject");
         }
 
-        var policy = new RetentionPolicy(tenant.Profile);
-        var facts = await op.Store.ListRecordFactsAsync(tenant.Id, subject.Id, cancellationToken);
-        var onHold = (await op.Store.ListLegalHoldsAsync(tenant.Id, subject.Id, activeOnly: true, cancellationToken)).Count > 0;
-        var deleted = new List<RecordFacts>();
-        var keptVerdicts = new Dictionary<string, RetentionVerdict>(StringComparer.Ordinal);
-        foreach (var record in facts)
-        {
-            if (purposes is not null && !purposes.Contains(record.Purpose))
-            {
-                continue;
-            }
-
-            var verdict = policy.Judge(record, op.Now, onHold);
-            if (verdict.MayDelete)
-            {
-                deleted.Add(record);
-            }
-            else
-            {
-                keptVerdicts[record.Id] = verdict;
-            }
-        }
-
+        var (facts, deleted, keptVerdicts, _) = await Retention.ErasurePlanner.JudgeAsync(op, subject.Id, purposes, cancellationToken);
         var state = cancel ? SubjectState.Cancelled : subject.Row.State;
         var keptGroups = Retention.ErasurePlanner.KeptGroups(facts, keptVerdicts);
-        var deletedCounts = deleted.GroupBy(d => d.Type, StringComparer.Ordinal).Select(g => new TypeCount(g.Key, g.Count())).OrderBy(t => t.Type, StringComparer.Ordinal).ToList();
+        var deletedCounts = Retention.ErasurePlanner.CountByType(deleted);
         var audit = op.Audit(action, AuditOutcome.Done, subject.Id, reference is null ? [] : [reference], rules);
         var clock = Stopwatch.StartNew();
 

@@ -439,17 +439,7 @@ internal sealed partial class SqlStore : ICordonStore
             r =>
             {
                 var record = ReadRecord(r);
-                var subject = new SubjectRow
-                {
-                    Tenant = tenant,
-                    Id = record.SubjectId,
-                    State = (SubjectState)r.GetInt32(11),
-                    GuardianId = r.IsDBNull(12) ? null : r.GetString(12),
-                    CreatedAt = Time(r.GetInt64(13)),
-                    UpdatedAt = Time(r.GetInt64(14)),
-                    KeyVersion = r.GetInt32(15),
-                    Sealed = (byte[])r.GetValue(16),
-                };
+                var subject = ReadSubjectAt(r, tenant, record.SubjectId, 11);
                 return (record, subject, new SubjectKeyRow(tenant, subject.Id, subject.KeyVersion, (byte[])r.GetValue(17), Time(r.GetInt64(18))));
             },
             cancellationToken);
@@ -472,17 +462,7 @@ internal sealed partial class SqlStore : ICordonStore
                 if (first is null)
                 {
                     var record = ReadRecord(r);
-                    var subject = new SubjectRow
-                    {
-                        Tenant = tenant,
-                        Id = record.SubjectId,
-                        State = (SubjectState)r.GetInt32(11),
-                        GuardianId = r.IsDBNull(12) ? null : r.GetString(12),
-                        CreatedAt = Time(r.GetInt64(13)),
-                        UpdatedAt = Time(r.GetInt64(14)),
-                        KeyVersion = r.GetInt32(15),
-                        Sealed = (byte[])r.GetValue(16),
-                    };
+                    var subject = ReadSubjectAt(r, tenant, record.SubjectId, 11);
                     var key = new SubjectKeyRow(tenant, subject.Id, subject.KeyVersion, (byte[])r.GetValue(17), Time(r.GetInt64(18)));
                     var consent = r.IsDBNull(19) ? null : new ConsentEvent
                     {
@@ -733,6 +713,19 @@ internal sealed partial class SqlStore : ICordonStore
         cmd.CommandText = sql;
         await cmd.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>A subject's columns (state, guardian, created, updated, key version, sealed) read from <paramref name="at"/> on, in that order.</summary>
+    private static SubjectRow ReadSubjectAt(DbDataReader r, string tenant, string subjectId, int at) => new()
+    {
+        Tenant = tenant,
+        Id = subjectId,
+        State = (SubjectState)r.GetInt32(at),
+        GuardianId = r.IsDBNull(at + 1) ? null : r.GetString(at + 1),
+        CreatedAt = Time(r.GetInt64(at + 2)),
+        UpdatedAt = Time(r.GetInt64(at + 3)),
+        KeyVersion = r.GetInt32(at + 4),
+        Sealed = (byte[])r.GetValue(at + 5),
+    };
 
     private static TenantRow ReadTenant(DbDataReader r)
         => new(r.GetString(0), r.GetString(1), (CryptoSuiteId)r.GetInt32(2), r.GetInt32(3), r.GetString(4), r.GetString(5), Time(r.GetInt64(6)));
