@@ -52,6 +52,7 @@ namespace Cordon.Server.Http;
 [JsonSerializable(typeof(Cordon.Server.Retention.LegalHoldList))]
 [JsonSerializable(typeof(Cordon.Server.Retention.RecordDeleted))]
 [JsonSerializable(typeof(Cordon.Server.Retention.RetentionRunReport))]
+[JsonSerializable(typeof(ConsentPromptsResponse))]
 public sealed partial class ApiJson : JsonSerializerContext;
 
 public sealed record HealthResponse(string Status, string Store, int Tenants, string Version);
