@@ -53,6 +53,10 @@ namespace Cordon.Server.Http;
 [JsonSerializable(typeof(Cordon.Server.Retention.RecordDeleted))]
 [JsonSerializable(typeof(Cordon.Server.Retention.RetentionRunReport))]
 [JsonSerializable(typeof(ConsentPromptsResponse))]
+[JsonSerializable(typeof(Cordon.Server.Personalisation.TagRequest))]
+[JsonSerializable(typeof(Cordon.Server.Personalisation.TagView))]
+[JsonSerializable(typeof(Cordon.Server.Personalisation.TagList))]
+[JsonSerializable(typeof(Cordon.Server.Personalisation.TagsDeleted))]
 public sealed partial class ApiJson : JsonSerializerContext;
 
 public sealed record HealthResponse(string Status, string Store, int Tenants, string Version);
