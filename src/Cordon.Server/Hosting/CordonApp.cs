@@ -149,6 +149,8 @@ public static partial class CordonApp
         v1.MapGroup("/legal-holds").WithTags("Retention").MapLegalHolds();
         v1.MapGroup("/retention").WithTags("Retention").MapRetention();
         v1.MapGroup("/subjects").WithTags("Personalisation").MapUserTags();
+        v1.MapGroup("/profile").WithTags("Profile").MapProfilePublishing();
+        v1.MapGroup("/consent-renewals").WithTags("Consent").MapConsentRenewals();
         app.MapPrivacyNotice();
         app.MapHealth();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

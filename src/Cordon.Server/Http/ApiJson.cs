@@ -57,6 +57,8 @@ namespace Cordon.Server.Http;
 [JsonSerializable(typeof(Cordon.Server.Personalisation.TagView))]
 [JsonSerializable(typeof(Cordon.Server.Personalisation.TagList))]
 [JsonSerializable(typeof(Cordon.Server.Personalisation.TagsDeleted))]
+[JsonSerializable(typeof(Cordon.Server.Tenancy.ProfilePublished))]
+[JsonSerializable(typeof(RenewalList))]
 public sealed partial class ApiJson : JsonSerializerContext;
 
 public sealed record HealthResponse(string Status, string Store, int Tenants, string Version);
