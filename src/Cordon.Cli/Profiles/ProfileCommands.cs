@@ -1,10 +1,14 @@
 using System.CommandLine;
+using Cordon.Core.Audit;
 using Cordon.Core.Notice;
 using Cordon.Core.Profiles;
+using Cordon.Server.Tenancy;
+using Cordon.Storage;
+using Cordon.Storage.Keys;
 
 namespace Cordon.Cli.Profiles;
 
-/// <summary><c>cordon profile check FILE</c> and <c>cordon profile notice FILE</c>.</summary>
+/// <summary><c>cordon profile check FILE</c>, <c>cordon profile notice FILE</c> and <c>cordon profile publish --data DIR FILE</c>.</summary>
 internal static class ProfileCommands
 {
     public static Command Create(CliConsole console)
@@ -19,7 +23,73 @@ internal static class ProfileCommands
         var notice = new Command("notice", "Print the privacy notice the profile produces") { noticeFile, format };
         notice.SetAction(parse => Notice(parse.GetValue(noticeFile)!, parse.GetValue(format)!, console.Out, console.Error));
 
-        return new Command("profile", "Compliance profiles") { check, notice };
+        var publishFile = new Argument<FileInfo>("file") { Description = "The profile YAML file" };
+        var data = CommonOptions.Data();
+        var db = CommonOptions.Database();
+        var tenant = CommonOptions.Tenant();
+        var publish = new Command("publish", "Publish a profile for a tenant of the data directory; print the purposes it changes and how many subjects must consent again (R04). Exit 1 when it is refused.")
+        {
+            publishFile, data, db, tenant,
+        };
+        publish.SetAction((parse, cancellationToken) => PublishAsync(parse.GetValue(publishFile)!, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant)!, console, cancellationToken));
+
+        return new Command("profile", "Compliance profiles") { check, notice, publish };
+    }
+
+    internal static async Task<int> PublishAsync(FileInfo file, string directory, string? database, string tenant, CliConsole console, CancellationToken cancellationToken)
+    {
+        if (Load(file, console.Error) is not { } profile)
+        {
+            return 1;
+        }
+
+        if (!File.Exists(KeyFile.PathIn(directory)))
+        {
+            await console.Error.WriteLineAsync($"{Path.GetFullPath(directory)} is not a Cordon data directory; create it with cordon init.");
+            return 1;
+        }
+
+        var registry = new TenantRegistry(KeyFile.OpenOrCreate(KeyFile.PathIn(directory)));
+        await using var store = await CordonStores.OpenAsync(directory, database, cancellationToken);
+        await registry.LoadAsync(store, cancellationToken);
+        if (registry.Find(tenant) is null)
+        {
+            await console.Error.WriteLineAsync($"No tenant '{tenant}' in {Path.GetFullPath(directory)}; create it with cordon init --tenant {tenant}.");
+            return 1;
+        }
+
+        var audit = new AuditDraft
+        {
+            Tenant = tenant,
+            Time = TimeProvider.System.GetUtcNow(),
+            ActorId = "cordon-cli",
+            ActorRole = "admin",
+            Action = "profile.publish",
+            Outcome = AuditOutcome.Done,
+            Rules = ["R04", "R09"],
+        };
+        var published = await ProfilePublisher.PublishAsync(registry, store, tenant, profile, audit, cancellationToken);
+        if (!published.Changed)
+        {
+            await console.Out.WriteLineAsync($"Tenant '{tenant}' already runs this profile (notice version {published.NoticeVersion}); nothing published.");
+            return 0;
+        }
+
+        await console.Out.WriteLineAsync($"Published {file.Name} for tenant '{tenant}': notice version {published.PreviousNoticeVersion} -> {published.NoticeVersion}.");
+        foreach (var change in published.Purposes)
+        {
+            await console.Out.WriteLineAsync(change.Change == "changed"
+                ? $"  {change.Purpose}: changed; {change.Renewals} subject(s) must consent again (R04)"
+                : $"  {change.Purpose}: {change.Change}");
+        }
+
+        if (!published.Purposes.Any(c => c.Change == "changed"))
+        {
+            await console.Out.WriteLineAsync("  No purpose changed what it collects, how or with whom: every consent stands.");
+        }
+
+        await console.Error.WriteLineAsync("A running cordon serve reads profiles at start: restart it, or publish through PUT /v1/profile instead.");
+        return 0;
     }
 
     internal static int Check(FileInfo file, TextWriter output, TextWriter errors)

@@ -4,6 +4,9 @@ public enum ConsentAction : byte
 {
     Grant,
     Withdraw,
+
+    /// <summary>Asked and declined: counts as no consent, and the app may not ask again for a while (R05).</summary>
+    Refuse,
 }
 
 /// <summary>Who gave or withdrew the consent.</summary>
@@ -25,6 +28,9 @@ public enum ConsentStatus : byte
     Withdrawn,
     /// <summary>Granted under a notice whose description of this purpose has since changed (R04).</summary>
     NeedsRenewal,
+
+    /// <summary>Asked and declined (R05): no consent.</summary>
+    Refused,
 }
 
 /// <summary>
@@ -66,7 +72,13 @@ public sealed record ConsentCurrent(string Purpose, string? Recipient, ConsentSt
 
 public static class ConsentNames
 {
-    public static string ToKey(this ConsentAction action) => action == ConsentAction.Grant ? "grant" : "withdraw";
+    public static string ToKey(this ConsentAction action) => action switch
+    {
+        ConsentAction.Grant => "grant",
+        ConsentAction.Withdraw => "withdraw",
+        ConsentAction.Refuse => "refuse",
+        _ => throw new ArgumentOutOfRangeException(nameof(action)),
+    };
 
     public static string ToKey(this ConsentGiver giver) => giver == ConsentGiver.Self ? "self" : "guardian";
 
@@ -78,6 +90,7 @@ public static class ConsentNames
         ConsentStatus.GrantedByGuardian => "granted",
         ConsentStatus.Withdrawn => "withdrawn",
         ConsentStatus.NeedsRenewal => "needs-renewal",
+        ConsentStatus.Refused => "refused",
         _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
 }

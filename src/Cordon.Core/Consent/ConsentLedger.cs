@@ -18,17 +18,7 @@ public static class ConsentLedger
                 continue;
             }
 
-            if (e.Action == ConsentAction.Withdraw)
-            {
-                return ConsentStatus.Withdrawn;
-            }
-
-            if (!string.Equals(e.PurposeFingerprint, currentFingerprint, StringComparison.Ordinal))
-            {
-                return ConsentStatus.NeedsRenewal;
-            }
-
-            return e.GivenBy == ConsentGiver.Guardian ? ConsentStatus.GrantedByGuardian : ConsentStatus.Granted;
+            return StatusOf(e, currentFingerprint);
         }
 
         return ConsentStatus.None;
@@ -48,14 +38,16 @@ public static class ConsentLedger
         return latest.Values
             .OrderBy(e => e.Purpose, StringComparer.Ordinal)
             .ThenBy(e => e.Recipient, StringComparer.Ordinal)
-            .Select(e =>
-            {
-                var status = e.Action == ConsentAction.Withdraw ? ConsentStatus.Withdrawn
-                    : !string.Equals(fingerprintOf(e.Purpose), e.PurposeFingerprint, StringComparison.Ordinal) ? ConsentStatus.NeedsRenewal
-                    : e.GivenBy == ConsentGiver.Guardian ? ConsentStatus.GrantedByGuardian
-                    : ConsentStatus.Granted;
-                return new ConsentCurrent(e.Purpose, e.Recipient, status, e.Time, e.NoticeVersion, e.GivenBy);
-            })
+            .Select(e => new ConsentCurrent(e.Purpose, e.Recipient, StatusOf(e, fingerprintOf(e.Purpose)), e.Time, e.NoticeVersion, e.GivenBy))
             .ToList();
     }
+
+    /// <summary>What one (latest) event means now: a withdrawal or a refusal is no consent; a grant under another fingerprint needs renewal (R04).</summary>
+    public static ConsentStatus StatusOf(ConsentEvent latest, string? currentFingerprint) => Guard.NotNull(latest).Action switch
+    {
+        ConsentAction.Withdraw => ConsentStatus.Withdrawn,
+        ConsentAction.Refuse => ConsentStatus.Refused,
+        _ when !string.Equals(latest.PurposeFingerprint, currentFingerprint, StringComparison.Ordinal) => ConsentStatus.NeedsRenewal,
+        _ => latest.GivenBy == ConsentGiver.Guardian ? ConsentStatus.GrantedByGuardian : ConsentStatus.Granted,
+    };
 }

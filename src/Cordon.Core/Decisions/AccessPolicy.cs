@@ -182,7 +182,7 @@ public sealed class AccessPolicy
 
         if (ConsentRequired(purpose, r.UnderGuardianAge))
         {
-            var refusal = ConsentRefusal(purpose, r);
+            var refusal = ConsentRefusal(purpose, r.Consent, r.UnderGuardianAge);
             trace.Check(refusal?.Rule ?? (purpose.Consent >= ConsentRequirement.Separate ? "R02" : "R01"), "consent", refusal is null, "consent-based purposes need the subject's active consent");
             if (refusal is not null)
             {
@@ -234,20 +234,25 @@ public sealed class AccessPolicy
     public static bool ConsentRequired(PurposeDef purpose, bool underGuardianAge)
         => Guard.NotNull(purpose).NeedsConsent || (underGuardianAge && purpose.LegalBasis is LegalBasis.Consent or LegalBasis.Contract);
 
-    private static Refusal? ConsentRefusal(PurposeDef purpose, in AccessRequest r)
+    /// <summary>
+    /// Why a consent-based purpose may not proceed with this consent status, or null when it may. A refusal (R05) counts as
+    /// no consent at all; below the guardian-consent age only the guardian's grant counts (R03).
+    /// </summary>
+    public static Refusal? ConsentRefusal(PurposeDef purpose, ConsentStatus status, bool underGuardianAge)
     {
-        switch (r.Consent)
+        Guard.NotNull(purpose);
+        switch (status)
         {
             case ConsentStatus.GrantedByGuardian:
                 return null;
             case ConsentStatus.Granted:
-                return r.UnderGuardianAge ? Refusals.GuardianRequired : null;
+                return underGuardianAge ? Refusals.GuardianRequired : null;
             case ConsentStatus.Withdrawn:
                 return Refusals.ConsentWithdrawn;
             case ConsentStatus.NeedsRenewal:
                 return Refusals.ConsentNeedsRenewal;
             default:
-                if (r.UnderGuardianAge)
+                if (underGuardianAge)
                 {
                     return Refusals.GuardianRequired;
                 }

@@ -19,6 +19,11 @@ public sealed record ConsentCurrentResponse(string Purpose, string? Recipient, s
 
 public sealed record ConsentsResponse(IReadOnlyList<ConsentCurrentResponse> Current, IReadOnlyList<ConsentEventResponse> History);
 
+/// <summary>One purpose on the prompt list: may the app ask now (<c>advice</c> ask or renew), and if not, from when.</summary>
+public sealed record ConsentPromptResponse(string Purpose, string Name, string? NameEn, string Consent, bool Necessary, string State, string Advice, bool MayAsk, DateTimeOffset? AskAfter, string? Rule, string? Citation);
+
+public sealed record ConsentPromptsResponse(string NoticeVersion, int ReaskAfterDays, IReadOnlyList<ConsentPromptResponse> Prompts);
+
 /// <summary>
 /// The consent ledger over HTTP: one purpose per event (never bundled), separate consent where the law asks for it,
 /// a guardian below the guardian-consent age, bound to the notice version; a withdrawal counts from the next request.
@@ -31,8 +36,8 @@ public static class ConsentEndpoints
     {
         group.MapPost("/{id}/consents", RecordAsync)
             .Audited("consent.record", Role.App, Role.Patient, Role.Guardian)
-            .WithSummary("Grant or withdraw consent for one purpose")
-            .WithDescription("One event carries one purpose (R02: never bundled). Grants must cite the current privacy-notice version (R04). Below the guardian-consent age only a guardian's consent counts (R03). Withdrawal takes effect for the very next request (R08).")
+            .WithSummary("Grant, withdraw or refuse consent for one purpose")
+            .WithDescription("One event carries one purpose (R02: never bundled). Grants must cite the current privacy-notice version (R04). Below the guardian-consent age only a guardian's consent counts (R03). Withdrawal takes effect for the very next request (R08). A refusal counts as no consent and keeps the app from asking again for the profile's consentReaskAfterDays (R05; see consent-prompts).")
             .Accepts<ConsentRequest>("application/json")
             .Produces<ConsentEventResponse>(StatusCodes.Status201Created);
 
@@ -40,6 +45,12 @@ public static class ConsentEndpoints
             .Audited("consent.read", Role.App, Role.Patient, Role.Guardian, Role.Dpo, Role.Support, Role.Admin)
             .WithSummary("Current consent per purpose and the full history")
             .Produces<ConsentsResponse>();
+
+        group.MapGet("/{id}/consent-prompts", PromptsAsync)
+            .Audited("consent.prompts", Role.App, Role.Patient, Role.Guardian, Role.Dpo, Role.Support)
+            .WithSummary("Which consents the app may ask for now")
+            .WithDescription("Every purpose that needs this subject's consent. Necessary purposes (the basic service) may always be asked for. After a refusal or withdrawal of an optional consent the app may not ask again before askAfter (settings.consentReaskAfterDays, R05); a grant under an older description of the purpose is to be renewed (R04).")
+            .Produces<ConsentPromptsResponse>();
         return group;
     }
 
@@ -66,11 +77,11 @@ public static class ConsentEndpoints
 
         var purpose = policy.Purpose(purposeIndex);
         var errors = new Dictionary<string, string[]>();
-        var action = request.Action switch { "grant" => ConsentAction.Grant, "withdraw" => ConsentAction.Withdraw, _ => (ConsentAction?)null };
+        var action = request.Action switch { "grant" => ConsentAction.Grant, "withdraw" => ConsentAction.Withdraw, "refuse" => ConsentAction.Refuse, _ => (ConsentAction?)null };
         var giver = request.GrantedBy switch { "self" => ConsentGiver.Self, "guardian" => ConsentGiver.Guardian, _ => (ConsentGiver?)null };
         if (action is null)
         {
-            errors["action"] = ["grant or withdraw."];
+            errors["action"] = ["grant, withdraw or refuse."];
         }
 
         if (giver is null)
@@ -134,6 +145,16 @@ public static class ConsentEndpoints
             }
         }
 
+        if (action == ConsentAction.Refuse
+            && await call.Store.GetLatestConsentAsync(call.Tenant.Id, subject.Id, purpose.Key, request.Recipient, call.Aborted) is { } latest
+            && ConsentLedger.StatusOf(latest, policy.PurposeFingerprint(purposeIndex)) is ConsentStatus.Granted or ConsentStatus.GrantedByGuardian)
+        {
+            return await call.RefuseAsync(
+                Problem.Conflict("consent.already-granted", $"The subject has granted '{purpose.Key}'; record a withdrawal to end it."),
+                purpose.Key,
+                subject.Id);
+        }
+
         var consentEvent = new ConsentEvent
         {
             Id = SubjectVault.NewId("con"),
@@ -149,11 +170,16 @@ public static class ConsentEndpoints
             ActorId = call.Actor.Id,
             Time = call.Now,
         };
-        var rules = action == ConsentAction.Withdraw ? new[] { "R08" } : purpose.Consent >= ConsentRequirement.Separate ? ["R02"] : ["R01"];
+        var rules = action switch
+        {
+            ConsentAction.Withdraw => new[] { "R08" },
+            ConsentAction.Refuse => ["R05"],
+            _ => purpose.Consent >= ConsentRequirement.Separate ? ["R02"] : ["R01"],
+        };
         var flags = giver == ConsentGiver.Guardian ? AuditFlags.Guardian : AuditFlags.None;
         await call.Store.AppendAsync(
             consentEvent,
-            call.Audit(AuditOutcome.Done, purpose.Key, subject.Id, records: [consentEvent.Id], rules: rules, flags: flags, action: action == ConsentAction.Grant ? "consent.grant" : "consent.withdraw"),
+            call.Audit(AuditOutcome.Done, purpose.Key, subject.Id, records: [consentEvent.Id], rules: rules, flags: flags, action: "consent." + action.Value.ToKey()),
             call.Aborted);
         return new SubjectEndpoints.CreatedAt(
             $"/v1/subjects/{subject.Id}/consents",
@@ -179,6 +205,40 @@ public static class ConsentEndpoints
             .ToList();
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject.Id), CancellationToken.None);
         return TypedResults.Json(new ConsentsResponse(current, [.. history.Select(ToResponse)]), ApiJson.Default.ConsentsResponse);
+    }
+
+    private static async Task<IResult> PromptsAsync(string id, Call call)
+    {
+        using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
+        if (subject is null)
+        {
+            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+        }
+
+        if (call.Actor.Role.IsSubjectSide() && SubjectFacts.LinkOf(call.Actor, subject) == SubjectLink.None)
+        {
+            return await call.RefuseAsync(Refusals.NotTheSubject, null, subject.Id);
+        }
+
+        var profile = call.Tenant.Profile;
+        var child = subject.AgeOn(call.Today) < profile.Settings.GuardianConsentBelowAge;
+        var history = await call.Store.GetHistoryAsync(call.Tenant.Id, subject.Id, call.Aborted);
+        var prompts = ConsentPrompts.For(history, profile.Purposes, call.Tenant.Policy.PurposeFingerprint, child, call.Now, profile.Settings.ConsentReaskAfterDays)
+            .Select(p => new ConsentPromptResponse(
+                p.Purpose.Key,
+                p.Purpose.Name,
+                p.Purpose.NameEn,
+                p.Purpose.Consent.ToKey(),
+                p.Necessary,
+                p.Status.ToKey(),
+                p.Advice.ToKey(),
+                p.MayAsk,
+                p.AskAfter,
+                p.Rule,
+                p.Rule is null ? null : RuleBook.Get(p.Rule).Citation))
+            .ToList();
+        await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject.Id, rules: ["R05"]), CancellationToken.None);
+        return TypedResults.Json(new ConsentPromptsResponse(call.Tenant.NoticeVersion, profile.Settings.ConsentReaskAfterDays, prompts), ApiJson.Default.ConsentPromptsResponse);
     }
 
     private static ConsentEventResponse ToResponse(ConsentEvent e)

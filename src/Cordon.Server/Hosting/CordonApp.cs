@@ -8,6 +8,7 @@ using Cordon.Server.Decisions;
 using Cordon.Server.Health;
 using Cordon.Server.Http;
 using Cordon.Server.Notice;
+using Cordon.Server.Personalisation;
 using Cordon.Server.Retention;
 using Cordon.Server.Rights;
 using Cordon.Server.Records;
@@ -147,6 +148,9 @@ public static partial class CordonApp
         v1.MapGroup("/calendar").WithTags("Rights").MapCalendar();
         v1.MapGroup("/legal-holds").WithTags("Retention").MapLegalHolds();
         v1.MapGroup("/retention").WithTags("Retention").MapRetention();
+        v1.MapGroup("/subjects").WithTags("Personalisation").MapUserTags();
+        v1.MapGroup("/profile").WithTags("Profile").MapProfilePublishing();
+        v1.MapGroup("/consent-renewals").WithTags("Consent").MapConsentRenewals();
         app.MapPrivacyNotice();
         app.MapHealth();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

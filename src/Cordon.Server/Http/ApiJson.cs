@@ -52,6 +52,13 @@ namespace Cordon.Server.Http;
 [JsonSerializable(typeof(Cordon.Server.Retention.LegalHoldList))]
 [JsonSerializable(typeof(Cordon.Server.Retention.RecordDeleted))]
 [JsonSerializable(typeof(Cordon.Server.Retention.RetentionRunReport))]
+[JsonSerializable(typeof(ConsentPromptsResponse))]
+[JsonSerializable(typeof(Cordon.Server.Personalisation.TagRequest))]
+[JsonSerializable(typeof(Cordon.Server.Personalisation.TagView))]
+[JsonSerializable(typeof(Cordon.Server.Personalisation.TagList))]
+[JsonSerializable(typeof(Cordon.Server.Personalisation.TagsDeleted))]
+[JsonSerializable(typeof(Cordon.Server.Tenancy.ProfilePublished))]
+[JsonSerializable(typeof(RenewalList))]
 public sealed partial class ApiJson : JsonSerializerContext;
 
 public sealed record HealthResponse(string Status, string Store, int Tenants, string Version);

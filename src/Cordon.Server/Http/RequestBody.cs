@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Cordon.Server.Hosting;
@@ -25,6 +26,8 @@ public sealed class RequestBody(IOptions<CordonServerOptions> options)
 {
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow, AllowDuplicateProperties = false };
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private readonly long _limit = options.Value.MaxBodyBytes;
 
     public async Task<Outcome<byte[]>> ReadAsync(HttpContext context)
@@ -36,6 +39,50 @@ public sealed class RequestBody(IOptions<CordonServerOptions> options)
             return Problem.UnsupportedMediaType(request.ContentType);
         }
 
+        var body = await ReadBytesAsync(context);
+        return body.Failed || body.Value!.Length > 0 ? body : Problem.Malformed("The body is empty; send a JSON document.");
+    }
+
+    /// <summary>
+    /// Reads a UTF-8 text body of one of <paramref name="mediaTypes"/> (a YAML profile) under the same size limit as JSON
+    /// bodies. Empty bodies and bytes that are not UTF-8 are refused.
+    /// </summary>
+    public async Task<Outcome<string>> ReadTextAsync(HttpContext context, params string[] mediaTypes)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(mediaTypes);
+        var contentType = context.Request.ContentType;
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media)
+            || (media.Charset.HasValue && !media.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+            || !mediaTypes.Any(t => media.MediaType.Equals(t, StringComparison.OrdinalIgnoreCase)))
+        {
+            return new Problem(415, "request.unsupported-media-type", "Unsupported media type", $"Send UTF-8 text with Content-Type: {string.Join(" or ", mediaTypes)}; got '{Problem.Sanitize(contentType)}'.");
+        }
+
+        var body = await ReadBytesAsync(context);
+        if (body.Failed)
+        {
+            return body.Problem!;
+        }
+
+        if (body.Value!.Length == 0)
+        {
+            return Problem.Malformed("The body is empty.");
+        }
+
+        try
+        {
+            return StrictUtf8.GetString(body.Value);
+        }
+        catch (DecoderFallbackException)
+        {
+            return Problem.Malformed("The body is not UTF-8 text.");
+        }
+    }
+
+    private async Task<Outcome<byte[]>> ReadBytesAsync(HttpContext context)
+    {
+        var request = context.Request;
         if (request.ContentLength > _limit)
         {
             return Problem.TooLarge(_limit);
@@ -66,11 +113,6 @@ public sealed class RequestBody(IOptions<CordonServerOptions> options)
             {
                 return Problem.TooLarge(_limit);
             }
-        }
-
-        if (buffer.WrittenCount == 0)
-        {
-            return Problem.Malformed("The body is empty; send a JSON document.");
         }
 
         return buffer.WrittenSpan.ToArray();

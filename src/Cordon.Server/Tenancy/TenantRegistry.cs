@@ -16,6 +16,9 @@ public sealed class TenantRegistry
 
     private readonly ConcurrentDictionary<string, TenantContext> _tenants = new(StringComparer.Ordinal);
 
+    // Publishing stores the profile and then swaps the live context; one at a time, so the live profile is the last stored.
+    private readonly SemaphoreSlim _publishing = new(1, 1);
+
     public TenantRegistry(KeyFile keys)
     {
         Keys = keys;
@@ -51,12 +54,8 @@ public sealed class TenantRegistry
     public async Task<TenantContext> ProvisionAsync(ICordonStore store, string tenant, Profile profile, DateTimeOffset now, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(profile);
-        var keys = Keys.GetOrCreate(tenant, profile.Operator.CryptoSuite);
         var existing = await store.GetTenantAsync(tenant, cancellationToken);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(profile.SourceText)));
-        var row = new TenantRow(tenant, profile.Operator.Name, keys.Suite, existing?.Lanes ?? DefaultLanes, profile.SourceText, hash, existing?.CreatedAt ?? now);
-        await store.PutTenantAsync(row, new AuditDraft
+        var (_, context) = await PublishAsync(store, tenant, profile, new AuditDraft
         {
             Tenant = tenant,
             Time = now,
@@ -65,8 +64,37 @@ public sealed class TenantRegistry
             Action = existing is null ? "tenant.create" : "profile.publish",
             Outcome = AuditOutcome.Done,
         }, cancellationToken);
-        var context = new TenantContext(tenant, profile, keys);
-        _tenants[tenant] = context;
         return context;
+    }
+
+    /// <summary>
+    /// Stores <paramref name="profile"/> as the tenant's profile (the store keeps the history) with <paramref name="audit"/>,
+    /// then replaces the live context, so the next request is decided under it. Publications are serialised: the live
+    /// profile is always the one stored last. Returns the context replaced (null for a new tenant) and the new one.
+    /// </summary>
+    public async Task<(TenantContext? Previous, TenantContext Current)> PublishAsync(ICordonStore store, string tenant, Profile profile, AuditDraft audit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentNullException.ThrowIfNull(audit);
+        await _publishing.WaitAsync(cancellationToken);
+        try
+        {
+            var previous = Find(tenant);
+            var keys = Keys.GetOrCreate(tenant, profile.Operator.CryptoSuite);
+            var existing = await store.GetTenantAsync(tenant, cancellationToken);
+            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(profile.SourceText)));
+            var row = new TenantRow(tenant, profile.Operator.Name, keys.Suite, existing?.Lanes ?? DefaultLanes, profile.SourceText, hash, existing?.CreatedAt ?? audit.Time);
+
+            // Compiled before storing: a profile that cannot be compiled is never stored.
+            var context = new TenantContext(tenant, profile, keys);
+            await store.PutTenantAsync(row, audit with { Tenant = tenant }, cancellationToken);
+            _tenants[tenant] = context;
+            return (previous, context);
+        }
+        finally
+        {
+            _publishing.Release();
+        }
     }
 }

@@ -60,3 +60,66 @@ public sealed class ProfileCommandTests
         Assert.StartsWith("<!DOCTYPE html>", output.ToString(), StringComparison.Ordinal);
     }
 }
+
+/// <summary><c>cordon profile publish</c> against a real data directory.</summary>
+public sealed class ProfilePublishCommandTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("cordon-publish-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_data, recursive: true);
+    }
+
+    [Fact]
+    public async Task Publish_prints_the_changed_purposes_with_their_renewal_counts_and_stores_the_profile()
+    {
+        Assert.Equal(0, (await RunAsync("init", "--data", _data)).Code);
+        var original = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "profiles", "internet-hospital.yaml")).ReplaceLineEndings("\n");
+        var changed = original.Replace("您或监护人在线填写就诊人姓名", "您或监护人在线或电话填写就诊人姓名", StringComparison.Ordinal);
+        Assert.NotEqual(original, changed);
+        var file = Path.Combine(_data, "changed.yaml");
+        File.WriteAllText(file, changed);
+
+        var (code, output, _) = await RunAsync("profile", "publish", "--data", _data, file);
+
+        Assert.Equal(0, code);
+        Assert.Contains("appointment: changed; 0 subject(s) must consent again (R04)", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("consultation", output, StringComparison.Ordinal);
+        await using (var store = await Storage.CordonStores.OpenAsync(_data, null, CancellationToken.None))
+        {
+            Assert.Equal(changed, (await store.GetTenantAsync("default", CancellationToken.None))!.ProfileYaml);
+        }
+
+        var (again, unchanged, _) = await RunAsync("profile", "publish", "--data", _data, file);
+        Assert.Equal(0, again);
+        Assert.Contains("nothing published", unchanged, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Publish_refuses_a_bad_profile_or_a_missing_data_directory_and_changes_nothing()
+    {
+        var bad = Path.Combine(_data, "bad.yaml");
+        File.WriteAllText(bad, File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "profiles", "internet-hospital.yaml")).Replace("auditRetentionDays: 183", "auditRetentionDays: 90", StringComparison.Ordinal));
+        var good = Path.Combine(AppContext.BaseDirectory, "profiles", "internet-hospital.yaml");
+
+        var (missing, _, noData) = await RunAsync("profile", "publish", "--data", Path.Combine(_data, "none"), good);
+        Assert.Equal(1, missing);
+        Assert.Contains("cordon init", noData, StringComparison.Ordinal);
+
+        Assert.Equal(0, (await RunAsync("init", "--data", _data)).Code);
+        var (code, _, error) = await RunAsync("profile", "publish", "--data", _data, bad);
+        Assert.Equal(1, code);
+        Assert.Contains("bad.yaml:", error, StringComparison.Ordinal);
+        Assert.Contains("[R44]", error, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await CordonCli.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}

@@ -89,6 +89,13 @@ public sealed class AccessPolicyTests
     }
 
     [Fact]
+    public void A_refused_consent_counts_as_no_consent()
+    {
+        AssertDenied(_policy.Decide(Request(Role.App, "consultation", "Patient") with { Consent = ConsentStatus.Refused }), "consent.missing", "R02");
+        AssertDenied(_policy.Decide(Request(Role.App, "newsletter", "Account") with { Consent = ConsentStatus.Refused }), "consent.missing", "R01");
+    }
+
+    [Fact]
     public void Below_the_guardian_age_only_a_guardians_consent_counts_R03()
     {
         var child = Request(Role.App, "consultation", "Patient") with { UnderGuardianAge = true };

@@ -1,0 +1,215 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Cordon.Core.Access;
+using Cordon.Core.Audit;
+using Cordon.Core.Consent;
+using Cordon.Core.Crypto;
+using Cordon.Core.Decisions;
+using Cordon.Core.Subjects;
+using Cordon.Server.Decisions;
+using Cordon.Server.Http;
+using Cordon.Server.Subjects;
+using Cordon.Storage;
+
+namespace Cordon.Server.Personalisation;
+
+/// <summary>A user tag to add: its text (sealed under the subject's key) and what produced it.</summary>
+public sealed record TagRequest(string Text, string Source = "app");
+
+public sealed record TagView(string Id, string Text, string Source, DateTimeOffset CreatedAt);
+
+/// <summary>A subject's user tags, with the state of the personalisation switch (the consent they depend on).</summary>
+public sealed record TagList(string SubjectId, string Personalization, IReadOnlyList<TagView> Tags);
+
+public sealed record TagsDeleted(int Deleted);
+
+/// <summary>
+/// User tags (NDSMR Art. 42, Algorithm Provisions Art. 17; R13): interests derived for personalised recommendation.
+/// They are made only while the subject consents to personalisation, listed to the subject, and deleted by the subject
+/// at any time, one or all; the next campaign sees what is left. Switching personalisation off is a withdrawal of the
+/// personalisation consent on the consent ledger, effective for the next request and the next campaign.
+/// </summary>
+public static partial class UserTagEndpoints
+{
+    /// <summary>The purpose personalised recommendation rests on.</summary>
+    public const string PersonalisationPurpose = "marketing.personalization";
+
+    private const string TagType = "UserTag";
+    private const int MaxTagLength = 64;
+
+    private static readonly Refusal NotDeclared = Refusal.Of(
+        "consent.missing", 403, "Personalisation not declared",
+        $"The profile declares no '{PersonalisationPurpose}' purpose, so no subject can consent to personalisation and no user tags are made.",
+        "R13");
+
+    public static RouteGroupBuilder MapUserTags(this RouteGroupBuilder group)
+    {
+        group.MapGet("/{id}/tags", ListAsync)
+            .Audited("tag.read", Role.Patient, Role.Guardian, Role.App, Role.Dpo)
+            .WithSummary("List a subject's user tags")
+            .WithDescription("The tags derived for personalised recommendation, decrypted, with the state of the personalisation consent (R13, NDSMR Art. 42).")
+            .Produces<TagList>();
+
+        group.MapPost("/{id}/tags", AddAsync)
+            .Audited("tag.create", Role.App)
+            .WithSummary("Add a user tag")
+            .WithDescription("Only while the subject has an active marketing.personalization consent (refused with consent.missing otherwise). The text is sealed under the subject's data key.")
+            .Accepts<TagRequest>("application/json")
+            .Produces<TagView>(StatusCodes.Status201Created);
+
+        group.MapDelete("/{id}/tags", DeleteAllAsync)
+            .Audited("tag.delete", Role.Patient, Role.Guardian, Role.App)
+            .WithSummary("Delete all of a subject's user tags")
+            .WithDescription("By the subject, the guardian or the app on their behalf (R13, NDSMR Art. 42). Effective for the next campaign.")
+            .Produces<TagsDeleted>();
+
+        group.MapDelete("/{id}/tags/{tagId}", DeleteOneAsync)
+            .Audited("tag.delete", Role.Patient, Role.Guardian, Role.App)
+            .WithSummary("Delete one user tag")
+            .Produces<TagsDeleted>();
+        return group;
+    }
+
+    private static async Task<IResult> ListAsync(string id, Call call)
+    {
+        using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
+        if (subject is null)
+        {
+            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+        }
+
+        if (!MayAct(call, subject))
+        {
+            return await call.RefuseAsync(Refusals.NotTheSubject, PersonalisationPurpose, subject.Id);
+        }
+
+        var rows = await call.Store.ListTagsAsync(call.Tenant.Id, subject.Id, call.Aborted);
+        var tags = new List<TagView>(rows.Count);
+        foreach (var row in rows)
+        {
+            // A tag sealed under a data key that erasure has since replaced no longer opens: it is gone.
+            if (RecordCipher.ReadHeader(row.Sealed).DataKeyVersion == subject.Cipher.DataKeyVersion)
+            {
+                tags.Add(new TagView(row.Id, Encoding.UTF8.GetString(subject.Cipher.Open(Binding(call, subject.Id, row.Id), row.Sealed)), row.Source, row.CreatedAt));
+            }
+        }
+
+        var state = await PersonalisationStateAsync(call, subject);
+        await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, PersonalisationPurpose, subject.Id, records: [.. tags.Select(t => t.Id)], rules: ["R13"], flags: GuardianFlag(call)), CancellationToken.None);
+        return TypedResults.Json(new TagList(subject.Id, state.ToKey(), tags), ApiJson.Default.TagList);
+    }
+
+    private static async Task<IResult> AddAsync(string id, Call call, RequestBody body)
+    {
+        var read = await body.ReadAsync(call.Http, ApiJson.Default.TagRequest);
+        if (read.Failed)
+        {
+            return await call.RefuseAsync(read.Problem!, PersonalisationPurpose, SubjectVault.IsWellFormedId(id, "sub") ? id : null);
+        }
+
+        var request = read.Value!;
+        using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
+        if (subject is null)
+        {
+            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+        }
+
+        var text = request.Text.Trim();
+        var errors = new Dictionary<string, string[]>();
+        if (text.Length is 0 or > MaxTagLength || text.Any(char.IsControl))
+        {
+            errors["text"] = [$"1 to {MaxTagLength} printable characters."];
+        }
+
+        if (!SourcePattern().IsMatch(request.Source))
+        {
+            errors["source"] = ["A short key: lower-case letters, digits, '.' or '-', at most 32."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return await call.RefuseAsync(Problem.Validation(errors), PersonalisationPurpose, subject.Id);
+        }
+
+        if (subject.Row.State != SubjectState.Active)
+        {
+            return await call.RefuseAsync(Refusals.SubjectRestricted, PersonalisationPurpose, subject.Id);
+        }
+
+        var purpose = call.Tenant.Profile.FindPurpose(PersonalisationPurpose);
+        if (purpose is null)
+        {
+            return await call.RefuseAsync(NotDeclared, PersonalisationPurpose, subject.Id);
+        }
+
+        var child = subject.AgeOn(call.Today) < call.Tenant.Profile.Settings.GuardianConsentBelowAge;
+        var status = await PersonalisationStateAsync(call, subject);
+        if (AccessPolicy.ConsentRefusal(purpose, status, child) is { } refusal)
+        {
+            return await call.RefuseAsync(refusal, PersonalisationPurpose, subject.Id);
+        }
+
+        var tagId = SubjectVault.NewId("tag");
+        var row = new SubjectTagRow(call.Tenant.Id, subject.Id, tagId, request.Source, call.Now, subject.Cipher.Seal(Binding(call, subject.Id, tagId), Encoding.UTF8.GetBytes(text)));
+        await call.Store.PutTagAsync(row, call.Audit(AuditOutcome.Done, PersonalisationPurpose, subject.Id, records: [tagId], rules: ["R13"]), call.Aborted);
+        return new SubjectEndpoints.CreatedAt(
+            $"/v1/subjects/{subject.Id}/tags",
+            TypedResults.Json(new TagView(tagId, text, request.Source, call.Now), ApiJson.Default.TagView, statusCode: StatusCodes.Status201Created));
+    }
+
+    private static Task<IResult> DeleteAllAsync(string id, Call call) => DeleteAsync(id, null, call);
+
+    private static Task<IResult> DeleteOneAsync(string id, string tagId, Call call) => DeleteAsync(id, tagId, call);
+
+    private static async Task<IResult> DeleteAsync(string id, string? tagId, Call call)
+    {
+        using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
+        if (subject is null)
+        {
+            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+        }
+
+        if (!MayAct(call, subject))
+        {
+            return await call.RefuseAsync(Refusals.NotTheSubject, PersonalisationPurpose, subject.Id);
+        }
+
+        if (tagId is not null)
+        {
+            var tags = await call.Store.ListTagsAsync(call.Tenant.Id, subject.Id, call.Aborted);
+            if (!tags.Any(t => string.Equals(t.Id, tagId, StringComparison.Ordinal)))
+            {
+                return await call.RefuseAsync(Problem.NotFound("tag"), PersonalisationPurpose, subject.Id);
+            }
+        }
+
+        var deleted = await call.Store.DeleteTagsAsync(
+            call.Tenant.Id,
+            subject.Id,
+            tagId,
+            call.Audit(AuditOutcome.Done, PersonalisationPurpose, subject.Id, records: tagId is null ? [] : [tagId], rules: ["R13"], flags: GuardianFlag(call)),
+            call.Aborted);
+        return TypedResults.Json(new TagsDeleted(deleted), ApiJson.Default.TagsDeleted);
+    }
+
+    /// <summary>A patient acts on their own tags, a guardian on the ward's; the app and the DPO on any subject's.</summary>
+    private static bool MayAct(Call call, OpenSubject subject) => call.Actor.Role switch
+    {
+        Role.Patient => SubjectFacts.LinkOf(call.Actor, subject) == SubjectLink.Self,
+        Role.Guardian => SubjectFacts.LinkOf(call.Actor, subject) == SubjectLink.Guardian,
+        _ => true,
+    };
+
+    private static AuditFlags GuardianFlag(Call call) => call.Actor.Role == Role.Guardian ? AuditFlags.Guardian : AuditFlags.None;
+
+    private static async Task<ConsentStatus> PersonalisationStateAsync(Call call, OpenSubject subject)
+    {
+        var latest = await call.Store.GetLatestConsentAsync(call.Tenant.Id, subject.Id, PersonalisationPurpose, null, call.Aborted);
+        return latest is null ? ConsentStatus.None : ConsentLedger.StatusOf(latest, call.Tenant.Policy.PurposeFingerprint(PersonalisationPurpose));
+    }
+
+    private static RecordBinding Binding(Call call, string subject, string tagId) => new(call.Tenant.Id, subject, tagId, TagType, 1);
+
+    [GeneratedRegex("^[a-z0-9.-]{1,32}$")]
+    private static partial Regex SourcePattern();
+}
