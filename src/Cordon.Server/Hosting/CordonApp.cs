@@ -7,6 +7,7 @@ using Cordon.Server.Console;
 using Cordon.Server.Decisions;
 using Cordon.Server.Health;
 using Cordon.Server.Http;
+using Cordon.Server.Marketing;
 using Cordon.Server.Notice;
 using Cordon.Server.Retention;
 using Cordon.Server.Rights;
@@ -111,6 +112,10 @@ public static partial class CordonApp
         services.AddHostedService<RetentionService>();
         services.AddSingleton(PortabilityClient.Create(options.PortabilityAllowInsecureTargets));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(MarketingJson.Default));
+        services.AddSingleton<UnsubscribeLinks>();
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService<OutboxService>();
         services.AddAuthorization();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => ConfigureJwt(o, options, tenants, TimeProvider.System));
         services.AddOpenApi("v1", o =>
@@ -147,6 +152,8 @@ public static partial class CordonApp
         v1.MapGroup("/calendar").WithTags("Rights").MapCalendar();
         v1.MapGroup("/legal-holds").WithTags("Retention").MapLegalHolds();
         v1.MapGroup("/retention").WithTags("Retention").MapRetention();
+        v1.MapGroup("/campaigns").WithTags("Marketing").MapCampaigns();
+        app.MapUnsubscribe();
         app.MapPrivacyNotice();
         app.MapHealth();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
