@@ -18,6 +18,7 @@ public static class CordonCli
             AuditCommand.Create(console),
             ImportCommand.Create(console),
             ProfileCommands.Create(console),
+            CampaignCommand.Create(console),
         };
         var parse = root.Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
