@@ -7,6 +7,7 @@ using Cordon.Load;
 // dotnet run -c Release --project bench/Cordon.Load -- http  [--connections 128] [--duration 10] [--scenarios healthz,write,read,list,refused]
 // dotnet run -c Release --project bench/Cordon.Load -- import [--passes 5]
 // dotnet run -c Release --project bench/Cordon.Load -- rights [--parts export,erase,retention] [--erase-sizes 10,1000,100000] [--retention-records 1000000]
+// dotnet run -c Release --project bench/Cordon.Load -- marketing [--subjects 1000000] [--messages 5000]
 // One JSON object per scenario on stdout; progress on stderr.
 var connections = new Option<int>("--connections") { Description = "Concurrent keep-alive connections (enough to keep both cores busy while a group commit waits for fsync).", DefaultValueFactory = _ => 128 };
 var duration = new Option<int>("--duration") { Description = "Measured seconds per scenario.", DefaultValueFactory = _ => 10 };
@@ -93,7 +94,20 @@ rights.SetAction(async (parse, cancellationToken) =>
     return 0;
 });
 
-var rootCommand = new RootCommand("The Cordon load driver: prints one JSON object per scenario {scenario, requests, seconds, throughput, p50Ms, p99Ms, errors, baseline, ratio}.") { http, import, rights };
+var audienceSubjects = new Option<int>("--subjects") { Description = "Current push consents the audience is computed over (half with personalisation).", DefaultValueFactory = _ => 1_000_000 };
+var outboxMessages = new Option<int>("--messages") { Description = "Messages queued and delivered to the local webhook.", DefaultValueFactory = _ => 5_000 };
+var marketing = new Command("marketing", "Audience computation over --subjects consents on SQLite, and outbox throughput to a local webhook.") { audienceSubjects, outboxMessages };
+marketing.SetAction(async (parse, cancellationToken) =>
+{
+    foreach (var result in await MarketingBench.RunAsync(parse.GetValue(audienceSubjects), parse.GetValue(outboxMessages), Console.Error))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(result, LoadJson.Default.ScenarioResult));
+    }
+
+    return 0;
+});
+
+var rootCommand = new RootCommand("The Cordon load driver: prints one JSON object per scenario {scenario, requests, seconds, throughput, p50Ms, p99Ms, errors, baseline, ratio}.") { http, import, rights, marketing };
 return await rootCommand.Parse(args).InvokeAsync();
 
 static string RepoRoot()

@@ -20,6 +20,7 @@ public static class CordonCli
             SubjectCommand.Create(console),
             RetentionCommand.Create(console),
             ProfileCommands.Create(console),
+            CampaignCommand.Create(console),
         };
         var parse = root.Parse(args);
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);

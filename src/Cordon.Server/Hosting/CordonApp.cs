@@ -7,6 +7,7 @@ using Cordon.Server.Console;
 using Cordon.Server.Decisions;
 using Cordon.Server.Health;
 using Cordon.Server.Http;
+using Cordon.Server.Marketing;
 using Cordon.Server.Notice;
 using Cordon.Server.Personalisation;
 using Cordon.Server.Retention;
@@ -112,6 +113,10 @@ public static partial class CordonApp
         services.AddHostedService<RetentionService>();
         services.AddSingleton(PortabilityClient.Create(options.PortabilityAllowInsecureTargets));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(MarketingJson.Default));
+        services.AddSingleton<UnsubscribeLinks>();
+        services.AddSingleton<OutboxDispatcher>();
+        services.AddHostedService<OutboxService>();
         services.AddAuthorization();
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => ConfigureJwt(o, options, tenants, TimeProvider.System));
         services.AddOpenApi("v1", o =>
@@ -151,6 +156,8 @@ public static partial class CordonApp
         v1.MapGroup("/subjects").WithTags("Personalisation").MapUserTags();
         v1.MapGroup("/profile").WithTags("Profile").MapProfilePublishing();
         v1.MapGroup("/consent-renewals").WithTags("Consent").MapConsentRenewals();
+        v1.MapGroup("/campaigns").WithTags("Marketing").MapCampaigns();
+        app.MapUnsubscribe();
         app.MapPrivacyNotice();
         app.MapHealth();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

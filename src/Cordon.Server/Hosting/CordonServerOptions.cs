@@ -44,4 +44,21 @@ public sealed class CordonServerOptions
 
     /// <summary>How often the retention job runs (zero: never; <c>cordon retention run</c> still works).</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>The operator's gateway per marketing channel (sms, push, email): each message is POSTed there as JSON.</summary>
+    public Dictionary<string, string> MarketingWebhooks { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>How often the outbox is polled for due messages (zero: never; <c>cordon campaign deliver</c> still works).</summary>
+    public TimeSpan OutboxPollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Delivery attempts per message before it is marked failed; the wait doubles after each (from <see cref="OutboxRetryDelay"/>).</summary>
+    public int OutboxMaxAttempts { get; set; } = 5;
+
+    public TimeSpan OutboxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The public address unsubscribe links point to (this server as patients reach it), e.g. https://cordon.example.cn.</summary>
+    public string PublicBaseUrl { get; set; } = DefaultUrls;
+
+    /// <summary>How long an unsubscribe link works.</summary>
+    public TimeSpan UnsubscribeLinkLifetime { get; set; } = TimeSpan.FromDays(90);
 }

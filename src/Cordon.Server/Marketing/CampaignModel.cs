@@ -1,0 +1,69 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Cordon.Core.Marketing;
+
+namespace Cordon.Server.Marketing;
+
+/// <summary>A new campaign: both variants, the channel, who sends it, the approval number for medical advertising, when to deliver.</summary>
+public sealed record CreateCampaignRequest(string Name, string Channel, CampaignSender Sender, CampaignContent Content, string? ApprovalNumber = null, DateTimeOffset? SendAt = null);
+
+/// <summary>What is stored of a campaign besides its row: no personal data.</summary>
+public sealed record CampaignDefinition(CampaignSender Sender, CampaignContent Content, bool MedicalAdvertising, string? ApprovalNumber = null);
+
+public sealed record OutboxCounts(int Pending, int Sending, int Sent, int Failed, int Excluded);
+
+public sealed record CampaignView(
+    string Id,
+    string Name,
+    string Channel,
+    string Status,
+    DateTimeOffset CreatedAt,
+    string CreatedBy,
+    DateTimeOffset? SendAt,
+    CampaignSender Sender,
+    CampaignContent Content,
+    string? ApprovalNumber,
+    bool MedicalAdvertising,
+    OutboxCounts? Outbox);
+
+public sealed record CampaignList(IReadOnlyList<CampaignView> Campaigns);
+
+/// <summary>What a send queued: the audience (active subjects with a current push consent) and who got which variant.</summary>
+public sealed record SendReport(string CampaignId, int Audience, int Queued, int Personalised, int Plain, int ExcludedChildren, int NoAddress, DateTimeOffset DeliverFrom);
+
+public sealed record AdTermRequest(string Term, string Category, bool Pattern = false);
+
+public sealed record AdTermView(string Term, string Category, bool Pattern, DateTimeOffset AddedAt, string AddedBy);
+
+public sealed record AdTermList(IReadOnlyList<string> Categories, IReadOnlyList<AdTermView> Terms);
+
+/// <summary>What one dispatcher run did.</summary>
+public sealed record DeliveryReport(int Claimed, int Sent, int Retried, int Failed, int Excluded);
+
+/// <summary>The body POSTed to the operator's gateway for one message.</summary>
+public sealed record WebhookMessage(string Id, string Campaign, string Channel, string To, string Text);
+
+/// <summary>What is sealed in the outbox under the subject's key: the address and the rendered text.</summary>
+public sealed record OutboxPayload(string To, string Text);
+
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true,
+    AllowDuplicateProperties = false,
+    NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(CreateCampaignRequest))]
+[JsonSerializable(typeof(CampaignDefinition))]
+[JsonSerializable(typeof(CampaignView))]
+[JsonSerializable(typeof(CampaignList))]
+[JsonSerializable(typeof(SendReport))]
+[JsonSerializable(typeof(AdTermRequest))]
+[JsonSerializable(typeof(AdTermView))]
+[JsonSerializable(typeof(AdTermList))]
+[JsonSerializable(typeof(DeliveryReport))]
+[JsonSerializable(typeof(WebhookMessage))]
+[JsonSerializable(typeof(OutboxPayload))]
+public sealed partial class MarketingJson : JsonSerializerContext;

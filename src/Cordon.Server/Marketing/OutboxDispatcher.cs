@@ -1,0 +1,208 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Cordon.Core.Audit;
+using Cordon.Core.Consent;
+using Cordon.Core.Subjects;
+using Cordon.Server.Hosting;
+using Cordon.Server.Rights;
+using Cordon.Server.Subjects;
+using Cordon.Server.Tenancy;
+using Cordon.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Cordon.Server.Marketing;
+
+/// <summary>
+/// Delivers the outbox: claims due messages under a lease, checks again at send time that the subject is active and
+/// still has a current push consent (else the message is excluded), POSTs each to its channel's webhook, retries with
+/// exponential back-off, and audits every attempt (campaign, message, subject, variant, outcome). Runnable once from
+/// code (the command line, tests) or on a timer by <see cref="OutboxService"/>.
+/// </summary>
+public sealed class OutboxDispatcher : IDisposable
+{
+    private const int ClaimBatch = 200;
+    private readonly ICordonStore _store;
+    private readonly TenantRegistry _tenants;
+    private readonly TimeProvider _time;
+    private readonly CordonServerOptions _options;
+    private readonly HttpClient _http;
+
+    public OutboxDispatcher(ICordonStore store, TenantRegistry tenants, TimeProvider time, IOptions<CordonServerOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _store = store;
+        _tenants = tenants;
+        _time = time;
+        _options = options.Value;
+        _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), MaxConnectionsPerServer = 32, AllowAutoRedirect = false })
+        {
+            Timeout = TimeSpan.FromSeconds(10),
+        };
+    }
+
+    /// <summary>Delivers everything due now (until nothing is left or <paramref name="limit"/> messages were claimed).</summary>
+    public async Task<DeliveryReport> RunOnceAsync(int limit = int.MaxValue, CancellationToken cancellationToken = default)
+    {
+        int claimed = 0, sent = 0, retried = 0, failed = 0, excluded = 0;
+        while (claimed < limit)
+        {
+            var now = _time.GetUtcNow();
+            var batch = await _store.ClaimDueAsync(now, now + TimeSpan.FromMinutes(2), Math.Min(ClaimBatch, limit - claimed), cancellationToken);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            claimed += batch.Count;
+            var results = new ConcurrentBag<(OutboxRow Row, AuditDraft Audit)>();
+            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (message, ct) => results.Add(await DeliverAsync(message, ct)));
+            var done = results.ToList();
+            await _store.CompleteAsync([.. done.Select(r => r.Row)], [.. done.Select(r => r.Audit)], cancellationToken);
+            foreach (var (row, _) in done)
+            {
+                switch (row.Status)
+                {
+                    case OutboxStatus.Sent: sent++; break;
+                    case OutboxStatus.Failed: failed++; break;
+                    case OutboxStatus.Excluded: excluded++; break;
+                    default: retried++; break;
+                }
+            }
+        }
+
+        return new DeliveryReport(claimed, sent, retried, failed, excluded);
+    }
+
+    private async Task<(OutboxRow, AuditDraft)> DeliverAsync(OutboxRow message, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var tenant = _tenants.Find(message.Tenant);
+        if (tenant is null)
+        {
+            return (message with { Status = OutboxStatus.Failed, DoneAt = now, LastError = "unknown tenant" }, Orphan(message, now));
+        }
+
+        var op = new Operation(tenant, _store, now, "cordon:outbox", "system");
+        var action = message.Variant == 1 ? "campaign.deliver.personalised" : "campaign.deliver.plain";
+        AuditDraft Audit(AuditOutcome outcome, string code) => op.Audit(action, outcome, message.SubjectId, [message.CampaignId, message.Id], ["R13", "R15"], Campaigns.PushPurpose, code);
+        (OutboxRow, AuditDraft) Exclude(string code) => (message with { Status = OutboxStatus.Excluded, DoneAt = now, LastError = code }, Audit(AuditOutcome.Deny, code));
+
+        // At send time, not at queue time: an unsubscribe or a withdrawal a moment ago stops this message.
+        var found = await _store.GetSubjectWithKeyAsync(tenant.Id, message.SubjectId, cancellationToken);
+        if (found is not var (subjectRow, keyRow) || subjectRow.State != SubjectState.Active)
+        {
+            return Exclude("marketing.subject-inactive");
+        }
+
+        var consent = await _store.GetLatestConsentAsync(tenant.Id, message.SubjectId, Campaigns.PushPurpose, null, cancellationToken);
+        if (consent is not { Action: ConsentAction.Grant } || consent.PurposeFingerprint != tenant.Policy.PurposeFingerprint(Campaigns.PushPurpose))
+        {
+            return Exclude("marketing.consent-withdrawn");
+        }
+
+        OutboxPayload payload;
+        try
+        {
+            using var subject = SubjectVault.Open(tenant, subjectRow, keyRow);
+            payload = JsonSerializer.Deserialize(subject.Cipher.Open(Campaigns.Binding(tenant.Id, subject.Id, message.Id), message.Sealed), MarketingJson.Default.OutboxPayload)!;
+        }
+        catch (CryptographicException)
+        {
+            // The subject was re-keyed (erased) after the message was queued: the message is shredded with it.
+            return Exclude("marketing.message-shredded");
+        }
+
+        string? error;
+        if (!_options.MarketingWebhooks.TryGetValue(message.Channel, out var webhook) || !Uri.TryCreate(webhook, UriKind.Absolute, out var uri))
+        {
+            error = $"no webhook configured for {message.Channel}";
+        }
+        else
+        {
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, uri)
+                {
+                    Content = JsonContent.Create(new WebhookMessage(message.Id, message.CampaignId, message.Channel, payload.To, payload.Text), MarketingJson.Default.WebhookMessage),
+                };
+                request.Headers.Add("Idempotency-Key", message.Id);
+                using var response = await _http.SendAsync(request, cancellationToken);
+                error = response.IsSuccessStatusCode ? null : $"HTTP {(int)response.StatusCode}";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                error = ex.GetType().Name;
+            }
+        }
+
+        var attempts = message.Attempts + 1;
+        if (error is null)
+        {
+            return (message with { Status = OutboxStatus.Sent, Attempts = attempts, DoneAt = now, LastError = null }, Audit(AuditOutcome.Done, "marketing.sent"));
+        }
+
+        if (attempts >= Math.Max(1, _options.OutboxMaxAttempts))
+        {
+            return (message with { Status = OutboxStatus.Failed, Attempts = attempts, DoneAt = now, LastError = error }, Audit(AuditOutcome.Deny, "marketing.delivery-failed"));
+        }
+
+        var wait = _options.OutboxRetryDelay * Math.Pow(2, attempts - 1);
+        return (message with { Status = OutboxStatus.Pending, Attempts = attempts, NextAt = now + wait, LastError = error }, Audit(AuditOutcome.Deny, "marketing.delivery-retry"));
+    }
+
+    private static AuditDraft Orphan(OutboxRow message, DateTimeOffset now) => new()
+    {
+        Tenant = message.Tenant,
+        Time = now,
+        ActorId = "cordon:outbox",
+        ActorRole = "system",
+        Action = "campaign.deliver",
+        SubjectId = message.SubjectId,
+        RecordIds = [message.CampaignId, message.Id],
+        Outcome = AuditOutcome.Deny,
+        Code = "marketing.tenant-unknown",
+        Rules = [],
+    };
+
+    public void Dispose() => _http.Dispose();
+}
+
+/// <summary>Runs the dispatcher every <see cref="CordonServerOptions.OutboxPollInterval"/>.</summary>
+public sealed partial class OutboxService(OutboxDispatcher dispatcher, TimeProvider time, IOptions<CordonServerOptions> options, ILogger<OutboxService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = options.Value.OutboxPollInterval;
+        if (interval <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(interval, time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var report = await dispatcher.RunOnceAsync(cancellationToken: stoppingToken);
+                if (report.Claimed > 0)
+                {
+                    Log.Delivered(logger, report.Sent, report.Retried, report.Failed, report.Excluded);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.Failed(logger, ex.GetType().Name);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Outbox: {Sent} sent, {Retried} to retry, {Failed} failed, {Excluded} excluded")]
+        public static partial void Delivered(ILogger logger, int sent, int retried, int failed, int excluded);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox run failed: {Error}")]
+        public static partial void Failed(ILogger logger, string error);
+    }
+}
