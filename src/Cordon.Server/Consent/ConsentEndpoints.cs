@@ -181,6 +181,11 @@ public static class ConsentEndpoints
             consentEvent,
             call.Audit(AuditOutcome.Done, purpose.Key, subject.Id, records: [consentEvent.Id], rules: rules, flags: flags, action: "consent." + action.Value.ToKey()),
             call.Aborted);
+        if (action == ConsentAction.Withdraw)
+        {
+            await Personalisation.UserTagEndpoints.ForgetTagsOnWithdrawalAsync(Rights.Operation.From(call), subject.Id, purpose.Key, consentEvent.Id, call.Aborted);
+        }
+
         return new SubjectEndpoints.CreatedAt(
             $"/v1/subjects/{subject.Id}/consents",
             TypedResults.Json(ToResponse(consentEvent), ApiJson.Default.ConsentEventResponse, statusCode: StatusCodes.Status201Created));

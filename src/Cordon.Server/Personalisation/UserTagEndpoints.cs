@@ -34,6 +34,21 @@ public static partial class UserTagEndpoints
     /// <summary>The purpose personalised recommendation rests on.</summary>
     public const string PersonalisationPurpose = "marketing.personalization";
 
+    /// <summary>
+    /// Tags exist only for personalisation: when its consent is withdrawn they are deleted at once (PIPL Art. 47(3), R20),
+    /// audited with the withdrawal they follow.
+    /// </summary>
+    public static async Task ForgetTagsOnWithdrawalAsync(Rights.Operation op, string subjectId, string purpose, string reference, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        if (!string.Equals(purpose, PersonalisationPurpose, StringComparison.Ordinal) || (await op.Store.ListTagsAsync(op.Tenant.Id, subjectId, cancellationToken)).Count == 0)
+        {
+            return;
+        }
+
+        await op.Store.DeleteTagsAsync(op.Tenant.Id, subjectId, null, op.Audit("tags.delete", Core.Audit.AuditOutcome.Done, subjectId, [reference], ["R13", "R20"], purpose), cancellationToken);
+    }
+
     private const string TagType = "UserTag";
     private const int MaxTagLength = 64;
 

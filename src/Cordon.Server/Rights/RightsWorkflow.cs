@@ -211,6 +211,7 @@ public static class RightsWorkflow
                 Time = op.Now,
             };
             await op.Store.AppendAsync(e, op.Audit("consent.withdraw", AuditOutcome.Done, subjectId, reference is null ? [e.Id] : [e.Id, reference], ["R08"], purpose), cancellationToken);
+            await Personalisation.UserTagEndpoints.ForgetTagsOnWithdrawalAsync(op, subjectId, purpose, e.Id, cancellationToken);
         }
 
         return granted;

@@ -316,6 +316,8 @@ internal sealed partial class SqlStore
                     .ExecuteNonQueryAsync();
             }
 
+            // User tags were sealed under the old key: they go with it (a re-keyed subject starts without tags).
+            await ctx.Command("DELETE FROM subject_tags WHERE tenant = @tenant AND subject = @subject").Add("tenant", e.Tenant).Add("subject", e.SubjectId).ExecuteNonQueryAsync();
             await SetConsentSubjectActiveAsync(ctx, e.Tenant, e.SubjectId, e.State);
             await ctx.AppendAuditAsync(audit);
             ctx.KeysDestroyed = true;

@@ -77,7 +77,7 @@ public sealed class UserTagTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Switching_personalisation_off_stops_new_tags_and_drops_the_subject_from_personalised_audiences_at_once()
+    public async Task Switching_personalisation_off_deletes_the_tags_stops_new_ones_and_drops_the_subject_from_personalised_audiences_at_once()
     {
         var subject = await Server.CreateSubjectAsync();
         await Server.GrantAsync(subject, "marketing.push");
@@ -89,6 +89,9 @@ public sealed class UserTagTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, off.StatusCode);
 
         Assert.False((await AudienceAsync()).Single(m => m.SubjectId == subject).Personalised);
+
+        // The tags existed only for personalisation: they go with its consent (PIPL Art. 47(3)).
+        Assert.Empty(await Server.Host.Store.ListTagsAsync(CordonServer.Tenant, subject, CancellationToken.None));
         var (refused, problem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/tags", Server.App, json: new { text = "眼科" });
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal("consent.missing", problem!["code"]!.GetValue<string>());
