@@ -27,6 +27,9 @@ internal abstract class Dialect
 
     public abstract bool IsUniqueViolation(Exception exception);
 
+    /// <summary>Reads run in this process (SQLite): stepping a cursor never waits on I/O, so it is called directly.</summary>
+    public virtual bool ReadsInProcess => false;
+
     /// <summary>A collation clause that orders text by bytes (ordinal), whatever the database's locale.</summary>
     public virtual string BinaryCollation => string.Empty;
 

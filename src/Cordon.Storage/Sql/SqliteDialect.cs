@@ -45,6 +45,8 @@ internal sealed class SqliteDialect : Dialect
 
     public override string Engine => "sqlite";
 
+    public override bool ReadsInProcess => true;
+
     /// <summary>The file that holds the subjects' wrapped data keys, beside the database file (see <see cref="Schema"/>).</summary>
     public string KeyStorePath { get; }
 
