@@ -118,6 +118,7 @@ internal static class ImportBench
             {
                 await using var source = new SqliteConnection($"Data Source={Path.Combine(directory, CordonStores.SqliteFileName)};Pooling=False");
                 await source.OpenAsync();
+                await AttachKeyStoreAsync(source, Path.Combine(directory, CordonStores.SqliteFileName));
                 foreach (var table in ImportTables)
                 {
                     await using var command = source.CreateCommand();
@@ -142,6 +143,15 @@ internal static class ImportBench
         }
     }
 
+    /// <summary>Subject keys live in their own file beside the database (<c>cordon.keys.db</c>), attached as <c>keystore</c>.</summary>
+    private static async Task AttachKeyStoreAsync(SqliteConnection connection, string databasePath)
+    {
+        await using var attach = connection.CreateCommand();
+        attach.CommandText = "ATTACH DATABASE $path AS keystore";
+        attach.Parameters.AddWithValue("$path", Path.Combine(Path.GetDirectoryName(databasePath)!, Path.GetFileNameWithoutExtension(databasePath) + ".keys.db"));
+        await attach.ExecuteNonQueryAsync();
+    }
+
     private static async Task<(long Rows, double Seconds)> SameRowsAsync(Dictionary<string, List<object?[]>> everything)
     {
         var directory = Directory.CreateTempSubdirectory("cordon-same-rows-").FullName;
@@ -152,9 +162,10 @@ internal static class ImportBench
             SqliteConnection.ClearAllPools();
             await using var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "same.db")};Pooling=False");
             await connection.OpenAsync();
+            await AttachKeyStoreAsync(connection, Path.Combine(directory, "same.db"));
             await using (var pragma = connection.CreateCommand())
             {
-                pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
+                pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA keystore.journal_mode=WAL; PRAGMA keystore.synchronous=FULL;";
                 await pragma.ExecuteNonQueryAsync();
             }
 
