@@ -35,6 +35,16 @@ internal static class ServeCommand
                 MaxBodyBytes = parse.GetValue(maxBody),
                 DefaultTenant = withDemo ? DemoTenant.Id : "default",
             };
+
+            // The channels' gateways for campaign delivery (the outbox dispatcher runs inside the server).
+            foreach (var channel in Core.Marketing.MarketingChannels.All)
+            {
+                if (Environment.GetEnvironmentVariable("CORDON_WEBHOOK_" + channel.ToUpperInvariant()) is { Length: > 0 } url && Uri.TryCreate(url, UriKind.Absolute, out _))
+                {
+                    options.MarketingWebhooks[channel] = url;
+                }
+            }
+
             var now = TimeProvider.System.GetUtcNow();
             await DataDirectory.InitializeAsync(options.DataDirectory, options.Database, "default", BuiltInProfiles.Load(), now, cancellationToken);
             await using var host = await CordonApp.CreateAsync(options, cancellationToken: cancellationToken);
