@@ -113,7 +113,7 @@ public static partial class CordonApp
         services.AddHostedService<RetentionService>();
         services.AddSingleton(PortabilityClient.Create(options.PortabilityAllowInsecureTargets));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(MarketingJson.Default));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(ApiJson.Default));
         services.AddSingleton<UnsubscribeLinks>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService<OutboxService>();

@@ -59,6 +59,17 @@ namespace Cordon.Server.Http;
 [JsonSerializable(typeof(Cordon.Server.Personalisation.TagsDeleted))]
 [JsonSerializable(typeof(Cordon.Server.Tenancy.ProfilePublished))]
 [JsonSerializable(typeof(RenewalList))]
+[JsonSerializable(typeof(Cordon.Server.Marketing.CreateCampaignRequest))]
+[JsonSerializable(typeof(Cordon.Server.Marketing.CampaignDefinition))]
+[JsonSerializable(typeof(Cordon.Server.Marketing.CampaignView))]
+[JsonSerializable(typeof(Cordon.Server.Marketing.CampaignList))]
+[JsonSerializable(typeof(Cordon.Server.Marketing.SendReport))]
+[JsonSerializable(typeof(Cordon.Server.Marketing.AdTermRequest))]
+[JsonSerializable(typeof(Cordon.Server.Marketing.AdTermView))]
+[JsonSerializable(typeof(Cordon.Server.Marketing.AdTermList))]
+[JsonSerializable(typeof(Cordon.Server.Marketing.DeliveryReport))]
+[JsonSerializable(typeof(Cordon.Server.Marketing.WebhookMessage))]
+[JsonSerializable(typeof(Cordon.Server.Marketing.OutboxPayload))]
 public sealed partial class ApiJson : JsonSerializerContext;
 
 public sealed record HealthResponse(string Status, string Store, int Tenants, string Version);

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Cordon.Core.Marketing;
 
 namespace Cordon.Server.Marketing;
@@ -45,25 +43,3 @@ public sealed record WebhookMessage(string Id, string Campaign, string Channel, 
 
 /// <summary>What is sealed in the outbox under the subject's key: the address and the rendered text.</summary>
 public sealed record OutboxPayload(string To, string Text);
-
-[JsonSourceGenerationOptions(
-    JsonSerializerDefaults.Web,
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    RespectNullableAnnotations = true,
-    RespectRequiredConstructorParameters = true,
-    AllowDuplicateProperties = false,
-    NumberHandling = JsonNumberHandling.Strict)]
-[JsonSerializable(typeof(CreateCampaignRequest))]
-[JsonSerializable(typeof(CampaignDefinition))]
-[JsonSerializable(typeof(CampaignView))]
-[JsonSerializable(typeof(CampaignList))]
-[JsonSerializable(typeof(SendReport))]
-[JsonSerializable(typeof(AdTermRequest))]
-[JsonSerializable(typeof(AdTermView))]
-[JsonSerializable(typeof(AdTermList))]
-[JsonSerializable(typeof(DeliveryReport))]
-[JsonSerializable(typeof(WebhookMessage))]
-[JsonSerializable(typeof(OutboxPayload))]
-public sealed partial class MarketingJson : JsonSerializerContext;

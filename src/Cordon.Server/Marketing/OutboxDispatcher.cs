@@ -105,7 +105,7 @@ public sealed class OutboxDispatcher : IDisposable
         try
         {
             using var subject = SubjectVault.Open(tenant, subjectRow, keyRow);
-            payload = JsonSerializer.Deserialize(subject.Cipher.Open(Campaigns.Binding(tenant.Id, subject.Id, message.Id), message.Sealed), MarketingJson.Default.OutboxPayload)!;
+            payload = JsonSerializer.Deserialize(subject.Cipher.Open(Campaigns.Binding(tenant.Id, subject.Id, message.Id), message.Sealed), Http.ApiJson.Default.OutboxPayload)!;
         }
         catch (CryptographicException)
         {
@@ -124,7 +124,7 @@ public sealed class OutboxDispatcher : IDisposable
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, uri)
                 {
-                    Content = JsonContent.Create(new WebhookMessage(message.Id, message.CampaignId, message.Channel, payload.To, payload.Text), MarketingJson.Default.WebhookMessage),
+                    Content = JsonContent.Create(new WebhookMessage(message.Id, message.CampaignId, message.Channel, payload.To, payload.Text), Http.ApiJson.Default.WebhookMessage),
                 };
                 request.Headers.Add("Idempotency-Key", message.Id);
                 using var response = await _http.SendAsync(request, cancellationToken);
