@@ -7,22 +7,9 @@ namespace Cordon.Server.Tests;
 /// R47: the audit entry is written in the same transaction as the change, and a read is answered only once its entry
 /// is durable. The audit append is made to fail for real: without its lane rows the writer cannot chain the entry.
 /// </summary>
-public sealed class AuditDurabilityTests : IAsyncLifetime
+public sealed class AuditDurabilityTests : ServerTest
 {
     private const string PatientName = "欧阳秘闻";
-    private CordonServer? _server;
-
-    private CordonServer Server => _server!;
-
-    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task A_write_whose_audit_entry_cannot_be_chained_is_a_server_error_and_stores_nothing()

@@ -9,22 +9,8 @@ namespace Cordon.Server.Tests;
 /// or recipients changed need renewal, the other purposes keep theirs, and consent against the new notice restores
 /// access.
 /// </summary>
-public sealed class ConsentRenewalTests : IAsyncLifetime
+public sealed class ConsentRenewalTests : ServerTest
 {
-    private CordonServer? _server;
-
-    private CordonServer Server => _server!;
-
-    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
     /// <summary>Each edit changes one purpose only; the other keeps its consent.</summary>
     [Theory]
     [InlineData("collected fields", "appointment", "consultation")]

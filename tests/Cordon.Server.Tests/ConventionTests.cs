@@ -5,24 +5,12 @@ using Microsoft.AspNetCore.Routing;
 namespace Cordon.Server.Tests;
 
 /// <summary>Rules about the whole API that a new endpoint cannot forget.</summary>
-public sealed class ConventionTests : IAsyncLifetime
+public sealed class ConventionTests : ServerTest
 {
-    private CordonServer? _server;
-
-    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
     [Fact]
     public void Every_v1_endpoint_names_its_roles_and_its_audit_action_or_is_explicitly_public()
     {
-        var endpoints = ((IEndpointRouteBuilder)_server!.Host.App).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+        var endpoints = ((IEndpointRouteBuilder)Server.Host.App).DataSources.SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText?.StartsWith("/v1", StringComparison.Ordinal) == true)
             .ToList();
         Assert.True(endpoints.Count >= 12);

@@ -6,21 +6,9 @@ using Cordon.Server.Audit;
 namespace Cordon.Server.Tests;
 
 /// <summary>A tenant whose profile chooses the national suite: SM4-GCM records, SM3 chain, HMAC-SM3 indexes, SM2 checkpoints.</summary>
-public sealed class NationalSuiteTests : IAsyncLifetime
+public sealed class NationalSuiteTests : ServerTest
 {
-    private CordonServer? _server;
-
-    private CordonServer Server => _server!;
-
-    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync(nationalSuite: true);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
+    protected override Task<CordonServer> StartServerAsync() => CordonServer.StartAsync(nationalSuite: true);
 
     [Fact]
     public async Task Records_are_sealed_with_SM4_and_the_chain_is_hashed_with_SM3_and_sealed_with_SM2()

@@ -9,25 +9,9 @@ namespace Cordon.Server.Tests;
 /// The data path end to end over HTTP: request → decision → encrypted store → audit → response. Runs on SQLite
 /// and on PostgreSQL (one subclass each).
 /// </summary>
-public abstract class RecordFlowTests : IAsyncLifetime
+public abstract class RecordFlowTests : ServerTest
 {
-    private CordonServer? _server;
-
-    protected CordonServer Server => _server!;
-
-    protected abstract bool Postgres { get; }
-
-    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync(Postgres);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-
-        GC.SuppressFinalize(this);
-    }
+    protected abstract override bool Postgres { get; }
 
     [Fact]
     public async Task A_patient_record_is_written_and_read_back_under_its_purpose()

@@ -5,22 +5,8 @@ using Cordon.Core.Access;
 namespace Cordon.Server.Tests.Consent;
 
 /// <summary>R05 over HTTP: a refusal is recorded on the ledger, counts as no consent, and keeps the app from asking again for the profile's period.</summary>
-public sealed class ConsentPromptTests : IAsyncLifetime
+public sealed class ConsentPromptTests : ServerTest
 {
-    private CordonServer? _server;
-
-    private CordonServer Server => _server!;
-
-    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task After_a_refusal_the_app_may_not_ask_again_until_the_period_ends_R05()
     {

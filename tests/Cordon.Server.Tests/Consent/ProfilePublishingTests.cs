@@ -12,25 +12,9 @@ namespace Cordon.Server.Tests.Consent;
 /// a purpose whose method, fields or recipients changed needs renewed consent from the next request and its subjects are
 /// listed to be asked again, the other purposes keep their consents; a refused profile changes nothing.
 /// </summary>
-public abstract class ProfilePublishingTests : IAsyncLifetime
+public abstract class ProfilePublishingTests : ServerTest
 {
-    private CordonServer? _server;
-
-    protected CordonServer Server => _server!;
-
-    protected abstract bool Postgres { get; }
-
-    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync(Postgres);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-
-        GC.SuppressFinalize(this);
-    }
+    protected abstract override bool Postgres { get; }
 
     private static string DefaultText => BuiltInProfiles.Text(BuiltInProfiles.Default).ReplaceLineEndings("\n");
 

@@ -10,22 +10,8 @@ using Cordon.Server.Subjects;
 namespace Cordon.Server.Tests.Import;
 
 /// <summary>Bulk import of FHIR R4 through the record write path, on the real Synthea bundles and on hand-made NDJSON.</summary>
-public sealed class FhirImportTests : IAsyncLifetime
+public sealed class FhirImportTests : ServerTest
 {
-    private CordonServer? _server;
-
-    private CordonServer Server => _server!;
-
-    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
-
     [Fact]
     public async Task The_Synthea_bundles_import_with_counts_that_match_the_bundles_and_read_back_decrypted()
     {

@@ -10,22 +10,9 @@ namespace Cordon.Server.Tests.Personalisation;
 /// listed to the subject and deletable by the subject; switching personalisation off takes effect for the next request
 /// and the next campaign's audience.
 /// </summary>
-public sealed class UserTagTests : IAsyncLifetime
+public sealed class UserTagTests : ServerTest
 {
     private const string Personalisation = "marketing.personalization";
-    private CordonServer? _server;
-
-    private CordonServer Server => _server!;
-
-    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
 
     private string PatientToken(string subject) => Server.Token(Role.Patient, "patient-" + subject, subject);
 

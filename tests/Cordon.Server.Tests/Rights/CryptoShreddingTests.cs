@@ -12,22 +12,9 @@ namespace Cordon.Server.Tests.Rights;
 /// file, nor from a copy of the database taken before the deletion — the keys that could open it are gone, and a copy of
 /// <c>cordon.db</c> never held them (they live in <c>cordon.keys.db</c>).
 /// </summary>
-public sealed class CryptoShreddingTests : IAsyncLifetime
+public sealed class CryptoShreddingTests : ServerTest
 {
     private const string Marker = "MARKER-shred-5e1d";
-    private CordonServer? _server;
-
-    private CordonServer Server => _server!;
-
-    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync();
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-    }
 
     [Fact]
     public async Task After_cancellation_neither_the_database_nor_a_copy_taken_before_can_be_opened_for_the_subject()

@@ -14,25 +14,9 @@ namespace Cordon.Server.Tests.Rights;
 /// Patients' rights end to end over HTTP, on SQLite and on PostgreSQL: who may ask, what each kind does, what is
 /// deleted and what a law keeps, and how every refusal names its rule.
 /// </summary>
-public abstract class RightsRequestTests : IAsyncLifetime
+public abstract class RightsRequestTests : ServerTest
 {
-    private CordonServer? _server;
-
-    protected CordonServer Server => _server!;
-
-    protected abstract bool Postgres { get; }
-
-    public async ValueTask InitializeAsync() => _server = await CordonServer.StartAsync(Postgres);
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_server is not null)
-        {
-            await _server.DisposeAsync();
-        }
-
-        GC.SuppressFinalize(this);
-    }
+    protected abstract override bool Postgres { get; }
 
     private string PatientToken(string subject) => Server.Token(Role.Patient, "patient-" + subject, subject);
 
