@@ -109,6 +109,9 @@ public interface IVault
     /// <summary>Records of this type and purpose created before <paramref name="createdBefore"/>, oldest first, after <paramref name="after"/> (keyset paging).</summary>
     Task<IReadOnlyList<Core.Retention.RecordFacts>> FindRecordsCreatedBeforeAsync(string tenant, string type, string purpose, DateTimeOffset createdBefore, (DateTimeOffset CreatedAt, string Id)? after, int limit, CancellationToken cancellationToken);
 
+    /// <summary>Every (type, purpose) under which the tenant holds records — including purposes a later profile dropped.</summary>
+    Task<IReadOnlyList<(string Type, string Purpose)>> ListStoredTypePurposesAsync(string tenant, CancellationToken cancellationToken);
+
     /// <summary>Deletes these records (current and older versions, lookups) with the audit entries that name them, in one transaction; returns how many existed.</summary>
     Task<int> DeleteRecordsAsync(string tenant, IReadOnlyList<string> recordIds, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken);
 }

@@ -55,6 +55,11 @@ public static class RequesterRules
         "A close relative's request names the recorded proof of death and relationship (proofReference).",
         "R24");
 
+    public static readonly Refusal ProofNotVerified = Refusal.Of(
+        "rights.proof-not-verified", 403, "Proof not yet verified",
+        "A close relative's request is carried out only after an operator has verified the recorded proof of death and relationship.",
+        "R24");
+
     public static readonly Refusal RelativeKindNotAllowed = Refusal.Of(
         "rights.kind-not-allowed", 403, "Not a right of close relatives",
         "Close relatives of a deceased subject may access, copy, correct and delete the subject's data, nothing else.",

@@ -38,7 +38,9 @@ public static class RetentionEngine
         var held = (await op.Store.ListLegalHoldsAsync(tenant.Id, null, activeOnly: true, cancellationToken)).Select(h => h.SubjectId).ToHashSet(StringComparer.Ordinal);
         var lines = new List<RetentionLine>();
         var done = 0;
-        foreach (var (type, purpose, cutoff, after) in policy.Cutoffs(op.Now, Pairs(tenant)))
+        // What the profile may store, and what is stored: records of a purpose a later profile dropped expire too.
+        var pairs = Pairs(tenant).Union(await op.Store.ListStoredTypePurposesAsync(tenant.Id, cancellationToken));
+        foreach (var (type, purpose, cutoff, after) in policy.Cutoffs(op.Now, pairs))
         {
             int expired = 0, kept = 0, deleted = 0;
             (DateTimeOffset, string)? cursor = null;

@@ -76,6 +76,12 @@ public static class RightsEndpoints
             .Accepts<ResolveRightsRequest>("application/json")
             .Produces<RightsRequestView>();
 
+        group.MapPost("/{id}/verify-proof", VerifyProofAsync)
+            .Audited("rights.verify-proof", Operators)
+            .WithSummary("Confirm a close relative's proof of death and relationship, then carry out the request (R24)")
+            .WithDescription("A close relative's request stays open until an operator has checked the recorded proof named by proofReference; only then is the deceased subject's data accessed, copied, corrected or deleted.")
+            .Produces<RightsRequestView>();
+
         group.MapPost("/{id}/retry", RetryAsync)
             .Audited("rights.retry", Role.Patient, Role.Guardian, Role.Dpo, Role.Admin)
             .WithSummary("Retry an open portability delivery or erasure")
@@ -188,6 +194,14 @@ public static class RightsEndpoints
         var details = new RightsDetails(ask, null, null, [new TrailEntry(call.Now, "received", call.Actor.Id, $"{kind.ToKey()} request received from the {relation.ToKey()}")]);
         row = row with { Sealed = RightsWorkflow.Seal(op, id, details) };
         await call.Store.PutRightsRequestAsync(row, call.Audit(AuditOutcome.Done, subject: subject.Id, records: [id], rules: RightsWorkflow.RulesOf(kind), flags: relation == RequesterRelation.Guardian ? AuditFlags.Guardian : AuditFlags.None), call.Aborted);
+
+        // A close relative's proof reference is only a claim: nothing of the deceased's data is served or changed until an
+        // operator has checked the recorded proof (POST …/verify-proof).
+        if (relation == RequesterRelation.CloseRelative)
+        {
+            row = await RightsWorkflow.SaveAsync(op, row, details, RightsStatus.Open, "waiting for the operator to verify the proof of death and relationship (R24)", CancellationToken.None);
+            return new SubjectEndpoints.CreatedAt($"/v1/rights-requests/{id}", TypedResults.Json(View(op, row, calendar), ApiJson.Default.RightsRequestView, statusCode: StatusCodes.Status201Created));
+        }
 
         // The request is on record before anything is done: if the work stops half-way it stays open, and late if it stays so.
         row = await RightsWorkflow.CarryOutAsync(op, row, details, subject, portability, CancellationToken.None);
@@ -382,6 +396,11 @@ public static class RightsEndpoints
             return await call.RefuseAsync(Problem.NotFound("rights request"), null, null);
         }
 
+        if (row.Relation == RequesterRelation.CloseRelative && RightsWorkflow.Open(Operation.From(call), row).ProofVerifiedBy is null)
+        {
+            return await call.RefuseAsync(RequesterRules.ProofNotVerified, null, row.SubjectId);
+        }
+
         if (row.Status != RightsStatus.Open || row.Kind is not (RightsKind.Portability or RightsKind.Deletion or RightsKind.Withdrawal or RightsKind.Cancellation))
         {
             return await call.RefuseAsync(Problem.Conflict("rights.not-retryable", "Only an open portability, deletion, withdrawal or cancellation request can be retried."), null, row.SubjectId);
@@ -395,6 +414,37 @@ public static class RightsEndpoints
 
         var op = Operation.From(call);
         row = await RightsWorkflow.CarryOutAsync(op, row, RightsWorkflow.Open(op, row), subject, portability, CancellationToken.None);
+        var calendar = await calendars.GetAsync(call.Tenant.Id, call.Aborted);
+        return TypedResults.Json(View(op, row, calendar), ApiJson.Default.RightsRequestView);
+    }
+
+    private static async Task<IResult> VerifyProofAsync(string id, Call call, CalendarCache calendars, PortabilityClient portability)
+    {
+        var row = SubjectVault.IsWellFormedId(id, "rr") ? await call.Store.GetRightsRequestAsync(call.Tenant.Id, id, call.Aborted) : null;
+        if (row is null)
+        {
+            return await call.RefuseAsync(Problem.NotFound("rights request"), null, null);
+        }
+
+        var op = Operation.From(call);
+        var details = RightsWorkflow.Open(op, row);
+        if (row.Relation != RequesterRelation.CloseRelative || row.Status != RightsStatus.Open || details.ProofVerifiedBy is not null)
+        {
+            return await call.RefuseAsync(Problem.Conflict("rights.nothing-to-verify", "Only an open close relative's request whose proof is not yet verified can be verified."), null, row.SubjectId);
+        }
+
+        using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, row.SubjectId, call.Aborted);
+        if (subject is null)
+        {
+            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+        }
+
+        details = details with
+        {
+            ProofVerifiedBy = call.Actor.Id,
+            Trail = [.. details.Trail, new TrailEntry(call.Now, "open", call.Actor.Id, "proof of death and relationship verified (R24)")],
+        };
+        row = await RightsWorkflow.CarryOutAsync(op, row, details, subject, portability, CancellationToken.None);
         var calendar = await calendars.GetAsync(call.Tenant.Id, call.Aborted);
         return TypedResults.Json(View(op, row, calendar), ApiJson.Default.RightsRequestView);
     }

@@ -57,8 +57,11 @@ public sealed record RightsAsk(
     string? Reason,
     string? ProposedCorrection);
 
-/// <summary>The sealed part of a rights request.</summary>
-public sealed record RightsDetails(RightsAsk Ask, RightsOutcome? Result, RefusalView? Refusal, IReadOnlyList<TrailEntry> Trail);
+/// <summary>
+/// The sealed part of a rights request. <c>ProofVerifiedBy</c>: for a close relative's request, the operator who checked
+/// the proof of death and relationship (R24); until then nothing is done.
+/// </summary>
+public sealed record RightsDetails(RightsAsk Ask, RightsOutcome? Result, RefusalView? Refusal, IReadOnlyList<TrailEntry> Trail, string? ProofVerifiedBy = null);
 
 /// <summary>A rights request as the API shows it.</summary>
 public sealed record RightsRequestView(

@@ -456,20 +456,37 @@ public sealed class PortabilityClient(HttpClient http, bool allowInsecureTargets
         return new Result(false, "no success after 3 attempts");
     }
 
+    /// <summary>
+    /// Globally routable unicast only (an allow-list): IPv4 outside the private, shared, loopback, link-local, benchmark,
+    /// documentation and multicast ranges; IPv6 in 2000::/3 outside 6to4, Teredo and documentation (so <c>::</c>, NAT64,
+    /// unique-local and link-local addresses are refused).
+    /// </summary>
     private static bool IsPublic(IPAddress address)
     {
-        if (IPAddress.IsLoopback(address) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || address.IsIPv4MappedToIPv6 && !IsPublic(address.MapToIPv4()))
+        if (address.IsIPv4MappedToIPv6)
         {
-            return false;
-        }
-
-        if (address.AddressFamily != AddressFamily.InterNetwork)
-        {
-            return true;
+            return IsPublic(address.MapToIPv4());
         }
 
         var b = address.GetAddressBytes();
-        return !(b[0] == 10 || b[0] == 0 || (b[0] == 172 && b[1] >= 16 && b[1] <= 31) || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254) || (b[0] == 100 && b[1] >= 64 && b[1] <= 127) || b[0] >= 224);
+        if (address.AddressFamily == AddressFamily.InterNetworkV6)
+        {
+            var globalUnicast = (b[0] & 0xE0) == 0x20;
+            var sixToFour = b[0] == 0x20 && b[1] == 0x02;
+            var teredoOrDocumentation = b[0] == 0x20 && b[1] == 0x01 && ((b[2] == 0x00 && b[3] == 0x00) || (b[2] == 0x0D && b[3] == 0xB8));
+            return globalUnicast && !sixToFour && !teredoOrDocumentation;
+        }
+
+        return address.AddressFamily == AddressFamily.InterNetwork && !(
+            b[0] is 0 or 10 or 127 || b[0] >= 224
+            || (b[0] == 100 && b[1] >= 64 && b[1] <= 127)
+            || (b[0] == 169 && b[1] == 254)
+            || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
+            || (b[0] == 192 && b[1] == 168)
+            || (b[0] == 192 && b[1] == 0 && b[2] is 0 or 2)
+            || (b[0] == 198 && b[1] is 18 or 19)
+            || (b[0] == 198 && b[1] == 51 && b[2] == 100)
+            || (b[0] == 203 && b[1] == 0 && b[2] == 113));
     }
 
 }

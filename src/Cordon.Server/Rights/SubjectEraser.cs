@@ -140,8 +140,15 @@ public static class SubjectEraser
             var current = await op.Store.ListRecordsAsync(tenant.Id, subject.Id, null, cancellationToken);
             var kept = new List<RecordRow>();
             var keptVersions = new List<RecordRow>();
+            var judged = facts.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
             foreach (var row in current)
             {
+                if (!judged.Contains(row.Id))
+                {
+                    // Written after the records were judged: judge again rather than carry it over unjudged.
+                    return null;
+                }
+
                 if (deletedIds.Contains(row.Id))
                 {
                     continue;

@@ -195,6 +195,13 @@ internal sealed partial class SqlStore
             r => new RecordFacts(r.GetString(0), r.GetString(1), type, purpose, Time(r.GetInt64(2))),
             cancellationToken);
 
+    public Task<IReadOnlyList<(string Type, string Purpose)>> ListStoredTypePurposesAsync(string tenant, CancellationToken cancellationToken)
+        => QueryAsync(
+            "SELECT DISTINCT type, purpose FROM records WHERE tenant = @tenant ORDER BY type, purpose",
+            c => c.Add("tenant", tenant),
+            r => (r.GetString(0), r.GetString(1)),
+            cancellationToken);
+
     public Task<int> DeleteRecordsAsync(string tenant, IReadOnlyList<string> recordIds, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken)
         => _writer.RunAsync(async ctx =>
         {

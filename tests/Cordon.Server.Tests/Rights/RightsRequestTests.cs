@@ -138,7 +138,20 @@ public abstract class RightsRequestTests : ServerTest
         await Refused(PatientToken(adult), new { subjectId = adult, kind = "access" }, "rights.requester-not-allowed", "R24");
         var byRelative = await AskOkAsync(relative, new { subjectId = adult, kind = "copy", relation = "close-relative", proofReference = "死亡证明 2026-001" });
         Assert.Equal("close-relative", byRelative["relation"]!.GetValue<string>());
-        Assert.Equal("completed", byRelative["status"]!.GetValue<string>());
+
+        // The proof reference is a claim: nothing is served until an operator has verified the recorded proof.
+        Assert.Equal("open", byRelative["status"]!.GetValue<string>());
+        var (early, notYet) = await Server.SendAsync(HttpMethod.Get, $"/v1/rights-requests/{byRelative["id"]}/export", relative);
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Equal("rights.export-unavailable", notYet!["code"]!.GetValue<string>());
+        var (verified, done) = await Server.SendAsync(HttpMethod.Post, $"/v1/rights-requests/{byRelative["id"]}/verify-proof", Server.Dpo);
+        Assert.Equal(HttpStatusCode.OK, verified.StatusCode);
+        Assert.Equal("completed", done!["status"]!.GetValue<string>());
+        var (export, _) = await Server.SendAsync(HttpMethod.Get, $"/v1/rights-requests/{byRelative["id"]}/export", relative);
+        Assert.Equal(HttpStatusCode.OK, export.StatusCode);
+        var (again, twice) = await Server.SendAsync(HttpMethod.Post, $"/v1/rights-requests/{byRelative["id"]}/verify-proof", Server.Dpo);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("rights.nothing-to-verify", twice!["code"]!.GetValue<string>());
     }
 
     [Fact]
