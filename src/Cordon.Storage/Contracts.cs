@@ -32,6 +32,13 @@ public interface ISubjectStore
 
     Task<long> CountSubjectsAsync(string tenant, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores a new data key for a subject ahead of the re-keying that will use it, in its own transaction: on SQLite the
+    /// key store is a separate file, committed after <c>cordon.db</c>, so the key must be durable before records are
+    /// re-sealed under it. An unused key is removed by <see cref="ICordonStore.ReconcileKeysAsync"/>.
+    /// </summary>
+    Task PutSubjectKeyAsync(SubjectKeyRow key, CancellationToken cancellationToken);
+
     /// <summary>Changes a subject's state (restricted, deceased …) with its audit entry; NotFound when there is no such subject.</summary>
     Task<WriteStatus> SetSubjectStateAsync(string tenant, string subjectId, Core.Subjects.SubjectState state, DateTimeOffset now, AuditDraft audit, CancellationToken cancellationToken);
 }
@@ -213,6 +220,14 @@ public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICa
 
     /// <summary>Applies pending schema migrations (versioned; safe to run from several processes).</summary>
     Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Finishes what an interrupted erasure left in the key store (SQLite commits cordon.db and cordon.keys.db one after
+    /// the other): destroys the keys of shredded subjects and keys older than the subject's current one, and removes new
+    /// keys an erasure stored but never used (older than an hour). Runs at start and with every retention run.
+    /// Returns how many key rows it removed.
+    /// </summary>
+    Task<int> ReconcileKeysAsync(DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>True when the store answers a trivial query.</summary>
     Task<bool> PingAsync(CancellationToken cancellationToken);

@@ -582,6 +582,29 @@ public abstract class StoreContract : IAsyncLifetime
         Assert.Equal(2, (await Store.GetCurrentConsentsAsync(Tenant, "sub_b", default)).Count);
     }
 
+    [Fact]
+    public async Task Key_reconciliation_finishes_what_an_interrupted_erasure_left_in_the_key_store()
+    {
+        // An unused new key (an erasure that stopped before its transaction) goes once it is an hour old.
+        var kept = await CreateSubjectAsync("sub_keep");
+        await Store.PutSubjectKeyAsync(new SubjectKeyRow(Tenant, kept, 2, RandomNumberGenerator.GetBytes(66), T0), default);
+        Assert.Equal(0, await Store.ReconcileKeysAsync(T0.AddMinutes(30), default));
+        Assert.NotNull(await Store.GetSubjectKeyAsync(Tenant, kept, 2, default));
+        Assert.Equal(1, await Store.ReconcileKeysAsync(T0.AddHours(2), default));
+        Assert.Null(await Store.GetSubjectKeyAsync(Tenant, kept, 2, default));
+        Assert.NotNull(await Store.GetSubjectKeyAsync(Tenant, kept, 1, default));
+
+        // A re-keyed subject whose old key survived (cordon.db committed, the key store not): the old key goes.
+        var rekeyed = await CreateSubjectAsync("sub_rekeyed");
+        var newKey = new SubjectKeyRow(Tenant, rekeyed, 2, RandomNumberGenerator.GetBytes(66), T0);
+        await Store.PutSubjectKeyAsync(newKey, default);
+        Assert.Equal(WriteStatus.Done, await Store.EraseAsync(new SubjectErasure { Tenant = Tenant, SubjectId = rekeyed, ExpectedKeyVersion = 1, State = SubjectState.Active, NewKey = newKey, SubjectSealed = [1] }, Audit("rights.erase", rekeyed), default));
+        Assert.Null(await Store.GetSubjectKeyAsync(Tenant, rekeyed, 1, default));
+        Assert.NotNull(await Store.GetSubjectKeyAsync(Tenant, rekeyed, 2, default));
+        Assert.Equal(0, await Store.ReconcileKeysAsync(T0.AddHours(2), default));
+        Assert.NotNull(await Store.GetSubjectKeyAsync(Tenant, rekeyed, 2, default));
+    }
+
     private async Task<int> CountEntriesAsync()
     {
         var count = 0;

@@ -83,6 +83,7 @@ public static class RetentionEngine
         var purged = 0;
         if (!dryRun)
         {
+            await op.Store.ReconcileKeysAsync(op.Now, cancellationToken);
             foreach (var subject in await op.Store.ListUnpurgedSubjectsAsync(tenant.Id, 1000, cancellationToken))
             {
                 purged += await SubjectEraser.PurgeAsync(op.Store, tenant.Id, subject, cancellationToken);

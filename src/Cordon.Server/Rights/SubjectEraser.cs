@@ -136,6 +136,8 @@ public static class SubjectEraser
         var (keyRow, cipher) = SubjectVault.NewKey(tenant, subject.Id, version, op.Now);
         using (cipher)
         {
+            // The new key is durable before anything is sealed under it (the key store commits separately on SQLite).
+            await op.Store.PutSubjectKeyAsync(keyRow, cancellationToken);
             var deletedIds = deleted.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
             var current = await op.Store.ListRecordsAsync(tenant.Id, subject.Id, null, cancellationToken);
             var kept = new List<RecordRow>();

@@ -33,6 +33,9 @@ internal abstract class Dialect
     /// <summary>A collation clause that orders text by bytes (ordinal), whatever the database's locale.</summary>
     public virtual string BinaryCollation => string.Empty;
 
+    /// <summary>Work after the migrations that must not share their transaction (each statement commits on its own).</summary>
+    public virtual ValueTask AfterMigrationsAsync(DbConnection connection, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     /// <summary>Removes what the engine keeps of destroyed keys outside the live rows (SQLite: the key store's WAL). Runs after the commit.</summary>
     public virtual ValueTask ScrubKeyStoreAsync(DbConnection connection) => ValueTask.CompletedTask;
 

@@ -201,8 +201,8 @@ internal static class Schema
     /// so that a copy of the database file never holds a key: once a subject's key is destroyed, no copy of
     /// <c>cordon.db</c> — a backup taken before the deletion included — can be opened for that subject.
     /// </summary>
-    private const string MoveKeys = """
-        CREATE TABLE keystore.subject_keys (
+    internal const string MoveKeys = """
+        CREATE TABLE IF NOT EXISTS keystore.subject_keys (
             tenant TEXT NOT NULL,
             subject TEXT NOT NULL,
             version INTEGER NOT NULL,
@@ -210,8 +210,6 @@ internal static class Schema
             created_at BIGINT NOT NULL,
             PRIMARY KEY (tenant, subject, version)
         );
-        INSERT INTO keystore.subject_keys SELECT tenant, subject, version, wrapped, created_at FROM main.subject_keys;
-        DROP TABLE main.subject_keys;
         """;
 
     /// <summary>

@@ -286,7 +286,8 @@ internal sealed partial class SqlStore
                         .ExecuteNonQueryAsync();
                 }
 
-                await ctx.Command("INSERT INTO subject_keys (tenant, subject, version, wrapped, created_at) VALUES (@tenant, @subject, @version, @wrapped, @created)")
+                // Usually stored already (PutSubjectKeyAsync); kept here so the transaction stands on its own.
+                await ctx.Command("INSERT INTO subject_keys (tenant, subject, version, wrapped, created_at) VALUES (@tenant, @subject, @version, @wrapped, @created) ON CONFLICT (tenant, subject, version) DO NOTHING")
                     .Add("tenant", e.Tenant).Add("subject", e.SubjectId).Add("version", e.NewKey.Version).Add("wrapped", e.NewKey.Wrapped).Add("created", e.NewKey.CreatedAt.ToUnixTimeMilliseconds())
                     .ExecuteNonQueryAsync();
                 await ctx.Command("DELETE FROM subject_keys WHERE tenant = @tenant AND subject = @subject AND version <> @version")
@@ -329,6 +330,29 @@ internal sealed partial class SqlStore
             await ctx.AppendAuditAsync(audit);
             ctx.KeysDestroyed = true;
             return WriteStatus.Done;
+        });
+
+    public Task PutSubjectKeyAsync(SubjectKeyRow key, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            await ctx.Command("INSERT INTO subject_keys (tenant, subject, version, wrapped, created_at) VALUES (@tenant, @subject, @version, @wrapped, @created) ON CONFLICT (tenant, subject, version) DO NOTHING")
+                .Add("tenant", key.Tenant).Add("subject", key.SubjectId).Add("version", key.Version).Add("wrapped", key.Wrapped).Add("created", key.CreatedAt.ToUnixTimeMilliseconds())
+                .ExecuteNonQueryAsync();
+            return true;
+        });
+
+    public Task<int> ReconcileKeysAsync(DateTimeOffset now, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            var removed = await ctx.Command("""
+                DELETE FROM subject_keys WHERE EXISTS (
+                    SELECT 1 FROM subjects s WHERE s.tenant = subject_keys.tenant AND s.id = subject_keys.subject
+                    AND (length(s.sealed) = 0 OR subject_keys.version < s.key_version OR (subject_keys.version > s.key_version AND subject_keys.created_at < @stale)))
+                """)
+                .Add("stale", now.AddHours(-1).ToUnixTimeMilliseconds())
+                .ExecuteNonQueryAsync();
+            ctx.KeysDestroyed |= removed > 0;
+            return removed;
         });
 
     public Task<int> PurgeShreddedRecordsAsync(string tenant, string subjectId, int limit, CancellationToken cancellationToken)

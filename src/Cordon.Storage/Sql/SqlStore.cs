@@ -77,6 +77,8 @@ internal sealed partial class SqlStore : ICordonStore
         }
 
         await transaction.CommitAsync(cancellationToken);
+        await _dialect.AfterMigrationsAsync(connection, cancellationToken);
+        await ReconcileKeysAsync(DateTimeOffset.UtcNow, cancellationToken);
     }
 
     public async Task<bool> PingAsync(CancellationToken cancellationToken)

@@ -83,9 +83,57 @@ internal sealed class SqliteDialect : Dialect
     /// </summary>
     public override async ValueTask ScrubKeyStoreAsync(DbConnection connection)
     {
-        await using var cmd = connection.CreateCommand();
-        cmd.CommandText = "PRAGMA keystore.wal_checkpoint(TRUNCATE);";
-        await cmd.ExecuteNonQueryAsync();
+        // The pragma answers (busy, log frames, checkpointed frames); busy = 1 while a reader holds an older snapshot.
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = "PRAGMA keystore.wal_checkpoint(TRUNCATE);";
+            await using var reader = await cmd.ExecuteReaderAsync();
+            if (await reader.ReadAsync() && reader.GetInt32(0) == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(20 * (attempt + 1));
+        }
+    }
+
+    /// <summary>
+    /// Moves the subject keys of a database made before the key store existed into <c>cordon.keys.db</c>: copied in one
+    /// transaction (the key store alone commits it), and only then, in another, dropped from <c>cordon.db</c> once every row
+    /// is verified to be in the key store. SQLite commits attached WAL databases one file at a time, so the copy and the
+    /// drop are never in the same transaction.
+    /// </summary>
+    public override async ValueTask AfterMigrationsAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        async Task<long> ScalarAsync(string sql)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            return Convert.ToInt64(await cmd.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        async Task ExecAsync(string sql)
+        {
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = sql;
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await ExecAsync(Schema.MoveKeys);
+        if (await ScalarAsync("SELECT COUNT(*) FROM main.sqlite_master WHERE type = 'table' AND name = 'subject_keys'") == 0)
+        {
+            return;
+        }
+
+        await ExecAsync("INSERT OR IGNORE INTO keystore.subject_keys (tenant, subject, version, wrapped, created_at) SELECT tenant, subject, version, wrapped, created_at FROM main.subject_keys");
+        var missing = await ScalarAsync("SELECT COUNT(*) FROM main.subject_keys m WHERE NOT EXISTS (SELECT 1 FROM keystore.subject_keys k WHERE k.tenant = m.tenant AND k.subject = m.subject AND k.version = m.version AND k.wrapped = m.wrapped)");
+        if (missing != 0)
+        {
+            throw new InvalidOperationException($"{missing} subject keys could not be copied into the key store; cordon.db keeps them and Cordon does not start.");
+        }
+
+        await ExecAsync("DROP TABLE main.subject_keys");
     }
 
     private static bool TurnOffMemoryStatistics()

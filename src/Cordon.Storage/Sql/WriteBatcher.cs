@@ -113,6 +113,7 @@ internal sealed class WriteBatcher : IAsyncDisposable
     {
         results.Clear();
         var connection = await ConnectionAsync();
+        var keysDestroyed = false;
         try
         {
             await using var transaction = await _dialect.BeginAsync(connection, CancellationToken.None);
@@ -124,10 +125,7 @@ internal sealed class WriteBatcher : IAsyncDisposable
 
             await context.FlushLaneHeadsAsync();
             await transaction.CommitAsync(CancellationToken.None);
-            if (context.KeysDestroyed)
-            {
-                await _dialect.ScrubKeyStoreAsync(connection);
-            }
+            keysDestroyed = context.KeysDestroyed;
         }
         catch
         {
@@ -139,6 +137,28 @@ internal sealed class WriteBatcher : IAsyncDisposable
             if (!_dialect.KeepsWriterConnection)
             {
                 await DropConnectionAsync();
+            }
+        }
+
+        // After the commit, outside it: a failed scrub must not make the batch look failed (its writes are committed).
+        // An unfinished scrub is repeated by the next one and by the key reconciliation at start and in retention runs.
+        if (keysDestroyed)
+        {
+            try
+            {
+                var scrubConnection = await ConnectionAsync();
+                await _dialect.ScrubKeyStoreAsync(scrubConnection);
+            }
+            catch (System.Data.Common.DbException)
+            {
+                await DropConnectionAsync();
+            }
+            finally
+            {
+                if (!_dialect.KeepsWriterConnection)
+                {
+                    await DropConnectionAsync();
+                }
             }
         }
     }
