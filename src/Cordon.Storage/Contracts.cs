@@ -186,6 +186,12 @@ public interface IMarketingStore
 
     Task<IReadOnlyList<CampaignRow>> ListCampaignsAsync(string tenant, int limit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Moves a campaign from <paramref name="fromStatus"/> to <paramref name="toStatus"/> only if it is still in
+    /// <paramref name="fromStatus"/>, with the audit entry in the same transaction; true when this caller made the change.
+    /// </summary>
+    Task<bool> ClaimCampaignAsync(string tenant, string id, string fromStatus, string toStatus, AuditDraft audit, CancellationToken cancellationToken);
+
     /// <summary>Queues messages and sets the campaign's status, with the audit entries, in one transaction.</summary>
     Task EnqueueAsync(string tenant, string campaignId, string status, IReadOnlyList<OutboxRow> messages, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken);
 

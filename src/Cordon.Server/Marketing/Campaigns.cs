@@ -140,6 +140,12 @@ public static class Campaigns
             return new Problem(409, "marketing.no-push-purpose", "No marketing purpose", $"The tenant's profile declares no '{PushPurpose}' purpose.", "R15", RuleBook.Get("R15").Citation);
         }
 
+        // Claim the campaign before queueing anything: of two concurrent sends only the one that moves it out of draft queues.
+        if (!await op.Store.ClaimCampaignAsync(op.Tenant.Id, campaign.Id, "draft", "sending", op.Audit("campaign.send", AuditOutcome.Done, null, [campaign.Id], ["R13", "R15", "R03"], PushPurpose), cancellationToken))
+        {
+            return Problem.Conflict("marketing.already-sent", "This campaign was already queued; create a new campaign to send again.");
+        }
+
         // Without a personalisation purpose in the profile nobody can have agreed to it: everyone gets the plain variant.
         var personalFingerprint = policy.PurposeFingerprint(PersonalisationPurpose) ?? "-";
         var deliverFrom = campaign.SendAt is { } at && at > op.Now ? at : op.Now;
@@ -202,13 +208,13 @@ public static class Campaigns
             if (batch.Count == EnqueueBatch)
             {
                 queued += batch.Count;
-                await op.Store.EnqueueAsync(op.Tenant.Id, campaign.Id, "queued", batch, [], cancellationToken);
+                await op.Store.EnqueueAsync(op.Tenant.Id, campaign.Id, "sending", batch, [], cancellationToken);
                 batch.Clear();
             }
         }
 
         queued += batch.Count;
-        await op.Store.EnqueueAsync(op.Tenant.Id, campaign.Id, "queued", batch, [op.Audit("campaign.send", AuditOutcome.Done, null, [campaign.Id], ["R13", "R15", "R03"], PushPurpose)], cancellationToken);
+        await op.Store.EnqueueAsync(op.Tenant.Id, campaign.Id, "queued", batch, [], cancellationToken);
         return new SendReport(campaign.Id, audience, queued, personalised, plain, children, noAddress, deliverFrom);
     }
 
@@ -221,11 +227,13 @@ public static class Campaigns
     /// </summary>
     private static async Task<(string? To, string? Nickname)> AddressAsync(Operation op, OpenSubject subject, string channel, CancellationToken cancellationToken)
     {
+        // Restricted records (R19) are kept only for a legal duty and are never processed for marketing.
         var accounts = await op.Store.ListRecordsAsync(op.Tenant.Id, subject.Id, "Account", cancellationToken);
+        var latest = accounts.LastOrDefault(a => !a.Restricted);
         string? mobile = null, nickname = null, email = null;
-        if (accounts.Count > 0)
+        if (latest is not null)
         {
-            using var account = JsonDocument.Parse(RecordWriter.Open(op.Tenant, subject, accounts[^1]));
+            using var account = JsonDocument.Parse(RecordWriter.Open(op.Tenant, subject, latest));
             mobile = Text(account.RootElement, "mobile");
             nickname = Text(account.RootElement, "nickname");
             email = Text(account.RootElement, "email");

@@ -101,6 +101,16 @@ public sealed class OutboxDispatcher : IDisposable
             return Exclude("marketing.consent-withdrawn");
         }
 
+        // The personalised variant needs a current personalisation consent too (R13): withdrawn after queueing, not sent.
+        if (message.Variant == 1)
+        {
+            var personal = await _store.GetLatestConsentAsync(tenant.Id, message.SubjectId, Campaigns.PersonalisationPurpose, null, cancellationToken);
+            if (personal is not { Action: ConsentAction.Grant } || personal.PurposeFingerprint != tenant.Policy.PurposeFingerprint(Campaigns.PersonalisationPurpose))
+            {
+                return Exclude("marketing.personalisation-withdrawn");
+            }
+        }
+
         OutboxPayload payload;
         try
         {

@@ -110,6 +110,22 @@ internal sealed partial class SqlStore
     public Task<IReadOnlyList<CampaignRow>> ListCampaignsAsync(string tenant, int limit, CancellationToken cancellationToken)
         => QueryAsync("SELECT tenant, id, name, channel, status, created_at, created_by, send_at, definition FROM campaigns WHERE tenant = @tenant ORDER BY created_at DESC, id LIMIT @limit", c => c.Add("tenant", tenant).Add("limit", Math.Clamp(limit, 1, 1000)), ReadCampaign, cancellationToken);
 
+    public Task<bool> ClaimCampaignAsync(string tenant, string id, string fromStatus, string toStatus, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(async ctx =>
+        {
+            // Conditional: of two concurrent claims only one sees the old status (PostgreSQL re-checks it after the row lock).
+            var updated = await ctx.Command("UPDATE campaigns SET status = @to WHERE tenant = @tenant AND id = @id AND status = @from")
+                .Add("to", toStatus).Add("tenant", tenant).Add("id", id).Add("from", fromStatus)
+                .ExecuteNonQueryAsync();
+            if (updated != 1)
+            {
+                return false;
+            }
+
+            await ctx.AppendAuditAsync(audit);
+            return true;
+        });
+
     private static CampaignRow ReadCampaign(DbDataReader r) => new()
     {
         Tenant = r.GetString(0),

@@ -257,6 +257,50 @@ public abstract class CampaignTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_concurrent_sends_of_one_campaign_queue_it_once()
+    {
+        await RecipientAsync(60);
+        await RecipientAsync(61, personalisation: true);
+        await RecipientAsync(62);
+        var campaign = await CreateAsync();
+
+        var results = await Task.WhenAll(
+            Server.SendAsync(HttpMethod.Post, $"/v1/campaigns/{campaign}/send", Marketer),
+            Server.SendAsync(HttpMethod.Post, $"/v1/campaigns/{campaign}/send", Marketer));
+        Assert.Single(results, r => r.Item1.StatusCode == HttpStatusCode.Accepted);
+        var conflict = Assert.Single(results, r => r.Item1.StatusCode == HttpStatusCode.Conflict);
+        Assert.Equal("marketing.already-sent", conflict.Item2!["code"]!.GetValue<string>());
+
+        var counts = await Server.Host.Store.CountOutboxAsync(CordonServer.Tenant, campaign, CancellationToken.None);
+        Assert.Equal(3, counts.Values.Sum());
+        var (_, view) = await Server.SendAsync(HttpMethod.Get, $"/v1/campaigns/{campaign}", Marketer);
+        Assert.Equal("queued", view!["status"]!.GetValue<string>());
+        var audit = await Server.Host.Store.QueryAsync(CordonServer.Tenant, new AuditQuery { Limit = 1000 }, CancellationToken.None);
+        Assert.Single(audit, e => e.Draft.Action == "campaign.send" && e.Draft.RecordIds.Contains(campaign));
+    }
+
+    [Fact]
+    public async Task A_personalisation_consent_withdrawn_after_queueing_stops_the_personalised_message()
+    {
+        var (subject, mobile) = await RecipientAsync(70, personalisation: true);
+        var (_, other) = await RecipientAsync(71);
+        var campaign = await CreateAsync();
+        var report = await SendAsync(campaign);
+        Assert.Equal(1, report["personalised"]!.GetValue<int>());
+        await Server.WithdrawAsync(subject, Campaigns.PersonalisationPurpose);
+
+        var delivery = await Dispatcher.RunOnceAsync(cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(1, delivery.Sent);
+        Assert.Equal(1, delivery.Excluded);
+        Assert.Equal(other, Assert.Single(Received())["to"]!.GetValue<string>());
+        Assert.DoesNotContain(Received(), m => m["to"]!.GetValue<string>() == mobile);
+        var counts = await Server.Host.Store.CountOutboxAsync(CordonServer.Tenant, campaign, CancellationToken.None);
+        Assert.Equal(1, counts[OutboxStatus.Excluded]);
+        var audit = await Server.Host.Store.QueryAsync(CordonServer.Tenant, new AuditQuery { Limit = 1000 }, CancellationToken.None);
+        Assert.Contains(audit, e => e.Draft.SubjectId == subject && e.Draft.Code == "marketing.personalisation-withdrawn" && e.Draft.Outcome == AuditOutcome.Deny);
+    }
+
+    [Fact]
     public async Task A_forged_or_expired_unsubscribe_link_changes_nothing_and_reveals_nothing()
     {
         var (subject, _) = await RecipientAsync(40);
