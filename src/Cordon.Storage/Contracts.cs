@@ -110,6 +110,9 @@ public interface IVault
     /// <summary>Removes up to <paramref name="limit"/> record rows of a subject whose keys were destroyed; returns how many. Zero when the subject still has a key.</summary>
     Task<int> PurgeShreddedRecordsAsync(string tenant, string subjectId, int limit, CancellationToken cancellationToken);
 
+    /// <summary>Cancelled subjects that still have a key and an identity but no record left (what a law kept has expired): to be shredded.</summary>
+    Task<IReadOnlyList<string>> ListCancelledWithoutRecordsAsync(string tenant, int limit, CancellationToken cancellationToken);
+
     /// <summary>Subjects whose keys were destroyed but whose record rows are not all removed yet (an interrupted purge).</summary>
     Task<IReadOnlyList<string>> ListUnpurgedSubjectsAsync(string tenant, int limit, CancellationToken cancellationToken);
 

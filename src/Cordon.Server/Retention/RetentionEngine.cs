@@ -84,6 +84,12 @@ public static class RetentionEngine
         if (!dryRun)
         {
             await op.Store.ReconcileKeysAsync(op.Now, cancellationToken);
+            // A cancelled account whose legally kept records have all expired: nothing is left to keep its identity for.
+            foreach (var subject in await op.Store.ListCancelledWithoutRecordsAsync(tenant.Id, 1000, cancellationToken))
+            {
+                await SubjectEraser.EraseAsync(op, subject, null, cancel: true, "retention.shred", null, ["R18", "R21"], cancellationToken);
+            }
+
             foreach (var subject in await op.Store.ListUnpurgedSubjectsAsync(tenant.Id, 1000, cancellationToken))
             {
                 purged += await SubjectEraser.PurgeAsync(op.Store, tenant.Id, subject, cancellationToken);

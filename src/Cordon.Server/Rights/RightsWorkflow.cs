@@ -221,8 +221,18 @@ public static class RightsWorkflow
     {
         var withdrawn = await WithdrawConsentsAsync(op, row, subject, purposes, cancellationToken);
 
-        // PIPL Art. 47(3): what rested on the withdrawn consent alone is deleted, proactively.
-        var consentOnly = withdrawn.Where(p => op.Tenant.Profile.FindPurpose(p)?.LegalBasis == LegalBasis.Consent).ToList();
+        // PIPL Art. 47(3): what rested on the withdrawn consent alone is deleted, proactively. The scope is every
+        // consent-based purpose asked for whose consent now stands withdrawn — not only those withdrawn just now, so a
+        // retry after an interrupted erasure still deletes.
+        var history = await op.Store.GetHistoryAsync(op.Tenant.Id, subject.Id, cancellationToken);
+        var nowWithdrawn = ConsentLedger.Current(history, op.Tenant.Policy.PurposeFingerprint)
+            .Where(c => c.Recipient is null && c.Status == ConsentStatus.Withdrawn)
+            .Select(c => c.Purpose)
+            .ToHashSet(StringComparer.Ordinal);
+        var consentOnly = op.Tenant.Profile.Purposes
+            .Where(p => p.LegalBasis == LegalBasis.Consent && nowWithdrawn.Contains(p.Key) && (purposes is null || purposes.Contains(p.Key, StringComparer.Ordinal)))
+            .Select(p => p.Key)
+            .ToList();
         if (consentOnly.Count == 0)
         {
             return Completed(new RightsOutcome

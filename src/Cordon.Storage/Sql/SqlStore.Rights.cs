@@ -390,6 +390,13 @@ internal sealed partial class SqlStore
             return ids.Count;
         });
 
+    public Task<IReadOnlyList<string>> ListCancelledWithoutRecordsAsync(string tenant, int limit, CancellationToken cancellationToken)
+        => QueryAsync(
+            "SELECT s.id FROM subjects s WHERE s.tenant = @tenant AND s.state = @cancelled AND length(s.sealed) > 0 AND NOT EXISTS (SELECT 1 FROM records r WHERE r.tenant = s.tenant AND r.subject = s.id) ORDER BY s.id LIMIT @limit",
+            c => c.Add("tenant", tenant).Add("cancelled", (int)Core.Subjects.SubjectState.Cancelled).Add("limit", Math.Clamp(limit, 1, 10_000)),
+            r => r.GetString(0),
+            cancellationToken);
+
     public Task<IReadOnlyList<string>> ListUnpurgedSubjectsAsync(string tenant, int limit, CancellationToken cancellationToken)
         => QueryAsync(
             "SELECT s.id FROM subjects s WHERE s.tenant = @tenant AND NOT EXISTS (SELECT 1 FROM subject_keys k WHERE k.tenant = s.tenant AND k.subject = s.id) AND EXISTS (SELECT 1 FROM records r WHERE r.tenant = s.tenant AND r.subject = s.id) ORDER BY s.id LIMIT @limit",

@@ -260,6 +260,24 @@ public abstract class RightsRequestTests : ServerTest
     }
 
     [Fact]
+    public async Task A_cancelled_account_is_shredded_once_what_the_law_kept_has_expired()
+    {
+        var (subject, _, condition) = await PatientWithRecordsAsync();
+        var request = await AskOkAsync(PatientToken(subject), new { subjectId = subject, kind = "cancellation" });
+        Assert.Equal("R58", request["result"]!["kept"]![0]!["rule"]!.GetValue<string>());
+        Assert.NotNull(await Server.Host.Store.GetSubjectWithKeyAsync(CordonServer.Tenant, subject, CancellationToken.None));
+
+        // Fifteen years on, the internet-diagnosis record expires; with nothing left, the identity and key go too.
+        Server.Time.Advance(TimeSpan.FromDays((15 * 366) + 5));
+        var (run, report) = await Server.SendAsync(HttpMethod.Post, "/v1/retention/run", Server.Dpo);
+        Assert.Equal(HttpStatusCode.OK, run.StatusCode);
+        Assert.True(report!["deleted"]!.GetValue<int>() >= 1);
+        Assert.Null(await Server.Host.Store.GetRecordAsync(CordonServer.Tenant, condition, CancellationToken.None));
+        Assert.Null(await Server.Host.Store.GetSubjectWithKeyAsync(CordonServer.Tenant, subject, CancellationToken.None));
+        Assert.Empty((await Server.Host.Store.GetSubjectAsync(CordonServer.Tenant, subject, CancellationToken.None))!.Sealed);
+    }
+
+    [Fact]
     public async Task Withdrawal_stops_consent_based_processing_at_once_and_deletes_what_rested_on_it()
     {
         var subject = await Server.CreateSubjectAsync();
