@@ -190,7 +190,9 @@ public static class RightsEndpoints
             proposal = Convert.ToBase64String(subject.Cipher.Seal(RightsWorkflow.ProposalBinding(op, row, subject), json));
         }
 
-        var ask = new RightsAsk(request.ProofReference, request.Purposes, request.RecordId, request.Destination, request.Reason, proposal);
+        // Free text may speak of health: it is sealed under the subject's key, so an erasure shreds it with the rest.
+        var reason = request.Reason is null ? null : Convert.ToBase64String(subject.Cipher.Seal(new Core.Crypto.RecordBinding(call.Tenant.Id, subject.Id, id, "reason", 1), System.Text.Encoding.UTF8.GetBytes(request.Reason)));
+        var ask = new RightsAsk(request.ProofReference, request.Purposes, request.RecordId, request.Destination, reason, proposal);
         var details = new RightsDetails(ask, null, null, [new TrailEntry(call.Now, "received", call.Actor.Id, $"{kind.ToKey()} request received from the {relation.ToKey()}")]);
         row = row with { Sealed = RightsWorkflow.Seal(op, id, details) };
         await call.Store.PutRightsRequestAsync(row, call.Audit(AuditOutcome.Done, subject: subject.Id, records: [id], rules: RightsWorkflow.RulesOf(kind), flags: relation == RequesterRelation.Guardian ? AuditFlags.Guardian : AuditFlags.None), call.Aborted);
@@ -535,6 +537,8 @@ public static class RightsEndpoints
             : null;
         return new RightsRequestView(
             row.Id, row.SubjectId, row.Kind.ToKey(), row.Status.ToKey(), row.Relation.ToKey(), row.RequesterId, row.CreatedAt,
-            row.DueOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), late, row.ClosedAt, details.Result, details.Refusal, details.Trail, links);
+            row.DueOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), late, row.ClosedAt, details.Result, details.Refusal, details.Trail, links,
+            // The operator who verifies a close relative's proof needs its reference; nobody else is shown it.
+            op.ActorRole is "dpo" or "admin" ? details.Ask.ProofReference : null);
     }
 }

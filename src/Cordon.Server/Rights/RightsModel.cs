@@ -78,7 +78,8 @@ public sealed record RightsRequestView(
     RightsOutcome? Result,
     RefusalView? Refusal,
     IReadOnlyList<TrailEntry> Trail,
-    IReadOnlyDictionary<string, string>? Links);
+    IReadOnlyDictionary<string, string>? Links,
+    string? ProofReference = null);
 
 public sealed record RightsRequestList(IReadOnlyList<RightsRequestView> Requests);
 

@@ -144,6 +144,9 @@ public abstract class RightsRequestTests : ServerTest
         var (early, notYet) = await Server.SendAsync(HttpMethod.Get, $"/v1/rights-requests/{byRelative["id"]}/export", relative);
         Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
         Assert.Equal("rights.export-unavailable", notYet!["code"]!.GetValue<string>());
+        Assert.Null(byRelative["proofReference"]);
+        var (_, seenByDpo) = await Server.SendAsync(HttpMethod.Get, $"/v1/rights-requests/{byRelative["id"]}", Server.Dpo);
+        Assert.Equal("死亡证明 2026-001", seenByDpo!["proofReference"]!.GetValue<string>());
         var (verified, done) = await Server.SendAsync(HttpMethod.Post, $"/v1/rights-requests/{byRelative["id"]}/verify-proof", Server.Dpo);
         Assert.Equal(HttpStatusCode.OK, verified.StatusCode);
         Assert.Equal("completed", done!["status"]!.GetValue<string>());
