@@ -14,8 +14,17 @@ using Microsoft.Extensions.Options;
 
 namespace Cordon.Server.Marketing;
 
-/// <summary>A verified unsubscribe link: whose, from which campaign.</summary>
-public sealed record UnsubscribeTicket(TenantContext Tenant, string SubjectId, string CampaignId);
+/// <summary>A verified unsubscribe link: whose, from which campaign, issued when.</summary>
+public sealed record UnsubscribeTicket(TenantContext Tenant, string SubjectId, string CampaignId, DateTimeOffset IssuedAt);
+
+/// <summary>What opening a link did.</summary>
+public enum UnsubscribeOutcome
+{
+    Withdrawn,
+    AlreadyUnsubscribed,
+    /// <summary>The subject subscribed again after the link was issued: an old link does not undo a newer consent.</summary>
+    Outdated,
+}
 
 /// <summary>
 /// Signed, expiring one-click unsubscribe links (R13, R15). The token carries the tenant, subject, campaign and expiry,
@@ -30,13 +39,14 @@ public sealed class UnsubscribeLinks(IOptions<CordonServerOptions> options)
     public string Url(TenantContext tenant, string subjectId, string campaignId, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        return _options.PublicBaseUrl.TrimEnd('/') + "/u/" + Token(tenant, subjectId, campaignId, now + _options.UnsubscribeLinkLifetime);
+        return _options.PublicBaseUrl.TrimEnd('/') + "/u/" + Token(tenant, subjectId, campaignId, now + _options.UnsubscribeLinkLifetime, now);
     }
 
-    public static string Token(TenantContext tenant, string subjectId, string campaignId, DateTimeOffset expires)
+    public static string Token(TenantContext tenant, string subjectId, string campaignId, DateTimeOffset expires, DateTimeOffset? issued = null)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        var payload = Encoding.UTF8.GetBytes(string.Join('\n', tenant.Id, subjectId, campaignId, expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+        var issuedAt = (issued ?? expires).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        var payload = Encoding.UTF8.GetBytes(string.Join('\n', tenant.Id, subjectId, campaignId, issuedAt, expires.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
         return WebEncoders.Base64UrlEncode(payload) + "." + WebEncoders.Base64UrlEncode(Mac(tenant, payload));
     }
 
@@ -70,13 +80,14 @@ public sealed class UnsubscribeLinks(IOptions<CordonServerOptions> options)
             return null;
         }
 
-        if (parts.Length != 4 || tenants.Find(parts[0]) is not { } tenant || !CryptographicOperations.FixedTimeEquals(mac, Mac(tenant, payload))
-            || !long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var expires) || now.ToUnixTimeSeconds() > expires)
+        if (parts.Length != 5 || tenants.Find(parts[0]) is not { } tenant || !CryptographicOperations.FixedTimeEquals(mac, Mac(tenant, payload))
+            || !long.TryParse(parts[3], NumberStyles.None, CultureInfo.InvariantCulture, out var issued)
+            || !long.TryParse(parts[4], NumberStyles.None, CultureInfo.InvariantCulture, out var expires) || now.ToUnixTimeSeconds() > expires)
         {
             return null;
         }
 
-        return new UnsubscribeTicket(tenant, parts[1], parts[2]);
+        return new UnsubscribeTicket(tenant, parts[1], parts[2], DateTimeOffset.FromUnixTimeSeconds(issued));
     }
 
     private static byte[] Mac(TenantContext tenant, byte[] payload)
@@ -129,12 +140,19 @@ public static class UnsubscribeEndpoints
         }
 
         var op = new Operation(ticket.Tenant, store, now, Channel, "subject", http.TraceIdentifier, http.Connection.RemoteIpAddress?.ToString());
-        await WithdrawAsync(op, ticket, CancellationToken.None);
+        if (await WithdrawAsync(op, ticket, CancellationToken.None) == UnsubscribeOutcome.Outdated)
+        {
+            return Page(409, "此链接早于您最近一次订阅", "This link is older than your current subscription", "您在收到这条消息后重新订阅了推送，旧链接不会取消新的订阅。如需退订，请使用最新消息中的链接，或在应用“我的-消息设置”中关闭推送。", "You subscribed again after this message was sent; an old link does not undo a newer subscription. Use the link in a newer message, or switch messages off in the app under Me › Messages.");
+        }
+
         return Page(200, "您已成功退订", "You have been unsubscribed", "您将不再收到我们的健康资讯与活动推送，立即生效。您的其他服务不受影响。", "You will receive no more health news or offers from us, from now on. Nothing else about your service changes.");
     }
 
-    /// <summary>Withdraws the push consent if it is granted (a second click changes nothing); audited either way.</summary>
-    public static async Task<bool> WithdrawAsync(Operation op, UnsubscribeTicket ticket, CancellationToken cancellationToken)
+    /// <summary>
+    /// Withdraws the push consent if it is granted (a second click changes nothing) and was not granted again after the
+    /// link was issued (an old link cannot undo a newer consent); audited either way.
+    /// </summary>
+    public static async Task<UnsubscribeOutcome> WithdrawAsync(Operation op, UnsubscribeTicket ticket, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(op);
         ArgumentNullException.ThrowIfNull(ticket);
@@ -143,7 +161,13 @@ public static class UnsubscribeEndpoints
         if (latest is not { Action: ConsentAction.Grant } || subject is null)
         {
             await op.Store.AppendAsync(op.Audit("marketing.unsubscribe", AuditOutcome.Done, subject is null ? null : ticket.SubjectId, [ticket.CampaignId], ["R13", "R15"], Campaigns.PushPurpose, "marketing.already-unsubscribed"), cancellationToken);
-            return false;
+            return UnsubscribeOutcome.AlreadyUnsubscribed;
+        }
+
+        if (latest.Time.ToUnixTimeSeconds() > ticket.IssuedAt.ToUnixTimeSeconds())
+        {
+            await op.Store.AppendAsync(op.Audit("marketing.unsubscribe", AuditOutcome.Deny, ticket.SubjectId, [ticket.CampaignId], ["R13", "R15"], Campaigns.PushPurpose, "marketing.link-outdated"), cancellationToken);
+            return UnsubscribeOutcome.Outdated;
         }
 
         var e = new ConsentEvent
@@ -161,7 +185,7 @@ public static class UnsubscribeEndpoints
             Time = op.Now,
         };
         await op.Store.AppendAsync(e, op.Audit("consent.withdraw", AuditOutcome.Done, ticket.SubjectId, [e.Id, ticket.CampaignId], ["R13", "R15", "R08"], Campaigns.PushPurpose), cancellationToken);
-        return true;
+        return UnsubscribeOutcome.Withdrawn;
     }
 
     private static IResult Page(int status, string titleZh, string titleEn, string textZh, string textEn)

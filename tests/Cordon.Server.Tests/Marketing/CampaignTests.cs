@@ -320,6 +320,33 @@ public abstract class CampaignTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_old_unsubscribe_link_does_not_undo_a_newer_subscription()
+    {
+        var (subject, _) = await RecipientAsync(41);
+        using var anonymous = new HttpClient { BaseAddress = Server.Http.BaseAddress };
+        var issued = Server.Time.GetUtcNow();
+        var old = UnsubscribeLinks.Token(Server.TenantContext, subject, "cmp_old", issued.AddDays(30), issued);
+
+        // The subject unsubscribes in the app, then subscribes again.
+        Server.Time.Advance(TimeSpan.FromMinutes(5));
+        await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/consents", Server.App, json: new { purpose = Campaigns.PushPurpose, action = "withdraw", noticeVersion = Server.NoticeVersion, channel = "app", grantedBy = "self" });
+        Server.Time.Advance(TimeSpan.FromMinutes(5));
+        await Server.GrantAsync(subject, Campaigns.PushPurpose);
+
+        var response = await anonymous.GetAsync(new Uri("/u/" + old, UriKind.Relative), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var latest = await Server.Host.Store.GetLatestConsentAsync(CordonServer.Tenant, subject, Campaigns.PushPurpose, null, CancellationToken.None);
+        Assert.Equal(ConsentAction.Grant, latest!.Action);
+
+        // A link issued after the new subscription still works at once.
+        var fresh = UnsubscribeLinks.Token(Server.TenantContext, subject, "cmp_new", Server.Time.GetUtcNow().AddDays(30), Server.Time.GetUtcNow().AddMinutes(1));
+        var ok = await anonymous.GetAsync(new Uri("/u/" + fresh, UriKind.Relative), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        latest = await Server.Host.Store.GetLatestConsentAsync(CordonServer.Tenant, subject, Campaigns.PushPurpose, null, CancellationToken.None);
+        Assert.Equal(ConsentAction.Withdraw, latest!.Action);
+    }
+
+    [Fact]
     public async Task Messages_without_sender_contact_or_unsubscribe_link_are_refused_under_R15()
     {
         var (noSender, p1) = await Server.SendAsync(HttpMethod.Post, "/v1/campaigns", Marketer, json: Campaign(sender: new { name = "", contact = "" }));
