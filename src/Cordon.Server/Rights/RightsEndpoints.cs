@@ -202,12 +202,12 @@ public static class RightsEndpoints
         if (relation == RequesterRelation.CloseRelative)
         {
             row = await RightsWorkflow.SaveAsync(op, row, details, RightsStatus.Open, "waiting for the operator to verify the proof of death and relationship (R24)", CancellationToken.None);
-            return new SubjectEndpoints.CreatedAt($"/v1/rights-requests/{id}", TypedResults.Json(View(op, row, calendar), ApiJson.Default.RightsRequestView, statusCode: StatusCodes.Status201Created));
+            return new SubjectEndpoints.CreatedAt($"/v1/rights-requests/{id}", TypedResults.Json(View(op, row), ApiJson.Default.RightsRequestView, statusCode: StatusCodes.Status201Created));
         }
 
         // The request is on record before anything is done: if the work stops half-way it stays open, and late if it stays so.
         row = await RightsWorkflow.CarryOutAsync(op, row, details, subject, portability, CancellationToken.None);
-        return new SubjectEndpoints.CreatedAt($"/v1/rights-requests/{id}", TypedResults.Json(View(op, row, calendar), ApiJson.Default.RightsRequestView, statusCode: StatusCodes.Status201Created));
+        return new SubjectEndpoints.CreatedAt($"/v1/rights-requests/{id}", TypedResults.Json(View(op, row), ApiJson.Default.RightsRequestView, statusCode: StatusCodes.Status201Created));
     }
 
     private static void ValidateKindFields(RightsKind kind, CreateRightsRequest request, Dictionary<string, string[]> errors)
@@ -247,7 +247,7 @@ public static class RightsEndpoints
         }
     }
 
-    private static async Task<IResult> ListAsync(Call call, CalendarCache calendars, string? subject, string? status, bool? late)
+    private static async Task<IResult> ListAsync(Call call, string? subject, string? status, bool? late)
     {
         RightsStatus? wanted = null;
         if (status is not null)
@@ -280,12 +280,11 @@ public static class RightsEndpoints
             rows = [.. rows.Where(r => r.RequesterId == call.Actor.Id)];
         }
 
-        var calendar = await calendars.GetAsync(call.Tenant.Id, call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: query.SubjectId, records: [.. rows.Select(r => r.Id)]), CancellationToken.None);
-        return TypedResults.Json(new RightsRequestList([.. rows.Select(r => View(op, r, calendar))]), ApiJson.Default.RightsRequestList);
+        return TypedResults.Json(new RightsRequestList([.. rows.Select(r => View(op, r))]), ApiJson.Default.RightsRequestList);
     }
 
-    private static async Task<IResult> GetAsync(string id, Call call, CalendarCache calendars)
+    private static async Task<IResult> GetAsync(string id, Call call)
     {
         var row = await FindVisibleAsync(call, id);
         if (row is null)
@@ -293,9 +292,8 @@ public static class RightsEndpoints
             return await call.RefuseAsync(Problem.NotFound("rights request"), null, null);
         }
 
-        var calendar = await calendars.GetAsync(call.Tenant.Id, call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: row.SubjectId, records: [row.Id]), CancellationToken.None);
-        return TypedResults.Json(View(Operation.From(call), row, calendar), ApiJson.Default.RightsRequestView);
+        return TypedResults.Json(View(Operation.From(call), row), ApiJson.Default.RightsRequestView);
     }
 
     private static async Task<IResult> ExportAsync(string id, string? format, Call call)
@@ -338,7 +336,7 @@ public static class RightsEndpoints
         return Results.Empty;
     }
 
-    private static async Task<IResult> ResolveAsync(string id, Call call, RequestBody body, CalendarCache calendars)
+    private static async Task<IResult> ResolveAsync(string id, Call call, RequestBody body)
     {
         var read = await body.ReadAsync(call.Http, ApiJson.Default.ResolveRightsRequest);
         if (read.Failed)
@@ -386,11 +384,10 @@ public static class RightsEndpoints
             ? details with { Result = (details.Result ?? new RightsOutcome()) with { Summary = [.. (details.Result?.Summary ?? []), request.Note] } }
             : details with { Refusal = new RefusalView("rights.refused", request.Rule, Core.Rules.RuleBook.Get(request.Rule!).Citation, [request.Note]) };
         row = await RightsWorkflow.SaveAsync(op, row, details, completed ? RightsStatus.Completed : RightsStatus.Refused, request.Note, call.Aborted);
-        var calendar = await calendars.GetAsync(call.Tenant.Id, call.Aborted);
-        return TypedResults.Json(View(op, row, calendar), ApiJson.Default.RightsRequestView);
+        return TypedResults.Json(View(op, row), ApiJson.Default.RightsRequestView);
     }
 
-    private static async Task<IResult> RetryAsync(string id, Call call, CalendarCache calendars, PortabilityClient portability)
+    private static async Task<IResult> RetryAsync(string id, Call call, PortabilityClient portability)
     {
         var row = await FindVisibleAsync(call, id);
         if (row is null || (call.Actor.Role.IsSubjectSide() && row.RequesterId != call.Actor.Id))
@@ -416,11 +413,10 @@ public static class RightsEndpoints
 
         var op = Operation.From(call);
         row = await RightsWorkflow.CarryOutAsync(op, row, RightsWorkflow.Open(op, row), subject, portability, CancellationToken.None);
-        var calendar = await calendars.GetAsync(call.Tenant.Id, call.Aborted);
-        return TypedResults.Json(View(op, row, calendar), ApiJson.Default.RightsRequestView);
+        return TypedResults.Json(View(op, row), ApiJson.Default.RightsRequestView);
     }
 
-    private static async Task<IResult> VerifyProofAsync(string id, Call call, CalendarCache calendars, PortabilityClient portability)
+    private static async Task<IResult> VerifyProofAsync(string id, Call call, PortabilityClient portability)
     {
         var row = SubjectVault.IsWellFormedId(id, "rr") ? await call.Store.GetRightsRequestAsync(call.Tenant.Id, id, call.Aborted) : null;
         if (row is null)
@@ -447,8 +443,7 @@ public static class RightsEndpoints
             Trail = [.. details.Trail, new TrailEntry(call.Now, "open", call.Actor.Id, "proof of death and relationship verified (R24)")],
         };
         row = await RightsWorkflow.CarryOutAsync(op, row, details, subject, portability, CancellationToken.None);
-        var calendar = await calendars.GetAsync(call.Tenant.Id, call.Aborted);
-        return TypedResults.Json(View(op, row, calendar), ApiJson.Default.RightsRequestView);
+        return TypedResults.Json(View(op, row), ApiJson.Default.RightsRequestView);
     }
 
     private static async Task<IResult> GetCalendarAsync(Call call, CalendarCache calendars)
@@ -524,9 +519,6 @@ public static class RightsEndpoints
 
         return call.Actor.Role is Role.Dpo or Role.Admin || row.RequesterId == call.Actor.Id ? row : null;
     }
-
-    internal static RightsRequestView View(Operation op, RightsRequestRow row, WorkingCalendar calendar)
-        => View(op, row);
 
     internal static RightsRequestView View(Operation op, RightsRequestRow row)
     {
