@@ -163,11 +163,12 @@ internal static class SubjectCommand
             var rules = isCancel ? RightsWorkflow.RulesOf(Core.Rights.RightsKind.Cancellation) : RightsWorkflow.RulesOf(Core.Rights.RightsKind.Deletion);
             var action = isCancel ? "subject.cancel" : "subject.erase";
             Outcome<ErasureReport> erased;
+            var erasing = string.Create(CultureInfo.InvariantCulture, $"erasing {plan.Records:N0} records of {plan.SubjectId} ({(plan.Shred ? "destroying its keys, then purging the rows" : "re-keying what is kept")})");
             if (plan.Records >= LargeSubject && OperatorSession.IsTerminal(console))
             {
                 Outcome<ErasureReport>? result = null;
                 await OperatorSession.Terminal().Status().StartAsync(
-                    string.Create(CultureInfo.InvariantCulture, $"erasing {plan.Records:N0} records of {plan.SubjectId} ({(plan.Shred ? "destroying its keys, then purging the rows" : "re-keying what is kept")})"),
+                    erasing,
                     async _ => result = await SubjectEraser.EraseAsync(op, id, scope, isCancel, action, null, rules, cancellationToken));
                 erased = result!.Value;
             }
@@ -175,7 +176,7 @@ internal static class SubjectCommand
             {
                 if (plan.Records >= LargeSubject)
                 {
-                    await console.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"erasing {plan.Records:N0} records of {plan.SubjectId} ({(plan.Shred ? "destroying its keys, then purging the rows" : "re-keying what is kept")})…"));
+                    await console.Error.WriteLineAsync(erasing + "…");
                 }
 
                 erased = await SubjectEraser.EraseAsync(op, id, scope, isCancel, action, null, rules, cancellationToken);

@@ -269,6 +269,13 @@ public static partial class CordonApp
             return;
         }
 
+        if (error is Storage.SubjectKeyChangedException)
+        {
+            // A write raced an erasure of its subject (any writer, not only the one that catches and audits it itself).
+            await Problem.SubjectChanged().ExecuteAsync(context);
+            return;
+        }
+
         if (error is JsonException)
         {
             await Problem.Malformed("The body is not valid JSON for this endpoint.").ExecuteAsync(context);

@@ -67,6 +67,9 @@ public sealed class Problem : IResult
 
     public static Problem Conflict(string code, string detail) => new(409, code, "Conflict", detail);
 
+    /// <summary>A write raced an erasure (or re-keying) of its subject; nothing was stored.</summary>
+    public static Problem SubjectChanged() => Conflict("subject.changed", "The subject's data was erased or re-keyed while this was written; nothing was stored. Read the subject again.");
+
     /// <summary>Echoes caller input safely: short, printable, nothing that could be a whole identifier.</summary>
     public static string Sanitize(string? value)
     {

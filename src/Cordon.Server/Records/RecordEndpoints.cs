@@ -98,7 +98,7 @@ public static class RecordEndpoints
         }
         catch (SubjectKeyChangedException)
         {
-            return await call.RefuseAsync(Problem.Conflict("subject.changed", "The subject's data was erased or re-keyed while the record was written; nothing was stored. Read the subject again."), purposeKey, subject.Id);
+            return await call.RefuseAsync(Problem.SubjectChanged(), purposeKey, subject.Id);
         }
 
         return new SubjectEndpoints.CreatedAt($"/v1/records/{recordId}", TypedResults.Json(RecordWriter.Written(row), ApiJson.Default.RecordWritten, statusCode: StatusCodes.Status201Created));
