@@ -168,10 +168,14 @@ internal sealed class SqliteDialect : Dialect
                 }
             }
 
+            // Readers do not memory-map the file: every read transaction that follows a commit resets the pager and
+            // unmaps the whole map (SQLite's pagerBeginReadTransaction), and the munmap with the page faults that map it
+            // again cost ~7 % of the server's CPU under audited reads; the pages a read needs again come from the OS
+            // cache through pread.
             using var pragma = connection.CreateCommand();
             pragma.CommandText = forWrites
                 ? "PRAGMA busy_timeout=30000; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON; PRAGMA keystore.journal_mode=WAL; PRAGMA keystore.synchronous=FULL; PRAGMA keystore.secure_delete=ON;"
-                : "PRAGMA busy_timeout=30000; PRAGMA mmap_size=268435456;";
+                : "PRAGMA busy_timeout=30000;";
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }
