@@ -30,6 +30,45 @@ public sealed class SqliteStoreTests : StoreContract
     }
 
     [Fact]
+    public async Task The_subject_index_behind_the_chain_is_built_by_the_migration_and_kept_up_by_the_writer()
+    {
+        // A database from before migration 7: entries exist, the index is on the entries, no audit_subjects.
+        var subjectEntries = new List<(int, long)>();
+        for (var i = 0; i < 4; i++)
+        {
+            subjectEntries.Add(Position(await Store.AppendAsync(Audit("record.read", "sub_mg"), default)));
+            await Store.AppendAsync(Audit("record.read", null), default);
+        }
+
+        await Store.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        await ExecuteRawAsync("DROP TABLE audit_subjects; DROP TABLE audit_subjects_mark; CREATE INDEX audit_subject ON audit_entries (tenant, subject, id); DELETE FROM schema_migrations WHERE version = 7;");
+
+        await using var reopened = await CordonStores.OpenSqliteAsync(DatabasePath);
+        Assert.Equal(subjectEntries, (await reopened.QueryAsync(Tenant, new AuditQuery { SubjectId = "sub_mg", Limit = 100 }, default)).Select(Position));
+        Assert.Equal(0L, await ScalarAsync("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'audit_subject'"));
+        Assert.Equal(await ScalarAsync("SELECT COUNT(*) FROM audit_entries WHERE subject IS NOT NULL"), await ScalarAsync("SELECT COUNT(*) FROM audit_subjects"));
+        Assert.Equal(await ScalarAsync("SELECT MAX(id) FROM audit_entries"), await ScalarAsync("SELECT upto FROM audit_subjects_mark"));
+
+        // New entries are indexed by the writer (a few times a second, or now); the mark moves to the newest entry.
+        var newest = await reopened.AppendAsync(Audit("record.read", "sub_mg"), default);
+        Assert.True(await ((Cordon.Storage.Sql.SqlStore)reopened).IndexAuditSubjectsAsync());
+        var all = await reopened.QueryAsync(Tenant, new AuditQuery { SubjectId = "sub_mg", Limit = 100 }, default);
+        Assert.Equal([.. subjectEntries, Position(newest)], all.Select(Position));
+        Assert.Equal(all[^1].Id, await ScalarAsync("SELECT upto FROM audit_subjects_mark"));
+        Assert.Equal(1L, await ScalarAsync($"SELECT COUNT(*) FROM audit_subjects WHERE subject = 'sub_mg' AND id = {all[^1].Id}"));
+    }
+
+    private async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task The_database_runs_in_WAL_mode()
     {
         await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");

@@ -62,6 +62,13 @@ public static class FhirImport
         private const int PrepareAhead = 128;
         private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 128, AllowDuplicateProperties = false };
 
+        /// <summary>
+        /// For bytes cut from a document already parsed with <see cref="DocumentOptions"/> (a Bundle's resource, or a
+        /// resource rebuilt from one): its duplicate properties were refused then, so they are not looked for again (that
+        /// check was ~4 % of an import's CPU).
+        /// </summary>
+        private static readonly JsonDocumentOptions CheckedOptions = new() { MaxDepth = 128, AllowDuplicateProperties = true };
+
         private readonly PurposeDef _purpose = tenant.Policy.Purpose(purpose);
         private readonly Dictionary<string, Subject> _byReference = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Subject?> _byExternalId = new(StringComparer.Ordinal);
@@ -110,7 +117,7 @@ public static class FhirImport
             {
                 if (_byReference.TryGetValue(item.Reference, out var subject))
                 {
-                    using var document = JsonDocument.Parse(item.Json, DocumentOptions);
+                    using var document = JsonDocument.Parse(item.Json, CheckedOptions);
                     await WriteAsync(subject, item.Type, document.RootElement, item.Json, item.Where, cancellationToken);
                 }
                 else
@@ -462,7 +469,7 @@ public static class FhirImport
             if (prepared.Failed && options.OnInvalid == InvalidValueHandling.DropField && prepared.Problem!.Code == "validation.failed"
                 && tenant.Catalog.TryGetType(type, out var compiled) && InvalidValues.Drop(compiled, resource) is { } repaired)
             {
-                using var document = JsonDocument.Parse(repaired.Json, DocumentOptions);
+                using var document = JsonDocument.Parse(repaired.Json, CheckedOptions);
                 var again = RecordWriter.Prepare(tenant, purpose, document.RootElement, repaired.Json);
                 if (!again.Failed)
                 {
@@ -478,7 +485,7 @@ public static class FhirImport
         /// <summary><see cref="Prepare(string, JsonElement, byte[])"/> on a document of its own, parsed from the resource's bytes.</summary>
         private Preparation PrepareDetached(string type, byte[] json)
         {
-            using var document = JsonDocument.Parse(json, DocumentOptions);
+            using var document = JsonDocument.Parse(json, CheckedOptions);
             return Prepare(type, document.RootElement, json);
         }
 

@@ -30,6 +30,12 @@ internal abstract class Dialect
     /// <summary>Reads run in this process (SQLite): stepping a cursor never waits on I/O, so it is called directly.</summary>
     public virtual bool ReadsInProcess => false;
 
+    /// <summary>
+    /// The audit entries' subject index is kept behind the chain in <c>audit_subjects</c> (SQLite) instead of as an index
+    /// on the entries; see <see cref="WriteContext.IndexAuditSubjectsAsync"/>.
+    /// </summary>
+    public virtual bool DefersAuditSubjectIndex => false;
+
     /// <summary>A collation clause that orders text by bytes (ordinal), whatever the database's locale.</summary>
     public virtual string BinaryCollation => string.Empty;
 

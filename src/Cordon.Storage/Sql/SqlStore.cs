@@ -523,42 +523,29 @@ internal sealed partial class SqlStore : ICordonStore
     public Task<AuditEntry> AppendAsync(AuditDraft audit, CancellationToken cancellationToken)
         => _writer.RunAsync(ctx => ctx.AppendAuditAsync(audit));
 
+    /// <summary>Brings the audit subject index up to the chain where it is kept behind it (SQLite); false where it is not deferred.</summary>
+    internal Task<bool> IndexAuditSubjectsAsync() => _writer.IndexAuditSubjectsAsync();
+
     public Task<IReadOnlyList<AuditEntry>> QueryAsync(string tenant, AuditQuery query, CancellationToken cancellationToken)
     {
-        var sql = new System.Text.StringBuilder($"SELECT {AuditColumns} FROM audit_entries WHERE tenant = @tenant");
-        if (query.SubjectId is not null)
+        string sql;
+        if (query.SubjectId is not null && _dialect.DefersAuditSubjectIndex)
         {
-            sql.Append(" AND subject = @subject");
+            // The subject's entries up to the mark through audit_subjects, then those after it straight from the chain
+            // (all after every indexed one), in one statement and so one snapshot: an entry is in exactly one part.
+            sql = $"SELECT {AuditColumns} FROM ("
+                + $"SELECT * FROM (SELECT {AuditColumnsOf("e")} FROM audit_subjects s JOIN audit_entries e ON e.id = s.id WHERE s.tenant = @tenant AND s.subject = @subject{AuditFilters(query, "e.", subject: false)} ORDER BY s.id LIMIT @limit)"
+                + " UNION ALL "
+                + $"SELECT * FROM (SELECT {AuditColumns} FROM audit_entries WHERE id > (SELECT upto FROM audit_subjects_mark) AND tenant = @tenant{AuditFilters(query, string.Empty, subject: true)} ORDER BY id LIMIT @limit)"
+                + ") ORDER BY id LIMIT @limit";
+        }
+        else
+        {
+            sql = $"SELECT {AuditColumns} FROM audit_entries WHERE tenant = @tenant{AuditFilters(query, string.Empty, subject: true)} ORDER BY id LIMIT @limit";
         }
 
-        if (query.ActorId is not null)
-        {
-            sql.Append(" AND actor = @actor");
-        }
-
-        if (query.From is not null)
-        {
-            sql.Append(" AND time >= @from");
-        }
-
-        if (query.To is not null)
-        {
-            sql.Append(" AND time < @to");
-        }
-
-        if (query.After is not null)
-        {
-            sql.Append(" AND id > @after");
-        }
-
-        if (query.ActionPrefix is not null)
-        {
-            sql.Append(" AND action LIKE @action");
-        }
-
-        sql.Append(" ORDER BY id LIMIT @limit");
         return QueryAsync(
-            sql.ToString(),
+            sql,
             c =>
             {
                 c.Add("tenant", tenant).Add("limit", Math.Clamp(query.Limit, 1, 1000));
@@ -595,6 +582,46 @@ internal sealed partial class SqlStore : ICordonStore
             },
             ReadAudit,
             cancellationToken);
+    }
+
+    private static string AuditColumnsOf(string alias)
+        => string.Join(", ", AuditColumns.Split(", ").Select(c => alias + "." + c));
+
+    /// <summary>The query's conditions after the tenant's, on columns prefixed with <paramref name="alias"/>.</summary>
+    private static string AuditFilters(AuditQuery query, string alias, bool subject)
+    {
+        var sql = new System.Text.StringBuilder();
+        if (subject && query.SubjectId is not null)
+        {
+            sql.Append(" AND ").Append(alias).Append("subject = @subject");
+        }
+
+        if (query.ActorId is not null)
+        {
+            sql.Append(" AND ").Append(alias).Append("actor = @actor");
+        }
+
+        if (query.From is not null)
+        {
+            sql.Append(" AND ").Append(alias).Append("time >= @from");
+        }
+
+        if (query.To is not null)
+        {
+            sql.Append(" AND ").Append(alias).Append("time < @to");
+        }
+
+        if (query.After is not null)
+        {
+            sql.Append(" AND ").Append(alias).Append("id > @after");
+        }
+
+        if (query.ActionPrefix is not null)
+        {
+            sql.Append(" AND ").Append(alias).Append("action LIKE @action");
+        }
+
+        return sql.ToString();
     }
 
     public async IAsyncEnumerable<AuditEntry> ReadChainAsync(string tenant, [EnumeratorCancellation] CancellationToken cancellationToken)

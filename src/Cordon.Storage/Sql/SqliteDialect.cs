@@ -149,6 +149,8 @@ internal sealed class SqliteDialect : Dialect
 
     public override bool KeepsWriterConnection => true;
 
+    public override bool DefersAuditSubjectIndex => true;
+
     public override string? MigrationLockSql => null;
 
     public override async ValueTask<DbConnection> OpenAsync(bool forWrites, CancellationToken cancellationToken)
