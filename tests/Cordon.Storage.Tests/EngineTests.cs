@@ -59,6 +59,17 @@ public sealed class SqliteStoreTests : StoreContract
         Assert.Equal(1L, await ScalarAsync($"SELECT COUNT(*) FROM audit_subjects WHERE subject = 'sub_mg' AND id = {all[^1].Id}"));
     }
 
+    [Fact]
+    public async Task A_failing_subject_index_step_never_fails_the_writes_it_rides_with()
+    {
+        await ExecuteRawAsync("DROP TABLE audit_subjects_mark;");
+        await Task.Delay(TimeSpan.FromMilliseconds(250)); // the index step is due with the next batch
+        var before = await ScalarAsync("SELECT COUNT(*) FROM audit_entries");
+        var entry = await Store.AppendAsync(Audit("record.read", "sub_if"), default);
+        Assert.Equal("sub_if", entry.Draft.SubjectId);
+        Assert.Equal(before + 1, await ScalarAsync("SELECT COUNT(*) FROM audit_entries"));
+    }
+
     private async Task<long> ScalarAsync(string sql)
     {
         await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");

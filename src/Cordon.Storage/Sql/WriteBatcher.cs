@@ -91,10 +91,10 @@ internal sealed class WriteBatcher : IAsyncDisposable
 
     private async Task ProcessAsync(List<IWriteOp> batch, List<object?> results)
     {
+        // The deferred subject index rides along with a batch a few times a second: no transaction or fsync of its own.
+        var indexAudit = _dialect.DefersAuditSubjectIndex && Environment.TickCount64 - _indexedAt >= IndexIntervalMs;
         try
         {
-            // The deferred subject index rides along with a batch a few times a second: no transaction or fsync of its own.
-            var indexAudit = _dialect.DefersAuditSubjectIndex && Environment.TickCount64 - _indexedAt >= IndexIntervalMs;
             await ExecuteAsync(batch, results, indexAudit);
             if (indexAudit)
             {
@@ -106,8 +106,9 @@ internal sealed class WriteBatcher : IAsyncDisposable
                 batch[i].Complete(results[i]);
             }
         }
-        catch (Exception) when (batch.Count > 1)
+        catch (Exception) when (batch.Count > 1 || indexAudit)
         {
+            // Alone and without the index step: one bad write, or a failing index, cannot sink the others.
             foreach (var op in batch)
             {
                 await ExecuteAloneAsync(op, results);
