@@ -19,6 +19,9 @@ internal sealed partial class SqlStore : ICordonStore
     private const string AuditColumns = "id, tenant, lane, seq, time, actor, role, purpose, action, subject, record_ids, outcome, code, rules, client, request_id, flags, note, prev_hash, hash";
     private const string RecordColumns = "tenant, id, subject, type, version, level, purpose, created_at, updated_at, sealed, restricted";
 
+    /// <summary><see cref="AuditColumns"/> of the entries joined to <c>audit_subjects</c> as <c>e</c>.</summary>
+    private static readonly string JoinedAuditColumns = string.Join(", ", AuditColumns.Split(", ").Select(c => "e." + c));
+
     private readonly Dialect _dialect;
     private readonly WriteBatcher _writer;
     private readonly ConcurrentDictionary<string, TenantInfo> _tenants = new(StringComparer.Ordinal);
@@ -534,7 +537,7 @@ internal sealed partial class SqlStore : ICordonStore
             // The subject's entries up to the mark through audit_subjects, then those after it straight from the chain
             // (all after every indexed one), in one statement and so one snapshot: an entry is in exactly one part.
             sql = $"SELECT {AuditColumns} FROM ("
-                + $"SELECT * FROM (SELECT {AuditColumnsOf("e")} FROM audit_subjects s JOIN audit_entries e ON e.id = s.id WHERE s.tenant = @tenant AND s.subject = @subject{AuditFilters(query, "e.", subject: false)} ORDER BY s.id LIMIT @limit)"
+                + $"SELECT * FROM (SELECT {JoinedAuditColumns} FROM audit_subjects s JOIN audit_entries e ON e.id = s.id WHERE s.tenant = @tenant AND s.subject = @subject{AuditFilters(query, "e.", subject: false)} ORDER BY s.id LIMIT @limit)"
                 + " UNION ALL "
                 + $"SELECT * FROM (SELECT {AuditColumns} FROM audit_entries WHERE id > (SELECT upto FROM audit_subjects_mark) AND tenant = @tenant{AuditFilters(query, string.Empty, subject: true)} ORDER BY id LIMIT @limit)"
                 + ") ORDER BY id LIMIT @limit";
@@ -583,9 +586,6 @@ internal sealed partial class SqlStore : ICordonStore
             ReadAudit,
             cancellationToken);
     }
-
-    private static string AuditColumnsOf(string alias)
-        => string.Join(", ", AuditColumns.Split(", ").Select(c => alias + "." + c));
 
     /// <summary>The query's conditions after the tenant's, on columns prefixed with <paramref name="alias"/>.</summary>
     private static string AuditFilters(AuditQuery query, string alias, bool subject)

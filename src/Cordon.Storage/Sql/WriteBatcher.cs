@@ -322,7 +322,7 @@ internal sealed class WriteContext
     public async ValueTask IndexAuditSubjectsAsync()
     {
         await Command("INSERT OR IGNORE INTO audit_subjects (tenant, subject, id) SELECT tenant, subject, id FROM audit_entries WHERE id > (SELECT upto FROM audit_subjects_mark) AND subject IS NOT NULL").ExecuteNonQueryAsync();
-        await Command("UPDATE audit_subjects_mark SET upto = (SELECT MAX(id) FROM audit_entries) WHERE upto < (SELECT COALESCE(MAX(id), 0) FROM audit_entries)").ExecuteNonQueryAsync();
+        await Command("UPDATE audit_subjects_mark SET upto = newest.id FROM (SELECT MAX(id) AS id FROM audit_entries) AS newest WHERE newest.id > upto").ExecuteNonQueryAsync();
     }
 
     public async ValueTask FlushLaneHeadsAsync()
