@@ -179,31 +179,23 @@ public sealed class OutboxDispatcher : IDisposable
 }
 
 /// <summary>Runs the dispatcher every <see cref="CordonServerOptions.OutboxPollInterval"/>.</summary>
-public sealed partial class OutboxService(OutboxDispatcher dispatcher, TimeProvider time, IOptions<CordonServerOptions> options, ILogger<OutboxService> logger) : BackgroundService
+public sealed partial class OutboxService(OutboxDispatcher dispatcher, TimeProvider time, IOptions<CordonServerOptions> options, ILogger<OutboxService> logger) : PeriodicService(time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = options.Value.OutboxPollInterval;
-        if (interval <= TimeSpan.Zero)
-        {
-            return;
-        }
+    protected override TimeSpan Interval => options.Value.OutboxPollInterval;
 
-        using var timer = new PeriodicTimer(interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        try
         {
-            try
+            var report = await dispatcher.RunOnceAsync(cancellationToken: cancellationToken);
+            if (report.Claimed > 0)
             {
-                var report = await dispatcher.RunOnceAsync(cancellationToken: stoppingToken);
-                if (report.Claimed > 0)
-                {
-                    Log.Delivered(logger, report.Sent, report.Retried, report.Failed, report.Excluded);
-                }
+                Log.Delivered(logger, report.Sent, report.Retried, report.Failed, report.Excluded);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Log.Failed(logger, ex.GetType().Name);
-            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.Failed(logger, ex.GetType().Name);
         }
     }
 

@@ -107,31 +107,22 @@ public static class RetentionEngine
 }
 
 /// <summary>Runs the retention engine for every tenant at the configured interval.</summary>
-public sealed partial class RetentionService(ICordonStore store, TenantRegistry tenants, TimeProvider time, Microsoft.Extensions.Options.IOptions<Hosting.CordonServerOptions> options, ILogger<RetentionService> logger) : BackgroundService
+public sealed partial class RetentionService(ICordonStore store, TenantRegistry tenants, TimeProvider time, Microsoft.Extensions.Options.IOptions<Hosting.CordonServerOptions> options, ILogger<RetentionService> logger) : Hosting.PeriodicService(time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = options.Value.RetentionInterval;
-        if (interval <= TimeSpan.Zero)
-        {
-            return;
-        }
+    protected override TimeSpan Interval => options.Value.RetentionInterval;
 
-        // The first run comes one interval after start: a restart loop never turns into a deletion loop.
-        using var timer = new PeriodicTimer(interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        foreach (var tenant in tenants.All)
         {
-            foreach (var tenant in tenants.All)
+            try
             {
-                try
-                {
-                    var report = await RetentionEngine.RunAsync(new Operation(tenant, store, time.GetUtcNow(), "cordon:retention", "system"), dryRun: false, null, stoppingToken);
-                    Log.Ran(logger, tenant.Id, report.Deleted, report.Held, report.Purged);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    Log.Failed(logger, tenant.Id, ex.GetType().Name);
-                }
+                var report = await RetentionEngine.RunAsync(new Operation(tenant, store, Time.GetUtcNow(), "cordon:retention", "system"), dryRun: false, null, cancellationToken);
+                Log.Ran(logger, tenant.Id, report.Deleted, report.Held, report.Purged);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.Failed(logger, tenant.Id, ex.GetType().Name);
             }
         }
     }
