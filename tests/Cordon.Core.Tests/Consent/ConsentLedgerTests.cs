@@ -44,18 +44,5 @@ public sealed class ConsentLedgerTests
         Assert.Equal(T0.AddMinutes(2), current[0].Since);
     }
 
-    private static ConsentEvent Event(string purpose, ConsentAction action, int minute) => new()
-    {
-        Id = $"con_{minute}",
-        Tenant = "t1",
-        SubjectId = "sub_a",
-        Purpose = purpose,
-        Action = action,
-        GivenBy = ConsentGiver.Self,
-        NoticeVersion = "v1",
-        PurposeFingerprint = "f1",
-        Channel = "app",
-        ActorId = "app",
-        Time = T0.AddMinutes(minute),
-    };
+    private static ConsentEvent Event(string purpose, ConsentAction action, int minute) => ConsentEvents.Make(purpose, action, T0.AddMinutes(minute)) with { Id = $"con_{minute}" };
 }

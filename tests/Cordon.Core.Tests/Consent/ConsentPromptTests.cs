@@ -103,18 +103,5 @@ public sealed class ConsentPromptTests
     private static ConsentPrompt Prompt(IReadOnlyList<ConsentEvent> history, string purpose, DateTimeOffset now, int reaskAfterDays = 180)
         => ConsentPrompts.For(history, Profile.Purposes, Fingerprint, false, now, reaskAfterDays).Single(p => p.Purpose.Key == purpose);
 
-    private static ConsentEvent Event(string purpose, ConsentAction action, DateTimeOffset time) => new()
-    {
-        Id = $"con_{time.ToUnixTimeSeconds()}",
-        Tenant = "t1",
-        SubjectId = "sub_a",
-        Purpose = purpose,
-        Action = action,
-        GivenBy = ConsentGiver.Self,
-        NoticeVersion = "v1",
-        PurposeFingerprint = "f1",
-        Channel = "app",
-        ActorId = "app",
-        Time = time,
-    };
+    private static ConsentEvent Event(string purpose, ConsentAction action, DateTimeOffset time) => ConsentEvents.Make(purpose, action, time);
 }
