@@ -45,7 +45,7 @@ internal static class ImportBench
         log.WriteLine($"import: {passes} passes over the Synthea bundles, then a bare insert of the same rows");
         // Three runs of each, fresh files every time; the median run is reported (fsync times vary on a shared disk).
         var everything = new Dictionary<string, List<object?[]>>(StringComparer.Ordinal);
-        var imports = new List<(ImportReport Report, List<(int Subject, string Type, int Bytes)> Rows)>();
+        var imports = new List<(ImportReport Report, List<(int Subject, string Type, int Bytes)> Rows, double CpuCores)>();
         var bares = new List<(long Rows, double Seconds, double RowsPerSecond)>();
         var sames = new List<(long Rows, double Seconds)>();
         for (var run = 0; run < Runs; run++)
@@ -58,7 +58,7 @@ internal static class ImportBench
         var measured = imports.OrderBy(i => i.Report.Elapsed).ElementAt(Runs / 2);
         var bare = bares.OrderBy(b => b.Seconds).ElementAt(Runs / 2);
         var same = sames.OrderBy(b => b.Seconds).ElementAt(Runs / 2);
-        log.WriteLine($"import: runs {string.Join(", ", imports.Select(i => $"{i.Report.Elapsed.TotalSeconds:0.000} s"))}; bare insert {string.Join(", ", bares.Select(b => $"{b.Seconds:0.000} s"))}; same rows {string.Join(", ", sames.Select(b => $"{b.Seconds:0.000} s"))}");
+        log.WriteLine($"import: runs {string.Join(", ", imports.Select(i => $"{i.Report.Elapsed.TotalSeconds:0.000} s ({i.CpuCores:0.00} cores)"))}; bare insert {string.Join(", ", bares.Select(b => $"{b.Seconds:0.000} s"))}; same rows {string.Join(", ", sames.Select(b => $"{b.Seconds:0.000} s"))}");
         var importResult = Result("import", measured.Report, "bare-insert", measured.Report.RecordsPerSecond / bare.RowsPerSecond,
             $"cordon import of the Synthea bundles x{passes} (drop-field), {measured.Rows.Count} records, {measured.Rows.Sum(r => (long)r.Bytes) / measured.Rows.Count} B sealed on average");
         results.Add(importResult);
@@ -78,7 +78,7 @@ internal static class ImportBench
     /// <summary>The tables an import writes, copied row for row into a fresh database by the "same rows" baseline.</summary>
     private static readonly string[] ImportTables = ["subjects", "subject_keys", "lookups", "records", "audit_entries"];
 
-    private static async Task<(ImportReport Report, List<(int Subject, string Type, int Bytes)> Rows)> ImportAsync(List<string> files, int passes, InvalidValueHandling onInvalid, Dictionary<string, List<object?[]>>? everything = null)
+    private static async Task<(ImportReport Report, List<(int Subject, string Type, int Bytes)> Rows, double CpuCores)> ImportAsync(List<string> files, int passes, InvalidValueHandling onInvalid, Dictionary<string, List<object?[]>>? everything = null)
     {
         var directory = Directory.CreateTempSubdirectory("cordon-import-bench-").FullName;
         try
@@ -86,12 +86,15 @@ internal static class ImportBench
             var now = DateTimeOffset.UtcNow;
             await DataDirectory.InitializeAsync(directory, null, "default", BuiltInProfiles.Load(), now, CancellationToken.None);
             ImportReport report;
+            double cpu;
             await using (var store = await CordonStores.OpenAsync(directory, null))
             {
                 var registry = new TenantRegistry(KeyFile.Open(KeyFile.PathIn(directory)));
                 await registry.LoadAsync(store, CancellationToken.None);
                 var input = Enumerable.Repeat(files, passes).SelectMany(f => f).ToList();
+                var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
                 report = await FhirImport.RunAsync(registry.Find("default")!, store, input, new ImportOptions { OnInvalid = onInvalid, BatchSize = BatchSize }, TimeProvider.System, null, CancellationToken.None);
+                cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
             }
 
             var rows = new List<(int, string, int)>();
@@ -134,7 +137,7 @@ internal static class ImportBench
                 }
             }
 
-            return (report, rows);
+            return (report, rows, cpu / report.Elapsed.TotalSeconds);
         }
         finally
         {

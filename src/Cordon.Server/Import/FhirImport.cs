@@ -48,6 +48,11 @@ public static class FhirImport
             await run.ExecuteAsync(cancellationToken);
             return run.Report;
         }
+        catch
+        {
+            await run.AbandonAsync();
+            throw;
+        }
         finally
         {
             run.Dispose();
@@ -58,14 +63,25 @@ public static class FhirImport
     {
         private const int MaxOpenSubjects = 4096;
 
-        /// <summary>How many resources of a Bundle are checked against the catalog ahead of the one being written.</summary>
-        private const int PrepareAhead = 128;
-        private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 128, AllowDuplicateProperties = false };
+        /// <summary>
+        /// Batches handed to the store and not yet committed. With more than one, the writer starts the next batch as soon
+        /// as one commits, instead of waiting for this thread to finish preparing it (one in flight left the writer idle
+        /// ~20 % of an import, and this thread waiting for it as long).
+        /// </summary>
+        private const int MaxInFlight = 3;
 
         /// <summary>
-        /// For bytes cut from a document already parsed with <see cref="DocumentOptions"/> (a Bundle's resource, or a
-        /// resource rebuilt from one): its duplicate properties were refused then, so they are not looked for again (that
-        /// check was ~4 % of an import's CPU).
+        /// How many resources of a Bundle are checked against the catalog ahead of the one being written: enough that the
+        /// checks go on while this thread waits for the store.
+        /// </summary>
+        private const int PrepareAhead = 1024;
+
+        internal static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 128, AllowDuplicateProperties = false };
+
+        /// <summary>
+        /// For the bytes of a resource already parsed with <see cref="DocumentOptions"/> (a resource held until its patient
+        /// is known, or one rebuilt by the drop-field repair): its duplicate properties were refused then, so they are not
+        /// looked for again.
         /// </summary>
         private static readonly JsonDocumentOptions CheckedOptions = new() { MaxDepth = 128, AllowDuplicateProperties = true };
 
@@ -79,7 +95,7 @@ public static class FhirImport
         private readonly List<Task> _denials = [];
         private readonly List<Deferred> _deferred = [];
         private readonly Stopwatch _clock = new();
-        private Task? _inFlight;
+        private readonly Queue<Task> _inFlight = new();
         private DateTimeOffset _now = time.GetUtcNow();
         private long _bytesTotal;
         private long _bytesDone;
@@ -93,23 +109,51 @@ public static class FhirImport
         {
             _clock.Start();
             _bytesTotal = files.Sum(f => new FileInfo(f).Length);
-            foreach (var file in files)
+            Task<JsonText>? next = null;
+            try
             {
-                _fileNumber++;
-                var start = _bytesDone;
-                var extension = Path.GetExtension(file).ToLowerInvariant();
-                if (extension is ".ndjson" or ".jsonl")
+                for (var i = 0; i < files.Count; i++)
                 {
-                    await ReadNdjsonAsync(file, cancellationToken);
-                }
-                else
-                {
-                    await ReadJsonAsync(file, cancellationToken);
-                }
+                    var file = files[i];
+                    _fileNumber++;
+                    var start = _bytesDone;
+                    if (IsNdjson(file))
+                    {
+                        await ReadNdjsonAsync(file, cancellationToken);
+                    }
+                    else
+                    {
+                        var current = next ?? ParseAsync(file, cancellationToken);
+                        next = null;
+                        using var text = await current;
 
-                _bytesDone = start + new FileInfo(file).Length;
-                Report.Files++;
-                Progress(file);
+                        // The next file is read and scanned on the thread pool while this one is written.
+                        if (i + 1 < files.Count && !IsNdjson(files[i + 1]))
+                        {
+                            next = ParseAsync(files[i + 1], cancellationToken);
+                        }
+
+                        await ReadTextAsync(text, null, text.Bytes.Length, cancellationToken);
+                    }
+
+                    _bytesDone = start + new FileInfo(file).Length;
+                    Report.Files++;
+                    Progress(file);
+                }
+            }
+            finally
+            {
+                if (next is not null)
+                {
+                    // An import stopped early (cancelled, or a file it could not read) still returns the parsed document's buffers.
+                    try
+                    {
+                        (await next).Dispose();
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException or OperationCanceledException)
+                    {
+                    }
+                }
             }
 
             // References to patients that came later in the input.
@@ -127,15 +171,28 @@ public static class FhirImport
             }
 
             await FlushAsync(cancellationToken);
-            if (_inFlight is not null)
+            while (_inFlight.Count > 0)
             {
-                await _inFlight;
+                await _inFlight.Dequeue();
             }
 
             await Task.WhenAll(_denials);
             _clock.Stop();
             Report.Elapsed = _clock.Elapsed;
             Progress(files.Count > 0 ? files[^1] : string.Empty);
+        }
+
+        /// <summary>After a failure: waits for the writes already handed to the store, so that none is left running unobserved.</summary>
+        public async Task AbandonAsync()
+        {
+            try
+            {
+                await Task.WhenAll([.. _inFlight, .. _denials]);
+            }
+            catch (Exception)
+            {
+                // The import is failing already; the first failure is the one reported.
+            }
         }
 
         public void Dispose()
@@ -147,26 +204,11 @@ public static class FhirImport
             }
         }
 
-        private async Task ReadJsonAsync(string file, CancellationToken cancellationToken)
-        {
-            var bytes = await File.ReadAllBytesAsync(file, cancellationToken);
-            JsonDocument document;
-            try
-            {
-                document = JsonDocument.Parse(bytes, DocumentOptions);
-            }
-            catch (JsonException)
-            {
-                Report.Resources++;
-                Refuse(Where(null), "?", "request.malformed", null, cancellationToken);
-                return;
-            }
+        private static bool IsNdjson(string file) => Path.GetExtension(file).ToLowerInvariant() is ".ndjson" or ".jsonl";
 
-            using (document)
-            {
-                await ReadElementAsync(document.RootElement, null, bytes.Length, cancellationToken);
-            }
-        }
+        /// <summary>Reads and scans one JSON file; pure, so it runs ahead on the thread pool.</summary>
+        private static Task<JsonText> ParseAsync(string file, CancellationToken cancellationToken)
+            => Task.Run(async () => JsonText.Parse(await File.ReadAllBytesAsync(file, cancellationToken)), cancellationToken);
 
         private async Task ReadNdjsonAsync(string file, CancellationToken cancellationToken)
         {
@@ -179,65 +221,40 @@ public static class FhirImport
                     continue;
                 }
 
-                JsonDocument document;
-                try
-                {
-                    document = JsonDocument.Parse(bytes, DocumentOptions);
-                }
-                catch (JsonException)
-                {
-                    Report.Resources++;
-                    Refuse(Where(line), "?", "request.malformed", null, cancellationToken);
-                    continue;
-                }
-
-                using (document)
-                {
-                    await ReadElementAsync(document.RootElement, line, 0, cancellationToken);
-                }
+                using var text = JsonText.Parse(bytes);
+                await ReadTextAsync(text, line, 0, cancellationToken);
             }
         }
 
-        private async Task ReadElementAsync(JsonElement root, int? line, long fileBytes, CancellationToken cancellationToken)
+        /// <summary>One JSON text of the input: a file, or a line of NDJSON (<paramref name="line"/>).</summary>
+        private async Task ReadTextAsync(JsonText text, int? line, long fileBytes, CancellationToken cancellationToken)
         {
-            if (TypeOf(root) == "Bundle")
+            if (text.Entries is not null)
             {
-                await ReadBundleAsync(root, line, fileBytes, cancellationToken);
+                await ReadBundleAsync(text, line, fileBytes, cancellationToken);
+            }
+            else if (text.Resource is not null)
+            {
+                await ReadResourceAsync(text.Resource.RootElement, null, Where(line), null, cancellationToken);
             }
             else
             {
-                await ReadResourceAsync(root, null, Where(line), null, cancellationToken);
+                Report.Resources++;
+                Refuse(Where(line), "?", "request.malformed", null, cancellationToken);
             }
         }
 
-        private async Task ReadBundleAsync(JsonElement bundle, int? line, long fileBytes, CancellationToken cancellationToken)
+        private async Task ReadBundleAsync(JsonText bundle, int? line, long fileBytes, CancellationToken cancellationToken)
         {
-            if (!bundle.TryGetProperty("entry", out var entryArray) || entryArray.ValueKind != JsonValueKind.Array)
-            {
-                return;
-            }
-
-            var entries = new List<(int Number, string? FullUrl, JsonElement Resource)>();
-            var number = 0;
-            foreach (var entry in entryArray.EnumerateArray())
-            {
-                number++;
-                if (entry.ValueKind == JsonValueKind.Object && entry.TryGetProperty("resource", out var resource))
-                {
-                    var fullUrl = entry.TryGetProperty("fullUrl", out var url) && url.ValueKind == JsonValueKind.String ? url.GetString() : null;
-                    entries.Add((number, fullUrl, resource));
-                }
-            }
-
             // Patients first, so that every other entry finds its subject.
+            var entries = bundle.Entries!;
             var context = new BundleContext();
-            var patients = entries.Where(e => TypeOf(e.Resource) == "Patient").ToList();
-            var ahead = new Ahead(this, [.. patients, .. entries.Where(e => TypeOf(e.Resource) != "Patient")], cancellationToken);
+            var patients = entries.Where(e => e.Type == "Patient").ToList();
+            var ahead = new Ahead(this, bundle.Bytes, [.. patients, .. entries.Where(e => e.Type != "Patient")], cancellationToken);
             var index = 0;
-            foreach (var (n, fullUrl, resource) in patients)
+            foreach (var entry in patients)
             {
-                var (json, preparation) = ahead.Take(index++);
-                context.Single = await ReadResourceAsync(resource, fullUrl, Where(line, n), context, cancellationToken, json, preparation);
+                context.Single = await ReadEntryAsync(entry, ahead.Take(index++), Where(line, entry.Number), context, cancellationToken);
             }
 
             if (patients.Count != 1)
@@ -247,7 +264,7 @@ public static class FhirImport
 
             var start = _bytesDone;
             var done = 0;
-            foreach (var (n, fullUrl, resource) in entries)
+            foreach (var entry in entries)
             {
                 done++;
                 if (fileBytes > 0 && done % 64 == 0)
@@ -255,49 +272,79 @@ public static class FhirImport
                     _bytesDone = start + (fileBytes * done / entries.Count);
                 }
 
-                if (TypeOf(resource) != "Patient")
+                if (entry.Type != "Patient")
                 {
-                    var (json, preparation) = ahead.Take(index++);
-                    await ReadResourceAsync(resource, fullUrl, Where(line, n), context, cancellationToken, json, preparation);
+                    await ReadEntryAsync(entry, ahead.Take(index++), Where(line, entry.Number), context, cancellationToken);
                 }
+            }
+        }
+
+        /// <summary>One entry of a Bundle, with its resource parsed and checked ahead (for a catalogued type); for a Patient, returns its subject.</summary>
+        private async Task<Subject?> ReadEntryAsync(BundleEntry entry, (byte[]? Json, Task<Parsed>? Parsed) ahead, string where, BundleContext bundle, CancellationToken cancellationToken)
+        {
+            Report.Resources++;
+            if (entry.Type is null)
+            {
+                Refuse(where, "?", "import.no-resource-type", null, cancellationToken);
+                return null;
+            }
+
+            if (ahead.Parsed is null)
+            {
+                ImportReport.Count(Report.Skipped, entry.Type);
+                return null;
+            }
+
+            var (document, preparation) = await ahead.Parsed;
+            if (document is null)
+            {
+                // Scanned as well-formed JSON, but with a property named twice in the resource.
+                Refuse(where, entry.Type, "request.malformed", null, cancellationToken);
+                return null;
+            }
+
+            using (document)
+            {
+                return await AcceptAsync(entry.Type, document.RootElement, ahead.Json!, entry.FullUrl, where, bundle, cancellationToken, preparation);
             }
         }
 
         /// <summary>
-        /// The catalog checks of a Bundle's resources (<see cref="RecordWriter.Prepare(TenantContext, int, JsonElement, byte[])"/>,
-        /// and the drop-field repair) started ahead on the thread pool, at most <see cref="PrepareAhead"/> resources ahead, in
-        /// the order the resources are read. They are pure: each parses its own copy of the resource's bytes (the Bundle's
-        /// document is read by this thread only) and changes nothing. Everything with an effect — subjects, decisions,
-        /// sealing, batches, refusals and their audit entries — stays on the import's thread, in input order.
+        /// The resources of a Bundle of a catalogued type, each cut from the Bundle's bytes and parsed alone (duplicate
+        /// properties refused), with its catalog checks (<see cref="RecordWriter.Prepare(TenantContext, int, JsonElement, byte[])"/>,
+        /// and the drop-field repair), started ahead on the thread pool, at most <see cref="PrepareAhead"/> resources ahead,
+        /// in the order the resources are read. The work is pure: it reads the compiled tenant only and changes nothing.
+        /// Everything with an effect — subjects, decisions, sealing, batches, refusals and their audit entries — stays on
+        /// the import's thread, in input order.
         /// </summary>
-        private sealed class Ahead(ImportRun run, List<(int Number, string? FullUrl, JsonElement Resource)> order, CancellationToken cancellationToken)
+        private sealed class Ahead(ImportRun run, byte[] bytes, List<BundleEntry> order, CancellationToken cancellationToken)
         {
             private readonly byte[]?[] _json = new byte[order.Count][];
-            private readonly Task<Preparation>?[] _preparations = new Task<Preparation>?[order.Count];
+            private readonly Task<Parsed>?[] _parsed = new Task<Parsed>?[order.Count];
             private int _started;
 
-            /// <summary>The resource's bytes and its checks (null for a resource the catalog does not declare); starts the ones ahead.</summary>
-            public (byte[]? Json, Task<Preparation>? Preparation) Take(int index)
+            /// <summary>The resource's bytes and its parse and checks (none for a resource the catalog does not declare); starts the ones ahead.</summary>
+            public (byte[]? Json, Task<Parsed>? Parsed) Take(int index)
             {
                 for (var limit = Math.Min(order.Count, index + PrepareAhead); _started < limit; _started++)
                 {
-                    var resource = order[_started].Resource;
-                    if (TypeOf(resource) is { } type && run.IsCatalogued(type))
+                    var entry = order[_started];
+                    if (entry.Type is { } type && run.IsCatalogued(type))
                     {
-                        var json = _json[_started] = JsonMarshal.GetRawUtf8Value(resource).ToArray();
-                        _preparations[_started] = Task.Run(() => run.PrepareDetached(type, json), cancellationToken);
+                        var json = _json[_started] = bytes.AsSpan(entry.Start, entry.Length).ToArray();
+                        _parsed[_started] = Task.Run(() => run.ParseAndPrepare(type, json), cancellationToken);
                     }
                 }
 
-                var taken = (_json[index], _preparations[index]);
+                var taken = (_json[index], _parsed[index]);
                 _json[index] = null;
-                _preparations[index] = null;
+                _parsed[index] = null;
                 return taken;
             }
         }
 
-        /// <summary>Reads one resource; for a Patient, returns its subject.</summary>
-        private async Task<Subject?> ReadResourceAsync(JsonElement resource, string? fullUrl, string where, BundleContext? bundle, CancellationToken cancellationToken, byte[]? preparedJson = null, Task<Preparation>? preparation = null)
+        /// <summary>Reads one resource that is not a Bundle's entry (a file or an NDJSON line of its own, parsed whole); for a Patient, returns its subject.</summary>
+        private async Task<Subject?> ReadResourceAsync(JsonElement resource, string? fullUrl, string where, BundleContext? bundle, CancellationToken cancellationToken)
         {
             Report.Resources++;
             var type = TypeOf(resource);
@@ -307,13 +354,18 @@ public static class FhirImport
                 return null;
             }
 
-            if (!tenant.Catalog.TryGetType(type, out _))
+            if (!IsCatalogued(type))
             {
                 ImportReport.Count(Report.Skipped, type);
                 return null;
             }
 
-            var json = preparedJson ?? JsonMarshal.GetRawUtf8Value(resource).ToArray();
+            return await AcceptAsync(type, resource, JsonMarshal.GetRawUtf8Value(resource).ToArray(), fullUrl, where, bundle, cancellationToken);
+        }
+
+        /// <summary>A resource of a catalogued type, with its bytes (and its catalog checks when they ran ahead); for a Patient, returns its subject.</summary>
+        private async Task<Subject?> AcceptAsync(string type, JsonElement resource, byte[] json, string? fullUrl, string where, BundleContext? bundle, CancellationToken cancellationToken, Preparation? preparation = null)
+        {
             if (type == "Patient")
             {
                 var patient = await AcceptPatientAsync(resource, fullUrl, where, cancellationToken);
@@ -398,7 +450,7 @@ public static class FhirImport
             return subject;
         }
 
-        private async Task WriteAsync(Subject subject, string type, JsonElement resource, byte[] json, string where, CancellationToken cancellationToken, Task<Preparation>? preparation = null)
+        private async Task WriteAsync(Subject subject, string type, JsonElement resource, byte[] json, string where, CancellationToken cancellationToken, Preparation? preparation = null)
         {
             if (subject.RefusedCode is { } refused)
             {
@@ -406,7 +458,7 @@ public static class FhirImport
                 return;
             }
 
-            var (prepared, droppedFields) = preparation is null ? Prepare(type, resource, json) : await preparation;
+            var (prepared, droppedFields) = preparation ?? Prepare(type, resource, json);
             foreach (var dropped in droppedFields)
             {
                 ImportReport.Count(Report.Dropped, dropped);
@@ -482,11 +534,23 @@ public static class FhirImport
 
         private bool IsCatalogued(string type) => tenant.Catalog.TryGetType(type, out _);
 
-        /// <summary><see cref="Prepare(string, JsonElement, byte[])"/> on a document of its own, parsed from the resource's bytes.</summary>
-        private Preparation PrepareDetached(string type, byte[] json)
+        /// <summary>
+        /// A Bundle's resource parsed from its own bytes, duplicate properties refused (no document then), and
+        /// <see cref="Prepare(string, JsonElement, byte[])"/> on it. The import's thread reads the document, then disposes it.
+        /// </summary>
+        private Parsed ParseAndPrepare(string type, byte[] json)
         {
-            using var document = JsonDocument.Parse(json, CheckedOptions);
-            return Prepare(type, document.RootElement, json);
+            JsonDocument document;
+            try
+            {
+                document = JsonDocument.Parse(json, DocumentOptions);
+            }
+            catch (JsonException)
+            {
+                return new Parsed(null, null);
+            }
+
+            return new Parsed(document, Prepare(type, document.RootElement, json));
         }
 
         private async Task FlushAsync(CancellationToken cancellationToken)
@@ -511,11 +575,10 @@ public static class FhirImport
                 }
             }
 
-            // One batch in flight while the next is prepared: classification and sealing overlap the disk.
-            if (_inFlight is not null)
+            // Batches in flight while the next is prepared: classification and sealing overlap the disk.
+            while (_inFlight.Count >= MaxInFlight)
             {
-                await _inFlight;
-                _inFlight = null;
+                await _inFlight.Dequeue();
             }
 
             if (_batch.Count > 0)
@@ -525,7 +588,7 @@ public static class FhirImport
                     ImportReport.Count(Report.Records, item.Record.Type);
                 }
 
-                _inFlight = BulkWrite.PutAsync(store, [.. _batch], cancellationToken);
+                _inFlight.Enqueue(BulkWrite.PutAsync(store, [.. _batch], cancellationToken));
                 _batch.Clear();
                 _batchSubjects.Clear();
             }
@@ -836,6 +899,185 @@ public static class FhirImport
     }
 
     private sealed record Deferred(string Reference, string Type, byte[] Json, string Where);
+
+    /// <summary>A Bundle's resource parsed alone (no document when a property is named twice in it), and its catalog checks.</summary>
+    private sealed record Parsed(JsonDocument? Document, Preparation? Preparation);
+
+    /// <summary>Where a Bundle's entry is: its number (from 1), full URL, resource type and the resource's bytes in the Bundle.</summary>
+    private readonly record struct BundleEntry(int Number, string? FullUrl, string? Type, int Start, int Length);
+
+    /// <summary>
+    /// One JSON text of the input (a <c>.json</c> file or an NDJSON line). A Bundle is not built into a document: one pass of
+    /// <see cref="Utf8JsonReader"/> checks that the whole text is well-formed JSON and notes where each entry's resource
+    /// is and of what type, and only the resources the catalog declares are parsed, each alone, once (building the
+    /// Bundle's document, and checking the duplicate properties of its uncatalogued resources, was a quarter of an
+    /// import's CPU). Anything else is parsed whole, duplicate properties refused.
+    /// </summary>
+    private sealed class JsonText : IDisposable
+    {
+        private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 128 };
+
+        private JsonText(byte[] bytes) => Bytes = bytes;
+
+        public byte[] Bytes { get; }
+
+        /// <summary>A Bundle's entries that have a resource, in order.</summary>
+        public List<BundleEntry>? Entries { get; private init; }
+
+        /// <summary>A text that is not a Bundle.</summary>
+        public JsonDocument? Resource { get; private init; }
+
+        /// <summary>Neither: not well-formed JSON, or a property named twice.</summary>
+        public bool Malformed => Entries is null && Resource is null;
+
+        public static JsonText Parse(byte[] bytes)
+        {
+            try
+            {
+                return ScanBundle(bytes) is { } entries
+                    ? new JsonText(bytes) { Entries = entries }
+                    : new JsonText(bytes) { Resource = JsonDocument.Parse(bytes, ImportRun.DocumentOptions) };
+            }
+            catch (JsonException)
+            {
+                return new JsonText(bytes);
+            }
+        }
+
+        public void Dispose() => Resource?.Dispose();
+
+        /// <summary>
+        /// The entries of a Bundle, or null when the text is not a Bundle (or not an object). Throws <see cref="JsonException"/>
+        /// when the text is not one well-formed JSON value, or when a property this reads (the Bundle's <c>resourceType</c>
+        /// and <c>entry</c>, an entry's <c>fullUrl</c> and <c>resource</c>, a resource's <c>resourceType</c>) is named twice.
+        /// </summary>
+        private static List<BundleEntry>? ScanBundle(byte[] bytes)
+        {
+            var reader = new Utf8JsonReader(bytes, ReaderOptions);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            string? type = null;
+            List<BundleEntry>? entries = null;
+            bool seenType = false, seenEntry = false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("resourceType"u8))
+                {
+                    Once(ref seenType);
+                    reader.Read();
+                    type = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("entry"u8))
+                {
+                    Once(ref seenEntry);
+                    reader.Read();
+                    entries = reader.TokenType == JsonTokenType.StartArray ? ScanEntries(ref reader) : null;
+                    reader.Skip();
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+
+            // Nothing may follow the Bundle but white space (the reader throws on anything else).
+            while (reader.Read())
+            {
+            }
+
+            return type == "Bundle" ? entries ?? [] : null;
+        }
+
+        private static List<BundleEntry> ScanEntries(ref Utf8JsonReader reader)
+        {
+            var entries = new List<BundleEntry>();
+            var number = 0;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                number++;
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                string? fullUrl = null;
+                (string? Type, int Start, int Length)? resource = null;
+                bool seenUrl = false, seenResource = false;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("fullUrl"u8))
+                    {
+                        Once(ref seenUrl);
+                        reader.Read();
+                        fullUrl = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                        reader.Skip();
+                    }
+                    else if (reader.ValueTextEquals("resource"u8))
+                    {
+                        Once(ref seenResource);
+                        reader.Read();
+                        resource = ScanResource(ref reader);
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+
+                if (resource is var (type, start, length))
+                {
+                    entries.Add(new BundleEntry(number, fullUrl, type, start, length));
+                }
+            }
+
+            return entries;
+        }
+
+        /// <summary>A resource's type and where its bytes are; the reader ends on its last token. No type for a resource that is not an object.</summary>
+        private static (string? Type, int Start, int Length) ScanResource(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                return (null, 0, 0);
+            }
+
+            var start = checked((int)reader.TokenStartIndex);
+            string? type = null;
+            var seenType = false;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isType = reader.ValueTextEquals("resourceType"u8);
+                reader.Read();
+                if (isType)
+                {
+                    Once(ref seenType);
+                    type = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                }
+
+                reader.Skip();
+            }
+
+            return (type, start, checked((int)reader.BytesConsumed) - start);
+        }
+
+        private static void Once(ref bool seen)
+        {
+            if (seen)
+            {
+                throw new JsonException("A property is named twice.");
+            }
+
+            seen = true;
+        }
+    }
 
     /// <summary>A resource's catalog checks, and the fields dropped to pass them (drop-field).</summary>
     private sealed record Preparation(Http.Outcome<PreparedRecord> Prepared, IReadOnlyList<string> Dropped);

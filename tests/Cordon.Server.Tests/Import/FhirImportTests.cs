@@ -143,6 +143,71 @@ public sealed class FhirImportTests : ServerTest
     }
 
     [Fact]
+    public async Task Json_files_are_read_entry_by_entry_so_a_bad_file_or_resource_refuses_only_itself()
+    {
+        // The resource type last: the entry's resource is found in the Bundle's bytes and stored exactly as written.
+        const string ObservationTypeLast = """{"id":"obs-late","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8480-6","display":"Systolic blood pressure"}]},"subject":{"reference":"urn:uuid:p-91"},"valueQuantity":{"value":119,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"},"resourceType":"Observation"}""";
+        var bundle = $$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"fullUrl":"urn:uuid:p-91","resource":{"resourceType":"Patient","id":"p-91","birthDate":"1985-04-05"},"request":{"method":"POST","url":"Patient"}},
+              {"fullUrl":"urn:uuid:o-1","resource":{{{Observation("obs-a", "urn:uuid:p-91", 121)}}} },
+              {"resource":{"id":"claim-9","resourceType":"Claim","patient":{"reference":"urn:uuid:p-91"}} },
+              {"resource":{"id":"no-type","status":"final"}},
+              {"resource":"not a resource"},
+              {"resource":{"resourceType":"Observation","id":"obs-dup","status":"final","status":"amended","subject":{"reference":"urn:uuid:p-91"}} },
+              {"resource":{{{ObservationTypeLast}}} },
+              42
+            ]}
+
+            """;
+        var files = new[]
+        {
+            ("bundle.json", bundle),
+            ("truncated.json", """{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Observation","""),
+            ("single.json", Observation("obs-single", "Patient/p-91", 117)),
+            ("trailing.json", """{"resourceType":"Bundle","entry":[]} {"resourceType":"Patient"}"""),
+            ("twice.json", $$$"""{"resourceType":"Bundle","entry":[],"entry":[{"resource":{{{Observation("obs-twice", "Patient/p-91", 140)}}} }]}"""),
+        };
+        var paths = new List<string>();
+        foreach (var (name, text) in files)
+        {
+            paths.Add(Path.Combine(Server.Directory, name));
+            await File.WriteAllTextAsync(paths[^1], text);
+        }
+
+        var report = await ImportAsync(paths, new ImportOptions());
+
+        Assert.Equal(5, report.Files);
+        Assert.Equal(11, report.Resources);
+        Assert.Equal(1, report.Records["Patient"]);
+        Assert.Equal(3, report.Records["Observation"]);
+        Assert.Equal(1, report.Skipped["Claim"]);
+        Assert.Equal(4, report.Refused["request.malformed"]);
+        Assert.Equal(2, report.Refused["import.no-resource-type"]);
+        Assert.Equal(
+            new ImportRefusal[]
+            {
+                new ImportRefusal("file 1, entry 4", "?", "import.no-resource-type"),
+                new ImportRefusal("file 1, entry 5", "?", "import.no-resource-type"),
+                new ImportRefusal("file 1, entry 6", "Observation", "request.malformed"),
+                new ImportRefusal("file 2", "?", "request.malformed"),
+                new ImportRefusal("file 4", "?", "request.malformed"),
+                new ImportRefusal("file 5", "?", "request.malformed"),
+            },
+            report.FirstRefusals);
+
+        var tenant = Server.TenantContext;
+        var store = Server.Host.Store;
+        var id = Assert.Single(await store.FindSubjectsAsync(CordonServer.Tenant, "external-id", tenant.Indexer.Compute("external-id", "p-91"), default));
+        using var subject = await SubjectVault.OpenAsync(tenant, store, id, default);
+        var stored = (await store.ListRecordsAsync(CordonServer.Tenant, id, null, default))
+            .Select(r => Encoding.UTF8.GetString(RecordWriter.Open(tenant, subject!, r)))
+            .ToDictionary(text => JsonNode.Parse(text)!["id"]!.GetValue<string>(), StringComparer.Ordinal);
+        Assert.Equal(["obs-a", "obs-late", "obs-single", "p-91"], stored.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(ObservationTypeLast, stored["obs-late"]);
+    }
+
+    [Fact]
     public async Task The_purpose_decides_so_a_consent_purpose_refuses_records_of_subjects_without_consent()
     {
         var file = Path.Combine(Server.Directory, "consent.ndjson");
