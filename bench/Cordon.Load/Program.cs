@@ -11,7 +11,7 @@ using Cordon.Load;
 // One JSON object per scenario on stdout; progress on stderr.
 var connections = new Option<int>("--connections") { Description = "Concurrent keep-alive connections (enough to keep both cores busy while a group commit waits for fsync).", DefaultValueFactory = _ => 128 };
 var duration = new Option<int>("--duration") { Description = "Measured seconds per scenario.", DefaultValueFactory = _ => 10 };
-var warmup = new Option<int>("--warmup") { Description = "Warm-up seconds per scenario (not measured).", DefaultValueFactory = _ => 3 };
+var warmup = new Option<int>("--warmup") { Description = "Warm-up seconds per scenario (not measured): long enough for the server's tiered JIT to finish with the scenario's code (it still compiled ~8 s into the read scenario on a 2-core machine).", DefaultValueFactory = _ => 10 };
 var scenarios = new Option<string>("--scenarios") { Description = "Comma-separated: healthz, write, read, list, refused. healthz first: it is the baseline. All run against one server, each on the data the ones before it left (writes go to their own subjects).", DefaultValueFactory = _ => "healthz,write,read,list,refused" };
 var subjects = new Option<int>("--subjects") { Description = "Subjects set up through the API (consent, care team).", DefaultValueFactory = _ => 500 };
 var records = new Option<int>("--records") { Description = "Records written per subject during setup (read by the read scenarios).", DefaultValueFactory = _ => 4 };

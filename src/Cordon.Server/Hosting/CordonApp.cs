@@ -170,6 +170,9 @@ public static partial class CordonApp
     private static void ConfigureJwt(JwtBearerOptions o, CordonServerOptions options, TenantRegistry tenants, TimeProvider clock)
     {
         o.MapInboundClaims = false;
+
+        // Nothing reads the raw token back from the authentication properties; storing it cost every request an allocation.
+        o.SaveToken = false;
         if (!string.IsNullOrWhiteSpace(options.Authority))
         {
             o.Authority = options.Authority;
