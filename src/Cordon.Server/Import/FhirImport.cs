@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -282,20 +283,13 @@ public static class FhirImport
         /// <summary>One entry of a Bundle, with its resource parsed and checked ahead (for a catalogued type); for a Patient, returns its subject.</summary>
         private async Task<Subject?> ReadEntryAsync(BundleEntry entry, (byte[]? Json, Task<Parsed>? Parsed) ahead, string where, BundleContext bundle, CancellationToken cancellationToken)
         {
-            Report.Resources++;
-            if (entry.Type is null)
+            if (!Admit(entry.Type, where, cancellationToken))
             {
-                Refuse(where, "?", "import.no-resource-type", null, cancellationToken);
                 return null;
             }
 
-            if (ahead.Parsed is null)
-            {
-                ImportReport.Count(Report.Skipped, entry.Type);
-                return null;
-            }
-
-            var (document, preparation) = await ahead.Parsed;
+            // Admitted, so of a catalogued type: its parse and checks were started ahead.
+            var (document, preparation) = await ahead.Parsed!;
             if (document is null)
             {
                 // Scanned as well-formed JSON, but with a property named twice in the resource.
@@ -346,21 +340,32 @@ public static class FhirImport
         /// <summary>Reads one resource that is not a Bundle's entry (a file or an NDJSON line of its own, parsed whole); for a Patient, returns its subject.</summary>
         private async Task<Subject?> ReadResourceAsync(JsonElement resource, string? fullUrl, string where, BundleContext? bundle, CancellationToken cancellationToken)
         {
-            Report.Resources++;
             var type = TypeOf(resource);
+            if (!Admit(type, where, cancellationToken))
+            {
+                return null;
+            }
+
+            return await AcceptAsync(type, resource, JsonMarshal.GetRawUtf8Value(resource).ToArray(), fullUrl, where, bundle, cancellationToken);
+        }
+
+        /// <summary>Counts a resource read; refuses one without a type and skips (counted) one of a type the catalog does not declare.</summary>
+        private bool Admit([NotNullWhen(true)] string? type, string where, CancellationToken cancellationToken)
+        {
+            Report.Resources++;
             if (type is null)
             {
                 Refuse(where, "?", "import.no-resource-type", null, cancellationToken);
-                return null;
+                return false;
             }
 
             if (!IsCatalogued(type))
             {
                 ImportReport.Count(Report.Skipped, type);
-                return null;
+                return false;
             }
 
-            return await AcceptAsync(type, resource, JsonMarshal.GetRawUtf8Value(resource).ToArray(), fullUrl, where, bundle, cancellationToken);
+            return true;
         }
 
         /// <summary>A resource of a catalogued type, with its bytes (and its catalog checks when they ran ahead); for a Patient, returns its subject.</summary>
@@ -924,11 +929,8 @@ public static class FhirImport
         /// <summary>A Bundle's entries that have a resource, in order.</summary>
         public List<BundleEntry>? Entries { get; private init; }
 
-        /// <summary>A text that is not a Bundle.</summary>
+        /// <summary>A text that is not a Bundle. Neither this nor <see cref="Entries"/>: not well-formed JSON, or a property named twice.</summary>
         public JsonDocument? Resource { get; private init; }
-
-        /// <summary>Neither: not well-formed JSON, or a property named twice.</summary>
-        public bool Malformed => Entries is null && Resource is null;
 
         public static JsonText Parse(byte[] bytes)
         {
@@ -966,10 +968,7 @@ public static class FhirImport
             {
                 if (reader.ValueTextEquals("resourceType"u8))
                 {
-                    Once(ref seenType);
-                    reader.Read();
-                    type = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                    reader.Skip();
+                    type = StringOnce(ref reader, ref seenType);
                 }
                 else if (reader.ValueTextEquals("entry"u8))
                 {
@@ -980,8 +979,7 @@ public static class FhirImport
                 }
                 else
                 {
-                    reader.Read();
-                    reader.Skip();
+                    SkipValue(ref reader);
                 }
             }
 
@@ -1013,10 +1011,7 @@ public static class FhirImport
                 {
                     if (reader.ValueTextEquals("fullUrl"u8))
                     {
-                        Once(ref seenUrl);
-                        reader.Read();
-                        fullUrl = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-                        reader.Skip();
+                        fullUrl = StringOnce(ref reader, ref seenUrl);
                     }
                     else if (reader.ValueTextEquals("resource"u8))
                     {
@@ -1026,8 +1021,7 @@ public static class FhirImport
                     }
                     else
                     {
-                        reader.Read();
-                        reader.Skip();
+                        SkipValue(ref reader);
                     }
                 }
 
@@ -1054,18 +1048,34 @@ public static class FhirImport
             var seenType = false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var isType = reader.ValueTextEquals("resourceType"u8);
-                reader.Read();
-                if (isType)
+                if (reader.ValueTextEquals("resourceType"u8))
                 {
-                    Once(ref seenType);
-                    type = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    type = StringOnce(ref reader, ref seenType);
                 }
-
-                reader.Skip();
+                else
+                {
+                    SkipValue(ref reader);
+                }
             }
 
             return (type, start, checked((int)reader.BytesConsumed) - start);
+        }
+
+        /// <summary>The value of the property the reader is on: its text if it is a string, else null; the reader ends on the value's last token.</summary>
+        private static string? StringOnce(ref Utf8JsonReader reader, ref bool seen)
+        {
+            Once(ref seen);
+            reader.Read();
+            var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            reader.Skip();
+            return text;
+        }
+
+        /// <summary>Passes over the value of the property the reader is on.</summary>
+        private static void SkipValue(ref Utf8JsonReader reader)
+        {
+            reader.Read();
+            reader.Skip();
         }
 
         private static void Once(ref bool seen)
