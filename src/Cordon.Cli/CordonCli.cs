@@ -45,6 +45,12 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_DB") is { Length: > 0 } d ? d : null,
     };
 
+    public static Option<string?> WitnessDirectory() => new("--witness-dir")
+    {
+        Description = "Where the audit witness files are. Env CORDON_WITNESS_DIR; default DIR/audit-witness.",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_WITNESS_DIR") is { Length: > 0 } d ? d : null,
+    };
+
     public static Option<string> Tenant() => new("--tenant")
     {
         Description = "The tenant (operator). Default: default.",

@@ -181,6 +181,27 @@ public sealed class CordonServer : IAsyncDisposable
         return count;
     }
 
+    /// <summary>Runs SQL straight against the database, as whoever holds the database file or its superuser would.</summary>
+    public async Task ExecuteSqlAsync(string sql)
+    {
+        if (Postgres is not null)
+        {
+            sql = System.Text.RegularExpressions.Regex.Replace(sql, "X'([0-9A-Fa-f]*)'", "'\\x$1'::bytea");
+            await using var pg = new Npgsql.NpgsqlConnection(Postgres);
+            await pg.OpenAsync();
+            await using var cmd = pg.CreateCommand();
+            cmd.CommandText = sql;
+            await cmd.ExecuteNonQueryAsync();
+            return;
+        }
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Directory, Storage.CordonStores.SqliteFileName)};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

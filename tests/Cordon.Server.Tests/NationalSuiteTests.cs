@@ -35,10 +35,11 @@ public sealed class NationalSuiteTests : ServerTest
         var (_, found) = await Server.SendAsync(HttpMethod.Post, "/v1/subjects/search", Server.App, json: new { kind = "cn-resident-id", value = id });
         Assert.Equal(subject, found!["subjects"]![0]!.GetValue<string>());
 
-        var checkpoint = await AuditVerification.CheckpointAsync(Server.TenantContext, Server.Host.Store, Server.Time.GetUtcNow(), default);
-        Assert.NotNull(checkpoint);
-        Assert.Equal(CryptoSuiteId.National, checkpoint.Suite);
-        var result = await AuditVerification.VerifyAsync(Server.TenantContext, Server.Host.Store, default);
+        var made = await AuditVerification.CheckpointAsync(Server.TenantContext, Server.Host.Store, Server.Host.Witness, Server.Time.GetUtcNow(), default);
+        Assert.NotNull(made);
+        Assert.Equal(CryptoSuiteId.National, made.Checkpoint.Suite);
+        var result = await AuditVerification.VerifyAsync(Server.TenantContext, Server.Host.Store, Server.Host.Witness, default);
+        Assert.Equal(1, result.WitnessedCheckpoints);
         Assert.True(result.Valid, result.Reason);
         Assert.Equal(CryptoSuiteId.National, (await Server.Host.Store.GetTenantAsync(CordonServer.Tenant, default))!.Suite);
     }
@@ -62,7 +63,7 @@ public sealed class NationalSuiteTests : ServerTest
         Assert.True(only.VerifySignature(Server.TenantContext.Keys.PublicKey(only.KeyId)));
 
         // Nothing new since: sealing again adds nothing.
-        Assert.Null(await AuditVerification.CheckpointAsync(Server.TenantContext, Server.Host.Store, Server.Time.GetUtcNow(), default));
+        Assert.Null(await AuditVerification.CheckpointAsync(Server.TenantContext, Server.Host.Store, Server.Host.Witness, Server.Time.GetUtcNow(), default));
         Assert.Single(await Server.Host.Store.GetCheckpointsAsync(CordonServer.Tenant, default));
     }
 }

@@ -369,7 +369,7 @@ public abstract class RecordFlowTests : ServerTest
         Assert.True(verified["entries"]!.GetValue<long>() >= 4);
 
         var target = (await Server.Host.Store.QueryAsync(CordonServer.Tenant, new Storage.AuditQuery { SubjectId = subject }, default))[1];
-        await RawSqlAsync($"UPDATE audit_entries SET actor = 'someone-else' WHERE id = {target.Id}");
+        await Server.ExecuteSqlAsync($"UPDATE audit_entries SET actor = 'someone-else' WHERE id = {target.Id}");
 
         var (_, broken) = await Server.SendAsync(HttpMethod.Get, "/v1/audit/verify", security);
         Assert.False(broken!["valid"]!.GetValue<bool>());
@@ -416,25 +416,6 @@ public abstract class RecordFlowTests : ServerTest
         var pg = await PostgresServer.GetAsync();
         await pg.CheckpointAsync();
         return [.. Directory.GetFiles(pg.DataDirectory!, "*", SearchOption.AllDirectories).Where(f => !f.EndsWith(".log", StringComparison.Ordinal) && !f.Contains("postmaster", StringComparison.Ordinal))];
-    }
-
-    private async Task RawSqlAsync(string sql)
-    {
-        if (Postgres)
-        {
-            await using var pg = new Npgsql.NpgsqlConnection(Server.Postgres);
-            await pg.OpenAsync();
-            await using var cmd = pg.CreateCommand();
-            cmd.CommandText = sql;
-            await cmd.ExecuteNonQueryAsync();
-            return;
-        }
-
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(Server.Directory, Storage.CordonStores.SqliteFileName)};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>A file's bytes; empty when PostgreSQL removed it meanwhile (its relation-cache init files come and go).</summary>

@@ -11,7 +11,7 @@ public sealed class SqliteStoreTests : StoreContract
 
     private string DatabasePath => Path.Combine(_directory, CordonStores.SqliteFileName);
 
-    protected override Task<ICordonStore> OpenStoreAsync() => CordonStores.OpenSqliteAsync(DatabasePath);
+    protected override Task<ICordonStore> OpenStoreAsync(bool reopen = false) => CordonStores.OpenSqliteAsync(DatabasePath);
 
     protected override async Task ExecuteRawAsync(string sql)
     {
@@ -70,7 +70,7 @@ public sealed class SqliteStoreTests : StoreContract
         Assert.Equal(before + 1, await ScalarAsync("SELECT COUNT(*) FROM audit_entries"));
     }
 
-    private async Task<long> ScalarAsync(string sql)
+    protected override async Task<long> ScalarAsync(string sql)
     {
         await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
         await connection.OpenAsync();
@@ -95,11 +95,24 @@ public sealed class PostgresStoreTests : StoreContract
 {
     private string? _connectionString;
 
-    protected override async Task<ICordonStore> OpenStoreAsync()
+    protected override async Task<ICordonStore> OpenStoreAsync(bool reopen = false)
     {
-        var server = await PostgresServer.GetAsync();
-        _connectionString = await server.CreateDatabaseAsync();
+        if (!reopen || _connectionString is null)
+        {
+            var server = await PostgresServer.GetAsync();
+            _connectionString = await server.CreateDatabaseAsync();
+        }
+
         return await CordonStores.OpenPostgresAsync(_connectionString);
+    }
+
+    protected override async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     protected override async Task ExecuteRawAsync(string sql)

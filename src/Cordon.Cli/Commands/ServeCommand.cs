@@ -20,13 +20,36 @@ internal static class ServeCommand
         };
         var demo = new Option<bool>("--demo") { Description = "Seed a demo tenant with about 1,000 synthetic patients (first run only), make it the default tenant and print a token for each role." };
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Refuse request bodies above this size (default 1 MiB).", DefaultValueFactory = _ => 1024 * 1024 };
+        var witnessDir = CommonOptions.WitnessDirectory();
+        var witnessUrl = new Option<string?>("--witness-url")
+        {
+            Description = "An external audit witness: every checkpoint line is also POSTed there (application/x-ndjson). Env CORDON_WITNESS_URL.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_WITNESS_URL") is { Length: > 0 } u ? u : null,
+        };
+        var checkpointSeconds = new Option<int>("--checkpoint-seconds")
+        {
+            Description = "Seal the audit chain with a signed, witnessed checkpoint this often (the window of entries that could be cut unseen). Env CORDON_CHECKPOINT_SECONDS; default 10.",
+            DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("CORDON_CHECKPOINT_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 10,
+        };
         var command = new Command("serve", "Run the Cordon server on the embedded SQLite store (or PostgreSQL with --db). Creates DIR with keys and the default tenant on first run.")
         {
-            data, db, urls, demo, maxBody,
+            data, db, urls, demo, maxBody, witnessDir, witnessUrl, checkpointSeconds,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var withDemo = parse.GetValue(demo);
+            if (parse.GetValue(checkpointSeconds) is < 1 or > 3600)
+            {
+                await console.Error.WriteLineAsync("--checkpoint-seconds takes 1 to 3600.");
+                return 2;
+            }
+
+            if (parse.GetValue(witnessUrl) is { } w && (!Uri.TryCreate(w, UriKind.Absolute, out var witnessUri) || witnessUri.Scheme is not ("https" or "http")))
+            {
+                await console.Error.WriteLineAsync("--witness-url takes an absolute http(s) URL.");
+                return 2;
+            }
+
             var options = new CordonServerOptions
             {
                 DataDirectory = parse.GetValue(data)!,
@@ -34,6 +57,9 @@ internal static class ServeCommand
                 Urls = parse.GetValue(urls)!,
                 MaxBodyBytes = parse.GetValue(maxBody),
                 DefaultTenant = withDemo ? DemoTenant.Id : "default",
+                WitnessDirectory = parse.GetValue(witnessDir),
+                WitnessUrl = parse.GetValue(witnessUrl),
+                CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(checkpointSeconds)),
             };
 
             // The channels' gateways for campaign delivery (the outbox dispatcher runs inside the server).

@@ -31,6 +31,12 @@ internal static class TokenCommand
                 return 2;
             }
 
+            if (!ActorIds.IsValid(parse.GetValue(actor)))
+            {
+                console.Error.WriteLine($"--actor takes an id: {ActorIds.Description}.");
+                return 2;
+            }
+
             if (parsedRole.IsSubjectSide() && string.IsNullOrWhiteSpace(parse.GetValue(subject)))
             {
                 console.Error.WriteLine($"A {parsedRole.ToKey()} token names its subject: add --subject <id>.");

@@ -87,4 +87,13 @@ public sealed record AuditEntry
 
     /// <summary>Store-wide id for paging; not part of the chain.</summary>
     public long Id { get; init; }
+
+    /// <summary>The entry's stored bytes (<see cref="AuditChain.EncodeBody(AuditDraft)"/>), which the hash covers; null when only the draft is known.</summary>
+    public byte[]? Body { get; init; }
+
+    /// <summary>The store's search columns as read back, for verification to compare with the entry; null when not read.</summary>
+    public AuditIndex? Indexed { get; init; }
+
+    /// <summary>The stored bytes are not an entry's encoding (the draft then holds what the search columns say).</summary>
+    public bool Unreadable { get; init; }
 }

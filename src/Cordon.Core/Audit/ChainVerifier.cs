@@ -2,31 +2,83 @@ using Cordon.Core.Crypto;
 
 namespace Cordon.Core.Audit;
 
-/// <summary>The result of verifying a tenant's audit chain.</summary>
-public sealed record ChainVerification(bool Valid, long Entries, int? BrokenLane, long? FirstBroken, string? Reason)
+/// <summary>What kind of damage a broken range shows.</summary>
+public enum ChainBreakKind
 {
-    public static ChainVerification Intact(long entries) => new(true, entries, null, null, null);
+    /// <summary>The entry's hash does not match its contents, or its search columns differ from it.</summary>
+    Altered,
+
+    /// <summary>Entries are gone from the middle of a lane, or from its end (the lane head or a seal names them).</summary>
+    Missing,
+
+    /// <summary>The entry does not link to the one before it (reordered, replaced or re-chained).</summary>
+    Relinked,
+
+    /// <summary>A sequence number appears twice or goes backwards.</summary>
+    OutOfOrder,
+
+    /// <summary>The lane up to here differs from what a signed checkpoint sealed (edited and re-chained).</summary>
+    Resealed,
+
+    /// <summary>A checkpoint's signature does not verify.</summary>
+    BadSignature,
+
+    /// <summary>The stored bytes are not an entry.</summary>
+    Unreadable,
+}
+
+/// <summary>One broken range of a lane: entries <see cref="From"/> to <see cref="To"/> (inclusive).</summary>
+public sealed record ChainBreak(int Lane, long From, long To, ChainBreakKind Kind, string Reason);
+
+/// <summary>The result of verifying a tenant's audit chain: every broken range, in lane and sequence order.</summary>
+public sealed record ChainVerification(long Entries, IReadOnlyList<ChainBreak> Breaks, long MoreBreaks = 0)
+{
+    /// <summary>What in the witness itself does not hold together (a removed or edited line).</summary>
+    public IReadOnlyList<string> WitnessProblems { get; init; } = [];
+
+    /// <summary>How many checkpoints the witness held, and the newest of them (null without a witness).</summary>
+    public int WitnessedCheckpoints { get; init; }
+
+    public Checkpoint? LatestWitnessed { get; init; }
+
+    public bool Valid => Breaks.Count == 0 && MoreBreaks == 0 && WitnessProblems.Count == 0;
+
+    public int? BrokenLane => Breaks.Count == 0 ? null : Breaks[0].Lane;
+
+    public long? FirstBroken => Breaks.Count == 0 ? null : Breaks[0].From;
+
+    public string? Reason => Breaks.Count == 0 ? null : Breaks[0].Reason;
+
+    public static ChainVerification Intact(long entries) => new(entries, []);
 }
 
 /// <summary>
-/// Verifies a chain fed lane by lane in sequence order. It finds the first entry that was edited
-/// (its hash no longer matches), deleted (a gap in the sequence), reordered (the link to the previous
-/// hash breaks), re-chained after an edit (a signed checkpoint no longer matches) or cut from the end
-/// (a checkpoint or the lane head names entries that are gone).
+/// Verifies a chain fed lane by lane in sequence order, to the end: it reports every range that was edited (a hash or
+/// a search column no longer matches), deleted (a gap, or entries a lane head, a checkpoint or the witness names that
+/// are gone), reordered (a link to the previous hash breaks), re-chained after an edit (a signed seal no longer
+/// matches) or is unreadable. A break does not stop it, so damage after a first break is still found.
 /// </summary>
 public sealed class ChainVerifier
 {
+    /// <summary>Ranges reported at most; the rest are counted.</summary>
+    public const int MaxBreaks = 1000;
+
     private readonly CryptoSuite _suite;
     private readonly string _tenant;
-    private readonly Dictionary<(int Lane, long Seq), (byte[] Hash, long CheckpointId)> _sealed = [];
+    private readonly Dictionary<(int Lane, long Seq), (byte[] Hash, string By)> _sealed = [];
+    private readonly Dictionary<int, long> _sealedUpTo = [];
     private readonly Dictionary<int, LaneHead> _heads = [];
     private readonly byte[] _computed = new byte[CryptoSuite.HashSize];
     private readonly HashSet<int> _seenLanes = [];
+    private readonly List<ChainBreak> _breaks = [];
+    private readonly List<string> _witnessProblems = [];
+    private long _moreBreaks;
+    private int _witnessed;
+    private Checkpoint? _latestWitnessed;
     private int _lane = -1;
     private long _expected;
     private byte[] _running = [];
     private long _count;
-    private ChainVerification? _broken;
 
     public ChainVerifier(CryptoSuite suite, string tenant)
     {
@@ -34,33 +86,29 @@ public sealed class ChainVerifier
         _tenant = Guard.NotEmpty(tenant);
     }
 
-    public bool IsBroken => _broken is not null;
+    public bool IsBroken => _breaks.Count > 0 || _moreBreaks > 0;
 
     public long Entries => _count;
 
-    /// <summary>Registers the signed checkpoints. A checkpoint whose signature fails breaks the chain.</summary>
+    /// <summary>Registers the signed checkpoints the store holds. A checkpoint whose signature fails is a break.</summary>
     public void AddCheckpoints(IEnumerable<Checkpoint> checkpoints, Func<string, byte[]?> publicKeyById)
-    {
-        Guard.NotNull(checkpoints);
-        Guard.NotNull(publicKeyById);
-        foreach (var cp in checkpoints)
-        {
-            var key = publicKeyById(cp.KeyId);
-            if (key is null || !string.Equals(cp.Tenant, _tenant, StringComparison.Ordinal) || !cp.VerifySignature(key))
-            {
-                var head = cp.Heads.Count > 0 ? cp.Heads[0] : null;
-                Break(head?.Lane, head?.Seq, $"checkpoint {cp.Id} does not carry a valid signature");
-                return;
-            }
+        => AddSeals(checkpoints, publicKeyById, cp => $"checkpoint {cp.Id}");
 
-            foreach (var h in cp.Heads)
-            {
-                if (h.Seq > 0)
-                {
-                    _sealed[(h.Lane, h.Seq)] = (h.Hash, cp.Id);
-                }
-            }
-        }
+    /// <summary>
+    /// Registers checkpoints kept outside the store (the witness). They seal like the store's own, so whatever the store
+    /// lost or rewrote up to them is found even when its own checkpoints were deleted with it.
+    /// </summary>
+    public void AddWitnessed(IEnumerable<Checkpoint> checkpoints, Func<string, byte[]?> publicKeyById)
+        => AddSeals(checkpoints, publicKeyById, cp => $"the witnessed checkpoint of {cp.Time:yyyy-MM-dd HH:mm:ss}Z");
+
+    /// <summary>Registers a witness's checkpoints (<see cref="AddWitnessed"/>) and its own problems.</summary>
+    public void AddWitness(WitnessContents witness, Func<string, byte[]?> publicKeyById)
+    {
+        Guard.NotNull(witness);
+        AddWitnessed(witness.Checkpoints, publicKeyById);
+        _witnessProblems.AddRange(witness.Problems);
+        _witnessed += witness.Checkpoints.Count;
+        _latestWitnessed = witness.Latest ?? _latestWitnessed;
     }
 
     /// <summary>Registers the current lane heads as the store records them.</summary>
@@ -72,90 +120,137 @@ public sealed class ChainVerifier
         }
     }
 
-    /// <summary>Feeds the next stored entry; returns false once the chain is broken.</summary>
-    public bool Add(AuditEntry entry)
+    /// <summary>Feeds the next stored entry (lanes in order, each in sequence order).</summary>
+    public void Add(AuditEntry entry)
     {
         Guard.NotNull(entry);
-        if (_broken is not null)
-        {
-            return false;
-        }
-
+        _count++;
         if (entry.Lane != _lane)
         {
-            if (_lane >= 0 && !FinishLane())
-            {
-                return false;
-            }
-
             if (entry.Lane < _lane)
             {
-                Break(entry.Lane, entry.Seq, "lanes were not read in order");
-                return false;
+                Break(entry.Lane, entry.Seq, entry.Seq, ChainBreakKind.OutOfOrder, "lanes were not read in order");
+                return;
+            }
+
+            if (_lane >= 0)
+            {
+                FinishLane();
             }
 
             StartLane(entry.Lane);
         }
 
-        if (entry.Seq != _expected)
+        var seq = entry.Seq;
+        var linkKnown = true;
+        if (seq < _expected)
         {
-            return Break(entry.Lane, _expected, entry.Seq > _expected
-                ? $"entry {_expected} of lane {entry.Lane} is missing (deleted)"
-                : $"entry {entry.Seq} of lane {entry.Lane} is out of order or duplicated");
+            Break(entry.Lane, seq, seq, ChainBreakKind.OutOfOrder, "out of order or duplicated");
+            return;
         }
 
-        if (!entry.PrevHash.AsSpan().SequenceEqual(_running))
+        if (seq > _expected)
         {
-            return Break(entry.Lane, entry.Seq, $"entry {entry.Seq} of lane {entry.Lane} does not link to its predecessor (reordered or replaced)");
+            Break(entry.Lane, _expected, seq - 1, ChainBreakKind.Missing, "missing (deleted)");
+            linkKnown = false;
         }
 
-        AuditChain.ComputeHash(_suite, entry.Draft, entry.Lane, entry.Seq, entry.PrevHash, _computed);
-        if (!entry.Hash.AsSpan().SequenceEqual(_computed))
+        if (linkKnown && !entry.PrevHash.AsSpan().SequenceEqual(_running))
         {
-            return Break(entry.Lane, entry.Seq, $"entry {entry.Seq} of lane {entry.Lane} was altered");
+            Break(entry.Lane, seq, seq, ChainBreakKind.Relinked, "does not link to its predecessor (reordered, replaced or re-chained)");
         }
 
-        if (_sealed.TryGetValue((entry.Lane, entry.Seq), out var seal) && !seal.Hash.AsSpan().SequenceEqual(entry.Hash))
+        if (entry.Unreadable)
         {
-            return Break(entry.Lane, entry.Seq, $"lane {entry.Lane} up to entry {entry.Seq} differs from signed checkpoint {seal.CheckpointId} (edited and re-chained)");
+            Break(entry.Lane, seq, seq, ChainBreakKind.Unreadable, "its stored bytes are not an audit entry");
+        }
+        else
+        {
+            if (entry.Body is { } body)
+            {
+                AuditChain.ComputeHash(_suite, body, entry.Lane, seq, entry.PrevHash, _computed);
+            }
+            else
+            {
+                AuditChain.ComputeHash(_suite, entry.Draft, entry.Lane, seq, entry.PrevHash, _computed);
+            }
+
+            if (!entry.Hash.AsSpan().SequenceEqual(_computed))
+            {
+                Break(entry.Lane, seq, seq, ChainBreakKind.Altered, "altered (its hash does not match its contents)");
+            }
+            else if (entry.Indexed is { } indexed && indexed != AuditChain.IndexOf(entry.Draft))
+            {
+                Break(entry.Lane, seq, seq, ChainBreakKind.Altered, "altered (its search columns differ from the entry)");
+            }
+        }
+
+        if (_sealed.TryGetValue((entry.Lane, seq), out var seal) && !seal.Hash.AsSpan().SequenceEqual(entry.Hash))
+        {
+            Break(entry.Lane, seq, seq, ChainBreakKind.Resealed, $"differs from what {seal.By} sealed (edited and re-chained)");
         }
 
         _running = entry.Hash;
-        _expected++;
-        _count++;
-        return true;
+        _expected = seq + 1;
     }
 
     /// <summary>Completes verification once every entry has been fed.</summary>
     public ChainVerification Complete()
     {
-        if (_broken is null && _lane >= 0)
+        if (_lane >= 0)
         {
             FinishLane();
         }
 
-        if (_broken is null)
+        // Lanes with no entries at all but headed or sealed entries: everything was removed.
+        foreach (var lane in _heads.Keys.Concat(_sealedUpTo.Keys).Distinct().Order())
         {
-            // Lanes with no entries at all but sealed or headed entries: everything was removed.
-            foreach (var (lane, head) in _heads.OrderBy(h => h.Key))
+            if (!_seenLanes.Contains(lane))
             {
-                if (lane > _lane && head.Seq > 0)
-                {
-                    Break(lane, 1, $"lane {lane} records {head.Seq} entries but none are stored");
-                    break;
-                }
-            }
-
-            foreach (var ((lane, seq), seal) in _sealed.OrderBy(s => s.Key.Lane).ThenBy(s => s.Key.Seq))
-            {
-                if (lane > _lane && _broken is null)
-                {
-                    Break(lane, 1, $"lane {lane} is sealed up to entry {seq} by checkpoint {seal.CheckpointId} but none are stored");
-                }
+                ReportLaneGone(lane);
             }
         }
 
-        return _broken ?? ChainVerification.Intact(_count);
+        _breaks.Sort((a, b) => a.Lane != b.Lane ? a.Lane.CompareTo(b.Lane) : a.From.CompareTo(b.From));
+        return new ChainVerification(_count, [.. _breaks], _moreBreaks)
+        {
+            WitnessProblems = [.. _witnessProblems],
+            WitnessedCheckpoints = _witnessed,
+            LatestWitnessed = _latestWitnessed,
+        };
+    }
+
+    private void AddSeals(IEnumerable<Checkpoint> checkpoints, Func<string, byte[]?> publicKeyById, Func<Checkpoint, string> name)
+    {
+        Guard.NotNull(checkpoints);
+        Guard.NotNull(publicKeyById);
+        foreach (var cp in checkpoints)
+        {
+            var key = publicKeyById(cp.KeyId);
+            if (key is null || !string.Equals(cp.Tenant, _tenant, StringComparison.Ordinal) || !cp.VerifySignature(key))
+            {
+                var head = cp.Heads.Count > 0 ? cp.Heads[0] : new LaneHead(0, 0, []);
+                Break(head.Lane, head.Seq, head.Seq, ChainBreakKind.BadSignature, $"{name(cp)} does not carry a valid signature");
+                continue;
+            }
+
+            foreach (var h in cp.Heads)
+            {
+                if (h.Seq <= 0)
+                {
+                    continue;
+                }
+
+                var by = name(cp);
+                if (_sealed.TryGetValue((h.Lane, h.Seq), out var other) && !other.Hash.AsSpan().SequenceEqual(h.Hash))
+                {
+                    Break(h.Lane, h.Seq, h.Seq, ChainBreakKind.Resealed, $"{other.By} and {by} seal different entries (one of them was re-signed)");
+                }
+
+                _sealed[(h.Lane, h.Seq)] = (h.Hash, by);
+                _sealedUpTo[h.Lane] = Math.Max(h.Seq, _sealedUpTo.GetValueOrDefault(h.Lane));
+            }
+        }
     }
 
     private void StartLane(int lane)
@@ -163,50 +258,63 @@ public sealed class ChainVerifier
         _lane = lane;
         _expected = 1;
         _running = AuditChain.Genesis(_suite, _tenant, lane);
+        _seenLanes.Add(lane);
+    }
 
-        // Lanes skipped entirely must have had no entries.
-        foreach (var (l, head) in _heads)
+    private void FinishLane()
+    {
+        var last = _expected - 1;
+        var sealedTo = _sealedUpTo.GetValueOrDefault(_lane);
+        var headTo = _heads.TryGetValue(_lane, out var head) ? head.Seq : 0;
+        if (sealedTo > last || headTo > last)
         {
-            if (l < lane && head.Seq > 0 && !_seenLanes.Contains(l))
+            var to = Math.Max(sealedTo, headTo);
+            var by = sealedTo >= headTo ? SealName(_lane, sealedTo) : "the lane head";
+            Break(_lane, last + 1, to, ChainBreakKind.Missing, $"removed from the end of the lane ({by} names entry {to})");
+        }
+        else if (head is not null && head.Seq == last && last > 0 && !head.Hash.AsSpan().SequenceEqual(_running))
+        {
+            Break(_lane, last, last, ChainBreakKind.Relinked, "differs from the recorded lane head");
+        }
+    }
+
+    private void ReportLaneGone(int lane)
+    {
+        var sealedTo = _sealedUpTo.GetValueOrDefault(lane);
+        var headTo = _heads.TryGetValue(lane, out var head) ? head.Seq : 0;
+        var to = Math.Max(sealedTo, headTo);
+        if (to > 0)
+        {
+            var by = sealedTo >= headTo ? SealName(lane, sealedTo) : "the lane head";
+            Break(lane, 1, to, ChainBreakKind.Missing, $"none are stored ({by} names entry {to})");
+        }
+    }
+
+    private string SealName(int lane, long seq) => _sealed.TryGetValue((lane, seq), out var seal) ? seal.By : "a checkpoint";
+
+    /// <summary>Records a broken range, merging it into the previous one when it continues it with the same kind.</summary>
+    private void Break(int lane, long from, long to, ChainBreakKind kind, string what)
+    {
+        if (_breaks.Count > 0)
+        {
+            var last = _breaks[^1];
+            if (last.Lane == lane && last.Kind == kind && from <= last.To + 1 && from >= last.From)
             {
-                Break(l, 1, $"lane {l} records {head.Seq} entries but none are stored");
+                var merged = Math.Max(last.To, to);
+                _breaks[^1] = last with { To = merged, Reason = Describe(lane, last.From, merged, what) };
                 return;
             }
         }
 
-        _seenLanes.Add(lane);
-    }
-
-    private bool FinishLane()
-    {
-        var last = _expected - 1;
-        foreach (var ((lane, seq), seal) in _sealed)
+        if (_breaks.Count >= MaxBreaks)
         {
-            if (lane == _lane && seq > last)
-            {
-                return Break(lane, last + 1, $"entries of lane {lane} after {last} were removed (checkpoint {seal.CheckpointId} sealed entry {seq})");
-            }
+            _moreBreaks++;
+            return;
         }
 
-        if (_heads.TryGetValue(_lane, out var head))
-        {
-            if (head.Seq > last)
-            {
-                return Break(_lane, last + 1, $"entries of lane {_lane} after {last} were removed (the lane head is entry {head.Seq})");
-            }
-
-            if (head.Seq == last && last > 0 && !head.Hash.AsSpan().SequenceEqual(_running))
-            {
-                return Break(_lane, last, $"entry {last} of lane {_lane} differs from the recorded lane head");
-            }
-        }
-
-        return true;
+        _breaks.Add(new ChainBreak(lane, from, to, kind, Describe(lane, from, to, what)));
     }
 
-    private bool Break(int? lane, long? seq, string reason)
-    {
-        _broken ??= new ChainVerification(false, _count, lane, seq, reason);
-        return false;
-    }
+    private static string Describe(int lane, long from, long to, string what)
+        => from == to ? $"entry {from} of lane {lane}: {what}" : $"entries {from}–{to} of lane {lane}: {what}";
 }

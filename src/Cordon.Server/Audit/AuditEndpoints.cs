@@ -29,12 +29,47 @@ public sealed record AuditEntryResponse(
 
 public sealed record AuditPage(IReadOnlyList<AuditEntryResponse> Entries, long? Next);
 
+/// <summary>One broken range: entries <c>from</c> to <c>to</c> of a lane, what kind of damage, in words.</summary>
+public sealed record BrokenRange(int Lane, long From, long To, string Kind, string Reason);
+
+/// <summary>What the witness held: checkpoints, the newest one's time and entry count, and anything in it that does not hold together.</summary>
+public sealed record WitnessReport(string? File, int Checkpoints, DateTimeOffset? Latest, long? LatestEntries, IReadOnlyList<string> Problems);
+
 public sealed record VerifyResponse(
     bool Valid,
     long Entries,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)] long? FirstBroken,
     int? Lane,
-    string? Reason);
+    string? Reason,
+    IReadOnlyList<BrokenRange> Broken,
+    long MoreBroken,
+    WitnessReport Witness)
+{
+    public static VerifyResponse From(ChainVerification result, string? witnessFile)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new VerifyResponse(
+            result.Valid,
+            result.Entries,
+            result.FirstBroken,
+            result.BrokenLane,
+            result.Reason ?? result.WitnessProblems.FirstOrDefault(),
+            [.. result.Breaks.Select(b => new BrokenRange(b.Lane, b.From, b.To, KindKey(b.Kind), b.Reason))],
+            result.MoreBreaks,
+            new WitnessReport(witnessFile, result.WitnessedCheckpoints, result.LatestWitnessed?.Time, result.LatestWitnessed?.Heads.Sum(h => h.Seq), result.WitnessProblems));
+    }
+
+    public static string KindKey(ChainBreakKind kind) => kind switch
+    {
+        ChainBreakKind.Altered => "altered",
+        ChainBreakKind.Missing => "missing",
+        ChainBreakKind.Relinked => "relinked",
+        ChainBreakKind.OutOfOrder => "out-of-order",
+        ChainBreakKind.Resealed => "resealed",
+        ChainBreakKind.BadSignature => "bad-signature",
+        _ => "unreadable",
+    };
+}
 
 /// <summary>The audit log and its verification, for the DPO, the security team and administrators.</summary>
 public static class AuditEndpoints
@@ -48,7 +83,7 @@ public static class AuditEndpoints
 
         group.MapGet("/verify", VerifyAsync)
             .Audited("audit.verify", Role.Dpo, Role.Security, Role.Admin)
-            .WithSummary("Verify the audit chain: the first broken entry after any edit, deletion or reordering")
+            .WithSummary("Verify the audit chain against its lane heads, checkpoints and witness: every broken range after any edit, deletion, reordering or truncation")
             .Produces<VerifyResponse>();
         return group;
     }
@@ -93,11 +128,12 @@ public static class AuditEndpoints
         return TypedResults.Json(new AuditPage(page, page.Count == query.Limit ? page[^1].Id : null), ApiJson.Default.AuditPage);
     }
 
-    private static async Task<IResult> VerifyAsync(Call call)
+    private static async Task<IResult> VerifyAsync(Call call, Storage.Audit.AuditWitness witness)
     {
-        var result = await AuditVerification.VerifyAsync(call.Tenant, call.Store, call.Aborted);
+        var result = await AuditVerification.VerifyAsync(call.Tenant, call.Store, witness, call.Aborted);
         await call.Store.AppendAsync(call.Audit(result.Valid ? AuditOutcome.Permit : AuditOutcome.Deny, rules: ["R47"]) with { Code = result.Valid ? null : "audit.chain-broken" }, CancellationToken.None);
-        return TypedResults.Json(new VerifyResponse(result.Valid, result.Entries, result.FirstBroken, result.BrokenLane, result.Reason), ApiJson.Default.VerifyResponse);
+        // The witness's path on the server's disk is no business of an API client: the count of its checkpoints says it is there.
+        return TypedResults.Json(VerifyResponse.From(result, witnessFile: null), ApiJson.Default.VerifyResponse);
     }
 
     public static string OutcomeKey(AuditOutcome outcome) => outcome switch

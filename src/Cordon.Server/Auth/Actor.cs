@@ -22,7 +22,7 @@ public sealed record Actor(string Tenant, string Id, Role Role, string? SubjectI
         ArgumentNullException.ThrowIfNull(principal);
         var id = principal.FindFirstValue("sub") ?? principal.FindFirstValue(ClaimTypes.NameIdentifier);
         var roleText = principal.FindFirstValue(roleClaim) ?? principal.FindFirstValue(ClaimTypes.Role);
-        if (string.IsNullOrEmpty(id) || !RoleNames.TryParse(roleText, out var role))
+        if (!ActorIds.IsValid(id) || !RoleNames.TryParse(roleText, out var role))
         {
             return null;
         }

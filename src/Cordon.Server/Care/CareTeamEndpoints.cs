@@ -49,9 +49,9 @@ public static class CareTeamEndpoints
         }
 
         var errors = new Dictionary<string, string[]>();
-        if (!SubjectEndpoints.IsCleanText(request.Actor, 128))
+        if (!ActorIds.IsValid(request.Actor))
         {
-            errors["actor"] = ["The clinician's actor id (1 to 128 printable characters)."];
+            errors["actor"] = [$"One clinician's actor id ({ActorIds.Description}); add each clinician with a request of its own."];
         }
 
         if (!RoleNames.TryParse(request.Role, out var role) || !role.IsClinician())

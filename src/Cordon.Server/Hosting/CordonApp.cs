@@ -16,6 +16,7 @@ using Cordon.Server.Records;
 using Cordon.Server.Subjects;
 using Cordon.Server.Tenancy;
 using Cordon.Storage;
+using Cordon.Storage.Audit;
 using Cordon.Storage.Keys;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics;
@@ -28,13 +29,17 @@ namespace Cordon.Server.Hosting;
 /// <summary>A running (or runnable) Cordon server: the web application and the store and keys it owns.</summary>
 public sealed class CordonHost : IAsyncDisposable
 {
-    internal CordonHost(WebApplication app, ICordonStore store, TenantRegistry tenants, CordonServerOptions options)
+    internal CordonHost(WebApplication app, ICordonStore store, TenantRegistry tenants, AuditWitness witness, CordonServerOptions options)
     {
         App = app;
         Store = store;
         Tenants = tenants;
+        Witness = witness;
         Options = options;
     }
+
+    /// <summary>The local witness every checkpoint is written to.</summary>
+    public AuditWitness Witness { get; }
 
     public WebApplication App { get; }
 
@@ -73,15 +78,16 @@ public static partial class CordonApp
     public static async Task<CordonHost> CreateAsync(CordonServerOptions options, TimeProvider? time = null, Action<WebApplicationBuilder>? configure = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Directory.CreateDirectory(options.DataDirectory);
+        PrivateFiles.EnsureDataDirectory(options.DataDirectory);
         var keys = KeyFile.OpenOrCreate(KeyFile.PathIn(options.DataDirectory));
         var store = await CordonStores.OpenAsync(options.DataDirectory, options.Database, cancellationToken);
         try
         {
             var tenants = new TenantRegistry(keys);
             await tenants.LoadAsync(store, cancellationToken);
-            var app = Build(options, store, tenants, time ?? TimeProvider.System, configure);
-            return new CordonHost(app, store, tenants, options);
+            var witness = AuditWitness.For(options.DataDirectory, options.WitnessDirectory);
+            var app = Build(options, store, tenants, witness, time ?? TimeProvider.System, configure);
+            return new CordonHost(app, store, tenants, witness, options);
         }
         catch
         {
@@ -90,7 +96,7 @@ public static partial class CordonApp
         }
     }
 
-    private static WebApplication Build(CordonServerOptions options, ICordonStore store, TenantRegistry tenants, TimeProvider time, Action<WebApplicationBuilder>? configure)
+    private static WebApplication Build(CordonServerOptions options, ICordonStore store, TenantRegistry tenants, AuditWitness witness, TimeProvider time, Action<WebApplicationBuilder>? configure)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.WebHost.UseUrls(options.Urls);
@@ -106,6 +112,7 @@ public static partial class CordonApp
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         services.AddSingleton(store);
         services.AddSingleton(tenants);
+        services.AddSingleton(witness);
         services.AddSingleton(time);
         services.AddSingleton<RequestBody>();
         services.AddHostedService<CheckpointService>();

@@ -16,8 +16,18 @@ public sealed class CordonServerOptions
     /// <summary>Request bodies above this many bytes are refused with 413 <c>request.too-large</c>.</summary>
     public long MaxBodyBytes { get; set; } = 1024 * 1024;
 
-    /// <summary>How often the audit chain is sealed by a signed checkpoint (when it has grown).</summary>
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// How often the audit chain is sealed by a signed checkpoint (when it has grown), written to the witness and the
+    /// store. This is the window: entries written since the last witnessed checkpoint are the only ones that someone
+    /// holding the database alone could remove without verification noticing.
+    /// </summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Where the local witness files are kept (default: <c>audit-witness</c> in the data directory).</summary>
+    public string? WitnessDirectory { get; set; }
+
+    /// <summary>An external witness: every checkpoint line is also POSTed here (an operator's log collector), retried until taken.</summary>
+    public string? WitnessUrl { get; set; }
 
     /// <summary>The tenant used when a request names none (the public privacy notice, an external OIDC issuer).</summary>
     public string DefaultTenant { get; set; } = "default";

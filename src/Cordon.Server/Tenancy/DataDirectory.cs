@@ -11,7 +11,7 @@ public static class DataDirectory
     public static async Task<bool> InitializeAsync(string directory, string? database, string tenant, Profile profile, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        Directory.CreateDirectory(directory);
+        PrivateFiles.EnsureDataDirectory(directory);
         var keys = KeyFile.OpenOrCreate(KeyFile.PathIn(directory));
         await using var store = await CordonStores.OpenAsync(directory, database, cancellationToken);
         var existing = await store.GetTenantAsync(tenant, cancellationToken);

@@ -2,8 +2,8 @@ using System.Data.Common;
 
 namespace Cordon.Storage.Sql;
 
-/// <summary>A versioned schema change.</summary>
-internal sealed record Migration(int Version, string Description, string Sql);
+/// <summary>A versioned schema change: SQL, then optionally a step in code (rewriting rows), in the same transaction.</summary>
+internal sealed record Migration(int Version, string Description, string Sql, Func<DbConnection, DbTransaction, CancellationToken, Task>? Then = null);
 
 /// <summary>What differs between SQLite and PostgreSQL; everything else in <see cref="SqlStore"/> is shared SQL.</summary>
 internal abstract class Dialect

@@ -335,6 +335,7 @@ internal static class Schema
         new(5, "lookups by record", LookupsByRecord),
         new(6, "marketing: covering index for audiences", AudienceIndex.Replace("{COLLATE}", string.Empty, StringComparison.Ordinal)),
         new(7, "audit: subject index kept behind the chain", AuditSubjectsBehindChain),
+        new(8, "audit: entries stored as their own bytes", "ALTER TABLE audit_entries ADD COLUMN body BLOB;", (c, t, ct) => AuditBodies.MigrateAsync(c, t, notNull: false, ct)),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -344,5 +345,6 @@ internal static class Schema
         new(3, "marketing: current consents, campaigns, outbox, user tags, advertising rules", Marketing.Replace("{BLOB}", "BYTEA", StringComparison.Ordinal)),
         new(4, "lookups by record", LookupsByRecord),
         new(5, "marketing: covering index for audiences", AudienceIndex.Replace("{COLLATE}", " COLLATE \"C\"", StringComparison.Ordinal)),
+        new(6, "audit: entries stored as their own bytes", "ALTER TABLE audit_entries ADD COLUMN body BYTEA;", (c, t, ct) => AuditBodies.MigrateAsync(c, t, notNull: true, ct)),
     ];
 }

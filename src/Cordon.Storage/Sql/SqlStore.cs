@@ -16,7 +16,8 @@ namespace Cordon.Storage.Sql;
 /// </summary>
 internal sealed partial class SqlStore : ICordonStore
 {
-    private const string AuditColumns = "id, tenant, lane, seq, time, actor, role, purpose, action, subject, record_ids, outcome, code, rules, client, request_id, flags, note, prev_hash, hash";
+    /// <summary>An entry's position, its search columns, its bytes and its links (<see cref="ReadAudit"/> reads them in this order).</summary>
+    private const string AuditColumns = "id, tenant, lane, seq, time, actor, role, purpose, action, subject, outcome, code, body, prev_hash, hash";
     private const string RecordColumns = "tenant, id, subject, type, version, level, purpose, created_at, updated_at, sealed, restricted";
 
     /// <summary><see cref="AuditColumns"/> of the entries joined to <c>audit_subjects</c> as <c>e</c>.</summary>
@@ -72,6 +73,11 @@ internal sealed partial class SqlStore : ICordonStore
             }
 
             await Exec(connection, transaction, migration.Sql, cancellationToken);
+            if (migration.Then is { } then)
+            {
+                await then(connection, transaction, cancellationToken);
+            }
+
             await using var record = connection.CreateCommand();
             record.Transaction = transaction;
             record.CommandText = "INSERT INTO schema_migrations (version, description, applied_at) VALUES (@v, @d, @t)";
@@ -554,12 +560,12 @@ internal sealed partial class SqlStore : ICordonStore
                 c.Add("tenant", tenant).Add("limit", Math.Clamp(query.Limit, 1, 1000));
                 if (query.SubjectId is not null)
                 {
-                    c.Add("subject", query.SubjectId);
+                    c.Add("subject", AuditChain.Searchable(query.SubjectId));
                 }
 
                 if (query.ActorId is not null)
                 {
-                    c.Add("actor", query.ActorId);
+                    c.Add("actor", AuditChain.Searchable(query.ActorId));
                 }
 
                 if (query.From is { } from)
@@ -679,12 +685,11 @@ internal sealed partial class SqlStore : ICordonStore
 
     internal static async ValueTask InsertAuditAsync(WriteContext ctx, AuditEntry e)
     {
-        var d = e.Draft;
-        await ctx.Command("INSERT INTO audit_entries (tenant, lane, seq, time, actor, role, purpose, action, subject, record_ids, outcome, code, rules, client, request_id, flags, note, prev_hash, hash) VALUES (@tenant, @lane, @seq, @time, @actor, @role, @purpose, @action, @subject, @records, @outcome, @code, @rules, @client, @request, @flags, @note, @prev, @hash)")
-            .Add("tenant", d.Tenant).Add("lane", e.Lane).Add("seq", e.Seq).Add("time", d.Time.ToUnixTimeMilliseconds())
-            .Add("actor", d.ActorId).Add("role", d.ActorRole).Add("purpose", d.Purpose).Add("action", d.Action).Add("subject", d.SubjectId)
-            .Add("records", JoinList(d.RecordIds)).Add("outcome", (int)d.Outcome).Add("code", d.Code).Add("rules", JoinList(d.Rules))
-            .Add("client", d.ClientAddress).Add("request", d.RequestId).Add("flags", (int)d.Flags).Add("note", d.SealedNote)
+        var index = AuditChain.IndexOf(e.Draft);
+        await ctx.Command("INSERT INTO audit_entries (tenant, lane, seq, time, actor, role, purpose, action, subject, outcome, code, body, prev_hash, hash) VALUES (@tenant, @lane, @seq, @time, @actor, @role, @purpose, @action, @subject, @outcome, @code, @body, @prev, @hash)")
+            .Add("tenant", index.Tenant).Add("lane", e.Lane).Add("seq", e.Seq).Add("time", index.Time)
+            .Add("actor", index.Actor).Add("role", index.Role).Add("purpose", index.Purpose).Add("action", index.Action).Add("subject", index.Subject)
+            .Add("outcome", index.Outcome).Add("code", index.Code).Add("body", e.Body ?? AuditChain.EncodeBody(e.Draft))
             .Add("prev", e.PrevHash).Add("hash", e.Hash)
             .ExecuteNonQueryAsync();
     }
@@ -774,40 +779,56 @@ internal sealed partial class SqlStore : ICordonStore
         Restricted = r.GetInt32(10) != 0,
     };
 
-    /// <summary>Reads columns strictly in order, so it works with sequential access.</summary>
+    /// <summary>
+    /// Reads columns strictly in order, so it works with sequential access. The entry is what its stored bytes say; the
+    /// search columns are kept beside it for verification to compare. Bytes that are no entry (only a tamperer writes
+    /// them) leave the entry as its columns describe it, marked unreadable.
+    /// </summary>
     private static AuditEntry ReadAudit(DbDataReader r)
     {
         var id = r.GetInt64(0);
         var tenant = r.GetString(1);
         var lane = r.GetInt32(2);
         var seq = r.GetInt64(3);
-        var draft = new AuditDraft
+        var index = new AuditIndex(
+            tenant,
+            r.GetInt64(4),
+            r.GetString(5),
+            r.GetString(6),
+            r.IsDBNull(7) ? null : r.GetString(7),
+            r.GetString(8),
+            r.IsDBNull(9) ? null : r.GetString(9),
+            r.GetInt32(10),
+            r.IsDBNull(11) ? null : r.GetString(11));
+        var body = r.IsDBNull(12) ? [] : (byte[])r.GetValue(12);
+        var readable = AuditChain.TryDecodeBody(body, out var draft);
+        draft ??= new AuditDraft
         {
-            Tenant = tenant,
-            Time = Time(r.GetInt64(4)),
-            ActorId = r.GetString(5),
-            ActorRole = r.GetString(6),
-            Purpose = r.IsDBNull(7) ? null : r.GetString(7),
-            Action = r.GetString(8),
-            SubjectId = r.IsDBNull(9) ? null : r.GetString(9),
-            RecordIds = SplitList(r.GetString(10)),
-            Outcome = (AuditOutcome)r.GetInt32(11),
-            Code = r.IsDBNull(12) ? null : r.GetString(12),
-            Rules = SplitList(r.GetString(13)),
-            ClientAddress = r.IsDBNull(14) ? null : r.GetString(14),
-            RequestId = r.IsDBNull(15) ? null : r.GetString(15),
-            Flags = (AuditFlags)r.GetInt32(16),
-            SealedNote = r.IsDBNull(17) ? null : (byte[])r.GetValue(17),
+            Tenant = index.Tenant,
+            Time = Time(index.Time),
+            ActorId = index.Actor,
+            ActorRole = index.Role,
+            Purpose = index.Purpose,
+            Action = index.Action,
+            SubjectId = index.Subject,
+            Outcome = (AuditOutcome)index.Outcome,
+            Code = index.Code,
         };
-        return new AuditEntry { Id = id, Lane = lane, Seq = seq, Draft = draft, PrevHash = (byte[])r.GetValue(18), Hash = (byte[])r.GetValue(19) };
+        return new AuditEntry
+        {
+            Id = id,
+            Lane = lane,
+            Seq = seq,
+            Draft = draft,
+            Body = body,
+            Indexed = index,
+            Unreadable = !readable,
+            PrevHash = (byte[])r.GetValue(13),
+            Hash = (byte[])r.GetValue(14),
+        };
     }
 
     private static DateTimeOffset Time(long unixMilliseconds) => DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds);
-
-    /// <summary>Ids and rule ids never contain commas (they are generated or validated), so a comma list round-trips exactly.</summary>
-    private static string JoinList(IReadOnlyList<string> items) => string.Join(',', items);
-
-    private static IReadOnlyList<string> SplitList(string value) => value.Length == 0 ? [] : value.Split(',');
 
     private sealed record HeadDto(int Lane, long Seq, string Hash);
 }

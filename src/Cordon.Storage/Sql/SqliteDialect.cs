@@ -30,7 +30,14 @@ internal sealed class SqliteDialect : Dialect
     {
         _ = MemoryStatisticsOff;
         KeyStorePath = KeyStorePathFor(path);
-        CreatePrivateFile(KeyStorePath);
+        PrivateFiles.EnsureFile(path);
+        PrivateFiles.EnsureFile(KeyStorePath);
+        foreach (var companion in new[] { "-wal", "-shm" })
+        {
+            PrivateFiles.Tighten(path + companion);
+            PrivateFiles.Tighten(KeyStorePath + companion);
+        }
+
         _attachKeyStore = "ATTACH DATABASE '" + KeyStorePath.Replace("'", "''", StringComparison.Ordinal) + "' AS keystore;";
         var builder = new SqliteConnectionStringBuilder
         {
@@ -52,30 +59,6 @@ internal sealed class SqliteDialect : Dialect
 
     public static string KeyStorePathFor(string databasePath)
         => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(databasePath)) ?? ".", Path.GetFileNameWithoutExtension(databasePath) + ".keys.db");
-
-    /// <summary>The key store is created readable by its owner only, before SQLite opens it (SQLite gives its -wal and -shm files the same mode).</summary>
-    private static void CreatePrivateFile(string path)
-    {
-        if (File.Exists(path))
-        {
-            return;
-        }
-
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        try
-        {
-            using var _ = new FileStream(path, options);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            // Another process created it first.
-        }
-    }
 
     /// <summary>
     /// After a subject's keys are destroyed, the key store's write-ahead log still holds the pages as they were: fold it

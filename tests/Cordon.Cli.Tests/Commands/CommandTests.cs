@@ -74,7 +74,7 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Audit_verify_counts_the_entries_and_names_the_first_broken_one()
+    public async Task Audit_verify_counts_the_entries_and_names_every_broken_range()
     {
         await RunAsync("init", "--data", _data);
         var (ok, count, _) = await RunAsync("audit", "verify", "--data", _data);
@@ -91,8 +91,9 @@ public sealed class CommandTests : IDisposable
 
         var (broken, output, error) = await RunAsync("audit", "verify", "--data", _data);
         Assert.Equal(1, broken);
-        Assert.Contains("entry 1", output, StringComparison.Ordinal);
-        Assert.Contains("altered", error, StringComparison.Ordinal);
+        Assert.Equal("broken: lane 0, entries 1-1, altered", output.Trim());
+        Assert.Contains("entry 1 of lane 0: altered", error, StringComparison.Ordinal);
+        Assert.Contains("no witness at", error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -179,7 +179,7 @@ public sealed partial class DemoTenantTests(DemoFixture demo) : IClassFixture<De
     [Fact]
     public async Task The_audit_chain_of_the_seed_verifies()
     {
-        var result = await AuditVerification.VerifyAsync(demo.Tenant, Server.Host.Store, CancellationToken.None);
+        var result = await AuditVerification.VerifyAsync(demo.Tenant, Server.Host.Store, Server.Host.Witness, CancellationToken.None);
         Assert.True(result.Valid, result.Reason);
         Assert.True(result.Entries > 3_000, $"{result.Entries} entries");
 

@@ -57,7 +57,7 @@ public sealed class FhirImportTests : ServerTest
             Assert.InRange(altered, 1, 2);
         }
 
-        var chain = await AuditVerification.VerifyAsync(tenant, store, CancellationToken.None);
+        var chain = await AuditVerification.VerifyAsync(tenant, store, witness: null, CancellationToken.None);
         Assert.True(chain.Valid, chain.Reason);
     }
 
