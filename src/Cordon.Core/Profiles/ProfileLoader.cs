@@ -33,6 +33,9 @@ public static class ProfileLoader
     private static readonly string[] RetentionKeys = ["type", "period", "after"];
     private static readonly string[] NoticeKeys = ["title", "intro", "rights", "childPolicy", "afterRetention", "effective"];
 
+    /// <summary>Characters a profile may have (the built-in internet hospital has about 110,000).</summary>
+    public const int MaxLength = 4 * 1024 * 1024;
+
     public static ProfileLoadResult Load(string yamlText, string fileName)
     {
         Guard.NotNull(yamlText);
@@ -40,6 +43,12 @@ public static class ProfileLoader
         var errors = new ProfileErrors(fileName);
 
         YamlNode root;
+        if (yamlText.Length > MaxLength)
+        {
+            errors.Add(Mark.Empty, string.Create(CultureInfo.InvariantCulture, $"the profile is {yamlText.Length:N0} characters; a profile is at most {MaxLength:N0}"));
+            return ProfileLoadResult.Failure(errors.Sorted());
+        }
+
         var duplicates = DuplicateKeys.Create(errors);
         try
         {

@@ -246,11 +246,20 @@ internal sealed class YamlMap
 }
 
 /// <summary>
-/// Finds keys that appear twice in one mapping, with the line of the first, before the document is loaded
-/// (the representation model stops at the first duplicate; this pass reports them all).
+/// One pass over the YAML events before the document is loaded: refuses text nested deeper than a profile ever is or
+/// that aliases would expand beyond any profile's size (so that neither the loader nor the reader can be driven to
+/// recurse or work without bound), and finds keys that appear twice in one mapping, with the line of the first (the
+/// representation model stops at the first duplicate; this pass reports them all). It keeps its own stack: no input
+/// can make it recurse.
 /// </summary>
 internal sealed class DuplicateKeys
 {
+    /// <summary>Nesting a profile never needs (the built-in ones reach 7); deeper text is refused before it is loaded.</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>Nodes a profile may hold with every alias expanded (the built-in internet hospital has about 25,000).</summary>
+    public const long MaxExpandedNodes = 1_000_000;
+
     private readonly ProfileErrors _errors;
 
     private DuplicateKeys(ProfileErrors errors) => _errors = errors;
@@ -260,76 +269,142 @@ internal sealed class DuplicateKeys
 
     public static DuplicateKeys Create(ProfileErrors errors) => new(errors);
 
-    public void Find(string text)
+    /// <summary>Scans <paramref name="text"/>; false when it was refused outright (too deep or too large), with the error added.</summary>
+    public bool Find(string text)
     {
         var parser = new Parser(new StringReader(text));
-        while (MoveNext(parser))
+        var stack = new List<Frame>();
+        var path = new List<string>();
+        var anchors = new Dictionary<string, long>(StringComparer.Ordinal);
+        long nodes = 0;
+        while (parser.MoveNext())
         {
-            if (parser.Current is MappingStart or SequenceStart)
-            {
-                Node(parser, []);
-            }
-        }
-    }
-
-    private bool MoveNext(IParser parser)
-    {
-        var moved = parser.MoveNext();
-        if (moved && parser.Current is { } current)
-        {
+            var current = parser.Current!;
             LastGood = current.Start;
-        }
-
-        return moved;
-    }
-
-    private void Node(IParser parser, List<string> path)
-    {
-        switch (parser.Current)
-        {
-            case MappingStart:
-                var seen = new Dictionary<string, Mark>(StringComparer.Ordinal);
-                MoveNext(parser);
-                while (parser.Current is not MappingEnd)
-                {
-                    if (parser.Current is Scalar key)
+            switch (current)
+            {
+                case MappingStart or SequenceStart:
+                    nodes++;
+                    if (stack.Count >= MaxDepth)
                     {
-                        if (seen.TryGetValue(key.Value, out var first))
+                        _errors.Add(current.Start, $"nesting deeper than {MaxDepth} levels: a profile is never this deep (is a bracket or an indentation wrong?)");
+                        return false;
+                    }
+
+                    BeginValue(stack);
+                    var anchor = ((NodeEvent)current).Anchor;
+                    stack.Add(new Frame(current is MappingStart, anchor.IsEmpty ? null : anchor.Value, nodes));
+                    break;
+                case MappingEnd or SequenceEnd:
+                    var ended = stack[^1];
+                    stack.RemoveAt(stack.Count - 1);
+                    if (ended.Anchor is { } name)
+                    {
+                        anchors[name] = nodes - ended.StartedAt + 1;
+                    }
+
+                    EndValue(stack, path);
+                    break;
+                case Scalar scalar:
+                    nodes++;
+                    if (!scalar.Anchor.IsEmpty)
+                    {
+                        anchors[scalar.Anchor.Value] = 1;
+                    }
+
+                    if (stack.Count > 0 && stack[^1] is { IsMapping: true, AwaitingKey: true } map)
+                    {
+                        if (map.Seen.TryGetValue(scalar.Value, out var first))
                         {
-                            _errors.Add(key.Start, Describe(path, key.Value, first.Line));
+                            _errors.Add(scalar.Start, Describe(path, scalar.Value, first.Line));
                         }
                         else
                         {
-                            seen.Add(key.Value, key.Start);
+                            map.Seen.Add(scalar.Value, scalar.Start);
                         }
 
-                        MoveNext(parser);
-                        path.Add(key.Value);
-                        Node(parser, path);
-                        path.RemoveAt(path.Count - 1);
+                        map.AwaitingKey = false;
+                        map.KeyPushed = true;
+                        path.Add(scalar.Value);
+                        break;
                     }
-                    else
+
+                    EndValue(stack, path);
+                    break;
+                case AnchorAlias alias:
+                    // An alias repeats its anchor's whole node: counted at that size, so aliases cannot multiply work unseen.
+                    nodes += anchors.GetValueOrDefault(alias.Value.Value, 1);
+                    if (stack.Count > 0 && stack[^1] is { IsMapping: true, AwaitingKey: true } keyed)
                     {
-                        Node(parser, path);
-                        Node(parser, path);
+                        keyed.AwaitingKey = false;
+                        break;
                     }
-                }
 
-                MoveNext(parser);
-                break;
-            case SequenceStart:
-                MoveNext(parser);
-                while (parser.Current is not SequenceEnd)
-                {
-                    Node(parser, path);
-                }
+                    EndValue(stack, path);
+                    break;
+            }
 
-                MoveNext(parser);
-                break;
-            default:
-                MoveNext(parser);
-                break;
+            if (nodes > MaxExpandedNodes)
+            {
+                _errors.Add(current.Start, string.Create(CultureInfo.InvariantCulture, $"more than {MaxExpandedNodes:N0} values with every alias expanded: a profile is never this large"));
+                return false;
+            }
         }
+
+        return true;
+    }
+
+    /// <summary>A collection or scalar starts as the value of the frame it is in (a complex key counts as a value too).</summary>
+    private static void BeginValue(List<Frame> stack)
+    {
+        if (stack.Count > 0 && stack[^1] is { IsMapping: true, AwaitingKey: true } map)
+        {
+            // A collection as a key: no duplicate check, its value follows.
+            map.AwaitingKey = false;
+            map.ComplexKey = true;
+        }
+    }
+
+    /// <summary>A value ended: in a mapping, the next event is a key again.</summary>
+    private static void EndValue(List<Frame> stack, List<string> path)
+    {
+        if (stack.Count == 0 || !stack[^1].IsMapping)
+        {
+            return;
+        }
+
+        var map = stack[^1];
+        if (map.ComplexKey)
+        {
+            map.ComplexKey = false;
+            return;
+        }
+
+        if (map.KeyPushed)
+        {
+            path.RemoveAt(path.Count - 1);
+            map.KeyPushed = false;
+        }
+
+        map.AwaitingKey = true;
+    }
+
+    private sealed class Frame(bool isMapping, string? anchor, long startedAt)
+    {
+        public bool IsMapping { get; } = isMapping;
+
+        /// <summary>The anchor this collection carries, and the node count when it opened (its size is counted at its end).</summary>
+        public string? Anchor { get; } = anchor;
+
+        public long StartedAt { get; } = startedAt;
+
+        public bool AwaitingKey { get; set; } = isMapping;
+
+        public bool KeyPushed { get; set; }
+
+        public bool ComplexKey { get; set; }
+
+        public Dictionary<string, Mark> Seen { get; } = new(StringComparer.Ordinal);
     }
 
     private static string Describe(List<string> path, string key, long firstLine)

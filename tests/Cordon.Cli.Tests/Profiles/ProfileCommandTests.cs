@@ -52,6 +52,25 @@ public sealed class ProfileCommandTests
     }
 
     [Fact]
+    public void Check_refuses_thirty_thousand_open_brackets_with_exit_1_and_the_line()
+    {
+        var file = new FileInfo(Path.Combine(Path.GetTempPath(), $"cordon-{Guid.NewGuid():N}.yaml"));
+        File.WriteAllText(file.FullName, new string('[', 30_000));
+        try
+        {
+            var errors = new StringWriter();
+
+            Assert.Equal(1, ProfileCommands.Check(file, new StringWriter(), errors));
+            Assert.Contains($"{file.Name}:1:", errors.ToString(), StringComparison.Ordinal);
+            Assert.Contains("nesting deeper than 32 levels", errors.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            file.Delete();
+        }
+    }
+
+    [Fact]
     public void Notice_prints_the_html_page()
     {
         var output = new StringWriter();
