@@ -23,8 +23,39 @@ public static class CordonCli
             CampaignCommand.Create(console),
         };
         var parse = root.Parse(args);
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync("cordon: cancelled.");
+            return ExitCodes.Failed;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Neither a result nor a usage error: the command could not run (a file it could not read, a database it could
+            // not reach, a fault in Cordon). Never exit 1, which says "checked, and the check failed".
+            await error.WriteLineAsync($"cordon: the command could not run: {ex.GetType().Name}: {ex.Message}");
+            return ExitCodes.Failed;
+        }
     }
+}
+
+/// <summary>What every command's exit code means.</summary>
+public static class ExitCodes
+{
+    /// <summary>Done, and what was checked holds.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Done, and the check failed: a chain is broken, a profile was refused, resources were refused.</summary>
+    public const int CheckFailed = 1;
+
+    /// <summary>Bad usage: an unknown flag, a missing or invalid argument.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The command could not run: a file or database it could not reach, or a fault.</summary>
+    public const int Failed = 3;
 }
 
 /// <summary>Where commands write: stdout for results (a token, a count), stderr for everything else.</summary>

@@ -19,8 +19,9 @@ public readonly record struct Outcome<T>(T? Value, Problem? Problem)
 }
 
 /// <summary>
-/// Reads request bodies strictly: JSON content types only, a size limit enforced before and while reading,
-/// no duplicate properties, no comments, bounded depth. Errors name a position, never the content.
+/// Reads request bodies strictly: JSON content types only, a size limit enforced before and while reading, UTF-8
+/// text only (no lone surrogates, no control characters in strings), no duplicate properties, no comments, bounded
+/// depth. Errors name a position, never the content.
 /// </summary>
 public sealed class RequestBody(IOptions<CordonServerOptions> options)
 {
@@ -40,7 +41,20 @@ public sealed class RequestBody(IOptions<CordonServerOptions> options)
         }
 
         var body = await ReadBytesAsync(context);
-        return body.Failed || body.Value!.Length > 0 ? body : Problem.Malformed("The body is empty; send a JSON document.");
+        if (body.Failed)
+        {
+            return body;
+        }
+
+        if (body.Value!.Length == 0)
+        {
+            return Problem.Malformed("The body is empty; send a JSON document.");
+        }
+
+        // Nothing is stored that could not be written back out as valid JSON: refused here, for every endpoint.
+        return Core.Json.StrictJson.Check(body.Value) is { } bad
+            ? Problem.Malformed($"The body is not text Cordon can store: {bad}.")
+            : body;
     }
 
     /// <summary>

@@ -292,7 +292,7 @@ public static class FhirImport
             var (document, preparation) = await ahead.Parsed!;
             if (document is null)
             {
-                // Scanned as well-formed JSON, but with a property named twice in the resource.
+                // Scanned as well-formed JSON, but with a property named twice in the resource, or a string that is not text.
                 Refuse(where, entry.Type, "request.malformed", null, cancellationToken);
                 return null;
             }
@@ -356,6 +356,12 @@ public static class FhirImport
             if (type is null)
             {
                 Refuse(where, "?", "import.no-resource-type", null, cancellationToken);
+                return false;
+            }
+
+            if (type == InvalidText)
+            {
+                Refuse(where, "?", "request.malformed", null, cancellationToken);
                 return false;
             }
 
@@ -545,6 +551,11 @@ public static class FhirImport
         /// </summary>
         private Parsed ParseAndPrepare(string type, byte[] json)
         {
+            if (Core.Json.StrictJson.Check(json) is not null)
+            {
+                return new Parsed(null, null);
+            }
+
             JsonDocument document;
             try
             {
@@ -918,6 +929,9 @@ public static class FhirImport
     /// Bundle's document, and checking the duplicate properties of its uncatalogued resources, was a quarter of an
     /// import's CPU). Anything else is parsed whole, duplicate properties refused.
     /// </summary>
+    /// <summary>What the scanner reads for a string that is not text: a resource type no catalog declares, refused as malformed.</summary>
+    private const string InvalidText = "\0";
+
     private sealed class JsonText : IDisposable
     {
         private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 128 };
@@ -932,12 +946,21 @@ public static class FhirImport
         /// <summary>A text that is not a Bundle. Neither this nor <see cref="Entries"/>: not well-formed JSON, or a property named twice.</summary>
         public JsonDocument? Resource { get; private init; }
 
+        /// <summary>Why a text that is not a Bundle is no text Cordon can store, or null.</summary>
+        public string? Problem { get; private init; }
+
         public static JsonText Parse(byte[] bytes)
         {
             try
             {
-                return ScanBundle(bytes) is { } entries
-                    ? new JsonText(bytes) { Entries = entries }
+                if (ScanBundle(bytes) is { } entries)
+                {
+                    return new JsonText(bytes) { Entries = entries };
+                }
+
+                // One resource alone: text that could not be written back out (invalid UTF-8, a lone surrogate) is refused whole.
+                return Core.Json.StrictJson.Check(bytes) is { } bad
+                    ? new JsonText(bytes) { Problem = bad.ToString() }
                     : new JsonText(bytes) { Resource = JsonDocument.Parse(bytes, ImportRun.DocumentOptions) };
             }
             catch (JsonException)
@@ -1027,7 +1050,7 @@ public static class FhirImport
 
                 if (resource is var (type, start, length))
                 {
-                    entries.Add(new BundleEntry(number, fullUrl, type, start, length));
+                    entries.Add(new BundleEntry(number, fullUrl == InvalidText ? null : fullUrl, type, start, length));
                 }
             }
 
@@ -1066,7 +1089,20 @@ public static class FhirImport
         {
             Once(ref seen);
             reader.Read();
-            var text = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            string? text = null;
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                try
+                {
+                    text = reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    // Not text (invalid UTF-8, a lone surrogate): the resource is refused as malformed, alone.
+                    text = InvalidText;
+                }
+            }
+
             reader.Skip();
             return text;
         }

@@ -208,6 +208,47 @@ public sealed class FhirImportTests : ServerTest
     }
 
     [Fact]
+    public async Task Text_that_is_not_text_refuses_only_its_own_resource_and_never_stops_the_run()
+    {
+        var bundle = $$$"""
+            {"resourceType":"Bundle","type":"transaction","entry":[
+              {"fullUrl":"urn:uuid:p-77","resource":{"resourceType":"Patient","id":"p-77","birthDate":"1985-04-05"}},
+              {"resource":{{{Observation("obs-good", "urn:uuid:p-77", 121)}}} },
+              {"resource":{"resourceType":"Observation\ud83d","id":"bad-type","status":"final"}},
+              {"fullUrl":"urn:uuid:\udc00","resource":{"resourceType":"Observation","id":"bad-value","status":"final\ud83d","subject":{"reference":"urn:uuid:p-77"}} },
+              {"resource":{"resourceType":"Observation","id":"bad-name","\ud83d":1,"subject":{"reference":"urn:uuid:p-77"}} }
+            ]}
+            """;
+        var files = new List<(string Name, byte[] Bytes)>
+        {
+            ("bundle.json", Encoding.UTF8.GetBytes(bundle)),
+            ("lone.json", Encoding.UTF8.GetBytes("""{"resourceType":"Observation","id":"lone","status":"final","subject":{"reference":"Patient/p-77"},"note":[{"text":"x\ud83d"}]}""")),
+            ("type.json", Encoding.UTF8.GetBytes("""{"resourceType":"\udc00","id":"t"}""")),
+            ("bytes.json", [.. Encoding.UTF8.GetBytes("""{"resourceType":"Observation","id":"b","status":"fin"""), 0xC3, 0x28, .. Encoding.UTF8.GetBytes("\"}")]),
+            ("lines.ndjson", [.. Encoding.UTF8.GetBytes(Observation("obs-line", "Patient/p-77", 119) + "\n"), .. Encoding.UTF8.GetBytes("""{"resourceType":"Observation","id":"nul","status":"final\u0000"}""" + "\n"), 0xFF, 0xFE, (byte)'\n']),
+        };
+        var paths = new List<string>();
+        foreach (var (name, bytes) in files)
+        {
+            paths.Add(Path.Combine(Server.Directory, name));
+            await File.WriteAllBytesAsync(paths[^1], bytes);
+        }
+
+        var report = await ImportAsync(paths, new ImportOptions());
+
+        Assert.Equal(5, report.Files);
+        Assert.Equal(1, report.Records["Patient"]);
+        Assert.Equal(2, report.Records["Observation"]);
+        Assert.Equal(8, report.Refused["request.malformed"]);
+        Assert.Equal(8, report.RefusedTotal);
+        var tenant = Server.TenantContext;
+        var id = Assert.Single(await Server.Host.Store.FindSubjectsAsync(CordonServer.Tenant, "external-id", tenant.Indexer.Compute("external-id", "p-77"), default));
+        Assert.Equal(3, (await Server.Host.Store.ListRecordsAsync(CordonServer.Tenant, id, null, default)).Count);
+        var chain = await AuditVerification.VerifyAsync(tenant, Server.Host.Store, witness: null, CancellationToken.None);
+        Assert.True(chain.Valid, chain.Reason);
+    }
+
+    [Fact]
     public async Task The_purpose_decides_so_a_consent_purpose_refuses_records_of_subjects_without_consent()
     {
         var file = Path.Combine(Server.Directory, "consent.ndjson");
