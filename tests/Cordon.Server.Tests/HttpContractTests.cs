@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Cordon.Core.Access;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cordon.Server.Tests;
 
@@ -61,17 +62,38 @@ public sealed class HttpContractTests : IAsyncLifetime
         Assert.Equal("application/problem+json", none.Content.Headers.ContentType!.MediaType);
         Assert.Equal("auth.unauthenticated", body!["code"]!.GetValue<string>());
 
-        var failures = await Server.Host.Store.QueryAsync(CordonServer.Tenant, new Storage.AuditQuery { ActorId = "anonymous" }, default);
-        Assert.Contains(failures, e => e.Draft.Action == "auth.failed" && e.Draft.Code == "auth.no-token" && e.Draft.Rules.Contains("R47"));
-
         var (forged, _) = await Server.SendAsync(HttpMethod.Get, "/v1/audit", Server.Dpo[..^4] + "AAAA");
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
 
         var foreign = Auth.TokenIssuer.Issue(new Auth.TokenRequest("default", "x", Role.Dpo), new byte[32], DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
         var (wrongKey, _) = await Server.SendAsync(HttpMethod.Get, "/v1/audit", foreign);
         Assert.Equal(HttpStatusCode.Unauthorized, wrongKey.StatusCode);
-        var invalid = await Server.Host.Store.QueryAsync(CordonServer.Tenant, new Storage.AuditQuery { ActorId = "anonymous" }, default);
-        Assert.Contains(invalid, e => e.Draft.Code == "auth.invalid-token");
+
+        // Counted, then chained once per source and window (R47), with the count in the sealed note.
+        var before = await Server.CountAuditAsync();
+        for (var i = 0; i < 500; i++)
+        {
+            using var _ = await Server.Http.SendAsync(Server.Request(HttpMethod.Get, "/v1/audit", "not-a-token"));
+        }
+
+        Assert.Equal(before, await Server.CountAuditAsync());
+        await Server.Host.App.Services.GetRequiredService<Auth.AnonymousFailures>().FlushAsync(default);
+        var failures = await Server.Host.Store.QueryAsync(CordonServer.Tenant, new Storage.AuditQuery { ActorId = "anonymous", Limit = 1000 }, default);
+        Assert.Equal(before + 2, await Server.CountAuditAsync());
+        var noToken = Assert.Single(failures, e => e.Draft.Code == "auth.no-token");
+        Assert.Equal(("auth.failed", "127.0.0.1"), (noToken.Draft.Action, noToken.Draft.ClientAddress));
+        Assert.Contains("R47", noToken.Draft.Rules);
+        var invalid = Assert.Single(failures, e => e.Draft.Code == "auth.invalid-token");
+        Assert.StartsWith("502 failed request(s) (auth.invalid-token) from 127.0.0.1", Server.TenantContext.Keys.OpenNote(invalid.Draft.SealedNote, invalid.Draft.RequestId), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Anonymous_failures_are_counted_by_ipv4_address_and_ipv6_site()
+    {
+        Assert.Equal("10.1.2.3", Auth.AnonymousFailures.SourceOf(System.Net.IPAddress.Parse("10.1.2.3")));
+        Assert.Equal("10.1.2.3", Auth.AnonymousFailures.SourceOf(System.Net.IPAddress.Parse("::ffff:10.1.2.3")));
+        Assert.Equal("2001:db8:1:2::/64", Auth.AnonymousFailures.SourceOf(System.Net.IPAddress.Parse("2001:db8:1:2:aaaa:bbbb:cccc:dddd")));
+        Assert.Equal("unknown", Auth.AnonymousFailures.SourceOf(null));
     }
 
     [Fact]
@@ -96,7 +118,7 @@ public sealed class HttpContractTests : IAsyncLifetime
     [InlineData("{\"birthDate\": \"1990-01-01\"}", "request.malformed", 400)]
     [InlineData("{\"externalId\": \"u1\", \"birthDate\": \"1990-02-30\"}", "validation.failed", 422)]
     [InlineData("{\"externalId\": \"u1\", \"birthDate\": \"2999-01-01\"}", "validation.failed", 422)]
-    [InlineData("{\"externalId\": \"u1\\u0000\\u202e\", \"birthDate\": \"1990-01-01\"}", "validation.failed", 422)]
+    [InlineData("{\"externalId\": \"u1\\u0000\\u202e\", \"birthDate\": \"1990-01-01\"}", "request.malformed", 400)]
     [InlineData("{\"externalId\": \"u1\", \"birthDate\": \"2020-01-01\"}", "consent.guardian-required", 422)]
     public async Task Bad_subject_bodies_get_a_problem_and_store_nothing(string json, string code, int status)
     {

@@ -301,6 +301,17 @@ public abstract class RecordFlowTests : ServerTest
         Assert.NotNull(badId.Body["errors"]!["identifier.value"]);
         Assert.DoesNotContain("110105198506011234", badId.Body.ToJsonString(), StringComparison.Ordinal);
 
+        // A number whose check character is right but whose birth date has not come yet is no number of anyone.
+        var future = Core.Identifiers.ChineseResidentId.Create("110105", new DateOnly(2099, 12, 31), 2).Value;
+        Assert.Equal("110105209912310029", future);
+        var unborn = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/records", Server.App, "appointment", new
+        {
+            resourceType = "Patient",
+            identifier = new[] { new { system = "urn:cordon:sid:cn-resident-id", value = future } },
+        });
+        Assert.Equal((HttpStatusCode)422, unborn.Response.StatusCode);
+        Assert.Contains("in the future", unborn.Body!["errors"]!["identifier.value"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+
         var typeNotInPurpose = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/records", Server.App, "appointment", CordonServer.Condition("E11.9", "2型糖尿病"));
         Assert.Equal("minimization.type-not-allowed", typeNotInPurpose.Body!["code"]!.GetValue<string>());
 

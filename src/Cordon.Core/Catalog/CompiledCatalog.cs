@@ -74,14 +74,14 @@ public sealed class CompiledType
     internal PathNode Root { get; }
 
     /// <summary>Classifies a record: which declared fields it holds, which paths the catalog does not know, format violations, level, tags and index values.</summary>
-    public Classification Classify(JsonElement root)
+    public Classification Classify(JsonElement root, DateOnly? today = null)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
             throw new ArgumentException("a record is a JSON object", nameof(root));
         }
 
-        return RecordClassifier.Classify(this, root);
+        return RecordClassifier.Classify(this, root, today);
     }
 
     /// <summary>

@@ -25,11 +25,14 @@ public static class FieldFormats
         _ => null,
     };
 
-    /// <summary>Why <paramref name="value"/> does not have <paramref name="format"/>; null when it does.</summary>
-    public static string? Validate(FieldFormat format, ReadOnlySpan<char> value) => format switch
+    /// <summary>
+    /// Why <paramref name="value"/> does not have <paramref name="format"/>; null when it does. With <paramref name="today"/>,
+    /// a resident identity number whose birth date lies after it is refused like a wrong check character.
+    /// </summary>
+    public static string? Validate(FieldFormat format, ReadOnlySpan<char> value, DateOnly? today = null) => format switch
     {
         FieldFormat.None => null,
-        FieldFormat.CnResidentId => ChineseResidentId.Validate(value),
+        FieldFormat.CnResidentId => ChineseResidentId.Validate(value, today),
         FieldFormat.CnMobile => ChineseMobile.Validate(value),
         FieldFormat.Email => ValidateEmail(value),
         FieldFormat.Date => ValidateDate(value),

@@ -78,16 +78,20 @@ internal sealed class RecordClassifier
     private List<FormatViolation>? _violations;
     private List<IndexValue>? _indexValues;
 
-    private RecordClassifier(CompiledType type)
+    private readonly DateOnly? _today;
+
+    private RecordClassifier(CompiledType type, DateOnly? today)
     {
         _type = type;
+        _today = today;
         _present = new bool[type.Fields.Length];
         _escalated = new bool[type.Escalations.Length];
     }
 
-    public static Classification Classify(CompiledType type, JsonElement root)
+    /// <summary>Classifies a record; <paramref name="today"/> (the operator's date) refuses identity numbers that give a birth date after it.</summary>
+    public static Classification Classify(CompiledType type, JsonElement root, DateOnly? today = null)
     {
-        var walker = new RecordClassifier(type);
+        var walker = new RecordClassifier(type, today);
         walker.VisitObject(root, new PathCursor(type.Root, -1), isRoot: true);
         return walker.Result();
     }
@@ -168,7 +172,7 @@ internal sealed class RecordClassifier
         }
 
         var text = value.GetString()!;
-        if (def.Format != FieldFormat.None && FieldFormats.Validate(def.Format, text) is { } reason)
+        if (def.Format != FieldFormat.None && FieldFormats.Validate(def.Format, text, _today) is { } reason)
         {
             AddViolation(def.Format, reason);
             return;

@@ -221,7 +221,7 @@ public static class DemoTenant
                 throw new InvalidOperationException($"The built-in profile has no purpose '{record.Purpose}'.");
             }
 
-            var prepared = RecordWriter.Prepare(tenant, purpose, record.Json);
+            var prepared = RecordWriter.Prepare(tenant, purpose, record.Json, DateOnly.FromDateTime(now.UtcDateTime.AddHours(8)));
             if (prepared.Failed)
             {
                 var problem = prepared.Problem!;

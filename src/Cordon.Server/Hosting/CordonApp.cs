@@ -121,6 +121,8 @@ public static partial class CordonApp
         services.AddSingleton(PortabilityClient.Create(options.PortabilityAllowInsecureTargets));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(ApiJson.Default));
+        services.AddSingleton<AnonymousFailures>();
+        services.AddHostedService<AnonymousFailureService>();
         services.AddSingleton<UnsubscribeLinks>();
         services.AddSingleton<OutboxDispatcher>();
         services.AddHostedService<OutboxService>();
@@ -222,7 +224,8 @@ public static partial class CordonApp
             OnChallenge = async context =>
             {
                 context.HandleResponse();
-                await AuditFailedAuthenticationAsync(context.HttpContext, options, tenants, context.AuthenticateFailure is not null);
+                context.HttpContext.RequestServices.GetRequiredService<AnonymousFailures>()
+                    .Record("auth.failed", context.AuthenticateFailure is not null ? "auth.invalid-token" : "auth.no-token", context.HttpContext.Connection.RemoteIpAddress);
                 var detail = context.AuthenticateFailure switch
                 {
                     null => "Send Authorization: Bearer <token> (cordon token issues one).",
@@ -232,35 +235,6 @@ public static partial class CordonApp
                 await Problem.Unauthenticated(detail).ExecuteAsync(context.HttpContext);
             },
         };
-    }
-
-    /// <summary>
-    /// Failed authentication is a security event (MLPS level 3, R47): it is chained into the default tenant's audit
-    /// log with the client address, since an unauthenticated request names no tenant that can be trusted.
-    /// </summary>
-    private static async Task AuditFailedAuthenticationAsync(HttpContext http, CordonServerOptions options, TenantRegistry tenants, bool invalidToken)
-    {
-        if (tenants.Find(options.DefaultTenant) is not { } tenant)
-        {
-            return;
-        }
-
-        var services = http.RequestServices;
-        await services.GetRequiredService<ICordonStore>().AppendAsync(
-            new Core.Audit.AuditDraft
-            {
-                Tenant = tenant.Id,
-                Time = services.GetRequiredService<TimeProvider>().GetUtcNow(),
-                ActorId = "anonymous",
-                ActorRole = "none",
-                Action = "auth.failed",
-                Outcome = Core.Audit.AuditOutcome.Deny,
-                Code = invalidToken ? "auth.invalid-token" : "auth.no-token",
-                Rules = ["R47"],
-                ClientAddress = http.Connection.RemoteIpAddress?.ToString(),
-                RequestId = http.TraceIdentifier,
-            },
-            CancellationToken.None);
     }
 
     private static async Task HandleExceptionAsync(HttpContext context)

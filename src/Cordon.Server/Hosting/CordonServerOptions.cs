@@ -69,6 +69,9 @@ public sealed class CordonServerOptions
     /// <summary>The public address unsubscribe links point to (this server as patients reach it), e.g. https://cordon.example.cn.</summary>
     public string PublicBaseUrl { get; set; } = DefaultUrls;
 
+    /// <summary>Failures of unauthenticated callers are counted per source over this window and chained once per window.</summary>
+    public TimeSpan AnonymousFailureWindow { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long an unsubscribe link works.</summary>
     public TimeSpan UnsubscribeLinkLifetime { get; set; } = TimeSpan.FromDays(90);
 }

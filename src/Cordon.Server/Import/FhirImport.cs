@@ -305,7 +305,7 @@ public static class FhirImport
 
         /// <summary>
         /// The resources of a Bundle of a catalogued type, each cut from the Bundle's bytes and parsed alone (duplicate
-        /// properties refused), with its catalog checks (<see cref="RecordWriter.Prepare(TenantContext, int, JsonElement, byte[])"/>,
+        /// properties refused), with its catalog checks (<see cref="RecordWriter.Prepare(TenantContext, int, JsonElement, byte[], DateOnly)"/>,
         /// and the drop-field repair), started ahead on the thread pool, at most <see cref="PrepareAhead"/> resources ahead,
         /// in the order the resources are read. The work is pure: it reads the compiled tenant only and changes nothing.
         /// Everything with an effect — subjects, decisions, sealing, batches, refusals and their audit entries — stays on
@@ -528,12 +528,12 @@ public static class FhirImport
         /// </summary>
         private Preparation Prepare(string type, JsonElement resource, byte[] json)
         {
-            var prepared = RecordWriter.Prepare(tenant, purpose, resource, json);
+            var prepared = RecordWriter.Prepare(tenant, purpose, resource, json, Today);
             if (prepared.Failed && options.OnInvalid == InvalidValueHandling.DropField && prepared.Problem!.Code == "validation.failed"
-                && tenant.Catalog.TryGetType(type, out var compiled) && InvalidValues.Drop(compiled, resource) is { } repaired)
+                && tenant.Catalog.TryGetType(type, out var compiled) && InvalidValues.Drop(compiled, resource, Today) is { } repaired)
             {
                 using var document = JsonDocument.Parse(repaired.Json, CheckedOptions);
-                var again = RecordWriter.Prepare(tenant, purpose, document.RootElement, repaired.Json);
+                var again = RecordWriter.Prepare(tenant, purpose, document.RootElement, repaired.Json, Today);
                 if (!again.Failed)
                 {
                     return new Preparation(again, repaired.Dropped);

@@ -15,9 +15,9 @@ internal static class InvalidValues
     private static readonly JsonSerializerOptions Output = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The resource without its invalid values and what was dropped; null when nothing can be dropped to make it valid.</summary>
-    public static (byte[] Json, List<string> Dropped)? Drop(CompiledType type, JsonElement root)
+    public static (byte[] Json, List<string> Dropped)? Drop(CompiledType type, JsonElement root, DateOnly today)
     {
-        var classification = type.Classify(root);
+        var classification = type.Classify(root, today);
         if (classification.UnclassifiedPaths.Count > 0 || classification.FormatViolations.Count == 0)
         {
             return null;
@@ -39,7 +39,7 @@ internal static class InvalidValues
 
             var segments = path.Split('.');
             var before = dropped.Count;
-            Visit(resource, segments, 0, definitions, format, () => dropped.Add($"{type.Definition.Name}.{path} ({format.ToKey()})"));
+            Visit(resource, segments, 0, definitions, format, today, () => dropped.Add($"{type.Definition.Name}.{path} ({format.ToKey()})"));
             if (dropped.Count == before)
             {
                 return null;
@@ -49,27 +49,27 @@ internal static class InvalidValues
         return (JsonSerializer.SerializeToUtf8Bytes(resource, Output), dropped);
     }
 
-    private static void Visit(JsonNode? node, string[] segments, int depth, List<FieldDef> definitions, FieldFormat format, Action onDrop)
+    private static void Visit(JsonNode? node, string[] segments, int depth, List<FieldDef> definitions, FieldFormat format, DateOnly today, Action onDrop)
     {
         switch (node)
         {
             case JsonArray array:
                 foreach (var item in array.ToList())
                 {
-                    Visit(item, segments, depth, definitions, format, onDrop);
+                    Visit(item, segments, depth, definitions, format, today, onDrop);
                 }
 
                 break;
             case JsonObject parent when depth == segments.Length - 1:
-                DropAt(parent, segments[depth], definitions, format, onDrop);
+                DropAt(parent, segments[depth], definitions, format, today, onDrop);
                 break;
             case JsonObject obj:
-                Visit(obj[segments[depth]], segments, depth + 1, definitions, format, onDrop);
+                Visit(obj[segments[depth]], segments, depth + 1, definitions, format, today, onDrop);
                 break;
         }
     }
 
-    private static void DropAt(JsonObject parent, string name, List<FieldDef> definitions, FieldFormat format, Action onDrop)
+    private static void DropAt(JsonObject parent, string name, List<FieldDef> definitions, FieldFormat format, DateOnly today, Action onDrop)
     {
         // The definition that applies: the first whose condition holds on this object, else the unconditional one.
         var applies = definitions.FirstOrDefault(d => d.When is { } when && parent[when.Sibling] is JsonValue v && string.Equals(Text(v), when.Value, StringComparison.Ordinal))
@@ -84,7 +84,7 @@ internal static class InvalidValues
             case JsonArray values:
                 foreach (var item in values.ToList())
                 {
-                    if (Fails(item, format))
+                    if (Fails(item, format, today))
                     {
                         values.Remove(item);
                         onDrop();
@@ -92,15 +92,15 @@ internal static class InvalidValues
                 }
 
                 break;
-            case JsonNode value when Fails(value, format):
+            case JsonNode value when Fails(value, format, today):
                 parent.Remove(name);
                 onDrop();
                 break;
         }
     }
 
-    private static bool Fails(JsonNode? value, FieldFormat format)
-        => value is not JsonValue v || v.GetValueKind() != JsonValueKind.String || FieldFormats.Validate(format, v.GetValue<string>()) is not null;
+    private static bool Fails(JsonNode? value, FieldFormat format, DateOnly today)
+        => value is not JsonValue v || v.GetValueKind() != JsonValueKind.String || FieldFormats.Validate(format, v.GetValue<string>(), today) is not null;
 
     private static string? Text(JsonValue value) => value.GetValueKind() switch
     {

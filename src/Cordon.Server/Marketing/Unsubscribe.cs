@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Cordon.Core.Audit;
+using Cordon.Server.Auth;
 using Cordon.Core.Consent;
 using Cordon.Server.Hosting;
 using Cordon.Server.Http;
@@ -122,7 +123,7 @@ public static class UnsubscribeEndpoints
             .ExcludeFromDescription();
     }
 
-    private static async Task<IResult> HandleAsync(string token, HttpContext http, TenantRegistry tenants, ICordonStore store, TimeProvider time, IOptions<CordonServerOptions> options)
+    private static async Task<IResult> HandleAsync(string token, HttpContext http, TenantRegistry tenants, ICordonStore store, TimeProvider time, AnonymousFailures failures)
     {
         var now = time.GetUtcNow();
         http.Response.Headers.CacheControl = "no-store";
@@ -130,11 +131,8 @@ public static class UnsubscribeEndpoints
         var ticket = UnsubscribeLinks.Verify(tenants, token, now);
         if (ticket is null)
         {
-            if (tenants.Find(options.Value.DefaultTenant) is { } fallback)
-            {
-                var anonymous = new Operation(fallback, store, now, "anonymous", "none", http.TraceIdentifier, http.Connection.RemoteIpAddress?.ToString());
-                await store.AppendAsync(anonymous.Audit("marketing.unsubscribe", AuditOutcome.Deny, null, code: "marketing.link-invalid", rules: ["R15"]), CancellationToken.None);
-            }
+            // Anyone can send a made-up link: counted per source and chained once per window, never once per request.
+            failures.Record("marketing.unsubscribe", "marketing.link-invalid", http.Connection.RemoteIpAddress);
 
             return Page(400, "链接无效或已过期", "This link is invalid or has expired", "如需退订，请在应用“我的-消息设置”中关闭推送，或联系发送方。", "To unsubscribe, switch messages off in the app under Me › Messages, or contact the sender.");
         }

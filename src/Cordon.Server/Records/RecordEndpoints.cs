@@ -69,7 +69,7 @@ public static class RecordEndpoints
             return await call.RefuseAsync(raw.Problem!, purposeKey, null);
         }
 
-        var prepared = RecordWriter.Prepare(call.Tenant, purpose.Value, raw.Value!);
+        var prepared = RecordWriter.Prepare(call.Tenant, purpose.Value, raw.Value!, call.Today);
         if (prepared.Failed)
         {
             return await call.RefuseAsync(prepared.Problem!, purposeKey, null);
@@ -233,7 +233,7 @@ public static class RecordEndpoints
             return await call.RefuseAsync(Problem.NotFound("record"), purposeKey, null);
         }
 
-        var prepared = RecordWriter.Prepare(call.Tenant, purpose.Value, raw.Value!);
+        var prepared = RecordWriter.Prepare(call.Tenant, purpose.Value, raw.Value!, call.Today);
         if (prepared.Failed)
         {
             return await call.RefuseAsync(prepared.Problem!, purposeKey, current.SubjectId);

@@ -23,7 +23,7 @@ public static class RecordWriter
 {
     private const int MaxListedPaths = 50;
 
-    public static Outcome<PreparedRecord> Prepare(TenantContext tenant, int purpose, byte[] json)
+    public static Outcome<PreparedRecord> Prepare(TenantContext tenant, int purpose, byte[] json, DateOnly today)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         var parsed = RequestBody.Parse(json);
@@ -33,14 +33,14 @@ public static class RecordWriter
         }
 
         using var document = parsed.Value!;
-        return Prepare(tenant, purpose, document.RootElement, json);
+        return Prepare(tenant, purpose, document.RootElement, json, today);
     }
 
     /// <summary>
     /// The same checks on a record already parsed (a bulk reader that parsed a whole Bundle); <paramref name="json"/> is
     /// exactly the bytes of <paramref name="root"/>, which are what gets sealed.
     /// </summary>
-    public static Outcome<PreparedRecord> Prepare(TenantContext tenant, int purpose, JsonElement root, byte[] json)
+    public static Outcome<PreparedRecord> Prepare(TenantContext tenant, int purpose, JsonElement root, byte[] json, DateOnly today)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         if (root.ValueKind != JsonValueKind.Object)
@@ -59,7 +59,7 @@ public static class RecordWriter
             return UnknownType(typeName);
         }
 
-        var classification = type.Classify(root);
+        var classification = type.Classify(root, today);
         if (classification.UnclassifiedPaths.Count > 0)
         {
             return new Problem(

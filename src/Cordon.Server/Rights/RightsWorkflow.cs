@@ -276,7 +276,7 @@ public static class RightsWorkflow
 
         op.Tenant.Policy.TryGetPurpose(current.Purpose, out var purposeIndex);
         var json = subject.Cipher.Open(ProposalBinding(op, row, subject), Convert.FromBase64String(ask.ProposedCorrection));
-        var prepared = RecordWriter.Prepare(op.Tenant, purposeIndex, json);
+        var prepared = RecordWriter.Prepare(op.Tenant, purposeIndex, json, op.Today);
         if (prepared.Failed || prepared.Value!.Type.Definition.Name != current.Type)
         {
             return Refused("validation.failed", "R22", prepared.Failed ? prepared.Problem!.Detail : $"A correction keeps the record's type ({current.Type}).");
