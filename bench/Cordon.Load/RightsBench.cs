@@ -261,7 +261,7 @@ internal static class RightsBench
             foreach (var (purpose, json, count) in records)
             {
                 Tenant.Policy.TryGetPurpose(purpose, out var index);
-                var prepared = RecordWriter.Prepare(Tenant, index, Encoding.UTF8.GetBytes(json));
+                var prepared = RecordWriter.Prepare(Tenant, index, Encoding.UTF8.GetBytes(json), DateOnly.FromDateTime(DateTime.UtcNow));
                 if (prepared.Failed)
                 {
                     throw new InvalidOperationException(prepared.Problem!.Detail);

@@ -222,7 +222,17 @@ public interface IMarketingStore
 }
 
 /// <summary>The whole storage contract. SQLite and PostgreSQL both implement it and pass one test suite.</summary>
-public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, IVault, IAuditLog, IRightsStore, IMarketingStore, IAsyncDisposable
+/// <summary>Bearer tokens revoked before they expire: single tokens by id, or every token of an actor issued up to a time.</summary>
+public interface ITokenRevocations
+{
+    /// <summary>Records a revocation with its audit entry; revoking the same token or actor again moves its time forward.</summary>
+    Task RevokeTokensAsync(TokenRevocationRow revocation, AuditDraft audit, CancellationToken cancellationToken);
+
+    /// <summary>Revocations of every tenant recorded at or after <paramref name="since"/> that have not expired by <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<TokenRevocationRow>> GetTokenRevocationsAsync(DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken);
+}
+
+public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, IVault, IAuditLog, IRightsStore, IMarketingStore, ITokenRevocations, IAsyncDisposable
 {
     /// <summary>sqlite or postgres.</summary>
     string Engine { get; }

@@ -65,6 +65,16 @@ public sealed record RecordRow
     public bool Restricted { get; init; }
 }
 
+/// <summary>What a revocation names: one token by its id (<c>jti</c>), or an actor (every token issued to it up to the revocation).</summary>
+public enum RevocationKind
+{
+    Token = 1,
+    Actor = 2,
+}
+
+/// <summary>A revocation: kept until <see cref="ExpiresAt"/>, when no token it covers can still be valid.</summary>
+public sealed record TokenRevocationRow(string Tenant, RevocationKind Kind, string Value, DateTimeOffset RevokedAt, DateTimeOffset ExpiresAt, string RevokedBy, string Reason);
+
 /// <summary>A member of a subject's care team until a time.</summary>
 public sealed record CareTeamRow(string Tenant, string SubjectId, string ActorId, string Role, DateTimeOffset Until, DateTimeOffset AddedAt, string AddedBy);
 

@@ -60,7 +60,7 @@ public sealed class CordonServer : IAsyncDisposable
         }
 
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var options = new CordonServerOptions { DataDirectory = directory, Database = database, Urls = "http://127.0.0.1:0", MaxBodyBytes = maxBodyBytes, CheckpointInterval = TimeSpan.FromHours(1), RetentionInterval = TimeSpan.Zero, PortabilityAllowInsecureTargets = true };
+        var options = new CordonServerOptions { DataDirectory = directory, Database = database, Urls = "http://127.0.0.1:0", MaxBodyBytes = maxBodyBytes, CheckpointInterval = TimeSpan.FromHours(1), AnonymousFailureWindow = TimeSpan.FromHours(1), RetentionInterval = TimeSpan.Zero, PortabilityAllowInsecureTargets = true };
         configure?.Invoke(options);
         var profile = BuiltInProfiles.Load();
         if (nationalSuite || editProfile is not null)

@@ -567,7 +567,6 @@ public abstract class StoreContract : IAsyncLifetime
 
         // Turn the table back into the columns-only form of the last release, lists joined with commas.
         var entries = await Store.QueryAsync(Tenant, new AuditQuery { Limit = 1000 }, default);
-        var newest = await ScalarAsync("SELECT MAX(version) FROM schema_migrations");
         await Store.DisposeAsync();
         var legacy = new System.Text.StringBuilder();
         legacy.Append("ALTER TABLE audit_entries ADD COLUMN record_ids TEXT NOT NULL DEFAULT '';")
@@ -582,7 +581,7 @@ public abstract class StoreContract : IAsyncLifetime
             legacy.Append(System.Globalization.CultureInfo.InvariantCulture, $"UPDATE audit_entries SET record_ids = '{string.Join(',', d.RecordIds)}', rules = '{string.Join(',', d.Rules)}', client = {Text(d.ClientAddress)}, request_id = {Text(d.RequestId)}, flags = {(int)d.Flags}, note = {(d.SealedNote is null ? "NULL" : Hex(d.SealedNote))} WHERE id = {e.Id};");
         }
 
-        legacy.Append("ALTER TABLE audit_entries DROP COLUMN body;").Append(System.Globalization.CultureInfo.InvariantCulture, $"DELETE FROM schema_migrations WHERE version = {newest};");
+        legacy.Append("ALTER TABLE audit_entries DROP COLUMN body;").Append("DELETE FROM schema_migrations WHERE description = 'audit: entries stored as their own bytes';");
         await ExecuteRawAsync(legacy.ToString());
 
         _store = await OpenStoreAsync(reopen: true);

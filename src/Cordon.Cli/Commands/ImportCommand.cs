@@ -57,8 +57,12 @@ internal static class ImportCommand
             var now = TimeProvider.System.GetUtcNow();
             if (!File.Exists(KeyFile.PathIn(directory)))
             {
-                await DataDirectory.InitializeAsync(directory, database, tenantId, BuiltInProfiles.Load(), now, cancellationToken);
+                var state = await DataDirectory.InitializeAsync(directory, database, tenantId, BuiltInProfiles.Load(), now, cancellationToken);
                 await console.Error.WriteLineAsync($"Initialised {Path.GetFullPath(directory)} with tenant '{tenantId}' from the built-in {BuiltInProfiles.Default} profile.");
+                foreach (var notice in state.Notices())
+                {
+                    await console.Error.WriteLineAsync(notice);
+                }
             }
 
             await using var store = await CordonStores.OpenAsync(directory, database, cancellationToken);

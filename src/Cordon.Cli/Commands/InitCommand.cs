@@ -27,8 +27,12 @@ internal static class InitCommand
             }
 
             var directory = parse.GetValue(data)!;
-            var created = await DataDirectory.InitializeAsync(directory, parse.GetValue(db), parse.GetValue(tenant)!, loaded, TimeProvider.System.GetUtcNow(), cancellationToken);
-            await console.Error.WriteLineAsync($"{(created ? "Initialised" : "Updated")} {Path.GetFullPath(directory)}: tenant '{parse.GetValue(tenant)}' ({loaded.Operator.Name}), keys in {KeyFile.PathIn(directory)}.");
+            var state = await DataDirectory.InitializeAsync(directory, parse.GetValue(db), parse.GetValue(tenant)!, loaded, TimeProvider.System.GetUtcNow(), cancellationToken);
+            await console.Error.WriteLineAsync($"{(state.TenantCreated ? "Initialised" : "Updated")} {Path.GetFullPath(directory)}: tenant '{parse.GetValue(tenant)}' ({loaded.Operator.Name}), keys in {KeyFile.PathIn(directory)}, sealed under {state.MasterKey}.");
+            foreach (var notice in state.Notices())
+            {
+                await console.Error.WriteLineAsync(notice);
+            }
             return 0;
         });
         return command;

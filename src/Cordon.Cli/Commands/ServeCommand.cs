@@ -72,7 +72,11 @@ internal static class ServeCommand
             }
 
             var now = TimeProvider.System.GetUtcNow();
-            await DataDirectory.InitializeAsync(options.DataDirectory, options.Database, "default", BuiltInProfiles.Load(), now, cancellationToken);
+            var state = await DataDirectory.InitializeAsync(options.DataDirectory, options.Database, "default", BuiltInProfiles.Load(), now, cancellationToken);
+            foreach (var notice in state.Notices())
+            {
+                await console.Error.WriteLineAsync(withDemo ? "demo: " + notice : notice);
+            }
             await using var host = await CordonApp.CreateAsync(options, cancellationToken: cancellationToken);
             IReadOnlyList<DemoLogin> logins = [];
             if (withDemo)

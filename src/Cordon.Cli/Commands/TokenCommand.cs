@@ -18,7 +18,7 @@ internal static class TokenCommand
         var licence = new Option<string?>("--license", "--licence") { Description = "A physician's practising licence number." };
         var years = new Option<int?>("--practice-years") { Description = "A physician's years of independent practice." };
         var ai = new Option<bool>("--ai") { Description = "Marks an automated agent: it can never act as a physician (R53)." };
-        var ttl = new Option<int>("--ttl-hours") { Description = "Lifetime in hours (default 12).", DefaultValueFactory = _ => 12 };
+        var ttl = new Option<int>("--ttl-hours") { Description = "Lifetime in hours, 1 to 720 (default 1: tokens are short-lived; revoke one with cordon token revoke).", DefaultValueFactory = _ => 1 };
         var command = new Command("token", "Print a bearer token for that actor, signed with the tenant's token key from the key file.")
         {
             data, tenant, role, actor, subject, licence, years, ai, ttl,
@@ -57,8 +57,55 @@ internal static class TokenCommand
                 return 2;
             }
 
+            if (parse.GetValue(ttl) is < 1 or > 720)
+            {
+                console.Error.WriteLine($"--ttl-hours takes 1 to 720 (got {parse.GetValue(ttl)}).");
+                return 2;
+            }
+
             var request = new TokenRequest(parse.GetValue(tenant)!, parse.GetValue(actor)!, parsedRole, parse.GetValue(subject), parse.GetValue(licence), parse.GetValue(years), parse.GetValue(ai));
-            console.Out.WriteLine(TokenIssuer.Issue(request, keys.TokenKey, TimeProvider.System.GetUtcNow(), TimeSpan.FromHours(Math.Clamp(parse.GetValue(ttl), 1, 24 * 30))));
+            console.Out.WriteLine(TokenIssuer.Issue(request, keys.TokenKey, TimeProvider.System.GetUtcNow(), TimeSpan.FromHours(parse.GetValue(ttl))));
+            return 0;
+        });
+        command.Subcommands.Add(Revoke(console));
+        return command;
+    }
+
+    /// <summary><c>cordon token revoke</c>: the same revocation as the API; every running node refuses the tokens within a second.</summary>
+    private static Command Revoke(CliConsole console)
+    {
+        var data = CommonOptions.Data();
+        var db = CommonOptions.Database();
+        var tenant = CommonOptions.Tenant();
+        var token = new Option<string?>("--token") { Description = "The bearer token itself." };
+        var id = new Option<string?>("--id") { Description = "The token's id (its jti claim)." };
+        var actor = new Option<string?>("--actor") { Description = "Every token of this actor issued until now (a new one issued later is valid)." };
+        var reason = new Option<string>("--reason") { Description = "Why (kept with the revocation and audited).", Required = true };
+        var command = new Command("revoke", "Revoke one bearer token, or every token of an actor issued until now.") { data, db, tenant, token, id, actor, reason };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant)!, cancellationToken);
+            if (session is null)
+            {
+                return 2;
+            }
+
+            var op = session.Operation() with { RequestId = "cli-" + Guid.NewGuid().ToString("N") };
+            var (row, errors) = TokenRevocations.Build(session.Tenant.Id, new TokenRevocationRequest(parse.GetValue(reason)!, parse.GetValue(token), parse.GetValue(id), parse.GetValue(actor)), op.ActorId, op.Now);
+            if (row is null)
+            {
+                foreach (var (field, why) in errors)
+                {
+                    await console.Error.WriteLineAsync($"{field}: {string.Join(" ", why)}");
+                }
+
+                return 2;
+            }
+
+            var audit = op.Audit("token.revoke", Core.Audit.AuditOutcome.Done, null, [row.Value], ["R45"]) with { SealedNote = session.Tenant.Keys.SealNote(row.Reason, op.RequestId!) };
+            await session.Store.RevokeTokensAsync(row, audit, cancellationToken);
+            await console.Out.WriteLineAsync($"{(row.Kind == Storage.RevocationKind.Token ? "token" : "actor")} {row.Value}");
+            await console.Error.WriteLineAsync($"Revoked until {row.ExpiresAt:yyyy-MM-dd HH:mm}Z; running servers refuse it within a second.");
             return 0;
         });
         return command;

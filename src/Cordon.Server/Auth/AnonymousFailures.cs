@@ -131,8 +131,8 @@ public sealed partial class AnonymousFailures(TenantRegistry tenants, ICordonSto
     }
 }
 
-/// <summary>Chains the counted anonymous failures once per window, and once more at shutdown.</summary>
-public sealed class AnonymousFailureService(AnonymousFailures failures, TimeProvider time) : PeriodicService(time)
+/// <summary>Chains the counted anonymous failures once per window of real time, and once more at shutdown.</summary>
+public sealed class AnonymousFailureService(AnonymousFailures failures) : PeriodicService(TimeProvider.System)
 {
     protected override TimeSpan Interval => failures.Window;
 

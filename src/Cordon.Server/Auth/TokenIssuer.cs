@@ -18,13 +18,27 @@ public static class TokenIssuer
     public const string Issuer = "cordon";
     public const string Audience = "cordon";
 
+    /// <summary>Tokens are short-lived unless asked otherwise: an hour.</summary>
+    public static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>The longest lifetime a token may have (it bounds how long a revocation must be kept).</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(30);
+
     public static string Issue(TokenRequest request, byte[] tenantTokenKey, DateTimeOffset now, TimeSpan lifetime)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (lifetime <= TimeSpan.Zero || lifetime > MaxLifetime)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lifetime), lifetime, $"A token lives more than zero and at most {MaxLifetime.TotalDays:0} days.");
+        }
+
         var claims = new Dictionary<string, object>
         {
             [Actor.TenantClaim] = request.Tenant,
             [Actor.RoleClaim] = request.Role.ToKey(),
+
+            // Its own id, by which this one token can be revoked (RFC 7519 jti).
+            ["jti"] = NewTokenId(),
         };
         if (request.SubjectId is not null)
         {
@@ -61,4 +75,6 @@ public static class TokenIssuer
     }
 
     public static SymmetricSecurityKey SigningKey(string tenant, byte[] tenantTokenKey) => new(tenantTokenKey) { KeyId = tenant };
+
+    public static string NewTokenId() => "tk_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 }

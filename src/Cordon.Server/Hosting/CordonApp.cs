@@ -122,6 +122,9 @@ public static partial class CordonApp
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(ApiJson.Default));
         services.AddSingleton<AnonymousFailures>();
+        services.AddSingleton<ITokenRevocations>(store);
+        services.AddSingleton<TokenRevocationList>();
+        services.AddHostedService<TokenRevocationService>();
         services.AddHostedService<AnonymousFailureService>();
         services.AddSingleton<UnsubscribeLinks>();
         services.AddSingleton<OutboxDispatcher>();
@@ -166,6 +169,7 @@ public static partial class CordonApp
         v1.MapGroup("/profile").WithTags("Profile").MapProfilePublishing();
         v1.MapGroup("/consent-renewals").WithTags("Consent").MapConsentRenewals();
         v1.MapGroup("/campaigns").WithTags("Marketing").MapCampaigns();
+        v1.MapGroup("/token-revocations").WithTags("Security").MapTokenRevocations();
         app.MapUnsubscribe();
         app.MapPrivacyNotice();
         app.MapHealth();
@@ -217,6 +221,20 @@ public static partial class CordonApp
                     && !string.Equals(jwt.Kid, context.Principal?.FindFirst(Actor.TenantClaim)?.Value, StringComparison.Ordinal))
                 {
                     context.Fail("The token's tenant does not match its signing key.");
+                    return Task.CompletedTask;
+                }
+
+                // Revoked tokens (one by its id, or all of an actor up to a time) are refused by every node.
+                var principal = context.Principal;
+                var tenant = principal?.FindFirst(Actor.TenantClaim)?.Value ?? options.DefaultTenant;
+                var actor = principal?.FindFirst("sub")?.Value;
+                if (actor is not null && context.HttpContext.RequestServices.GetRequiredService<TokenRevocationList>().IsRevoked(
+                        tenant,
+                        principal!.FindFirst("jti")?.Value,
+                        actor,
+                        context.SecurityToken is Microsoft.IdentityModel.JsonWebTokens.JsonWebToken { IssuedAt: var iat } && iat != DateTime.MinValue ? new DateTimeOffset(iat, TimeSpan.Zero) : null))
+                {
+                    context.Fail(new TokenRevokedException());
                 }
 
                 return Task.CompletedTask;
@@ -224,12 +242,23 @@ public static partial class CordonApp
             OnChallenge = async context =>
             {
                 context.HandleResponse();
-                context.HttpContext.RequestServices.GetRequiredService<AnonymousFailures>()
-                    .Record("auth.failed", context.AuthenticateFailure is not null ? "auth.invalid-token" : "auth.no-token", context.HttpContext.Connection.RemoteIpAddress);
+                var code = context.AuthenticateFailure switch
+                {
+                    null => "auth.no-token",
+                    TokenRevokedException => "auth.token-revoked",
+                    _ => "auth.invalid-token",
+                };
+                context.HttpContext.RequestServices.GetRequiredService<AnonymousFailures>().Record("auth.failed", code, context.HttpContext.Connection.RemoteIpAddress);
+                if (context.AuthenticateFailure is TokenRevokedException)
+                {
+                    await new Problem(401, "auth.token-revoked", "Token revoked", "This bearer token was revoked; ask for a new one.").ExecuteAsync(context.HttpContext);
+                    return;
+                }
+
                 var detail = context.AuthenticateFailure switch
                 {
                     null => "Send Authorization: Bearer <token> (cordon token issues one).",
-                    SecurityTokenExpiredException => "The bearer token has expired.",
+                    SecurityTokenExpiredException => "The bearer token has expired; ask for a new one (tokens are short-lived: an hour unless issued otherwise).",
                     _ => "The bearer token is not valid for this server.",
                 };
                 await Problem.Unauthenticated(detail).ExecuteAsync(context.HttpContext);

@@ -105,67 +105,127 @@ public sealed class TenantKeys
 }
 
 /// <summary>
-/// The key file in the data directory (<c>keys.json</c>, mode 0600). It holds every tenant's keys; it is
-/// created once, written atomically, and never logged. Back it up apart from the database: without it the
-/// database is unreadable, which is the point.
+/// The key files in the data directory, each sealed (AES-256-GCM) under a key derived from the master secret
+/// (<see cref="MasterKey"/>), which never lives beside them: <c>keys.json</c> holds every tenant's key-encryption keys,
+/// blind-index, audit-note and token keys; <c>audit-signing.json</c> (or <c>CORDON_SIGNING_KEY_FILE</c>) holds the
+/// checkpoint signing keys, apart from the token key, so that whoever reads one cannot use the other. Both are mode
+/// 0600, written atomically, never logged. A key file of an older Cordon, in clear, is sealed the first time it is opened.
+/// Back them up apart from the database: without them the database is unreadable, which is the point.
 /// </summary>
 public sealed class KeyFile
 {
     public const string FileName = "keys.json";
-    private const string Format = "cordon-keys@1";
+    public const string SigningFileName = "audit-signing.json";
+    public const string SigningFileVariable = "CORDON_SIGNING_KEY_FILE";
+    private const string LegacyFormat = "cordon-keys@1";
+    private const string KeysPurpose = "keys";
+    private const string SigningPurpose = "audit-signing";
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     private readonly Dictionary<string, TenantKeys> _tenants;
     private readonly object _gate = new();
+    private readonly MasterKey _master;
+    private readonly SealedDocument.Header _header;
 
-    private KeyFile(string path, Dictionary<string, TenantKeys> tenants)
+    private KeyFile(string path, string signingPath, Dictionary<string, TenantKeys> tenants, MasterKey master, SealedDocument.Header header)
     {
         Path = path;
+        SigningPath = signingPath;
         _tenants = tenants;
+        _master = master;
+        _header = header;
     }
 
     public string Path { get; }
 
+    /// <summary>Where the checkpoint signing keys are kept.</summary>
+    public string SigningPath { get; }
+
+    /// <summary>Where the master secret came from (never the secret).</summary>
+    public string MasterDescription => _master.Description;
+
+    /// <summary>The master key file this open generated (a new data directory without a configured master key), or null.</summary>
+    public string? GeneratedMasterKey { get; private init; }
+
+    /// <summary>True when this open found a key file in clear (an older Cordon) and sealed it.</summary>
+    public bool SealedFromPlaintext { get; private init; }
+
     public static string PathIn(string dataDirectory) => System.IO.Path.Combine(dataDirectory, FileName);
 
-    /// <summary>Opens the key file, creating an empty one (mode 0600) when it does not exist.</summary>
-    public static KeyFile OpenOrCreate(string path)
+    /// <summary>The signing key file that goes with <paramref name="keyFilePath"/>: <c>CORDON_SIGNING_KEY_FILE</c>, or beside it.</summary>
+    public static string SigningPathFor(string keyFilePath)
+        => Environment.GetEnvironmentVariable(SigningFileVariable) is { Length: > 0 } configured
+            ? configured
+            : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(keyFilePath)) ?? ".", SigningFileName);
+
+    /// <summary>
+    /// Opens the key file, creating an empty one when it does not exist. Without <paramref name="master"/>, the master key
+    /// comes from the environment, or for a new file is generated under the user's configuration directory
+    /// (<see cref="GeneratedMasterKey"/> says where).
+    /// </summary>
+    public static KeyFile OpenOrCreate(string path, MasterKey? master = null)
     {
-        if (!File.Exists(path))
+        if (File.Exists(path))
         {
-            var created = new KeyFile(path, new Dictionary<string, TenantKeys>(StringComparer.Ordinal));
-            created.Save();
-            return created;
+            return Open(path, master);
         }
 
-        return Open(path);
+        var masterId = "mk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        string? generated = null;
+        master ??= MasterKey.FromEnvironment();
+        if (master is null)
+        {
+            generated = MasterKey.DefaultPath(masterId);
+            master = MasterKey.Generate(generated);
+        }
+
+        var created = new KeyFile(path, SigningPathFor(path), new Dictionary<string, TenantKeys>(StringComparer.Ordinal), master, new SealedDocument.Header(masterId, master.NewKdf()))
+        {
+            GeneratedMasterKey = generated,
+        };
+        created.Save();
+        return created;
     }
 
-    public static KeyFile Open(string path)
+    public static KeyFile Open(string path, MasterKey? master = null)
     {
         EnsurePrivate(path);
-        FileDto dto;
-        try
+        var bytes = File.ReadAllBytes(path);
+        if (IsLegacy(bytes, path) is { } legacy)
         {
-            dto = JsonSerializer.Deserialize<FileDto>(File.ReadAllBytes(path), Json) ?? throw new InvalidDataException("The key file is empty.");
-        }
-        catch (JsonException)
-        {
-            throw new InvalidDataException($"The key file {path} is not valid.");
+            return SealLegacy(path, legacy, master);
         }
 
-        if (!string.Equals(dto.Format, Format, StringComparison.Ordinal))
+        var header = SealedDocument.ReadHeader(bytes, path);
+        master ??= MasterKey.FromEnvironment() ?? DefaultMaster(header.MasterId, path);
+        var tenants = JsonSerializer.Deserialize<Dictionary<string, TenantDto>>(SealedDocument.Open(bytes, path, KeysPurpose, master), Json) ?? [];
+        var signingPath = SigningPathFor(path);
+        if (!File.Exists(signingPath))
         {
-            throw new InvalidDataException($"The key file {path} has an unknown format.");
+            throw new InvalidDataException($"The checkpoint signing key file {signingPath} is missing; restore it from the backup taken with {path}.");
         }
 
-        var tenants = new Dictionary<string, TenantKeys>(StringComparer.Ordinal);
-        foreach (var (id, t) in dto.Tenants ?? [])
+        EnsurePrivate(signingPath);
+        var signingBytes = File.ReadAllBytes(signingPath);
+        var signingHeader = SealedDocument.ReadHeader(signingBytes, signingPath);
+        if (!string.Equals(signingHeader.MasterId, header.MasterId, StringComparison.Ordinal))
         {
-            tenants[id] = FromDto(id, t);
+            throw new InvalidDataException($"The signing key file {signingPath} does not belong to {path} (another master key).");
         }
 
-        return new KeyFile(path, tenants);
+        var signing = JsonSerializer.Deserialize<Dictionary<string, SigningSetDto>>(SealedDocument.Open(signingBytes, signingPath, SigningPurpose, master), Json) ?? [];
+        var keys = new Dictionary<string, TenantKeys>(StringComparer.Ordinal);
+        foreach (var (id, t) in tenants)
+        {
+            if (!signing.TryGetValue(id, out var set))
+            {
+                throw new InvalidDataException($"The signing key file {signingPath} has no keys for tenant {id}; restore it from the backup taken with {path}.");
+            }
+
+            keys[id] = FromDto(id, t, set);
+        }
+
+        return new KeyFile(path, signingPath, keys, master, header);
     }
 
     public IReadOnlyCollection<string> Tenants
@@ -228,29 +288,71 @@ public sealed class KeyFile
         }
     }
 
+    /// <summary>The signing keys first: a crash between the two writes leaves a signing file that knows one tenant more, never one less.</summary>
     private void Save()
     {
-        var dto = new FileDto
+        var signing = _tenants.ToDictionary(kv => kv.Key, kv => ToSigningDto(kv.Value), StringComparer.Ordinal);
+        SealedDocument.Write(SigningPath, SigningPurpose, _header, _master, JsonSerializer.SerializeToUtf8Bytes(signing, Json));
+        var keys = _tenants.ToDictionary(kv => kv.Key, kv => ToDto(kv.Value), StringComparer.Ordinal);
+        SealedDocument.Write(Path, KeysPurpose, _header, _master, JsonSerializer.SerializeToUtf8Bytes(keys, Json));
+    }
+
+    private static MasterKey DefaultMaster(string masterId, string path)
+    {
+        var file = MasterKey.DefaultPath(masterId);
+        return File.Exists(file)
+            ? MasterKey.FromFile(file)
+            : throw new InvalidDataException($"The key file {path} is sealed under master key {masterId}: set {MasterKey.FileVariable} to its master key file (it was created at {file}) or {MasterKey.PassphraseVariable} to its passphrase.");
+    }
+
+    private static LegacyFileDto? IsLegacy(byte[] bytes, string path)
+    {
+        try
         {
-            Format = Format,
-            Tenants = _tenants.ToDictionary(kv => kv.Key, kv => ToDto(kv.Value), StringComparer.Ordinal),
+            using var doc = JsonDocument.Parse(bytes);
+            if (!doc.RootElement.TryGetProperty("format", out var format) || format.GetString() != LegacyFormat)
+            {
+                return null;
+            }
+
+            return JsonSerializer.Deserialize<LegacyFileDto>(bytes, Json);
+        }
+        catch (JsonException)
+        {
+            throw new InvalidDataException($"The key file {path} is not valid.");
+        }
+    }
+
+    /// <summary>A key file of an older Cordon, in clear: sealed now, its signing keys moved to their own file.</summary>
+    private static KeyFile SealLegacy(string path, LegacyFileDto legacy, MasterKey? master)
+    {
+        var masterId = "mk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        string? generated = null;
+        master ??= MasterKey.FromEnvironment();
+        if (master is null)
+        {
+            generated = MasterKey.DefaultPath(masterId);
+            master = MasterKey.Generate(generated);
+        }
+
+        var tenants = new Dictionary<string, TenantKeys>(StringComparer.Ordinal);
+        foreach (var (id, t) in legacy.Tenants ?? [])
+        {
+            if (t.Signing is null)
+            {
+                throw new InvalidDataException($"Tenant {id} in the key file is incomplete.");
+            }
+
+            tenants[id] = FromDto(id, t, new SigningSetDto { Current = t.Signing, Retired = t.RetiredSigning });
+        }
+
+        var file = new KeyFile(path, SigningPathFor(path), tenants, master, new SealedDocument.Header(masterId, master.NewKdf()))
+        {
+            GeneratedMasterKey = generated,
+            SealedFromPlaintext = true,
         };
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!;
-        Directory.CreateDirectory(directory);
-        var temp = System.IO.Path.Combine(directory, $".{FileName}.{Guid.NewGuid():N}.tmp");
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.WriteThrough };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temp, options))
-        {
-            JsonSerializer.Serialize(stream, dto, Json);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temp, Path, overwrite: true);
+        file.Save();
+        return file;
     }
 
     private static void EnsurePrivate(string path)
@@ -269,7 +371,7 @@ public sealed class KeyFile
 
     private static string NewKeyId() => "ck_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 
-    private static TenantKeys FromDto(string id, TenantDto t)
+    private static TenantKeys FromDto(string id, TenantDto t, SigningSetDto signing)
     {
         if (!CryptoSuite.TryParse(t.Suite, out var suite))
         {
@@ -277,7 +379,7 @@ public sealed class KeyFile
         }
 
         var keks = (t.Keks ?? []).OrderBy(k => k.Version).Select(k => new KeyEncryptionKey(k.Version, suite, Convert.FromBase64String(k.Key))).ToList();
-        if (keks.Count == 0 || t.Signing is null)
+        if (keks.Count == 0 || signing.Current is null)
         {
             throw new InvalidDataException($"Tenant {id} in the key file is incomplete.");
         }
@@ -288,8 +390,8 @@ public sealed class KeyFile
             keks,
             Convert.FromBase64String(t.BlindIndexKey),
             Convert.FromBase64String(t.AuditKey),
-            FromDto(t.Signing, suite),
-            [.. (t.RetiredSigning ?? []).Select(s => FromDto(s, suite))],
+            FromDto(signing.Current, suite),
+            [.. (signing.Retired ?? []).Select(s => FromDto(s, suite))],
             Convert.FromBase64String(t.TokenKey));
     }
 
@@ -302,9 +404,13 @@ public sealed class KeyFile
         Keks = [.. t.Keks.Select(k => new KekDto { Version = k.Version, Key = Convert.ToBase64String(k.Key) })],
         BlindIndexKey = Convert.ToBase64String(t.BlindIndexKey),
         AuditKey = Convert.ToBase64String(t.AuditKey),
-        Signing = ToDto(t.Signing),
-        RetiredSigning = t.RetiredSigning.Count == 0 ? null : [.. t.RetiredSigning.Select(ToDto)],
         TokenKey = Convert.ToBase64String(t.TokenKey),
+    };
+
+    private static SigningSetDto ToSigningDto(TenantKeys t) => new()
+    {
+        Current = ToDto(t.Signing),
+        Retired = t.RetiredSigning.Count == 0 ? null : [.. t.RetiredSigning.Select(ToDto)],
     };
 
     private static SigningDto ToDto(TenantKeys.SigningKey s) => new()
@@ -315,7 +421,7 @@ public sealed class KeyFile
         PublicKey = Convert.ToBase64String(s.PublicKey),
     };
 
-    private sealed class FileDto
+    private sealed class LegacyFileDto
     {
         public string Format { get; set; } = string.Empty;
 
@@ -332,11 +438,19 @@ public sealed class KeyFile
 
         public string AuditKey { get; set; } = string.Empty;
 
+        /// <summary>Only in key files of an older Cordon: the signing keys now live in their own file.</summary>
         public SigningDto? Signing { get; set; }
 
         public List<SigningDto>? RetiredSigning { get; set; }
 
         public string TokenKey { get; set; } = string.Empty;
+    }
+
+    private sealed class SigningSetDto
+    {
+        public SigningDto? Current { get; set; }
+
+        public List<SigningDto>? Retired { get; set; }
     }
 
     private sealed class KekDto

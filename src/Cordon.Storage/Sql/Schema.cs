@@ -326,6 +326,21 @@ internal static class Schema
         DROP INDEX audit_subject;
         """;
 
+    /// <summary>Revoked bearer tokens: every node reads the revocations recorded since its last look, once a second.</summary>
+    private const string TokenRevocations = """
+        CREATE TABLE token_revocations (
+            tenant TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            value TEXT NOT NULL,
+            revoked_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            revoked_by TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (tenant, kind, value)
+        );
+        CREATE INDEX token_revocations_time ON token_revocations (revoked_at);
+        """;
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", Tables.Replace("{BLOB}", "BLOB", StringComparison.Ordinal).Replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)),
@@ -336,6 +351,7 @@ internal static class Schema
         new(6, "marketing: covering index for audiences", AudienceIndex.Replace("{COLLATE}", string.Empty, StringComparison.Ordinal)),
         new(7, "audit: subject index kept behind the chain", AuditSubjectsBehindChain),
         new(8, "audit: entries stored as their own bytes", "ALTER TABLE audit_entries ADD COLUMN body BLOB;", (c, t, ct) => AuditBodies.MigrateAsync(c, t, notNull: false, ct)),
+        new(9, "revoked bearer tokens", TokenRevocations),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -346,5 +362,6 @@ internal static class Schema
         new(4, "lookups by record", LookupsByRecord),
         new(5, "marketing: covering index for audiences", AudienceIndex.Replace("{COLLATE}", " COLLATE \"C\"", StringComparison.Ordinal)),
         new(6, "audit: entries stored as their own bytes", "ALTER TABLE audit_entries ADD COLUMN body BYTEA;", (c, t, ct) => AuditBodies.MigrateAsync(c, t, notNull: true, ct)),
+        new(7, "revoked bearer tokens", TokenRevocations),
     ];
 }

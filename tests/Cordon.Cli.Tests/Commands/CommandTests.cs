@@ -64,6 +64,9 @@ public sealed class CommandTests : IDisposable
     [Theory]
     [InlineData("--role", "wizard", "--actor", "x")]
     [InlineData("--role", "patient", "--actor", "x")]
+    [InlineData("--role", "dpo", "--actor", "x", "--ttl-hours", "0")]
+    [InlineData("--role", "dpo", "--actor", "x", "--ttl-hours", "721")]
+    [InlineData("--role", "dpo", "--actor", "dr-li,dr-wang")]
     public async Task Token_refuses_an_unknown_role_or_a_patient_without_a_subject(params string[] args)
     {
         await RunAsync("init", "--data", _data);
@@ -94,6 +97,29 @@ public sealed class CommandTests : IDisposable
         Assert.Equal("broken: lane 0, entries 1-1, altered", output.Trim());
         Assert.Contains("entry 1 of lane 0: altered", error, StringComparison.Ordinal);
         Assert.Contains("no witness at", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Token_revoke_records_the_revocation_the_servers_read()
+    {
+        await RunAsync("init", "--data", _data);
+        var (_, token, _) = await RunAsync("token", "--data", _data, "--role", "dpo", "--actor", "dpo-wang");
+        var jti = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().ReadJsonWebToken(token.Trim()).GetClaim("jti").Value;
+
+        var (code, output, error) = await RunAsync("token", "revoke", "--data", _data, "--token", token.Trim(), "--reason", "left the team");
+        Assert.True(code == 0, error);
+        Assert.Equal($"token {jti}", output.Trim());
+
+        var (none, _, why) = await RunAsync("token", "revoke", "--data", _data, "--reason", "nothing named");
+        Assert.Equal(2, none);
+        Assert.Contains("exactly one of token", why, StringComparison.Ordinal);
+
+        await using var store = await Storage.CordonStores.OpenAsync(_data, null);
+        var row = Assert.Single(await store.GetTokenRevocationsAsync(DateTimeOffset.UnixEpoch, DateTimeOffset.UtcNow, default));
+        Assert.Equal((Storage.RevocationKind.Token, jti, "left the team"), (row.Kind, row.Value, row.Reason));
+        var (verified, count, _) = await RunAsync("audit", "verify", "--data", _data);
+        Assert.Equal(0, verified);
+        Assert.Equal("2", count.Trim());
     }
 
     [Theory]
