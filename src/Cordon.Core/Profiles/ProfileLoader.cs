@@ -79,6 +79,12 @@ public static class ProfileLoader
             errors.Add(duplicates.LastGood, "YAML syntax: the text after this point cannot be read (an unclosed '[' or '{'?)");
             return ProfileLoadResult.Failure(errors.Sorted());
         }
+        catch (ArgumentException)
+        {
+            // And this way on an escape that pairs a surrogate with something that is not its other half ("\uD800\u1").
+            errors.Add(duplicates.LastGood, "YAML syntax: an escape after this point is not a character (a \\uD800–\\uDFFF escape without its pair?)");
+            return ProfileLoadResult.Failure(errors.Sorted());
+        }
 
         var reader = new Reader(errors);
         var draft = reader.Read(root);

@@ -307,6 +307,12 @@ internal sealed class DuplicateKeys
                     break;
                 case Scalar scalar:
                     nodes++;
+                    if (NotText(scalar.Value) is { } why)
+                    {
+                        _errors.Add(scalar.Start, why);
+                        return false;
+                    }
+
                     if (!scalar.Anchor.IsEmpty)
                     {
                         anchors[scalar.Anchor.Value] = 1;
@@ -352,6 +358,32 @@ internal sealed class DuplicateKeys
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Why a scalar is no text a profile can hold (an escape such as <c>"\ud800"</c> gives a lone surrogate, which no UTF-8
+    /// text can hold, and a control character other than tab or a line break means nothing in a profile); null when it is text.
+    /// </summary>
+    private static string? NotText(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                return "the value holds a lone surrogate (a \\uD800–\\uDFFF escape without its pair), which no UTF-8 text can hold; write the character itself or its complete pair";
+            }
+            else if (c < 0x20 && c is not ('\t' or '\n' or '\r'))
+            {
+                return string.Create(CultureInfo.InvariantCulture, $"the value holds the control character U+{(int)c:X4}; remove it");
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A collection or scalar starts as the value of the frame it is in (a complex key counts as a value too).</summary>

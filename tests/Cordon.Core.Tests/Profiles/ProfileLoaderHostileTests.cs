@@ -42,6 +42,17 @@ public sealed class ProfileLoaderHostileTests
         Assert.Contains("with every alias expanded", error.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("[\"\\uD800\\u1\"]", "not a character")]
+    [InlineData("[\"\\uDd1e\\uD834\"]", "not a character")]
+    [InlineData("name: \"rest \\ud83d\"", "invalid Unicode surrogates")]
+    [InlineData("name: \"bell \\a\"", "control character U+0007")]
+    public void Escapes_that_are_no_text_are_refused_at_their_line(string yaml, string reason)
+    {
+        var error = Assert.Single(ProfileLoader.Load(yaml, FileName).Errors);
+        Assert.Contains(reason, error.ToString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_profile_larger_than_any_profile_is_refused()
     {
