@@ -23,6 +23,24 @@ public static class CordonCli
             CampaignCommand.Create(console),
         };
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // An unknown flag or a missing argument is bad usage (2), never "the check failed" (1), which a cron job reads as tampering.
+            foreach (var parseError in parse.Errors)
+            {
+                await error.WriteLineAsync($"cordon: {parseError.Message}");
+            }
+
+            var path = new List<string>();
+            for (var command = parse.CommandResult; command is not null && command.Command != root; command = command.Parent as System.CommandLine.Parsing.CommandResult)
+            {
+                path.Insert(0, command.Command.Name);
+            }
+
+            await error.WriteLineAsync($"Try: {string.Join(' ', ["cordon", .. path, "--help"])}");
+            return ExitCodes.Usage;
+        }
+
         try
         {
             return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);

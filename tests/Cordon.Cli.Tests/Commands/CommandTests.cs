@@ -123,6 +123,18 @@ public sealed class CommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("audit", "verify", "--dta", "x")]
+    [InlineData("token", "--role")]
+    [InlineData("nonsense")]
+    public async Task Bad_usage_exits_2_never_1(params string[] args)
+    {
+        var (code, output, error) = await RunAsync(args);
+        Assert.Equal(2, code);
+        Assert.Empty(output.Trim());
+        Assert.Contains("Try: cordon", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("init")]
     [InlineData("serve")]
     [InlineData("token")]
