@@ -170,14 +170,8 @@ public sealed class KeyFile
             return Open(path, master);
         }
 
-        var masterId = "mk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        string? generated = null;
-        master ??= MasterKey.FromEnvironment();
-        if (master is null)
-        {
-            generated = MasterKey.DefaultPath(masterId);
-            master = MasterKey.Generate(generated);
-        }
+        var (masterId, resolved, generated) = NewMaster(master);
+        master = resolved;
 
         var created = new KeyFile(path, SigningPathFor(path), new Dictionary<string, TenantKeys>(StringComparer.Ordinal), master, new SealedDocument.Header(masterId, master.NewKdf()))
         {
@@ -297,6 +291,20 @@ public sealed class KeyFile
         SealedDocument.Write(Path, KeysPurpose, _header, _master, JsonSerializer.SerializeToUtf8Bytes(keys, Json));
     }
 
+    /// <summary>A new key file's master: the one given, else the environment's, else one generated under the configuration directory.</summary>
+    private static (string MasterId, MasterKey Master, string? Generated) NewMaster(MasterKey? master)
+    {
+        var masterId = "mk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        master ??= MasterKey.FromEnvironment();
+        if (master is not null)
+        {
+            return (masterId, master, null);
+        }
+
+        var generated = MasterKey.DefaultPath(masterId);
+        return (masterId, MasterKey.Generate(generated), generated);
+    }
+
     private static MasterKey DefaultMaster(string masterId, string path)
     {
         var file = MasterKey.DefaultPath(masterId);
@@ -326,14 +334,8 @@ public sealed class KeyFile
     /// <summary>A key file of an older Cordon, in clear: sealed now, its signing keys moved to their own file.</summary>
     private static KeyFile SealLegacy(string path, LegacyFileDto legacy, MasterKey? master)
     {
-        var masterId = "mk_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        string? generated = null;
-        master ??= MasterKey.FromEnvironment();
-        if (master is null)
-        {
-            generated = MasterKey.DefaultPath(masterId);
-            master = MasterKey.Generate(generated);
-        }
+        var (masterId, resolved, generated) = NewMaster(master);
+        master = resolved;
 
         var tenants = new Dictionary<string, TenantKeys>(StringComparer.Ordinal);
         foreach (var (id, t) in legacy.Tenants ?? [])

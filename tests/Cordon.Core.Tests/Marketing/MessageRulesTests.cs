@@ -134,6 +134,33 @@ public sealed class MessageRulesTests
     }
 
     [Fact]
+    public void A_pattern_that_needs_backtracking_is_refused_when_added_and_says_why()
+    {
+        foreach (var pattern in new[] { "(?=治愈)治", "(效)\\1", "(?>a+)b", "(?<!不)有效" })
+        {
+            var refused = AdTerm.Create(pattern, AdCategories.EfficacyGuarantee, pattern: true);
+            Assert.False(refused.Success, pattern);
+            Assert.Contains("linear time", refused.Error, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_pathological_pattern_on_a_pathological_text_runs_to_the_end_instead_of_timing_out()
+    {
+        // (a+)+$ against "aaa…a!" takes exponential time with backtracking; here it is linear, so the review completes.
+        var evil = AdTerm.Create("(a+)+$", AdCategories.Comparison, pattern: true).Value;
+        var rules = AdContentRules.Default.With([evil]);
+        var text = new string('a', 50_000) + "!";
+
+        var review = rules.Review(text);
+
+        Assert.Empty(review.Findings);
+        Assert.Contains(rules.Review(new string('a', 40)).Findings, f => f.Category == AdCategories.Comparison);
+        Assert.True(AdContentRules.IsPlausibleApprovalNumber("沪医广【2025】第0001号"));
+        Assert.False(AdContentRules.IsPlausibleApprovalNumber(new string('x', 79)));
+    }
+
+    [Fact]
     public void Rendering_puts_in_the_link_and_the_nickname()
         => Assert.Equal("小王 好 https://x/u/t", MessageRules.Render("{nickname} 好 {unsubscribe}", "https://x/u/t", "小王"));
 }
