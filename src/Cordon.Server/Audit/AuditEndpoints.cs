@@ -98,6 +98,17 @@ public static class AuditEndpoints
             errors["limit"] = ["1 to 1000."];
         }
 
+        // Identifiers are ids where they enter: the audit entry of this query names them.
+        if (subject is not null && !Subjects.SubjectVault.IsWellFormedId(subject, "sub"))
+        {
+            errors["subject"] = ["A subject id (sub_…); find one by external id, ID number or mobile with POST /v1/subjects/search."];
+        }
+
+        if (actor is not null && !ActorIds.IsValid(actor))
+        {
+            errors["actor"] = [$"An actor id ({ActorIds.Description})."];
+        }
+
         if (errors.Count > 0)
         {
             return await call.RefuseAsync(Problem.Validation(errors), null, null);

@@ -90,6 +90,11 @@ public static class RetentionEndpoints
 
     private static async Task<IResult> ListAsync(Call call, string? subject, bool? active)
     {
+        if (subject is not null && !SubjectVault.IsWellFormedId(subject, "sub"))
+        {
+            return await call.RefuseAsync(Problem.Validation("subject", "A subject id (sub_…); find one with POST /v1/subjects/search."), null, null);
+        }
+
         var holds = await call.Store.ListLegalHoldsAsync(call.Tenant.Id, subject, active == true, call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject, records: [.. holds.Select(h => h.Id)]), CancellationToken.None);
         return TypedResults.Json(new LegalHoldList([.. holds.Select(h => View(call, h))]), ApiJson.Default.LegalHoldList);

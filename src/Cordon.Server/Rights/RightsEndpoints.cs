@@ -249,6 +249,11 @@ public static class RightsEndpoints
 
     private static async Task<IResult> ListAsync(Call call, string? subject, string? status, bool? late)
     {
+        if (subject is not null && !SubjectVault.IsWellFormedId(subject, "sub"))
+        {
+            return await call.RefuseAsync(Problem.Validation("subject", "A subject id (sub_…); find one with POST /v1/subjects/search."), null, null);
+        }
+
         RightsStatus? wanted = null;
         if (status is not null)
         {

@@ -30,6 +30,17 @@ public abstract class AuditTamperTests : ServerTest
         Assert.Empty(verify["broken"]!.AsArray());
     }
 
+    [Theory]
+    [InlineData("?subject=sub_a,sub_b", "subject")]
+    [InlineData("?actor=dr-li%2Cdr-wang", "actor")]
+    [InlineData("?subject=%00", "subject")]
+    public async Task Audit_queries_take_ids_not_free_text(string query, string field)
+    {
+        var (response, problem) = await Server.SendAsync(HttpMethod.Get, "/v1/audit" + query, Server.Dpo);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.NotNull(problem!["errors"]![field]);
+    }
+
     [Fact]
     public async Task A_token_whose_actor_is_not_an_id_is_not_accepted()
     {
