@@ -95,7 +95,7 @@ public sealed class KeyFileTests : IDisposable
         Assert.Contains("\"format\": \"cordon-keys@2\"", keyText, StringComparison.Ordinal);
         Assert.Contains("\"purpose\": \"keys\"", keyText, StringComparison.Ordinal);
         Assert.Contains("\"purpose\": \"audit-signing\"", signingText, StringComparison.Ordinal);
-        Assert.DoesNotContain("t1", keyText, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"t1\"", keyText, StringComparison.Ordinal);
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(KeyFile.SigningPathFor(FilePath)));

@@ -58,16 +58,7 @@ internal static class ProfileCommands
             return 1;
         }
 
-        var audit = new AuditDraft
-        {
-            Tenant = tenant,
-            Time = TimeProvider.System.GetUtcNow(),
-            ActorId = "cordon-cli",
-            ActorRole = "admin",
-            Action = "profile.publish",
-            Outcome = AuditOutcome.Done,
-            Rules = ["R04", "R09"],
-        };
+        var audit = new Server.Audit.AuditContext(tenant, "cordon-cli", "admin", TimeProvider.System.GetUtcNow()).Draft("profile.publish", AuditOutcome.Done, rules: ["R04", "R09"]);
         var published = await ProfilePublisher.PublishAsync(registry, store, tenant, profile, audit, cancellationToken);
         if (!published.Changed)
         {

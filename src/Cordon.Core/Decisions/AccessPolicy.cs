@@ -180,9 +180,12 @@ public sealed class AccessPolicy
             flags |= AuditFlags.Restricted;
         }
 
+        var rules = PermitRules.None;
         if (ConsentRequired(purpose, r.UnderGuardianAge))
         {
             var refusal = ConsentRefusal(purpose, r.Consent, r.UnderGuardianAge);
+            rules |= (purpose.NeedsConsent ? (purpose.Consent >= ConsentRequirement.Separate ? PermitRules.R02 : PermitRules.R01) : PermitRules.None)
+                | (r.UnderGuardianAge ? PermitRules.R03 : PermitRules.None);
             trace.Check(refusal?.Rule ?? (purpose.Consent >= ConsentRequirement.Separate ? "R02" : "R01"), "consent", refusal is null, "consent-based purposes need the subject's active consent");
             if (refusal is not null)
             {
@@ -205,6 +208,8 @@ public sealed class AccessPolicy
             {
                 flags |= AuditFlags.BreakGlass;
             }
+
+            rules |= PermitRules.R46;
         }
 
         if (r.Level == Level.L5 && r.Action == AccessAction.Read)
@@ -219,11 +224,17 @@ public sealed class AccessPolicy
             flags |= AuditFlags.HighestLevel;
         }
 
+        if (r.Level == Level.L5)
+        {
+            // Served or stored: the security team filters on it either way.
+            flags |= AuditFlags.HighestLevel;
+        }
+
         var masked = r.Action == AccessAction.Read && _masked[((int)r.Role * _types.Length) + r.RecordType];
         trace.Check("R46", "masking", true, masked ? "the role sees masked values" : "the role sees values unmasked");
         return masked
-            ? new Decision(DecisionOutcome.PermitMasked, null, flags | AuditFlags.Masked)
-            : new Decision(DecisionOutcome.Permit, null, flags);
+            ? new Decision(DecisionOutcome.PermitMasked, null, flags | AuditFlags.Masked, rules)
+            : new Decision(DecisionOutcome.Permit, null, flags, rules);
     }
 
     /// <summary>

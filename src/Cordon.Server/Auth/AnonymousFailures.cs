@@ -67,20 +67,8 @@ public sealed partial class AnonymousFailures(TenantRegistry tenants, ICordonSto
         foreach (var ((action, code, source), tally) in window.OrderBy(w => w.Key.Action, StringComparer.Ordinal).ThenBy(w => w.Key.Source, StringComparer.Ordinal))
         {
             var note = string.Create(CultureInfo.InvariantCulture, $"{tally.Count} failed request(s) ({code}) from {source} between {tally.First:yyyy-MM-dd HH:mm:ss}Z and {tally.Last:yyyy-MM-dd HH:mm:ss}Z, in the window from {start:HH:mm:ss}Z to {end:HH:mm:ss}Z");
-            var draft = new AuditDraft
-            {
-                Tenant = tenant.Id,
-                Time = end,
-                ActorId = "anonymous",
-                ActorRole = "none",
-                Action = action,
-                Outcome = AuditOutcome.Deny,
-                Code = code,
-                Rules = ["R47"],
-                ClientAddress = source,
-                SealedNote = tenant.Keys.SealNote(note, RequestIdOf(action, source, start)),
-                RequestId = RequestIdOf(action, source, start),
-            };
+            var draft = new Audit.AuditContext(tenant.Id, "anonymous", "none", end, RequestIdOf(action, source, start), source, Keys: tenant.Keys)
+                .Draft(action, AuditOutcome.Deny, code: code, rules: ["R47"], note: note);
             try
             {
                 await store.AppendAsync(draft, cancellationToken);

@@ -17,7 +17,7 @@ public sealed record RuleResult(string Rule, string Citation, string Check, bool
 
 public sealed record MaskResult(string Path, string Method);
 
-public sealed record DecisionResponse(string Decision, string? Code, string? Rule, string? Citation, string? Detail, IReadOnlyList<RuleResult> Rules, IReadOnlyList<MaskResult> Masks, IReadOnlyList<string> Flags);
+public sealed record DecisionResponse(string Decision, string? Code, string? Rule, string? Citation, string? Detail, IReadOnlyList<RuleResult> Rules, IReadOnlyList<MaskResult> Masks, IReadOnlyList<string> Flags, IReadOnlyList<string> PermitRules);
 
 /// <summary>Explains what Cordon would decide for an actor, purpose, subject and record type, rule by rule.</summary>
 public static class DecisionEndpoints
@@ -104,7 +104,8 @@ public static class DecisionEndpoints
             decision.Refusal?.Detail,
             [.. explanation.Checks.Select(c => new RuleResult(c.Rule, c.Citation, c.Check, c.Passed, c.Detail))],
             masks,
-            FlagNames(decision.Flags));
+            FlagNames(decision.Flags),
+            decision.IsPermitted ? decision.RuleIds : []);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, request.Purpose, subject.Id, rules: [.. explanation.Checks.Select(c => c.Rule).Distinct()]), CancellationToken.None);
         return TypedResults.Json(response, ApiJson.Default.DecisionResponse);
     }

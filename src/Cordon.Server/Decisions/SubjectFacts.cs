@@ -5,6 +5,7 @@ using Cordon.Core.Decisions;
 using Cordon.Server.Auth;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
+using Cordon.Server.Tenancy;
 using Cordon.Storage;
 
 namespace Cordon.Server.Decisions;
@@ -55,6 +56,15 @@ public sealed class SubjectFacts
         return new SubjectFacts(subject, purpose, latest is null ? [] : [latest], careTeam);
     }
 
+    /// <summary>The facts from a subject's whole consent history (the import reads it once per subject); the ledger's latest event for the purpose decides.</summary>
+    public static SubjectFacts FromHistory(OpenSubject subject, int purpose, IReadOnlyList<ConsentEvent> history, IReadOnlyList<CareTeamRow> careTeam)
+    {
+        ArgumentNullException.ThrowIfNull(subject);
+        ArgumentNullException.ThrowIfNull(history);
+        ArgumentNullException.ThrowIfNull(careTeam);
+        return new SubjectFacts(subject, purpose, history, careTeam);
+    }
+
     /// <summary>The purpose key whose latest consent event a decision under <paramref name="purpose"/> may depend on; null when none.</summary>
     public static string? ConsentPurposeToLoad(AccessPolicy policy, int purpose)
     {
@@ -74,11 +84,16 @@ public sealed class SubjectFacts
         _ => SubjectLink.None,
     };
 
-    public bool UnderGuardianAge(Call call) => Subject.AgeOn(call.Today) < call.Tenant.Profile.Settings.GuardianConsentBelowAge;
+    public bool UnderGuardianAge(Call call) => UnderGuardianAge(Guard(call).Tenant, call.Today);
 
-    public CareRelation CareOf(Call call)
+    public bool UnderGuardianAge(TenantContext tenant, DateOnly today) => Subject.AgeOn(today) < tenant.Profile.Settings.GuardianConsentBelowAge;
+
+    public CareRelation CareOf(Call call) => CareOf(Guard(call).Actor, call.Now);
+
+    /// <summary>Whether <paramref name="actor"/> is in the care team now (the treating physician, or another member).</summary>
+    public CareRelation CareOf(Actor actor, DateTimeOffset now)
     {
-        var actor = call.Actor;
+        ArgumentNullException.ThrowIfNull(actor);
         if (!actor.Role.IsClinician())
         {
             return CareRelation.None;
@@ -87,7 +102,7 @@ public sealed class SubjectFacts
         var relation = CareRelation.None;
         foreach (var member in CareTeam)
         {
-            if (string.Equals(member.ActorId, actor.Id, StringComparison.Ordinal) && string.Equals(member.Role, actor.RoleKey, StringComparison.Ordinal) && member.Until > call.Now)
+            if (string.Equals(member.ActorId, actor.Id, StringComparison.Ordinal) && string.Equals(member.Role, actor.RoleKey, StringComparison.Ordinal) && member.Until > now)
             {
                 relation = actor.Role == Role.Physician ? CareRelation.TreatingPhysician : CareRelation.Member;
             }
@@ -96,34 +111,49 @@ public sealed class SubjectFacts
         return relation;
     }
 
-    public ConsentStatus ConsentFor(Call call, int purpose)
+    public ConsentStatus ConsentFor(Call call, int purpose) => ConsentFor(Guard(call).Tenant, purpose, UnderGuardianAge(call));
+
+    /// <summary>The consent status that decides <paramref name="purpose"/> for this subject: none needed, or the ledger's.</summary>
+    public ConsentStatus ConsentFor(TenantContext tenant, int purpose, bool underGuardianAge)
     {
-        ArgumentNullException.ThrowIfNull(call);
+        ArgumentNullException.ThrowIfNull(tenant);
         if (purpose != _purpose)
         {
             throw new InvalidOperationException("These facts were loaded for another purpose; load them for the purpose decided.");
         }
 
-        var policy = call.Tenant.Policy;
+        var policy = tenant.Policy;
         var def = policy.Purpose(purpose);
-        return AccessPolicy.ConsentRequired(def, UnderGuardianAge(call))
+        return AccessPolicy.ConsentRequired(def, underGuardianAge)
             ? ConsentLedger.StatusOf(Consents, def.Key, null, policy.PurposeFingerprint(purpose))
             : ConsentStatus.NotRequired;
     }
 
-    public AccessRequest Request(Call call, int purpose, int recordType, AccessAction action, Level level) => new()
+    public AccessRequest Request(Call call, int purpose, int recordType, AccessAction action, Level level)
+        => Request(Guard(call).Tenant, call.Actor, call.Now, call.Justification is not null, purpose, recordType, action, level);
+
+    /// <summary>The decision's question for this subject: what <paramref name="actor"/> asks to do now, under which purpose.</summary>
+    public AccessRequest Request(TenantContext tenant, Actor actor, DateTimeOffset now, bool hasJustification, int purpose, int recordType, AccessAction action, Level level)
     {
-        Role = call.Actor.Role,
-        Automated = call.Actor.Automated,
-        Purpose = purpose,
-        RecordType = recordType,
-        Action = action,
-        Level = level,
-        SubjectState = Subject.Row.State,
-        Link = LinkOf(call.Actor, Subject),
-        UnderGuardianAge = UnderGuardianAge(call),
-        Consent = ConsentFor(call, purpose),
-        Care = CareOf(call),
-        HasJustification = call.Justification is not null,
-    };
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(actor);
+        var under = UnderGuardianAge(tenant, DateOnly.FromDateTime(now.UtcDateTime.AddHours(8)));
+        return new AccessRequest
+        {
+            Role = actor.Role,
+            Automated = actor.Automated,
+            Purpose = purpose,
+            RecordType = recordType,
+            Action = action,
+            Level = level,
+            SubjectState = Subject.Row.State,
+            Link = LinkOf(actor, Subject),
+            UnderGuardianAge = under,
+            Consent = ConsentFor(tenant, purpose, under),
+            Care = CareOf(actor, now),
+            HasJustification = hasJustification,
+        };
+    }
+
+    private static Call Guard(Call call) => call ?? throw new ArgumentNullException(nameof(call));
 }

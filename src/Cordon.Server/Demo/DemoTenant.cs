@@ -3,7 +3,7 @@ using System.Globalization;
 using Cordon.Core.Access;
 using Cordon.Core.Audit;
 using Cordon.Core.Consent;
-using Cordon.Core.Decisions;
+using Cordon.Server.Decisions;
 using Cordon.Core.Subjects;
 using Cordon.Server.Auth;
 using Cordon.Server.Hosting;
@@ -190,14 +190,14 @@ public static class DemoTenant
 
         foreach (var member in staff)
         {
-            written += await SealAsync(tenant, store, staffIds[member.Index], [DemoRecords.Practitioner(member)], underGuardianAge: false, guardianConsent: false, batch, now, cancellationToken);
+            written += await SealAsync(tenant, store, staffIds[member.Index], [DemoRecords.Practitioner(member)], batch, now, cancellationToken);
         }
 
         foreach (var person in patients)
         {
             var guardian = person.Guardian is { } g ? patients[g] : null;
             var records = DemoRecords.For(person, staff, guardian, now, random);
-            written += await SealAsync(tenant, store, patientIds[person.Index], records, person.Child, person.Child, batch, now, cancellationToken);
+            written += await SealAsync(tenant, store, patientIds[person.Index], records, batch, now, cancellationToken);
             if (batch.Count >= RecordBatch)
             {
                 await SubmitAsync();
@@ -209,11 +209,13 @@ public static class DemoTenant
         progress?.Report($"demo: {written} records sealed and stored; seeded in {clock.Elapsed.TotalSeconds:0.0} s");
     }
 
-    private static async Task<int> SealAsync(TenantContext tenant, ICordonStore store, string subjectId, IReadOnlyList<DemoRecord> records, bool underGuardianAge, bool guardianConsent, List<(RecordRow, IReadOnlyList<LookupRow>, AuditDraft)> batch, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<int> SealAsync(TenantContext tenant, ICordonStore store, string subjectId, IReadOnlyList<DemoRecord> records, List<(RecordRow, IReadOnlyList<LookupRow>, AuditDraft)> batch, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var subject = await SubjectVault.OpenAsync(tenant, store, subjectId, cancellationToken)
             ?? throw new InvalidOperationException("A demo subject just created could not be opened.");
         var policy = tenant.Policy;
+        var audit = SeederAudit(tenant, now);
+        IReadOnlyList<ConsentEvent>? consents = null;
         foreach (var record in records)
         {
             if (!policy.TryGetPurpose(record.Purpose, out var purpose))
@@ -229,33 +231,21 @@ public static class DemoTenant
                 throw new InvalidOperationException($"A demo record was refused by the catalog ({problem.Code}{paths}); the demo data and the built-in profile disagree.");
             }
 
-            var ready = prepared.Value!;
-            var def = policy.Purpose(purpose);
-            var decision = policy.Decide(new AccessRequest
+            // Admitted as every writer admits a record: the consents the demo recorded decide, as over the API.
+            var history = SubjectFacts.ConsentPurposeToLoad(policy, purpose) is null ? [] : consents ??= await store.GetHistoryAsync(tenant.Id, subjectId, cancellationToken);
+            var admission = RecordAdmission.Admit(tenant, audit, SeederActor(tenant), SubjectFacts.FromHistory(subject, purpose, history, []), purpose, prepared.Value!, "record.write");
+            if (!admission.Admitted)
             {
-                Role = Role.App,
-                Purpose = purpose,
-                RecordType = ready.TypeIndex,
-                Action = AccessAction.Write,
-                Level = ready.Classification.Level,
-                SubjectState = SubjectState.Active,
-                UnderGuardianAge = underGuardianAge,
-                Consent = !def.NeedsConsent ? ConsentStatus.NotRequired : guardianConsent ? ConsentStatus.GrantedByGuardian : ConsentStatus.Granted,
-            });
-            if (!decision.IsPermitted)
-            {
-                throw new InvalidOperationException($"The policy refuses a demo record ({decision.Refusal!.Code}); the demo data and the built-in profile disagree.");
+                throw new InvalidOperationException($"The policy refuses a demo record ({admission.Refusal!.Code}); the demo data and the built-in profile disagree.");
             }
 
-            var recordId = SubjectVault.NewId("rec");
-            var (row, lookups) = RecordWriter.Seal(tenant, subject, ready, recordId, 1, def.Key, now, now);
-            var flags = decision.Flags | (ready.Classification.Level == Core.Catalog.Level.L5 ? AuditFlags.HighestLevel : AuditFlags.None);
-            var rules = def.NeedsConsent ? new[] { def.Consent >= Core.Profiles.ConsentRequirement.Separate ? "R02" : "R01" } : [];
-            batch.Add((row, lookups, Audit(tenant, now, "record.write", def.Key, subject.Id, [recordId], flags, rules)));
+            batch.Add((admission.Row, admission.Lookups, admission.Audit));
         }
 
         return records.Count;
     }
+
+    private static Auth.Actor SeederActor(TenantContext tenant) => new(tenant.Id, Seeder, Role.App, null, null, null, false);
 
     private static Task AppendConsentAsync(TenantContext tenant, ICordonStore store, string subjectId, string purpose, ConsentAction action, ConsentGiver giver, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -285,20 +275,10 @@ public static class DemoTenant
         return store.AppendAsync(consentEvent, Audit(tenant, now, action == ConsentAction.Grant ? "consent.grant" : "consent.withdraw", def.Key, subjectId, [consentEvent.Id], flags, rules), cancellationToken);
     }
 
-    private static AuditDraft Audit(TenantContext tenant, DateTimeOffset now, string action, string? purpose = null, string? subject = null, IReadOnlyList<string>? records = null, AuditFlags flags = AuditFlags.None, IReadOnlyList<string>? rules = null) => new()
-    {
-        Tenant = tenant.Id,
-        Time = now,
-        ActorId = Seeder,
-        ActorRole = Role.App.ToKey(),
-        Purpose = purpose,
-        Action = action,
-        SubjectId = subject,
-        RecordIds = records ?? [],
-        Outcome = AuditOutcome.Done,
-        Rules = rules ?? [],
-        Flags = flags,
-    };
+    private static AuditDraft Audit(TenantContext tenant, DateTimeOffset now, string action, string? purpose = null, string? subject = null, IReadOnlyList<string>? records = null, AuditFlags flags = AuditFlags.None, IReadOnlyList<string>? rules = null)
+        => SeederAudit(tenant, now).Draft(action, AuditOutcome.Done, purpose, subject, records, rules: rules, flags: flags);
+
+    private static Audit.AuditContext SeederAudit(TenantContext tenant, DateTimeOffset now) => new(tenant.Id, Seeder, Role.App.ToKey(), now, Keys: tenant.Keys);
 
     private static async Task<IReadOnlyList<DemoLogin>> LoginsAsync(TenantContext tenant, ICordonStore store, IReadOnlyList<DemoStaff> staff, IReadOnlyList<DemoPerson> patients, DateTimeOffset now, CancellationToken cancellationToken)
     {

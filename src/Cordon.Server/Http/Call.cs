@@ -19,6 +19,7 @@ public sealed partial class Call
     public const string PurposeHeader = "X-Purpose";
     public const string JustificationHeader = "X-Justification";
     private const string ItemKey = "cordon.call";
+    private Cordon.Server.Audit.AuditContext? _audit;
 
     private Call(HttpContext http, Actor actor, TenantContext tenant, ICordonStore store, DateTimeOffset now, string action)
     {
@@ -145,25 +146,11 @@ public sealed partial class Call
         return Tenant.Policy.TryGetPurpose(value, out var index) ? index : Problem.PurposeUnknown(value);
     }
 
+    /// <summary>This call as the audit records it.</summary>
+    public Cordon.Server.Audit.AuditContext AuditContext => _audit ??= new Cordon.Server.Audit.AuditContext(Tenant.Id, Actor.Id, Actor.RoleKey, Now, RequestId, ClientAddress, Actor.Automated, Tenant.Keys);
+
     public AuditDraft Audit(AuditOutcome outcome, string? purpose = null, string? subject = null, IReadOnlyList<string>? records = null, Refusal? refusal = null, AuditFlags flags = AuditFlags.None, IReadOnlyList<string>? rules = null, string? action = null, string? note = null)
-        => new()
-        {
-            Tenant = Tenant.Id,
-            Time = Now,
-            ActorId = Actor.Id,
-            ActorRole = Actor.RoleKey,
-            Purpose = purpose,
-            Action = action ?? Action,
-            SubjectId = subject,
-            RecordIds = records ?? [],
-            Outcome = outcome,
-            Code = refusal?.Code,
-            Rules = rules ?? (refusal?.Rule is { } r ? [r] : []),
-            ClientAddress = ClientAddress,
-            RequestId = RequestId,
-            Flags = flags | (Actor.Automated ? AuditFlags.Automated : AuditFlags.None),
-            SealedNote = note is null ? null : Tenant.Keys.SealNote(note, RequestId),
-        };
+        => AuditContext.Draft(action ?? Action, outcome, purpose, subject, records, refusal?.Code, rules ?? (refusal?.Rule is { } r ? [r] : []), flags, note);
 
     /// <summary>Records the refusal in the audit chain (durably) and returns its problem response.</summary>
     public async Task<Problem> RefuseAsync(Refusal refusal, string? purpose, string? subject, string? detail = null, AuditFlags flags = AuditFlags.None)

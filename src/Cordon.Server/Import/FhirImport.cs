@@ -8,7 +8,7 @@ using Cordon.Core.Access;
 using Cordon.Core.Audit;
 using Cordon.Core.Catalog;
 using Cordon.Core.Consent;
-using Cordon.Core.Decisions;
+using Cordon.Server.Decisions;
 using Cordon.Core.Profiles;
 using Cordon.Core.Subjects;
 using Cordon.Server.Records;
@@ -87,6 +87,8 @@ public static class FhirImport
         private static readonly JsonDocumentOptions CheckedOptions = new() { MaxDepth = 128, AllowDuplicateProperties = true };
 
         private readonly PurposeDef _purpose = tenant.Policy.Purpose(purpose);
+        private readonly Auth.Actor _actor = new(tenant.Id, options.Actor, Role.App, null, null, null, false);
+        private readonly Audit.AuditContext _audit = new(tenant.Id, options.Actor, Role.App.ToKey(), time.GetUtcNow(), Keys: tenant.Keys);
         private readonly Dictionary<string, Subject> _byReference = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Subject?> _byExternalId = new(StringComparer.Ordinal);
         private readonly List<Subject> _opened = [];
@@ -489,31 +491,20 @@ public static class FhirImport
                 return;
             }
 
-            var consent = _purpose.NeedsConsent
-                ? ConsentLedger.StatusOf(subject.Consents ??= await store.GetHistoryAsync(tenant.Id, subject.Id, cancellationToken), _purpose.Key, null, tenant.Policy.PurposeFingerprint(purpose))
-                : ConsentStatus.NotRequired;
-            var decision = tenant.Policy.Decide(new AccessRequest
+            // The same admission as every other writer: the consent the purpose needs for this subject (a child's
+            // guardian's, even under a contract), read once per subject for the whole import.
+            var history = SubjectFacts.ConsentPurposeToLoad(tenant.Policy, purpose) is null
+                ? []
+                : subject.Consents ??= await store.GetHistoryAsync(tenant.Id, subject.Id, cancellationToken);
+            var facts = SubjectFacts.FromHistory(opened, purpose, history, []);
+            var admission = RecordAdmission.Admit(tenant, _audit with { Now = _now }, _actor, facts, purpose, record, "record.import");
+            if (!admission.Admitted)
             {
-                Role = Role.App,
-                Purpose = purpose,
-                RecordType = record.TypeIndex,
-                Action = AccessAction.Write,
-                Level = record.Classification.Level,
-                SubjectState = subject.State,
-                UnderGuardianAge = subject.UnderGuardianAge,
-                Consent = consent,
-            });
-            if (!decision.IsPermitted)
-            {
-                Refuse(where, type, decision.Refusal!.Code, subject.Id, cancellationToken, decision.Refusal.Rule);
+                Refuse(where, type, admission.Refusal!.Code, subject.Id, cancellationToken, admission.Refusal.Rule);
                 return;
             }
 
-            var recordId = SubjectVault.NewId("rec");
-            var (row, lookups) = RecordWriter.Seal(tenant, opened, record, recordId, 1, _purpose.Key, _now, _now);
-            var flags = decision.Flags | (record.Classification.Level == Level.L5 ? AuditFlags.HighestLevel : AuditFlags.None);
-            IReadOnlyList<string> rules = _purpose.NeedsConsent ? [_purpose.Consent >= ConsentRequirement.Separate ? "R02" : "R01"] : [];
-            _batch.Add((row, lookups, Audit("record.import", AuditOutcome.Done, subject.Id, [recordId], flags, rules)));
+            _batch.Add((admission.Row, admission.Lookups, admission.Audit));
             _batchSubjects.Add(subject);
             if (_batch.Count >= options.BatchSize)
             {
@@ -702,20 +693,8 @@ public static class FhirImport
             _denials.Add(store.AppendAsync(draft, cancellationToken));
         }
 
-        private AuditDraft Audit(string action, AuditOutcome outcome, string? subject, IReadOnlyList<string>? records = null, AuditFlags flags = AuditFlags.None, IReadOnlyList<string>? rules = null) => new()
-        {
-            Tenant = tenant.Id,
-            Time = _now,
-            ActorId = options.Actor,
-            ActorRole = Role.App.ToKey(),
-            Purpose = _purpose.Key,
-            Action = action,
-            SubjectId = subject,
-            RecordIds = records ?? [],
-            Outcome = outcome,
-            Rules = rules ?? [],
-            Flags = flags,
-        };
+        private AuditDraft Audit(string action, AuditOutcome outcome, string? subject, IReadOnlyList<string>? records = null, AuditFlags flags = AuditFlags.None, IReadOnlyList<string>? rules = null)
+            => (_audit with { Now = _now }).Draft(action, outcome, _purpose.Key, subject, records, rules: rules, flags: flags);
 
         private void Progress(string file)
             => progress?.Report(new ImportProgress(file, _fileNumber, files.Count, Math.Min(_bytesDone, _bytesTotal), _bytesTotal, Report.RecordsStored, Report.RefusedTotal));

@@ -161,19 +161,8 @@ public sealed class OutboxDispatcher : IDisposable
         return (message with { Status = OutboxStatus.Pending, Attempts = attempts, NextAt = now + wait, LastError = error }, Audit(AuditOutcome.Deny, "marketing.delivery-retry"));
     }
 
-    private static AuditDraft Orphan(OutboxRow message, DateTimeOffset now) => new()
-    {
-        Tenant = message.Tenant,
-        Time = now,
-        ActorId = "cordon:outbox",
-        ActorRole = "system",
-        Action = "campaign.deliver",
-        SubjectId = message.SubjectId,
-        RecordIds = [message.CampaignId, message.Id],
-        Outcome = AuditOutcome.Deny,
-        Code = "marketing.tenant-unknown",
-        Rules = [],
-    };
+    private static AuditDraft Orphan(OutboxRow message, DateTimeOffset now)
+        => new Audit.AuditContext(message.Tenant, "cordon:outbox", "system", now).Draft("campaign.deliver", AuditOutcome.Deny, subject: message.SubjectId, records: [message.CampaignId, message.Id], code: "marketing.tenant-unknown");
 
     public void Dispose() => _http.Dispose();
 }

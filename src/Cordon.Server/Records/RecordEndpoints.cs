@@ -83,25 +83,24 @@ public static class RecordEndpoints
         }
 
         var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
-        var decision = call.Tenant.Policy.Decide(facts.Request(call, purpose.Value, record.TypeIndex, AccessAction.Write, record.Classification.Level));
-        if (!decision.IsPermitted)
+        var admission = RecordAdmission.Admit(call.Tenant, call.AuditContext, call.Actor, facts, purpose.Value, record, call.Action, hasJustification: call.Justification is not null);
+        if (!admission.Admitted)
         {
-            return await call.RefuseAsync(decision.Refusal!, purposeKey, subject.Id, flags: decision.Flags);
+            await call.Store.AppendAsync(admission.Audit, CancellationToken.None);
+            return Problem.From(admission.Refusal!);
         }
 
-        var recordId = SubjectVault.NewId("rec");
-        var (row, lookups) = RecordWriter.Seal(call.Tenant, subject, record, recordId, 1, purposeKey, call.Now, call.Now);
-        var audit = call.Audit(AuditOutcome.Done, purposeKey, subject.Id, [recordId], flags: decision.Flags | LevelFlag(record.Classification.Level), rules: PermitRules(call, purpose.Value, record.Type.Definition));
+        var row = admission.Row;
         try
         {
-            await call.Store.PutRecordAsync(row, lookups, audit, call.Aborted);
+            await call.Store.PutRecordAsync(row, admission.Lookups, admission.Audit, call.Aborted);
         }
         catch (SubjectKeyChangedException)
         {
             return await call.RefuseAsync(Problem.SubjectChanged(), purposeKey, subject.Id);
         }
 
-        return new SubjectEndpoints.CreatedAt($"/v1/records/{recordId}", TypedResults.Json(RecordWriter.Written(row), ApiJson.Default.RecordWritten, statusCode: StatusCodes.Status201Created));
+        return new SubjectEndpoints.CreatedAt($"/v1/records/{row.Id}", TypedResults.Json(RecordWriter.Written(row), ApiJson.Default.RecordWritten, statusCode: StatusCodes.Status201Created));
     }
 
     private static async Task<IResult> ListAsync(string id, string? type, Call call)
@@ -264,15 +263,15 @@ public static class RecordEndpoints
         }
 
         var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
-        var decision = call.Tenant.Policy.Decide(facts.Request(call, purpose.Value, record.TypeIndex, AccessAction.Write, record.Classification.Level));
-        if (!decision.IsPermitted)
+        var admission = RecordAdmission.Admit(call.Tenant, call.AuditContext, call.Actor, facts, purpose.Value, record, call.Action, current.Id, expected + 1, current.CreatedAt, call.Justification is not null);
+        if (!admission.Admitted)
         {
-            return await call.RefuseAsync(decision.Refusal!, purposeKey, subject.Id, flags: decision.Flags);
+            await call.Store.AppendAsync(admission.Audit, CancellationToken.None);
+            return Problem.From(admission.Refusal!);
         }
 
-        var (row, lookups) = RecordWriter.Seal(call.Tenant, subject, record, current.Id, expected + 1, purposeKey, current.CreatedAt, call.Now);
-        var audit = call.Audit(AuditOutcome.Done, purposeKey, subject.Id, [current.Id], flags: decision.Flags | LevelFlag(record.Classification.Level), rules: PermitRules(call, purpose.Value, record.Type.Definition));
-        var status = await call.Store.PutRecordVersionAsync(row, expected, lookups, audit, call.Aborted);
+        var row = admission.Row;
+        var status = await call.Store.PutRecordVersionAsync(row, expected, admission.Lookups, admission.Audit, call.Aborted);
         return status switch
         {
             WriteStatus.Done => TypedResults.Json(RecordWriter.Written(row), ApiJson.Default.RecordWritten),
@@ -293,25 +292,6 @@ public static class RecordEndpoints
         }
 
         return -1;
-    }
-
-    private static AuditFlags LevelFlag(Level level) => level == Level.L5 ? AuditFlags.HighestLevel : AuditFlags.None;
-
-    private static IReadOnlyList<string> PermitRules(Call call, int purpose, RecordTypeDef type)
-    {
-        var def = call.Tenant.Policy.Purpose(purpose);
-        var rules = new List<string>(3);
-        if (def.NeedsConsent)
-        {
-            rules.Add(def.Consent >= ConsentRequirement.Separate ? "R02" : "R01");
-        }
-
-        if (type.Clinical && call.Actor.Role.IsClinician())
-        {
-            rules.Add("R46");
-        }
-
-        return rules;
     }
 
     /// <summary>Writes records with their projected resources as raw JSON, without re-parsing them.</summary>

@@ -19,22 +19,9 @@ public sealed record Operation(TenantContext Tenant, ICordonStore Store, DateTim
         return new Operation(call.Tenant, call.Store, call.Now, call.Actor.Id, call.Actor.RoleKey, call.RequestId, call.ClientAddress);
     }
 
+    /// <summary>This operation as the audit records it.</summary>
+    public Cordon.Server.Audit.AuditContext AuditContext => new(Tenant.Id, ActorId, ActorRole, Now, RequestId, ClientAddress, Keys: Tenant.Keys);
+
     public AuditDraft Audit(string action, AuditOutcome outcome, string? subject, IReadOnlyList<string>? records = null, IReadOnlyList<string>? rules = null, string? purpose = null, string? code = null, AuditFlags flags = AuditFlags.None)
-        => new()
-        {
-            Tenant = Tenant.Id,
-            Time = Now,
-            ActorId = ActorId,
-            ActorRole = ActorRole,
-            Purpose = purpose,
-            Action = action,
-            SubjectId = subject,
-            RecordIds = records ?? [],
-            Outcome = outcome,
-            Code = code,
-            Rules = rules ?? [],
-            ClientAddress = ClientAddress,
-            RequestId = RequestId,
-            Flags = flags,
-        };
+        => AuditContext.Draft(action, outcome, purpose, subject, records, code, rules, flags);
 }

@@ -282,8 +282,18 @@ public static class RightsWorkflow
             return Refused("validation.failed", "R22", prepared.Failed ? prepared.Problem!.Detail : $"A correction keeps the record's type ({current.Type}).");
         }
 
-        var (newRow, lookups) = RecordWriter.Seal(op.Tenant, subject, prepared.Value!, current.Id, current.Version + 1, current.Purpose, current.CreatedAt, op.Now);
-        var status = await op.Store.PutRecordVersionAsync(newRow, current.Version, lookups, op.Audit("record.correct", AuditOutcome.Done, subject.Id, [current.Id, row.Id], ["R22"], current.Purpose), cancellationToken);
+        // Decided as every write is: the requester, the subject's state, consent and the record's level.
+        var requester = new Auth.Actor(op.Tenant.Id, row.RequesterId, role, subject.Id, null, null, false);
+        var facts = await Decisions.SubjectFacts.LoadAsync(subject, op.Store, op.Tenant.Policy, purposeIndex, needsCareTeam: false, cancellationToken);
+        var admission = RecordAdmission.Admit(op.Tenant, op.AuditContext, requester, facts, purposeIndex, prepared.Value!, "record.correct", current.Id, current.Version + 1, current.CreatedAt);
+        if (!admission.Admitted)
+        {
+            return Refused(admission.Refusal!.Code, admission.Refusal.Rule ?? "R22", admission.Refusal.Detail);
+        }
+
+        var newRow = admission.Row;
+        var audit = admission.Audit with { RecordIds = [current.Id, row.Id], Rules = ["R22", .. admission.Audit.Rules] };
+        var status = await op.Store.PutRecordVersionAsync(newRow, current.Version, admission.Lookups, audit, cancellationToken);
         if (status != WriteStatus.Done)
         {
             return (RightsStatus.Open, null, null, "the record changed meanwhile; the correction waits for review");

@@ -55,15 +55,8 @@ public sealed class TenantRegistry
     {
         ArgumentNullException.ThrowIfNull(store);
         var existing = await store.GetTenantAsync(tenant, cancellationToken);
-        var (_, context) = await PublishAsync(store, tenant, profile, new AuditDraft
-        {
-            Tenant = tenant,
-            Time = now,
-            ActorId = actor,
-            ActorRole = "admin",
-            Action = existing is null ? "tenant.create" : "profile.publish",
-            Outcome = AuditOutcome.Done,
-        }, cancellationToken);
+        var audit = new Audit.AuditContext(tenant, actor, "admin", now).Draft(existing is null ? "tenant.create" : "profile.publish", AuditOutcome.Done);
+        var (_, context) = await PublishAsync(store, tenant, profile, audit, cancellationToken);
         return context;
     }
 

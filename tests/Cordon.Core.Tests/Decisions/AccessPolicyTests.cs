@@ -242,6 +242,31 @@ public sealed class AccessPolicyTests
         Assert.Equal(before.PurposeFingerprint("consultation"), after.PurposeFingerprint("consultation"));
     }
 
+    [Fact]
+    public void A_permit_names_the_rules_it_rests_on_and_a_level_5_write_is_flagged()
+    {
+        var clinician = _policy.Decide(Request(Role.Physician, "consultation", "Condition", AccessAction.Write) with { Care = CareRelation.TreatingPhysician });
+        Assert.Equal(["R02", "R46"], clinician.RuleIds);
+
+        var app = _policy.Decide(Request(Role.App, "consultation", "Condition", AccessAction.Write));
+        Assert.Equal(["R02"], app.RuleIds);
+        Assert.False(app.Flags.HasFlag(AuditFlags.HighestLevel));
+
+        var child = _policy.Decide(Request(Role.App, "consultation", "Condition", AccessAction.Write) with { UnderGuardianAge = true, Consent = ConsentStatus.GrantedByGuardian });
+        Assert.Equal(["R02", "R03"], child.RuleIds);
+
+        var legal = _policy.Decide(Request(Role.Dpo, "record-keeping", "Condition") with { Consent = ConsentStatus.NotRequired });
+        Assert.Empty(legal.RuleIds);
+
+        var l5 = _policy.Decide(Request(Role.App, "consultation", "Condition", AccessAction.Write) with { Level = Level.L5 });
+        Assert.True(l5.IsPermitted);
+        Assert.True(l5.Flags.HasFlag(AuditFlags.HighestLevel));
+
+        var denied = _policy.Decide(Request(Role.App, "consultation", "Condition", AccessAction.Write) with { Consent = ConsentStatus.None });
+        Assert.Equal(["R02"], denied.RuleIds);
+        Assert.Equal(PermitRules.None, denied.Rules);
+    }
+
     private AccessRequest Request(Role role, string purpose, string type, AccessAction action = AccessAction.Read)
     {
         Assert.True(_policy.TryGetPurpose(purpose, out var p));
