@@ -232,7 +232,40 @@ public interface ITokenRevocations
     Task<IReadOnlyList<TokenRevocationRow>> GetTokenRevocationsAsync(DateTimeOffset since, DateTimeOffset now, CancellationToken cancellationToken);
 }
 
-public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, IVault, IAuditLog, IRightsStore, IMarketingStore, ITokenRevocations, IAsyncDisposable
+/// <summary>What a tenant-wide change bumps, so that every node sharing the store picks it up.</summary>
+public static class StateKinds
+{
+    public const string Profile = "profile";
+    public const string Calendar = "calendar";
+}
+
+/// <summary>
+/// State every node sharing the store agrees on: a version per tenant and kind (bumped with the change, in its
+/// transaction), and the periodic jobs' leases.
+/// </summary>
+public interface ISharedState
+{
+    /// <summary>Every tenant's state versions.</summary>
+    Task<IReadOnlyDictionary<(string Tenant, string Kind), long>> GetStateVersionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Returns when another node has changed shared state (PostgreSQL tells at once) or when <paramref name="timeout"/> has passed.</summary>
+    Task WaitForStateChangeAsync(TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Claims this interval's run of <paramref name="job"/> for <paramref name="node"/>: true when no node ran it within
+    /// <paramref name="interval"/> and no unexpired lease is held, in one conditional write, so exactly one node wins. The
+    /// lease lasts until <paramref name="leaseUntil"/> or until <see cref="FinishJobAsync"/>.
+    /// </summary>
+    Task<bool> TryStartJobAsync(string job, string node, DateTimeOffset now, TimeSpan interval, DateTimeOffset leaseUntil, CancellationToken cancellationToken);
+
+    /// <summary>Ends this node's lease on <paramref name="job"/>.</summary>
+    Task FinishJobAsync(string job, string node, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>How many runs of <paramref name="job"/> were started, across all nodes.</summary>
+    Task<long> CountJobRunsAsync(string job, CancellationToken cancellationToken);
+}
+
+public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, IVault, IAuditLog, IRightsStore, IMarketingStore, ITokenRevocations, ISharedState, IAsyncDisposable
 {
     /// <summary>sqlite or postgres.</summary>
     string Engine { get; }

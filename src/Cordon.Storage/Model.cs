@@ -204,12 +204,36 @@ public sealed record SubjectErasure
 /// A write was sealed under a data key the subject no longer has (it was re-keyed or erased meanwhile). Nothing was
 /// stored; the caller may open the subject again and retry. Carries no patient data.
 /// </summary>
+/// <summary>A write found its unique key taken by another writer meanwhile (another node, usually); nothing was stored.</summary>
+public sealed class WriteConflictException : Exception
+{
+    public WriteConflictException()
+        : base("Another write took the same unique key first; nothing was stored.")
+    {
+    }
+
+    public WriteConflictException(Exception inner)
+        : base("Another write took the same unique key first; nothing was stored.", inner)
+    {
+    }
+
+    public WriteConflictException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}
+
 public sealed class SubjectKeyChangedException : Exception
 {
     public SubjectKeyChangedException()
         : base("The subject's data key changed while the write was prepared; nothing was stored.")
     {
     }
+
+    /// <summary>The subject whose key changed (an id, never personal data), for the audit entry of the refusal.</summary>
+    public string? SubjectId { get; private init; }
+
+    public static SubjectKeyChangedException ForSubject(string subjectId) => new() { SubjectId = subjectId };
 
     public SubjectKeyChangedException(string message)
         : base(message)

@@ -127,6 +127,29 @@ public sealed class PostgresStoreTests : StoreContract
     }
 
     [Fact]
+    public async Task Two_stores_racing_one_external_id_give_one_subject_and_one_conflict_never_an_error()
+    {
+        await using var second = await CordonStores.OpenPostgresAsync(_connectionString!);
+        for (var round = 0; round < 20; round++)
+        {
+            var hash = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
+            Task<WriteStatus> Create(ICordonStore store, string id) => store.CreateSubjectAsync(
+                new SubjectRow { Tenant = Tenant, Id = id, State = Core.Subjects.SubjectState.Active, CreatedAt = DateTimeOffset.UnixEpoch, UpdatedAt = DateTimeOffset.UnixEpoch, KeyVersion = 1, Sealed = [1] },
+                new SubjectKeyRow(Tenant, id, 1, [2], DateTimeOffset.UnixEpoch),
+                [new LookupRow(Tenant, "external-id", hash, id, null)],
+                Audit("subject.create", id),
+                default);
+
+            var results = await Task.WhenAll(Create(Store, $"sub_a{round}"), Create(second, $"sub_b{round}"));
+
+            Assert.Equal([WriteStatus.Done, WriteStatus.Conflict], results.Order());
+        }
+
+        var verified = await VerifyAsync();
+        Assert.True(verified.Valid, verified.Reason);
+    }
+
+    [Fact]
     public async Task Two_stores_on_one_database_share_one_valid_chain()
     {
         await using var second = await CordonStores.OpenPostgresAsync(_connectionString!);

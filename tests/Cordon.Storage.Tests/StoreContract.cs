@@ -597,6 +597,20 @@ public abstract class StoreContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_write_whose_token_is_cancelled_before_it_runs_is_dropped_and_one_taken_runs_to_the_end()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        var before = await ScalarAsync("SELECT COUNT(*) FROM audit_entries");
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.AppendAsync(Audit("record.read", "sub_c"), cancelled.Token));
+
+        Assert.Equal(before, await ScalarAsync("SELECT COUNT(*) FROM audit_entries"));
+        await Store.AppendAsync(Audit("record.read", "sub_c"), CancellationToken.None);
+        Assert.Equal(before + 1, await ScalarAsync("SELECT COUNT(*) FROM audit_entries"));
+    }
+
+    [Fact]
     public async Task Migrations_run_once_and_reopen_cleanly()
     {
         await Store.MigrateAsync(default);

@@ -14,7 +14,7 @@ internal static class InitCommand
         var db = CommonOptions.Database();
         var tenant = CommonOptions.Tenant();
         var profile = new Option<FileInfo?>("--profile") { Description = "The compliance profile (YAML). Default: the built-in internet-hospital profile." };
-        var command = new Command("init", "Create DIR: database, key file (mode 0600) and the tenant from the profile. Re-running with a changed profile publishes it.")
+        var command = new Command("init", "Create DIR: database, sealed key files and the tenant from the profile. Re-running with --profile publishes that profile; without it an existing tenant keeps the profile it runs.")
         {
             data, db, tenant, profile,
         };
@@ -27,7 +27,7 @@ internal static class InitCommand
             }
 
             var directory = parse.GetValue(data)!;
-            var state = await DataDirectory.InitializeAsync(directory, parse.GetValue(db), parse.GetValue(tenant)!, loaded, TimeProvider.System.GetUtcNow(), cancellationToken);
+            var state = await DataDirectory.InitializeAsync(directory, parse.GetValue(db), parse.GetValue(tenant)!, loaded, TimeProvider.System.GetUtcNow(), cancellationToken, publish: parse.GetValue(profile) is not null);
             await console.Error.WriteLineAsync($"{(state.TenantCreated ? "Initialised" : "Updated")} {Path.GetFullPath(directory)}: tenant '{parse.GetValue(tenant)}' ({loaded.Operator.Name}), keys in {KeyFile.PathIn(directory)}, sealed under {state.MasterKey}.");
             foreach (var notice in state.Notices())
             {

@@ -31,9 +31,14 @@ internal static class ServeCommand
             Description = "Seal the audit chain with a signed, witnessed checkpoint this often (the window of entries that could be cut unseen). Env CORDON_CHECKPOINT_SECONDS; default 10.",
             DefaultValueFactory = _ => int.TryParse(Environment.GetEnvironmentVariable("CORDON_CHECKPOINT_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 10,
         };
+        static int FromEnv(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : fallback;
+        var retentionSeconds = new Option<int>("--retention-seconds") { Description = "Run the retention job this often, on one node at a time (0: never). Env CORDON_RETENTION_SECONDS; default 21600 (6 hours).", DefaultValueFactory = _ => FromEnv("CORDON_RETENTION_SECONDS", 21600) };
+        var leaseSeconds = new Option<int>("--job-lease-seconds") { Description = "How long a node holds a periodic job it started before another may take it over. Env CORDON_JOB_LEASE_SECONDS; default 900.", DefaultValueFactory = _ => FromEnv("CORDON_JOB_LEASE_SECONDS", 900) };
+        var nodeId = new Option<string?>("--node-id") { Description = "This node's name among the nodes sharing one database. Env CORDON_NODE_ID; default host:pid:random.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_NODE_ID") is { Length: > 0 } n ? n : null };
+        var profileFile = new Option<FileInfo?>("--profile") { Description = "Publish this profile to the default tenant at start (when it differs). Without it the tenant keeps the profile it runs: a start never reverts a published one." };
         var command = new Command("serve", "Run the Cordon server on the embedded SQLite store (or PostgreSQL with --db). Creates DIR with keys and the default tenant on first run.")
         {
-            data, db, urls, demo, maxBody, witnessDir, witnessUrl, checkpointSeconds,
+            data, db, urls, demo, maxBody, witnessDir, witnessUrl, checkpointSeconds, profileFile, retentionSeconds, leaseSeconds, nodeId,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -60,6 +65,9 @@ internal static class ServeCommand
                 WitnessDirectory = parse.GetValue(witnessDir),
                 WitnessUrl = parse.GetValue(witnessUrl),
                 CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(checkpointSeconds)),
+                RetentionInterval = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(retentionSeconds))),
+                JobLease = TimeSpan.FromSeconds(Math.Clamp(parse.GetValue(leaseSeconds), 5, 86_400)),
+                NodeId = parse.GetValue(nodeId),
             };
 
             // The channels' gateways for campaign delivery (the outbox dispatcher runs inside the server).
@@ -72,7 +80,14 @@ internal static class ServeCommand
             }
 
             var now = TimeProvider.System.GetUtcNow();
-            var state = await DataDirectory.InitializeAsync(options.DataDirectory, options.Database, "default", BuiltInProfiles.Load(), now, cancellationToken);
+            var named = parse.GetValue(profileFile);
+            var profile = named is null ? BuiltInProfiles.Load() : InitCommand.LoadProfile(named, console);
+            if (profile is null)
+            {
+                return 2;
+            }
+
+            var state = await DataDirectory.InitializeAsync(options.DataDirectory, options.Database, "default", profile, now, cancellationToken, publish: named is not null);
             foreach (var notice in state.Notices())
             {
                 await console.Error.WriteLineAsync(withDemo ? "demo: " + notice : notice);

@@ -13,8 +13,10 @@ namespace Cordon.Server.Audit;
 /// written to the local witness, then the store, and, when an external witness is configured, POSTed to it as its
 /// witness line; a line the external witness did not take is sent again, in order, with the next checkpoint.
 /// </summary>
-public sealed partial class CheckpointService(TenantRegistry tenants, ICordonStore store, AuditWitness witness, TimeProvider time, IOptions<CordonServerOptions> options, ILogger<CheckpointService> logger) : BackgroundService
+public sealed partial class CheckpointService(TenantRegistry tenants, ICordonStore store, AuditWitness witness, TimeProvider time, IOptions<CordonServerOptions> options, JobLeases leases, ILogger<CheckpointService> logger) : BackgroundService
 {
+    public const string Job = "checkpoint";
+
     private const int MaxPendingLines = 10_000;
     private readonly ConcurrentQueue<string> _pending = new();
     private HttpClient? _external;
@@ -26,7 +28,8 @@ public sealed partial class CheckpointService(TenantRegistry tenants, ICordonSto
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await SealAllAsync(stoppingToken);
+                // One node seals per interval (any node's checkpoint covers every lane); at shutdown each seals its own writes.
+                await leases.RunAsync(Job, options.Value.CheckpointInterval, SealAllAsync, stoppingToken);
             }
         }
         catch (OperationCanceledException)

@@ -115,8 +115,11 @@ public static partial class CordonApp
         services.AddSingleton(witness);
         services.AddSingleton(time);
         services.AddSingleton<RequestBody>();
+        services.AddSingleton<ISharedState>(store);
+        services.AddSingleton<JobLeases>();
         services.AddHostedService<CheckpointService>();
         services.AddSingleton<CalendarCache>();
+        services.AddHostedService<SharedStateService>();
         services.AddHostedService<RetentionService>();
         services.AddSingleton(PortabilityClient.Create(options.PortabilityAllowInsecureTargets));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
@@ -282,10 +285,24 @@ public static partial class CordonApp
             return;
         }
 
-        if (error is Storage.SubjectKeyChangedException)
+        // The store's domain errors, translated from the database's in one place (the write path), become problems here,
+        // in one place, and are audited as the refusals they are.
+        var storeProblem = error switch
         {
-            // A write raced an erasure of its subject (any writer, not only the one that catches and audits it itself).
-            await Problem.SubjectChanged().ExecuteAsync(context);
+            Storage.SubjectKeyChangedException => Problem.SubjectChanged(),
+            Storage.WriteConflictException => Problem.Conflict("conflict", "Another request changed the same thing at the same moment (on this or another node); nothing of this one was stored. Read the current state and try again."),
+            _ => null,
+        };
+        if (storeProblem is not null)
+        {
+            if (context.Items.ContainsKey(Call.ItemKey) && Call.Resolve(context) is { Unauthenticated: false } call)
+            {
+                var subject = (error as Storage.SubjectKeyChangedException)?.SubjectId;
+                var purpose = context.Request.Headers[Call.PurposeHeader].ToString() is { Length: > 0 } p && call.Tenant.Policy.TryGetPurpose(p, out _) ? p : null;
+                await call.Store.AppendAsync(call.Audit(Core.Audit.AuditOutcome.Deny, purpose, subject) with { Code = storeProblem.Code }, CancellationToken.None);
+            }
+
+            await storeProblem.ExecuteAsync(context);
             return;
         }
 

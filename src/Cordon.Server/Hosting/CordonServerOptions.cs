@@ -52,6 +52,12 @@ public sealed class CordonServerOptions
     /// </summary>
     public bool PortabilityAllowInsecureTargets { get; set; }
 
+    /// <summary>This node's name among the nodes sharing one store (default: host, process id and a random suffix).</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>How long a node holds a periodic job once it started it, at most: another node takes over after it lapses.</summary>
+    public TimeSpan JobLease { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>How often the retention job runs (zero: never; <c>cordon retention run</c> still works).</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(6);
 

@@ -18,7 +18,8 @@ public sealed partial class Call
 {
     public const string PurposeHeader = "X-Purpose";
     public const string JustificationHeader = "X-Justification";
-    private const string ItemKey = "cordon.call";
+    /// <summary>Where the resolved call is kept for the request (the exception handler finds it there).</summary>
+    public const string ItemKey = "cordon.call";
     private Cordon.Server.Audit.AuditContext? _audit;
 
     private Call(HttpContext http, Actor actor, TenantContext tenant, ICordonStore store, DateTimeOffset now, string action)

@@ -168,11 +168,16 @@ public sealed class OutboxDispatcher : IDisposable
 }
 
 /// <summary>Runs the dispatcher every <see cref="CordonServerOptions.OutboxPollInterval"/>.</summary>
-public sealed partial class OutboxService(OutboxDispatcher dispatcher, TimeProvider time, IOptions<CordonServerOptions> options, ILogger<OutboxService> logger) : PeriodicService(time)
+public sealed partial class OutboxService(OutboxDispatcher dispatcher, TimeProvider time, IOptions<CordonServerOptions> options, JobLeases leases, ILogger<OutboxService> logger) : PeriodicService(time)
 {
+    public const string Job = "outbox";
+
     protected override TimeSpan Interval => options.Value.OutboxPollInterval;
 
-    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>One node delivers at a time (messages are also claimed one by one, so even a lapsed lease sends nothing twice).</summary>
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => leases.RunAsync(Job, Interval, DeliverAsync, cancellationToken);
+
+    private async Task DeliverAsync(CancellationToken cancellationToken)
     {
         try
         {

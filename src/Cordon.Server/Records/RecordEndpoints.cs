@@ -90,15 +90,9 @@ public static class RecordEndpoints
             return Problem.From(admission.Refusal!);
         }
 
+        // A write that raced an erasure of its subject fails with SubjectKeyChangedException: answered and audited in one place.
         var row = admission.Row;
-        try
-        {
-            await call.Store.PutRecordAsync(row, admission.Lookups, admission.Audit, call.Aborted);
-        }
-        catch (SubjectKeyChangedException)
-        {
-            return await call.RefuseAsync(Problem.SubjectChanged(), purposeKey, subject.Id);
-        }
+        await call.Store.PutRecordAsync(row, admission.Lookups, admission.Audit, call.Aborted);
 
         return new SubjectEndpoints.CreatedAt($"/v1/records/{row.Id}", TypedResults.Json(RecordWriter.Written(row), ApiJson.Default.RecordWritten, statusCode: StatusCodes.Status201Created));
     }

@@ -107,11 +107,16 @@ public static class RetentionEngine
 }
 
 /// <summary>Runs the retention engine for every tenant at the configured interval.</summary>
-public sealed partial class RetentionService(ICordonStore store, TenantRegistry tenants, TimeProvider time, Microsoft.Extensions.Options.IOptions<Hosting.CordonServerOptions> options, ILogger<RetentionService> logger) : Hosting.PeriodicService(time)
+public sealed partial class RetentionService(ICordonStore store, TenantRegistry tenants, TimeProvider time, Microsoft.Extensions.Options.IOptions<Hosting.CordonServerOptions> options, Hosting.JobLeases leases, ILogger<RetentionService> logger) : Hosting.PeriodicService(time)
 {
+    public const string Job = "retention";
+
     protected override TimeSpan Interval => options.Value.RetentionInterval;
 
-    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>Once per interval across all nodes: the node whose claim wins runs it.</summary>
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => leases.RunAsync(Job, Interval, RunAllAsync, cancellationToken);
+
+    private async Task RunAllAsync(CancellationToken cancellationToken)
     {
         foreach (var tenant in tenants.All)
         {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using Cordon.Core.Access;
 using Cordon.Core.Audit;
@@ -9,31 +8,6 @@ using Cordon.Server.Subjects;
 using Cordon.Storage;
 
 namespace Cordon.Server.Rights;
-
-/// <summary>The working-day calendar of each tenant: the built-in years, with the operator's years in their place.</summary>
-public sealed class CalendarCache(ICordonStore store)
-{
-    private readonly ConcurrentDictionary<string, WorkingCalendar> _calendars = new(StringComparer.Ordinal);
-
-    public async ValueTask<WorkingCalendar> GetAsync(string tenant, CancellationToken cancellationToken)
-    {
-        if (_calendars.TryGetValue(tenant, out var cached))
-        {
-            return cached;
-        }
-
-        var calendar = WorkingCalendar.ChinaDefault;
-        foreach (var year in (await store.GetCalendarAsync(tenant, cancellationToken)).GroupBy(d => d.Date.Year))
-        {
-            calendar = calendar.WithYear(year.Key, year);
-        }
-
-        _calendars[tenant] = calendar;
-        return calendar;
-    }
-
-    public void Invalidate(string tenant) => _calendars.TryRemove(tenant, out _);
-}
 
 /// <summary>
 /// One-stop rights requests (PIPL Art. 44–50; NDSMR Art. 23–25): access, copy, portability, correction, deletion,

@@ -25,8 +25,13 @@ public sealed record DataDirectoryState(bool TenantCreated, string? GeneratedMas
 /// <summary>Creating a data directory: key file, database (migrated) and a tenant from a profile.</summary>
 public static class DataDirectory
 {
-    /// <summary>Creates the tenant or publishes a changed profile for it.</summary>
-    public static async Task<DataDirectoryState> InitializeAsync(string directory, string? database, string tenant, Profile profile, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the tenant from <paramref name="profile"/> when it does not exist. An existing tenant keeps the profile it
+    /// runs — the stored publication is the truth — unless <paramref name="publish"/> says the operator named this profile
+    /// to publish (<c>cordon init --profile FILE</c>, <c>cordon serve --profile FILE</c>): a start never reverts a profile
+    /// published over HTTP or with <c>cordon profile publish</c>.
+    /// </summary>
+    public static async Task<DataDirectoryState> InitializeAsync(string directory, string? database, string tenant, Profile profile, DateTimeOffset now, CancellationToken cancellationToken, bool publish = false)
     {
         ArgumentNullException.ThrowIfNull(profile);
         PrivateFiles.EnsureDataDirectory(directory);
@@ -34,7 +39,7 @@ public static class DataDirectory
         var state = new DataDirectoryState(false, keys.GeneratedMasterKey, keys.SealedFromPlaintext, keys.MasterDescription);
         await using var store = await CordonStores.OpenAsync(directory, database, cancellationToken);
         var existing = await store.GetTenantAsync(tenant, cancellationToken);
-        if (existing is not null && existing.ProfileYaml == profile.SourceText)
+        if (existing is not null && (!publish || existing.ProfileYaml == profile.SourceText))
         {
             return state;
         }

@@ -19,12 +19,13 @@ public sealed class TenantRegistry
     // Publishing stores the profile and then swaps the live context; one at a time, so the live profile is the last stored.
     private readonly SemaphoreSlim _publishing = new(1, 1);
 
-    public TenantRegistry(KeyFile keys)
+    public TenantRegistry(ITenantKeyProvider keys)
     {
         Keys = keys;
     }
 
-    public KeyFile Keys { get; }
+    /// <summary>Where the tenants' keys come from (the sealed key files by default).</summary>
+    public ITenantKeyProvider Keys { get; }
 
     public IReadOnlyCollection<TenantContext> All => [.. _tenants.Values];
 
@@ -42,7 +43,7 @@ public sealed class TenantRegistry
                 throw new InvalidOperationException($"The stored profile of tenant {row.Id} is invalid:{Environment.NewLine}{string.Join(Environment.NewLine, result.Errors)}");
             }
 
-            var keys = Keys.Find(row.Id) ?? throw new InvalidOperationException($"The key file {Keys.Path} has no keys for tenant {row.Id}; restore the key file that belongs to this database.");
+            var keys = Keys.Find(row.Id) ?? throw new InvalidOperationException($"{Keys.Description} has no keys for tenant {row.Id}; restore the key file that belongs to this database.");
             _tenants[row.Id] = new TenantContext(row.Id, result.Profile, keys);
         }
     }
@@ -84,6 +85,44 @@ public sealed class TenantRegistry
             await store.PutTenantAsync(row, audit with { Tenant = tenant }, cancellationToken);
             _tenants[tenant] = context;
             return (previous, context);
+        }
+        finally
+        {
+            _publishing.Release();
+        }
+    }
+
+    /// <summary>
+    /// Takes the tenant's stored profile when another node (or the command line) published one: the stored publication is
+    /// the truth. True when the live context changed; a stored profile that no longer loads, or a tenant whose keys this
+    /// node does not have, leaves the node as it is (and says why).
+    /// </summary>
+    public async Task<(bool Changed, string? Problem)> RefreshAsync(ICordonStore store, string tenant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        await _publishing.WaitAsync(cancellationToken);
+        try
+        {
+            var row = await store.GetTenantAsync(tenant, cancellationToken);
+            var current = Find(tenant);
+            if (row is null || (current is not null && string.Equals(current.Profile.SourceText, row.ProfileYaml, StringComparison.Ordinal)))
+            {
+                return (false, null);
+            }
+
+            var result = ProfileLoader.Load(row.ProfileYaml, $"tenant {row.Id} (stored profile)");
+            if (!result.Succeeded)
+            {
+                return (false, $"the stored profile of tenant {tenant} does not load here ({result.Errors.Count} error(s)); this node keeps the one it runs");
+            }
+
+            if (Keys.Find(tenant) is not { } keys)
+            {
+                return (false, $"tenant {tenant} has no keys in {Keys.Description}; restart this node with the key file that has them");
+            }
+
+            _tenants[tenant] = new TenantContext(tenant, result.Profile, keys);
+            return (true, null);
         }
         finally
         {

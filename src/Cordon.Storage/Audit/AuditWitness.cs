@@ -14,7 +14,6 @@ public sealed class AuditWitness
 {
     public const string DefaultDirectoryName = "audit-witness";
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _lastLine = new(StringComparer.Ordinal);
 
     public AuditWitness(string directory)
     {
@@ -29,7 +28,10 @@ public sealed class AuditWitness
 
     public string PathOf(string tenant) => Path.Combine(Directory, FileName(tenant));
 
-    /// <summary>Appends <paramref name="checkpoint"/> durably and returns the line written.</summary>
+    /// <summary>
+    /// Appends <paramref name="checkpoint"/> durably and returns the line written. The file is locked while the last line is
+    /// read and the new one appended, so several processes (nodes sharing the witness directory) keep one linked chain.
+    /// </summary>
     public async Task<string> AppendAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
     {
         Core.Guard.NotNull(checkpoint);
@@ -39,25 +41,11 @@ public sealed class AuditWitness
         {
             var path = PathOf(checkpoint.Tenant);
             PrivateFiles.EnsureDirectory(Directory);
-            if (!_lastLine.TryGetValue(checkpoint.Tenant, out var previous))
-            {
-                previous = File.Exists(path) ? LastLineHash(path) : WitnessFormat.Start;
-            }
-
-            var line = WitnessFormat.Line(checkpoint, previous);
-            var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.Read, Options = FileOptions.WriteThrough };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = PrivateFiles.FileMode;
-            }
-
-            await using (var stream = new FileStream(path, options))
-            {
-                await stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), cancellationToken);
-                stream.Flush(flushToDisk: true);
-            }
-
-            _lastLine[checkpoint.Tenant] = WitnessFormat.LineHash(line);
+            await using var stream = await OpenLockedAsync(path, cancellationToken);
+            var line = WitnessFormat.Line(checkpoint, LastLineHash(stream));
+            stream.Seek(0, SeekOrigin.End);
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"), cancellationToken);
+            stream.Flush(flushToDisk: true);
             return line;
         }
         finally
@@ -73,18 +61,59 @@ public sealed class AuditWitness
     public static WitnessContents? ReadFile(string path, string tenant)
         => File.Exists(path) ? WitnessFormat.Read(File.ReadLines(path, Encoding.UTF8), tenant) : null;
 
-    private static string LastLineHash(string path)
+    /// <summary>Opens the witness file for appending, locked against other processes (they retry until it is free).</summary>
+    private static async Task<FileStream> OpenLockedAsync(string path, CancellationToken cancellationToken)
     {
-        string? last = null;
-        foreach (var line in File.ReadLines(path, Encoding.UTF8))
+        var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None, Options = FileOptions.WriteThrough };
+        if (!OperatingSystem.IsWindows())
         {
-            if (line.Length > 0)
-            {
-                last = line;
-            }
+            options.UnixCreateMode = PrivateFiles.FileMode;
         }
 
-        return last is null ? WitnessFormat.Start : WitnessFormat.LineHash(last);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, options);
+            }
+            catch (IOException) when (attempt < 200)
+            {
+                await Task.Delay(10, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>The hash of the file's last line, read from its tail only (the witness grows by a line per checkpoint).</summary>
+    private static string LastLineHash(FileStream stream)
+    {
+        var length = stream.Length;
+        if (length == 0)
+        {
+            return WitnessFormat.Start;
+        }
+
+        var window = 4096;
+        while (true)
+        {
+            var start = Math.Max(0, length - window);
+            var buffer = new byte[length - start];
+            stream.Seek(start, SeekOrigin.Begin);
+            stream.ReadExactly(buffer);
+            var end = buffer.Length;
+            while (end > 0 && buffer[end - 1] == (byte)'\n')
+            {
+                end--;
+            }
+
+            var newline = Array.LastIndexOf(buffer, (byte)'\n', Math.Max(0, end - 1));
+            if (newline >= 0 && newline < end || start == 0)
+            {
+                var from = newline >= 0 && newline < end ? newline + 1 : 0;
+                return end == 0 ? WitnessFormat.Start : WitnessFormat.LineHash(Encoding.UTF8.GetString(buffer, from, end - from));
+            }
+
+            window *= 4;
+        }
     }
 
     /// <summary>Tenant ids are validated where tenants are created; anything else in a name is replaced all the same.</summary>

@@ -112,7 +112,7 @@ public sealed class TenantKeys
 /// 0600, written atomically, never logged. A key file of an older Cordon, in clear, is sealed the first time it is opened.
 /// Back them up apart from the database: without them the database is unreadable, which is the point.
 /// </summary>
-public sealed class KeyFile
+public sealed class KeyFile : ITenantKeyProvider
 {
     public const string FileName = "keys.json";
     public const string SigningFileName = "audit-signing.json";
@@ -140,6 +140,8 @@ public sealed class KeyFile
 
     /// <summary>Where the checkpoint signing keys are kept.</summary>
     public string SigningPath { get; }
+
+    public string Description => $"{Path} (sealed under {MasterDescription})";
 
     /// <summary>Where the master secret came from (never the secret).</summary>
     public string MasterDescription => _master.Description;

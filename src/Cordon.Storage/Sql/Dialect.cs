@@ -27,6 +27,15 @@ internal abstract class Dialect
 
     public abstract bool IsUniqueViolation(Exception exception);
 
+    /// <summary>Tells the other nodes that shared state changed, inside the write transaction (PostgreSQL NOTIFY); null where nothing listens.</summary>
+    public virtual string? NotifyStateSql => null;
+
+    /// <summary>Waits until another node changes shared state or <paramref name="timeout"/> passes (by default: the timeout).</summary>
+    public virtual Task WaitForStateChangeAsync(TimeSpan timeout, CancellationToken cancellationToken) => Task.Delay(timeout, cancellationToken);
+
+    /// <summary>A failure that trying again can cure: a serialization failure or deadlock (PostgreSQL), a busy database (SQLite).</summary>
+    public abstract bool IsTransient(Exception exception);
+
     /// <summary>Reads run in this process (SQLite): stepping a cursor never waits on I/O, so it is called directly.</summary>
     public virtual bool ReadsInProcess => false;
 

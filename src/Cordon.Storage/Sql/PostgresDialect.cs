@@ -44,7 +44,57 @@ internal sealed class PostgresDialect : Dialect
     public override bool IsUniqueViolation(Exception exception)
         => exception is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 
-    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public override bool IsTransient(Exception exception)
+        => exception is PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected };
+
+    public const string StateChannel = "cordon_state";
+    private NpgsqlConnection? _listener;
+
+    public override string? NotifyStateSql => $"SELECT pg_notify('{StateChannel}', '')";
+
+    /// <summary>
+    /// One listening connection (LISTEN cordon_state) kept open: a notification from any node's committed change wakes the
+    /// waiter at once. A broken connection is opened again on the next wait; meanwhile the timeout still bounds the delay.
+    /// </summary>
+    public override async Task WaitForStateChangeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_listener is null)
+            {
+                var listener = await _dataSource.OpenConnectionAsync(cancellationToken);
+                await using (var listen = listener.CreateCommand())
+                {
+                    listen.CommandText = $"LISTEN {StateChannel}";
+                    await listen.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                _listener = listener;
+            }
+
+            await _listener.WaitAsync(timeout, cancellationToken);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or System.IO.IOException or InvalidOperationException)
+        {
+            if (_listener is not null)
+            {
+                await _listener.DisposeAsync();
+                _listener = null;
+            }
+
+            await Task.Delay(timeout, cancellationToken);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync();
+        }
+
+        await _dataSource.DisposeAsync();
+    }
 }
 
 /// <summary>Accepts <c>postgres://user:password@host:port/database?sslmode=…</c> URLs as well as Npgsql connection strings.</summary>

@@ -341,6 +341,27 @@ internal static class Schema
         CREATE INDEX token_revocations_time ON token_revocations (revoked_at);
         """;
 
+    /// <summary>
+    /// State every node shares: a version per tenant and kind (its profile, its calendar) bumped in the same transaction as
+    /// the change, which every node reads once a second (and, on PostgreSQL, is told of at once); and the periodic jobs'
+    /// runs, so that each job runs once per interval across all nodes, under a lease another node takes over when it lapses.
+    /// </summary>
+    private const string SharedState = """
+        CREATE TABLE tenant_state (
+            tenant TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            PRIMARY KEY (tenant, kind)
+        );
+        CREATE TABLE job_runs (
+            job TEXT PRIMARY KEY,
+            started_at BIGINT NOT NULL,
+            lease_until BIGINT NOT NULL,
+            node TEXT NOT NULL,
+            runs BIGINT NOT NULL
+        );
+        """;
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", Tables.Replace("{BLOB}", "BLOB", StringComparison.Ordinal).Replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)),
@@ -352,6 +373,7 @@ internal static class Schema
         new(7, "audit: subject index kept behind the chain", AuditSubjectsBehindChain),
         new(8, "audit: entries stored as their own bytes", "ALTER TABLE audit_entries ADD COLUMN body BLOB;", (c, t, ct) => AuditBodies.MigrateAsync(c, t, notNull: false, ct)),
         new(9, "revoked bearer tokens", TokenRevocations),
+        new(10, "state every node shares: tenant versions, job runs", SharedState),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -363,5 +385,6 @@ internal static class Schema
         new(5, "marketing: covering index for audiences", AudienceIndex.Replace("{COLLATE}", " COLLATE \"C\"", StringComparison.Ordinal)),
         new(6, "audit: entries stored as their own bytes", "ALTER TABLE audit_entries ADD COLUMN body BYTEA;", (c, t, ct) => AuditBodies.MigrateAsync(c, t, notNull: true, ct)),
         new(7, "revoked bearer tokens", TokenRevocations),
+        new(8, "state every node shares: tenant versions, job runs", SharedState),
     ];
 }

@@ -90,7 +90,7 @@ internal sealed partial class SqlStore
     // ---- campaigns
 
     public Task PutCampaignAsync(CampaignRow campaign, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             var c = campaign;
             await ctx.Command("INSERT INTO campaigns (tenant, id, name, channel, status, created_at, created_by, send_at, definition) VALUES (@tenant, @id, @name, @channel, @status, @created, @by, @sendAt, @definition) ON CONFLICT (tenant, id) DO UPDATE SET status = excluded.status, send_at = excluded.send_at, definition = excluded.definition, name = excluded.name")
@@ -111,7 +111,7 @@ internal sealed partial class SqlStore
         => QueryAsync("SELECT tenant, id, name, channel, status, created_at, created_by, send_at, definition FROM campaigns WHERE tenant = @tenant ORDER BY created_at DESC, id LIMIT @limit", c => c.Add("tenant", tenant).Add("limit", Math.Clamp(limit, 1, 1000)), ReadCampaign, cancellationToken);
 
     public Task<bool> ClaimCampaignAsync(string tenant, string id, string fromStatus, string toStatus, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             // Conditional: of two concurrent claims only one sees the old status (PostgreSQL re-checks it after the row lock).
             var updated = await ctx.Command("UPDATE campaigns SET status = @to WHERE tenant = @tenant AND id = @id AND status = @from")
@@ -142,7 +142,7 @@ internal sealed partial class SqlStore
     // ---- outbox
 
     public Task EnqueueAsync(string tenant, string campaignId, string status, IReadOnlyList<OutboxRow> messages, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             foreach (var m in messages)
             {
@@ -163,7 +163,7 @@ internal sealed partial class SqlStore
         });
 
     public Task<IReadOnlyList<OutboxRow>> ClaimDueAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int limit, CancellationToken cancellationToken)
-        => _writer.RunAsync<IReadOnlyList<OutboxRow>>(async ctx =>
+        => _writer.RunAsync<IReadOnlyList<OutboxRow>>(cancellationToken, async ctx =>
         {
             var claimed = new List<OutboxRow>();
             var select = ctx.Command($"SELECT {OutboxColumns} FROM outbox WHERE status IN (0, 1) AND next_at <= @now ORDER BY next_at LIMIT @limit")
@@ -193,7 +193,7 @@ internal sealed partial class SqlStore
         });
 
     public Task CompleteAsync(IReadOnlyList<OutboxRow> messages, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             foreach (var m in messages)
             {
@@ -241,7 +241,7 @@ internal sealed partial class SqlStore
     // ---- user tags
 
     public Task PutTagAsync(SubjectTagRow tag, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             await ctx.Command("INSERT INTO subject_tags (tenant, subject, id, source, created_at, sealed) VALUES (@tenant, @subject, @id, @source, @created, @sealed)")
                 .Add("tenant", tag.Tenant).Add("subject", tag.SubjectId).Add("id", tag.Id).Add("source", tag.Source).Add("created", tag.CreatedAt.ToUnixTimeMilliseconds()).Add("sealed", tag.Sealed)
@@ -258,7 +258,7 @@ internal sealed partial class SqlStore
             cancellationToken);
 
     public Task<int> DeleteTagsAsync(string tenant, string subjectId, string? tagId, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             var cmd = tagId is null
                 ? ctx.Command("DELETE FROM subject_tags WHERE tenant = @tenant AND subject = @subject").Add("tenant", tenant).Add("subject", subjectId)
@@ -271,7 +271,7 @@ internal sealed partial class SqlStore
     // ---- advertising rules
 
     public Task PutAdTermAsync(AdTermRow term, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             await ctx.Command("INSERT INTO ad_terms (tenant, term, category, pattern, added_at, added_by) VALUES (@tenant, @term, @category, @pattern, @added, @by) ON CONFLICT (tenant, term) DO UPDATE SET category = excluded.category, pattern = excluded.pattern, added_at = excluded.added_at, added_by = excluded.added_by")
                 .Add("tenant", term.Tenant).Add("term", term.Term).Add("category", term.Category).Add("pattern", term.Pattern ? 1 : 0).Add("added", term.AddedAt.ToUnixTimeMilliseconds()).Add("by", term.AddedBy)
@@ -281,7 +281,7 @@ internal sealed partial class SqlStore
         });
 
     public Task<bool> DeleteAdTermAsync(string tenant, string term, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             var removed = await ctx.Command("DELETE FROM ad_terms WHERE tenant = @tenant AND term = @term").Add("tenant", tenant).Add("term", term).ExecuteNonQueryAsync();
             await ctx.AppendAuditAsync(audit);

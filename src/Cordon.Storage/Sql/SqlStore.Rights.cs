@@ -15,7 +15,7 @@ internal sealed partial class SqlStore
     // ---- rights requests
 
     public Task PutRightsRequestAsync(RightsRequestRow request, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             var r = request;
             await ctx.Command($"INSERT INTO rights_requests ({RightsColumns}) VALUES (@tenant, @id, @subject, @kind, @status, @relation, @requester, @role, @created, @updated, @due, @closed, @sealed) ON CONFLICT (tenant, id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, closed_at = excluded.closed_at, sealed = excluded.sealed")
@@ -98,7 +98,7 @@ internal sealed partial class SqlStore
     // ---- legal holds
 
     public Task PutLegalHoldAsync(LegalHoldRow hold, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             await ctx.Command("INSERT INTO legal_holds (tenant, id, subject, created_at, created_by, reason, released_at, released_by) VALUES (@tenant, @id, @subject, @created, @by, @reason, @released, @releasedBy) ON CONFLICT (tenant, id) DO UPDATE SET released_at = excluded.released_at, released_by = excluded.released_by")
                 .Add("tenant", hold.Tenant).Add("id", hold.Id).Add("subject", hold.SubjectId).Add("created", hold.CreatedAt.ToUnixTimeMilliseconds())
@@ -138,7 +138,7 @@ internal sealed partial class SqlStore
             cancellationToken);
 
     public Task PutCalendarYearAsync(string tenant, int year, IReadOnlyList<CalendarDay> days, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             await ctx.Command("DELETE FROM calendar_days WHERE tenant = @tenant AND day >= @from AND day <= @to")
                 .Add("tenant", tenant).Add("from", $"{year:D4}-01-01").Add("to", $"{year:D4}-12-31")
@@ -150,6 +150,7 @@ internal sealed partial class SqlStore
                     .ExecuteNonQueryAsync();
             }
 
+            await ctx.BumpStateAsync(tenant, StateKinds.Calendar);
             await ctx.AppendAuditAsync(audit);
             return true;
         });
@@ -203,7 +204,7 @@ internal sealed partial class SqlStore
             cancellationToken);
 
     public Task<int> DeleteRecordsAsync(string tenant, IReadOnlyList<string> recordIds, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             var deleted = 0;
             foreach (var id in recordIds)
@@ -220,7 +221,7 @@ internal sealed partial class SqlStore
         });
 
     public Task<WriteStatus> EraseAsync(SubjectErasure erasure, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunStatusAsync(cancellationToken, async ctx =>
         {
             var e = erasure;
             var current = ctx.Command("SELECT key_version FROM subjects WHERE tenant = @tenant AND id = @id").Add("tenant", e.Tenant).Add("id", e.SubjectId);
@@ -333,7 +334,7 @@ internal sealed partial class SqlStore
         });
 
     public Task PutSubjectKeyAsync(SubjectKeyRow key, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             await ctx.Command("INSERT INTO subject_keys (tenant, subject, version, wrapped, created_at) VALUES (@tenant, @subject, @version, @wrapped, @created) ON CONFLICT (tenant, subject, version) DO NOTHING")
                 .Add("tenant", key.Tenant).Add("subject", key.SubjectId).Add("version", key.Version).Add("wrapped", key.Wrapped).Add("created", key.CreatedAt.ToUnixTimeMilliseconds())
@@ -342,7 +343,7 @@ internal sealed partial class SqlStore
         });
 
     public Task<int> ReconcileKeysAsync(DateTimeOffset now, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             var removed = await ctx.Command("""
                 DELETE FROM subject_keys WHERE EXISTS (
@@ -356,7 +357,7 @@ internal sealed partial class SqlStore
         });
 
     public Task<int> PurgeShreddedRecordsAsync(string tenant, string subjectId, int limit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             var keys = ctx.Command("SELECT COUNT(*) FROM subject_keys WHERE tenant = @tenant AND subject = @subject").Add("tenant", tenant).Add("subject", subjectId);
             if (Convert.ToInt64(await keys.ExecuteScalarAsync(), CultureInfo.InvariantCulture) > 0)
@@ -424,7 +425,7 @@ internal sealed partial class SqlStore
         var current = await cmd.ExecuteScalarAsync();
         if (current is null or DBNull || Convert.ToInt32(current, CultureInfo.InvariantCulture) != keyVersion)
         {
-            throw new SubjectKeyChangedException();
+            throw SubjectKeyChangedException.ForSubject(record.SubjectId);
         }
     }
 }

@@ -6,7 +6,7 @@ namespace Cordon.Storage.Sql;
 internal sealed partial class SqlStore
 {
     public Task RevokeTokensAsync(TokenRevocationRow revocation, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             // What has expired can never match a valid token again: removed as new revocations come.
             await ctx.Command("DELETE FROM token_revocations WHERE expires_at < @now").Add("now", revocation.RevokedAt.ToUnixTimeMilliseconds()).ExecuteNonQueryAsync();

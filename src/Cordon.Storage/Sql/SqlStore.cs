@@ -115,7 +115,7 @@ internal sealed partial class SqlStore : ICordonStore
         => QueryAsync("SELECT id, name, suite, lanes, profile_yaml, profile_hash, created_at FROM tenants ORDER BY id", _ => { }, ReadTenant, cancellationToken);
 
     public Task PutTenantAsync(TenantRow tenant, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             var exists = ctx.Command("SELECT suite, lanes FROM tenants WHERE id = @id").Add("id", tenant.Id);
             TenantInfo? existing = null;
@@ -153,6 +153,7 @@ internal sealed partial class SqlStore : ICordonStore
             await ctx.Command("INSERT INTO tenant_profiles (tenant, hash, profile_yaml, published_at) VALUES (@tenant, @hash, @yaml, @time) ON CONFLICT (tenant, hash) DO NOTHING")
                 .Add("tenant", tenant.Id).Add("hash", tenant.ProfileHash).Add("yaml", tenant.ProfileYaml).Add("time", audit.Time.ToUnixTimeMilliseconds())
                 .ExecuteNonQueryAsync();
+            await ctx.BumpStateAsync(tenant.Id, StateKinds.Profile);
             await ctx.AppendAuditAsync(audit);
             return true;
         });
@@ -179,7 +180,7 @@ internal sealed partial class SqlStore : ICordonStore
     // ---- subjects
 
     public Task<WriteStatus> CreateSubjectAsync(SubjectRow subject, SubjectKeyRow key, IReadOnlyList<LookupRow> lookups, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunStatusAsync(cancellationToken, async ctx =>
         {
             foreach (var lookup in lookups)
             {
@@ -275,7 +276,7 @@ internal sealed partial class SqlStore : ICordonStore
     }
 
     public Task<WriteStatus> SetSubjectStateAsync(string tenant, string subjectId, SubjectState state, DateTimeOffset now, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunStatusAsync(cancellationToken, async ctx =>
         {
             var changed = await ctx.Command("UPDATE subjects SET state = @state, updated_at = @now WHERE tenant = @tenant AND id = @id")
                 .Add("state", (int)state).Add("now", now.ToUnixTimeMilliseconds()).Add("tenant", tenant).Add("id", subjectId)
@@ -294,7 +295,7 @@ internal sealed partial class SqlStore : ICordonStore
     // ---- consent
 
     public Task AppendAsync(ConsentEvent consentEvent, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             var e = consentEvent;
             await ctx.Command("INSERT INTO consent_events (tenant, id, subject, purpose, recipient, action, given_by, notice_version, fingerprint, channel, actor, time) VALUES (@tenant, @id, @subject, @purpose, @recipient, @action, @givenBy, @notice, @fingerprint, @channel, @actor, @time)")
@@ -353,7 +354,7 @@ internal sealed partial class SqlStore : ICordonStore
     // ---- care team
 
     public Task PutCareTeamMemberAsync(CareTeamRow member, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             await ctx.Command("INSERT INTO care_team (tenant, subject, actor, role, until, added_at, added_by) VALUES (@tenant, @subject, @actor, @role, @until, @added, @by) ON CONFLICT (tenant, subject, actor, role) DO UPDATE SET until = excluded.until, added_at = excluded.added_at, added_by = excluded.added_by")
                 .Add("tenant", member.Tenant).Add("subject", member.SubjectId).Add("actor", member.ActorId).Add("role", member.Role)
@@ -373,7 +374,7 @@ internal sealed partial class SqlStore : ICordonStore
     // ---- records
 
     public Task PutRecordAsync(RecordRow record, IReadOnlyList<LookupRow> lookups, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             await EnsureCurrentKeyAsync(ctx, record);
             await InsertRecordAsync(ctx, "records", record);
@@ -383,7 +384,7 @@ internal sealed partial class SqlStore : ICordonStore
         });
 
     public Task PutRecordsAsync(IReadOnlyList<(RecordRow Record, IReadOnlyList<LookupRow> Lookups)> records, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             var checkedSubjects = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (record, lookups) in records)
@@ -406,7 +407,7 @@ internal sealed partial class SqlStore : ICordonStore
         });
 
     public Task<WriteStatus> PutRecordVersionAsync(RecordRow record, int expectedVersion, IReadOnlyList<LookupRow> lookups, AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunStatusAsync(cancellationToken, async ctx =>
         {
             var current = ctx.Command("SELECT version FROM records WHERE tenant = @tenant AND id = @id").Add("tenant", record.Tenant).Add("id", record.Id);
             var version = await current.ExecuteScalarAsync();
@@ -530,7 +531,7 @@ internal sealed partial class SqlStore : ICordonStore
     // ---- audit
 
     public Task<AuditEntry> AppendAsync(AuditDraft audit, CancellationToken cancellationToken)
-        => _writer.RunAsync(ctx => ctx.AppendAuditAsync(audit));
+        => _writer.RunAsync(cancellationToken, ctx => ctx.AppendAuditAsync(audit));
 
     /// <summary>Brings the audit subject index up to the chain where it is kept behind it (SQLite); false where it is not deferred.</summary>
     internal Task<bool> IndexAuditSubjectsAsync() => _writer.IndexAuditSubjectsAsync();
@@ -651,7 +652,7 @@ internal sealed partial class SqlStore : ICordonStore
             cancellationToken);
 
     public Task AppendCheckpointAsync(Checkpoint checkpoint, CancellationToken cancellationToken)
-        => _writer.RunAsync(async ctx =>
+        => _writer.RunAsync(cancellationToken, async ctx =>
         {
             var heads = JsonSerializer.Serialize(checkpoint.Heads.Select(h => new HeadDto(h.Lane, h.Seq, Convert.ToBase64String(h.Hash))).ToList());
             await ctx.Command("INSERT INTO audit_checkpoints (tenant, time, heads, suite, key_id, signature) VALUES (@tenant, @time, @heads, @suite, @key, @signature)")

@@ -192,6 +192,9 @@ internal sealed class SqliteDialect : Dialect
     public override bool IsUniqueViolation(Exception exception)
         => exception is SqliteException { SqliteErrorCode: 19 } e && (e.SqliteExtendedErrorCode is 2067 or 1555);
 
+    /// <summary>SQLITE_BUSY and SQLITE_LOCKED: another process held the write lock past the busy timeout.</summary>
+    public override bool IsTransient(Exception exception) => exception is SqliteException { SqliteErrorCode: 5 or 6 };
+
     public override async ValueTask DisposeAsync()
     {
         while (_readers.TryTake(out var lease))

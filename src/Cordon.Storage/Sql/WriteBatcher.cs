@@ -17,6 +17,9 @@ internal sealed class WriteBatcher : IAsyncDisposable
 {
     private const int MaxBatch = 512;
 
+    /// <summary>How often a write that failed transiently (serialization failure, deadlock) is tried in all.</summary>
+    private const int TransientAttempts = 4;
+
     /// <summary>How often, at most, a batch also brings the audit subject index up to the chain (where it is deferred).</summary>
     private const long IndexIntervalMs = 200;
     private readonly Channel<IWriteOp> _queue = Channel.CreateUnbounded<IWriteOp>(new UnboundedChannelOptions { SingleReader = true });
@@ -35,7 +38,7 @@ internal sealed class WriteBatcher : IAsyncDisposable
     }
 
     /// <summary>Brings the deferred audit subject index up to the chain now (tests and tools; the writer does it on its own).</summary>
-    public Task<bool> IndexAuditSubjectsAsync() => RunAsync(async ctx =>
+    public Task<bool> IndexAuditSubjectsAsync() => RunAsync(CancellationToken.None, async ctx =>
     {
         if (_dialect.DefersAuditSubjectIndex)
         {
@@ -46,9 +49,20 @@ internal sealed class WriteBatcher : IAsyncDisposable
         return _dialect.DefersAuditSubjectIndex;
     });
 
-    public Task<T> RunAsync<T>(Func<WriteContext, ValueTask<T>> work)
+    /// <summary>
+    /// Queues a write. A write whose token is cancelled before the writer takes it is dropped (it was never acknowledged);
+    /// once taken it runs to the end. A unique-key violation raced by another writer (another node) fails it with
+    /// <see cref="WriteConflictException"/>; a serialization failure or deadlock is retried.
+    /// </summary>
+    public Task<T> RunAsync<T>(CancellationToken cancellationToken, Func<WriteContext, ValueTask<T>> work)
+        => Enqueue(new WriteOp<T>(work, cancellationToken, null));
+
+    /// <summary>A write that answers <see cref="WriteStatus"/>: a raced unique key is <see cref="WriteStatus.Conflict"/>, as a key found taken is.</summary>
+    public Task<WriteStatus> RunStatusAsync(CancellationToken cancellationToken, Func<WriteContext, ValueTask<WriteStatus>> work)
+        => Enqueue(new WriteOp<WriteStatus>(work, cancellationToken, () => WriteStatus.Conflict));
+
+    private Task<T> Enqueue<T>(WriteOp<T> op)
     {
-        var op = new WriteOp<T>(work);
         if (!_queue.Writer.TryWrite(op))
         {
             throw new ObjectDisposedException(nameof(WriteBatcher), "The store is closing.");
@@ -77,10 +91,16 @@ internal sealed class WriteBatcher : IAsyncDisposable
                 batch.Clear();
                 while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var op))
                 {
-                    batch.Add(op);
+                    if (!op.CancelIfRequested())
+                    {
+                        batch.Add(op);
+                    }
                 }
 
-                ProcessAsync(batch, results).GetAwaiter().GetResult();
+                if (batch.Count > 0)
+                {
+                    ProcessAsync(batch, results).GetAwaiter().GetResult();
+                }
             }
         }
         finally
@@ -114,22 +134,42 @@ internal sealed class WriteBatcher : IAsyncDisposable
                 await ExecuteAloneAsync(op, results);
             }
         }
-        catch (Exception ex)
+        catch (Exception)
         {
-            batch[0].Fail(ex);
+            // A batch of one: tried again on its own, where errors are translated.
+            await ExecuteAloneAsync(batch[0], results);
         }
     }
 
+    /// <summary>
+    /// One write on its own. Database errors are translated here, once, for every write: a serialization failure or
+    /// deadlock is retried (up to <see cref="TransientAttempts"/> times); a unique-key violation becomes the write's
+    /// conflict (<see cref="WriteStatus.Conflict"/>, or <see cref="WriteConflictException"/>).
+    /// </summary>
     private async Task ExecuteAloneAsync(IWriteOp op, List<object?> results)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await ExecuteAsync([op], results);
-            op.Complete(results[0]);
-        }
-        catch (Exception ex)
-        {
-            op.Fail(ex);
+            try
+            {
+                await ExecuteAsync([op], results);
+                op.Complete(results[0]);
+                return;
+            }
+            catch (Exception ex) when (attempt < TransientAttempts && _dialect.IsTransient(ex))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(5 * attempt));
+            }
+            catch (Exception ex) when (_dialect.IsUniqueViolation(ex))
+            {
+                op.Conflict(ex);
+                return;
+            }
+            catch (Exception ex)
+            {
+                op.Fail(ex);
+                return;
+            }
         }
     }
 
@@ -222,12 +262,17 @@ internal sealed class WriteBatcher : IAsyncDisposable
     {
         ValueTask<object?> ExecuteAsync(WriteContext context);
 
+        /// <summary>Drops the write when its token was cancelled before it ran; true when dropped.</summary>
+        bool CancelIfRequested();
+
         void Complete(object? result);
+
+        void Conflict(Exception violation);
 
         void Fail(Exception exception);
     }
 
-    private sealed class WriteOp<T>(Func<WriteContext, ValueTask<T>> work) : IWriteOp
+    private sealed class WriteOp<T>(Func<WriteContext, ValueTask<T>> work, CancellationToken cancellationToken, Func<T>? onConflict) : IWriteOp
     {
         private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -235,7 +280,21 @@ internal sealed class WriteBatcher : IAsyncDisposable
 
         public async ValueTask<object?> ExecuteAsync(WriteContext context) => await work(context);
 
+        public bool CancelIfRequested() => cancellationToken.IsCancellationRequested && _completion.TrySetCanceled(cancellationToken);
+
         public void Complete(object? result) => _completion.TrySetResult((T)result!);
+
+        public void Conflict(Exception violation)
+        {
+            if (onConflict is not null)
+            {
+                _completion.TrySetResult(onConflict());
+            }
+            else
+            {
+                _completion.TrySetException(new WriteConflictException(violation));
+            }
+        }
 
         public void Fail(Exception exception) => _completion.TrySetException(exception);
     }
@@ -323,6 +382,17 @@ internal sealed class WriteContext
     {
         await Command("INSERT OR IGNORE INTO audit_subjects (tenant, subject, id) SELECT tenant, subject, id FROM audit_entries WHERE id > (SELECT upto FROM audit_subjects_mark) AND subject IS NOT NULL").ExecuteNonQueryAsync();
         await Command("UPDATE audit_subjects_mark SET upto = newest.id FROM (SELECT MAX(id) AS id FROM audit_entries) AS newest WHERE newest.id > upto").ExecuteNonQueryAsync();
+    }
+
+    /// <summary>Bumps a tenant's shared-state version (and tells the other nodes on commit, where the engine can).</summary>
+    public async ValueTask BumpStateAsync(string tenant, string kind)
+    {
+        await Command("INSERT INTO tenant_state (tenant, kind, version) VALUES (@tenant, @kind, 1) ON CONFLICT (tenant, kind) DO UPDATE SET version = tenant_state.version + 1")
+            .Add("tenant", tenant).Add("kind", kind).ExecuteNonQueryAsync();
+        if (Dialect.NotifyStateSql is { } notify)
+        {
+            await Command(notify).ExecuteNonQueryAsync();
+        }
     }
 
     public async ValueTask FlushLaneHeadsAsync()

@@ -148,7 +148,10 @@ public sealed class CommandTests : IDisposable
         Assert.Contains("Options:", output, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => RunInProcessAsync(args);
+
+    /// <summary>Runs a <c>cordon</c> command in this process with its own writers.</summary>
+    internal static async Task<(int Code, string Output, string Error)> RunInProcessAsync(params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();

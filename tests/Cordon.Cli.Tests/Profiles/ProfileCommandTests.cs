@@ -114,6 +114,20 @@ public sealed class ProfilePublishCommandTests : IDisposable
         var (again, unchanged, _) = await RunAsync("profile", "publish", "--data", _data, file);
         Assert.Equal(0, again);
         Assert.Contains("nothing published", unchanged, StringComparison.Ordinal);
+
+        // The stored publication is the truth: init (and serve) without --profile never revert it to the built-in one.
+        Assert.Equal(0, (await RunAsync("init", "--data", _data)).Code);
+        await using (var store = await Storage.CordonStores.OpenAsync(_data, null, CancellationToken.None))
+        {
+            Assert.Equal(changed, (await store.GetTenantAsync("default", CancellationToken.None))!.ProfileYaml);
+        }
+
+        // Naming a profile publishes it.
+        Assert.Equal(0, (await RunAsync("init", "--data", _data, "--profile", Path.Combine(AppContext.BaseDirectory, "profiles", "internet-hospital.yaml"))).Code);
+        await using (var store = await Storage.CordonStores.OpenAsync(_data, null, CancellationToken.None))
+        {
+            Assert.Equal(original, (await store.GetTenantAsync("default", CancellationToken.None))!.ProfileYaml.ReplaceLineEndings("\n"));
+        }
     }
 
     [Fact]
