@@ -73,8 +73,6 @@ public interface IVault
 
     Task<RecordRow?> GetRecordAsync(string tenant, string recordId, CancellationToken cancellationToken);
 
-    /// <summary>A record with its subject and the subject's current wrapped key, in one read (what a single-record read needs); null when any is missing.</summary>
-    Task<(RecordRow Record, SubjectRow Subject, SubjectKeyRow Key)?> GetRecordWithSubjectAsync(string tenant, string recordId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Everything a single-record read decides on, in one statement (one read, one snapshot): the record, its subject and
@@ -180,8 +178,6 @@ public interface IMarketingStore
     /// <summary>Subjects whose current consent for <paramref name="purpose"/> is a grant under another fingerprint (R04: they must be asked again), after <paramref name="afterSubject"/>.</summary>
     Task<IReadOnlyList<ConsentCurrentRow>> ListRenewalsAsync(string tenant, string purpose, string currentFingerprint, string? afterSubject, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Every current consent of a subject (one row per purpose and recipient).</summary>
-    Task<IReadOnlyList<ConsentCurrentRow>> GetCurrentConsentsAsync(string tenant, string subjectId, CancellationToken cancellationToken);
 
     Task PutCampaignAsync(CampaignRow campaign, AuditDraft audit, CancellationToken cancellationToken);
 
@@ -261,8 +257,6 @@ public interface ISharedState
     /// <summary>Ends this node's lease on <paramref name="job"/>.</summary>
     Task FinishJobAsync(string job, string node, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>How many runs of <paramref name="job"/> were started, across all nodes.</summary>
-    Task<long> CountJobRunsAsync(string job, CancellationToken cancellationToken);
 }
 
 public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, IVault, IAuditLog, IRightsStore, IMarketingStore, ITokenRevocations, ISharedState, IAsyncDisposable

@@ -13,7 +13,7 @@ namespace Cordon.Server.Audit;
 /// written to the local witness, then the store, and, when an external witness is configured, POSTed to it as its
 /// witness line; a line the external witness did not take is sent again, in order, with the next checkpoint.
 /// </summary>
-public sealed partial class CheckpointService(TenantRegistry tenants, ICordonStore store, AuditWitness witness, TimeProvider time, IOptions<CordonServerOptions> options, JobLeases leases, ILogger<CheckpointService> logger) : BackgroundService
+public sealed partial class CheckpointService(TenantRegistry tenants, IAuditLog store, AuditWitness witness, TimeProvider time, IOptions<CordonServerOptions> options, JobLeases leases, ILogger<CheckpointService> logger) : BackgroundService
 {
     public const string Job = "checkpoint";
 

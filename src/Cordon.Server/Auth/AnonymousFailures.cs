@@ -16,7 +16,7 @@ namespace Cordon.Server.Auth;
 /// <see cref="MaxSourcesPerWindow"/> sources are named per kind and window; the rest are counted together as "others".
 /// So anonymous clients add at most (sources + 1) entries per kind and window, whatever they send.
 /// </summary>
-public sealed partial class AnonymousFailures(TenantRegistry tenants, ICordonStore store, TimeProvider time, IOptions<CordonServerOptions> options, ILogger<AnonymousFailures> logger)
+public sealed partial class AnonymousFailures(TenantRegistry tenants, IAuditLog store, TimeProvider time, IOptions<CordonServerOptions> options, ILogger<AnonymousFailures> logger)
 {
     public const int MaxSourcesPerWindow = 100;
     private const string Others = "others";

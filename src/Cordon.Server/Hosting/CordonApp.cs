@@ -111,6 +111,11 @@ public static partial class CordonApp
         var services = builder.Services;
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         services.AddSingleton(store);
+
+        // Each facet of the store by itself, for the consumers that need only that one.
+        services.AddSingleton<ITenantStore>(store);
+        services.AddSingleton<IAuditLog>(store);
+        services.AddSingleton<IRightsStore>(store);
         services.AddSingleton(tenants);
         services.AddSingleton(witness);
         services.AddSingleton(time);

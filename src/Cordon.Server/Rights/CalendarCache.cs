@@ -8,7 +8,7 @@ namespace Cordon.Server.Rights;
 /// The working-day calendar of each tenant: the built-in years, with the operator's years in their place. A change on
 /// any node reaches every node's cache within a second (the shared-state version bumped with it).
 /// </summary>
-public sealed class CalendarCache(ICordonStore store)
+public sealed class CalendarCache(IRightsStore store)
 {
     private readonly ConcurrentDictionary<string, WorkingCalendar> _calendars = new(StringComparer.Ordinal);
 

@@ -9,7 +9,7 @@ namespace Cordon.Server.Tenancy;
 /// PostgreSQL, which notifies every listening node when such a change commits, and by reading the versions once a second
 /// otherwise. Runs on real time.
 /// </summary>
-public sealed partial class SharedStateService(ISharedState state, ICordonStore store, TenantRegistry tenants, CalendarCache calendars, ILogger<SharedStateService> logger) : BackgroundService
+public sealed partial class SharedStateService(ISharedState state, ITenantStore store, TenantRegistry tenants, CalendarCache calendars, ILogger<SharedStateService> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 

@@ -32,7 +32,7 @@ public sealed class TenantRegistry
     public TenantContext? Find(string? tenant) => tenant is not null && _tenants.TryGetValue(tenant, out var t) ? t : null;
 
     /// <summary>Loads every tenant of the store; a stored profile that no longer validates stops the start with its errors.</summary>
-    public async Task LoadAsync(ICordonStore store, CancellationToken cancellationToken)
+    public async Task LoadAsync(ITenantStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         foreach (var row in await store.ListTenantsAsync(cancellationToken))
@@ -52,7 +52,7 @@ public sealed class TenantRegistry
     /// Creates a tenant from a validated profile, or publishes a new profile for an existing one:
     /// keys are created on first use, the profile text is stored with an audit entry.
     /// </summary>
-    public async Task<TenantContext> ProvisionAsync(ICordonStore store, string tenant, Profile profile, DateTimeOffset now, string actor, CancellationToken cancellationToken)
+    public async Task<TenantContext> ProvisionAsync(ITenantStore store, string tenant, Profile profile, DateTimeOffset now, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var existing = await store.GetTenantAsync(tenant, cancellationToken);
@@ -66,7 +66,7 @@ public sealed class TenantRegistry
     /// then replaces the live context, so the next request is decided under it. Publications are serialised: the live
     /// profile is always the one stored last. Returns the context replaced (null for a new tenant) and the new one.
     /// </summary>
-    public async Task<(TenantContext? Previous, TenantContext Current)> PublishAsync(ICordonStore store, string tenant, Profile profile, AuditDraft audit, CancellationToken cancellationToken)
+    public async Task<(TenantContext? Previous, TenantContext Current)> PublishAsync(ITenantStore store, string tenant, Profile profile, AuditDraft audit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(profile);
@@ -97,7 +97,7 @@ public sealed class TenantRegistry
     /// the truth. True when the live context changed; a stored profile that no longer loads, or a tenant whose keys this
     /// node does not have, leaves the node as it is (and says why).
     /// </summary>
-    public async Task<(bool Changed, string? Problem)> RefreshAsync(ICordonStore store, string tenant, CancellationToken cancellationToken)
+    public async Task<(bool Changed, string? Problem)> RefreshAsync(ITenantStore store, string tenant, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         await _publishing.WaitAsync(cancellationToken);

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Cordon.Core.Audit;
 using Cordon.Core.Consent;
-using Cordon.Core.Subjects;
 
 namespace Cordon.Storage.Sql;
 
@@ -11,30 +10,6 @@ namespace Cordon.Storage.Sql;
 internal sealed partial class SqlStore
 {
     private const string OutboxColumns = "tenant, id, campaign, subject, channel, variant, status, attempts, next_at, created_at, done_at, last_error, sealed";
-    private const string CurrentColumns = "tenant, subject, purpose, recipient, action, given_by, fingerprint, notice_version, time";
-
-    /// <summary>The latest event per (purpose, recipient, subject), kept in the same transaction as the ledger.</summary>
-    private static async ValueTask UpsertCurrentConsentAsync(WriteContext ctx, ConsentEvent e)
-    {
-        await ctx.Command("""
-            INSERT INTO consent_current (tenant, purpose, recipient, subject, action, given_by, fingerprint, notice_version, time, subject_active, has_guardian)
-            SELECT @tenant, @purpose, @recipient, @subject, @action, @givenBy, @fingerprint, @notice, @time,
-                   CASE WHEN s.state = 0 THEN 1 ELSE 0 END, CASE WHEN s.guardian_id IS NULL THEN 0 ELSE 1 END
-            FROM subjects s WHERE s.tenant = @tenant AND s.id = @subject
-            ON CONFLICT (tenant, purpose, recipient, subject) DO UPDATE SET action = excluded.action, given_by = excluded.given_by,
-                fingerprint = excluded.fingerprint, notice_version = excluded.notice_version, time = excluded.time,
-                subject_active = excluded.subject_active, has_guardian = excluded.has_guardian
-            """)
-            .Add("tenant", e.Tenant).Add("purpose", e.Purpose).Add("recipient", e.Recipient ?? string.Empty).Add("subject", e.SubjectId)
-            .Add("action", (int)e.Action).Add("givenBy", (int)e.GivenBy).Add("fingerprint", e.PurposeFingerprint).Add("notice", e.NoticeVersion)
-            .Add("time", e.Time.ToUnixTimeMilliseconds())
-            .ExecuteNonQueryAsync();
-    }
-
-    private static async ValueTask SetConsentSubjectActiveAsync(WriteContext ctx, string tenant, string subjectId, SubjectState state)
-        => await ctx.Command("UPDATE consent_current SET subject_active = @active WHERE tenant = @tenant AND subject = @subject")
-            .Add("active", state == SubjectState.Active ? 1 : 0).Add("tenant", tenant).Add("subject", subjectId)
-            .ExecuteNonQueryAsync();
 
     public async IAsyncEnumerable<AudienceMember> ReadAudienceAsync(string tenant, string pushPurpose, string pushFingerprint, string personalisationPurpose, string personalisationFingerprint, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -69,25 +44,6 @@ internal sealed partial class SqlStore
             yield return new AudienceMember(subject, personalLeft && string.Equals(personalSubject, subject, StringComparison.Ordinal), givenBy, hasGuardian);
         }
     }
-
-    public Task<IReadOnlyList<ConsentCurrentRow>> ListRenewalsAsync(string tenant, string purpose, string currentFingerprint, string? afterSubject, int limit, CancellationToken cancellationToken)
-        => QueryAsync(
-            $"SELECT {CurrentColumns} FROM consent_current WHERE tenant = @tenant AND purpose = @purpose AND recipient = '' AND action = 0 AND fingerprint <> @fingerprint AND subject_active = 1 AND subject{_dialect.BinaryCollation} > @after ORDER BY subject{_dialect.BinaryCollation} LIMIT @limit",
-            c => c.Add("tenant", tenant).Add("purpose", purpose).Add("fingerprint", currentFingerprint).Add("after", afterSubject ?? string.Empty).Add("limit", Math.Clamp(limit, 1, 10_000)),
-            ReadCurrent,
-            cancellationToken);
-
-    public Task<IReadOnlyList<ConsentCurrentRow>> GetCurrentConsentsAsync(string tenant, string subjectId, CancellationToken cancellationToken)
-        => QueryAsync(
-            $"SELECT {CurrentColumns} FROM consent_current WHERE tenant = @tenant AND subject = @subject ORDER BY purpose, recipient",
-            c => c.Add("tenant", tenant).Add("subject", subjectId),
-            ReadCurrent,
-            cancellationToken);
-
-    private static ConsentCurrentRow ReadCurrent(DbDataReader r)
-        => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3).Length == 0 ? null : r.GetString(3), (ConsentAction)r.GetInt32(4), (ConsentGiver)r.GetInt32(5), r.GetString(6), r.GetString(7), Time(r.GetInt64(8)));
-
-    // ---- campaigns
 
     public Task PutCampaignAsync(CampaignRow campaign, AuditDraft audit, CancellationToken cancellationToken)
         => _writer.RunAsync(cancellationToken, async ctx =>

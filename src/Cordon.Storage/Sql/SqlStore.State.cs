@@ -33,10 +33,4 @@ internal sealed partial class SqlStore
                 .Add("now", now.ToUnixTimeMilliseconds()).Add("job", job).Add("node", node).ExecuteNonQueryAsync();
             return true;
         });
-
-    public async Task<long> CountJobRunsAsync(string job, CancellationToken cancellationToken)
-    {
-        var rows = await QueryAsync("SELECT runs FROM job_runs WHERE job = @job", c => c.Add("job", job), r => r.GetInt64(0), cancellationToken);
-        return rows.Count == 0 ? 0 : rows[0];
-    }
 }
