@@ -110,7 +110,7 @@ internal static class RightsBench
                 // Shredding: a cancellation of a subject whose records no law keeps (Appointments, retentionClass none).
                 var shred = await bench.SubjectAsync([("appointment", Appointment, size)], DateTimeOffset.UtcNow);
                 var erased = await SubjectEraser.EraseAsync(bench.Operation(), shred, null, cancel: true, "subject.cancel", null, ["R21", "R20"], CancellationToken.None);
-                var report = erased.Value ?? throw new InvalidOperationException(erased.Problem!.Detail);
+                var report = erased.Value ?? throw new InvalidOperationException(erased.Failure!.Detail);
                 if (!report.Shredded || report.Purged != size)
                 {
                     throw new InvalidOperationException($"expected a shred of {size} rows, got shredded={report.Shredded} purged={report.Purged}");
@@ -120,7 +120,7 @@ internal static class RightsBench
                 var half = Math.Max(1, size / 2);
                 var rekey = await bench.SubjectAsync([("consultation", Encounter, half), ("appointment", Appointment, size - half)], DateTimeOffset.UtcNow);
                 var kept = await SubjectEraser.EraseAsync(bench.Operation(), rekey, null, cancel: true, "subject.cancel", null, ["R21", "R20"], CancellationToken.None);
-                var rekeyReport = kept.Value ?? throw new InvalidOperationException(kept.Problem!.Detail);
+                var rekeyReport = kept.Value ?? throw new InvalidOperationException(kept.Failure!.Detail);
                 if (rekeyReport.Shredded || rekeyReport.KeptCount != half)
                 {
                     throw new InvalidOperationException("expected a re-key");
@@ -264,7 +264,7 @@ internal static class RightsBench
                 var prepared = RecordWriter.Prepare(Tenant, index, Encoding.UTF8.GetBytes(json), DateOnly.FromDateTime(DateTime.UtcNow));
                 if (prepared.Failed)
                 {
-                    throw new InvalidOperationException(prepared.Problem!.Detail);
+                    throw new InvalidOperationException(prepared.Failure.Detail);
                 }
 
                 for (var i = 0; i < count; i++)

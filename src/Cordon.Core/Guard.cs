@@ -10,6 +10,10 @@ public static class Guard
         where T : class
         => value ?? throw new ArgumentNullException(name);
 
+    /// <summary>A value of any type that must not be null (a result's value).</summary>
+    public static T NotNullValue<T>([NotNull] T? value, [CallerArgumentExpression(nameof(value))] string? name = null)
+        => value ?? throw new ArgumentNullException(name);
+
     public static string NotEmpty([NotNull] string? value, [CallerArgumentExpression(nameof(value))] string? name = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(value, name);

@@ -36,17 +36,17 @@ internal static class CampaignCommand
             var request = RequestBody.Deserialize(await File.ReadAllBytesAsync(path, ct), ApiJson.Default.CreateCampaignRequest);
             if (request.Failed)
             {
-                return await ProblemAsync(console, request.Problem!, 2);
+                return await ProblemAsync(console, request.Problem, 2);
             }
 
-            var created = await Campaigns.CreateAsync(op, request.Value!, ct);
+            var created = await Campaigns.CreateAsync(op, request.Value, ct);
             if (created.Failed)
             {
-                return await ProblemAsync(console, created.Problem!, 1);
+                return await FailureAsync(console, created.Failure);
             }
 
-            await console.Out.WriteLineAsync(JsonSerializer.Serialize(await Campaigns.ViewAsync(op.Store, created.Value!, false, ct), ApiJson.Default.CampaignView));
-            await console.Error.WriteLineAsync($"Created campaign {created.Value!.Id}; queue it with: cordon campaign send {created.Value.Id}");
+            await console.Out.WriteLineAsync(JsonSerializer.Serialize(await Campaigns.ViewAsync(op.Store, created.Value, false, ct), ApiJson.Default.CampaignView));
+            await console.Error.WriteLineAsync($"Created campaign {created.Value.Id}; queue it with: cordon campaign send {created.Value.Id}");
             return 0;
         });
 
@@ -74,10 +74,10 @@ internal static class CampaignCommand
             var sent = await Campaigns.SendAsync(op, new UnsubscribeLinks(Options.Create(options)), parse.GetValue(sendId)!, ct);
             if (sent.Failed)
             {
-                return await ProblemAsync(console, sent.Problem!, 1);
+                return await FailureAsync(console, sent.Failure);
             }
 
-            var r = sent.Value!;
+            var r = sent.Value;
             await console.Out.WriteLineAsync(JsonSerializer.Serialize(r, ApiJson.Default.SendReport));
             await console.Error.WriteLineAsync($"Queued {r.Queued} of an audience of {r.Audience}: {r.Personalised} personalised, {r.Plain} non-personalised; {r.ExcludedChildren} children without guardian consent and {r.NoAddress} without an address left out. Deliver with: cordon campaign deliver");
             return 0;
@@ -178,6 +178,10 @@ internal static class CampaignCommand
         });
         return command;
     }
+
+    /// <summary>A use case's failure: printed with its rule, exit 2 when something named does not exist, 1 when a rule or check refused.</summary>
+    private static Task<int> FailureAsync(CliConsole console, Core.Failure failure)
+        => ProblemAsync(console, Problem.From(failure), failure.Kind == Core.FailureKind.NotFound ? ExitCodes.Usage : ExitCodes.CheckFailed);
 
     private static async Task<int> ProblemAsync(CliConsole console, Problem problem, int exit)
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Cordon.Core;
 using Cordon.Core.Audit;
 using Cordon.Server.Http;
 using Cordon.Server.Retention;
@@ -162,11 +163,11 @@ internal static class SubjectCommand
             var withdrawn = isCancel ? await RightsWorkflow.WithdrawConsentsAsync(op, id, null, Core.Consent.ConsentGiver.Self, "operator", null, cancellationToken) : [];
             var rules = isCancel ? RightsWorkflow.RulesOf(Core.Rights.RightsKind.Cancellation) : RightsWorkflow.RulesOf(Core.Rights.RightsKind.Deletion);
             var action = isCancel ? "subject.cancel" : "subject.erase";
-            Outcome<ErasureReport> erased;
+            Result<ErasureReport> erased;
             var erasing = string.Create(CultureInfo.InvariantCulture, $"erasing {plan.Records:N0} records of {plan.SubjectId} ({(plan.Shred ? "destroying its keys, then purging the rows" : "re-keying what is kept")})");
             if (plan.Records >= LargeSubject && OperatorSession.IsTerminal(console))
             {
-                Outcome<ErasureReport>? result = null;
+                Result<ErasureReport>? result = null;
                 await OperatorSession.Terminal().Status().StartAsync(
                     erasing,
                     async _ => result = await SubjectEraser.EraseAsync(op, id, scope, isCancel, action, null, rules, cancellationToken));
@@ -184,11 +185,11 @@ internal static class SubjectCommand
 
             if (erased.Failed)
             {
-                await console.Error.WriteLineAsync($"The erasure did not run: {erased.Problem!.Detail}");
-                return erased.Problem.Status == 404 ? 2 : 1;
+                await console.Error.WriteLineAsync($"The erasure did not run: {erased.Failure.Detail}");
+                return erased.Failure.Kind == FailureKind.NotFound ? ExitCodes.Usage : ExitCodes.CheckFailed;
             }
 
-            var report = erased.Value!;
+            var report = erased.Value;
             foreach (var line in RightsWorkflow.Describe(report, isCancel, withdrawn))
             {
                 await console.Out.WriteLineAsync(line);

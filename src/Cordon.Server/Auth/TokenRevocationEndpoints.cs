@@ -114,10 +114,10 @@ public static class TokenRevocations
         var read = await body.ReadAsync(call.Http, ApiJson.Default.TokenRevocationRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, null, null);
+            return await call.RefuseAsync(read.Problem, null, null);
         }
 
-        var (row, errors) = Build(call.Tenant.Id, read.Value!, call.Actor.Id, call.Now);
+        var (row, errors) = Build(call.Tenant.Id, read.Value, call.Actor.Id, call.Now);
         if (row is null)
         {
             return await call.RefuseAsync(Problem.Validation(errors), null, null);

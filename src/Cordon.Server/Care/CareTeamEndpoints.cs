@@ -38,10 +38,10 @@ public static class CareTeamEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.CareTeamRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, null, null);
+            return await call.RefuseAsync(read.Problem, null, null);
         }
 
-        var request = read.Value!;
+        var request = read.Value;
         var subject = SubjectVault.IsWellFormedId(id, "sub") ? await call.Store.GetSubjectAsync(call.Tenant.Id, id, call.Aborted) : null;
         if (subject is null)
         {

@@ -59,10 +59,10 @@ public static class ConsentEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.ConsentRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, null, SubjectVault.IsWellFormedId(id, "sub") ? id : null);
+            return await call.RefuseAsync(read.Problem, null, SubjectVault.IsWellFormedId(id, "sub") ? id : null);
         }
 
-        var request = read.Value!;
+        var request = read.Value;
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
         {

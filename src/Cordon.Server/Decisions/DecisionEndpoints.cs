@@ -38,10 +38,10 @@ public static class DecisionEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.DecisionRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, null, null);
+            return await call.RefuseAsync(read.Problem, null, null);
         }
 
-        var request = read.Value!;
+        var request = read.Value;
         var policy = call.Tenant.Policy;
         var errors = new Dictionary<string, string[]>();
         if (!RoleNames.TryParse(request.Actor.Role, out var role))

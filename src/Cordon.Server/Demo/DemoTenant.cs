@@ -226,14 +226,14 @@ public static class DemoTenant
             var prepared = RecordWriter.Prepare(tenant, purpose, record.Json, DateOnly.FromDateTime(now.UtcDateTime.AddHours(8)));
             if (prepared.Failed)
             {
-                var problem = prepared.Problem!;
+                var problem = prepared.Failure;
                 var paths = problem.Errors is null ? string.Empty : ": " + string.Join(", ", problem.Errors.Keys);
                 throw new InvalidOperationException($"A demo record was refused by the catalog ({problem.Code}{paths}); the demo data and the built-in profile disagree.");
             }
 
             // Admitted as every writer admits a record: the consents the demo recorded decide, as over the API.
             var history = SubjectFacts.ConsentPurposeToLoad(policy, purpose) is null ? [] : consents ??= await store.GetHistoryAsync(tenant.Id, subjectId, cancellationToken);
-            var admission = RecordAdmission.Admit(tenant, audit, SeederActor(tenant), SubjectFacts.FromHistory(subject, purpose, history, []), purpose, prepared.Value!, "record.write");
+            var admission = RecordAdmission.Admit(tenant, audit, SeederActor(tenant), SubjectFacts.FromHistory(subject, purpose, history, []), purpose, prepared.Value, "record.write");
             if (!admission.Admitted)
             {
                 throw new InvalidOperationException($"The policy refuses a demo record ({admission.Refusal!.Code}); the demo data and the built-in profile disagree.");

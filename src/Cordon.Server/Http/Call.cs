@@ -161,6 +161,9 @@ public sealed partial class Call
         return Problem.From(refusal, detail);
     }
 
+    /// <summary>Records a use case's failure in the audit chain (durably) and returns its problem response.</summary>
+    public Task<Problem> RefuseAsync(Core.Failure failure, string? purpose, string? subject) => RefuseAsync(Problem.From(failure), purpose, subject);
+
     /// <summary>Records a refused request that no compliance rule decided (bad input, unknown ids) and returns its problem.</summary>
     public async Task<Problem> RefuseAsync(Problem problem, string? purpose, string? subject)
     {

@@ -38,6 +38,21 @@ public sealed class Problem : IResult
     /// <summary>Field (or element path) → what is wrong with it.</summary>
     public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
 
+    /// <summary>A use case's failure as a problem response: the one place a failure's kind becomes an HTTP status.</summary>
+    public static Problem From(Core.Failure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        var status = failure.Kind switch
+        {
+            Core.FailureKind.Malformed => 400,
+            Core.FailureKind.NotFound => 404,
+            Core.FailureKind.Conflict => 409,
+            Core.FailureKind.Refused => 403,
+            _ => 422,
+        };
+        return new Problem(status, failure.Code, failure.Title, failure.Detail, failure.Rule, failure.Citation) { Errors = failure.Errors };
+    }
+
     public static Problem From(Refusal refusal, string? detail = null)
         => new(refusal.Status, refusal.Code, refusal.Title, detail ?? refusal.Detail, refusal.Rule, refusal.Citation);
 

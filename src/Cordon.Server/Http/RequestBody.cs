@@ -11,6 +11,8 @@ namespace Cordon.Server.Http;
 /// <summary>Either a value or the problem that stopped it.</summary>
 public readonly record struct Outcome<T>(T? Value, Problem? Problem)
 {
+    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(Problem))]
+    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(false, nameof(Value))]
     public bool Failed => Problem is not null;
 
     public static implicit operator Outcome<T>(T value) => new(value, null);
@@ -46,7 +48,7 @@ public sealed class RequestBody(IOptions<CordonServerOptions> options)
             return body;
         }
 
-        if (body.Value!.Length == 0)
+        if (body.Value.Length == 0)
         {
             return Problem.Malformed("The body is empty; send a JSON document.");
         }
@@ -76,10 +78,10 @@ public sealed class RequestBody(IOptions<CordonServerOptions> options)
         var body = await ReadBytesAsync(context);
         if (body.Failed)
         {
-            return body.Problem!;
+            return body.Problem;
         }
 
-        if (body.Value!.Length == 0)
+        if (body.Value.Length == 0)
         {
             return Problem.Malformed("The body is empty.");
         }
@@ -169,7 +171,7 @@ public sealed class RequestBody(IOptions<CordonServerOptions> options)
         where T : class
     {
         var body = await ReadAsync(context);
-        return body.Failed ? body.Problem! : Deserialize(body.Value!, typeInfo);
+        return body.Failed ? body.Problem : Deserialize(body.Value, typeInfo);
     }
 
     private static bool IsJson(string? contentType)

@@ -479,11 +479,11 @@ public static class FhirImport
 
             if (prepared.Failed)
             {
-                Refuse(where, type, prepared.Problem!.Code, subject.Id, cancellationToken, prepared.Problem.Rule);
+                Refuse(where, type, prepared.Failure.Code, subject.Id, cancellationToken, prepared.Failure.Rule);
                 return;
             }
 
-            var record = prepared.Value!;
+            var record = prepared.Value;
             var opened = await OpenAsync(subject, cancellationToken);
             if (opened is null)
             {
@@ -520,7 +520,7 @@ public static class FhirImport
         private Preparation Prepare(string type, JsonElement resource, byte[] json)
         {
             var prepared = RecordWriter.Prepare(tenant, purpose, resource, json, Today);
-            if (prepared.Failed && options.OnInvalid == InvalidValueHandling.DropField && prepared.Problem!.Code == "validation.failed"
+            if (prepared.Failed && options.OnInvalid == InvalidValueHandling.DropField && prepared.Failure.Code == "validation.failed"
                 && tenant.Catalog.TryGetType(type, out var compiled) && InvalidValues.Drop(compiled, resource, Today) is { } repaired)
             {
                 using var document = JsonDocument.Parse(repaired.Json, CheckedOptions);
@@ -1105,5 +1105,5 @@ public static class FhirImport
     }
 
     /// <summary>A resource's catalog checks, and the fields dropped to pass them (drop-field).</summary>
-    private sealed record Preparation(Http.Outcome<PreparedRecord> Prepared, IReadOnlyList<string> Dropped);
+    private sealed record Preparation(Core.Result<PreparedRecord> Prepared, IReadOnlyList<string> Dropped);
 }

@@ -63,16 +63,16 @@ public static class CampaignEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.CreateCampaignRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, null, null);
+            return await call.RefuseAsync(read.Problem, null, null);
         }
 
-        var created = await Campaigns.CreateAsync(Operation.From(call), read.Value!, call.Aborted);
+        var created = await Campaigns.CreateAsync(Operation.From(call), read.Value, call.Aborted);
         if (created.Failed)
         {
-            return await call.RefuseAsync(created.Problem!, Campaigns.PushPurpose, null);
+            return await call.RefuseAsync(created.Failure, Campaigns.PushPurpose, null);
         }
 
-        var view = await Campaigns.ViewAsync(call.Store, created.Value!, withCounts: false, call.Aborted);
+        var view = await Campaigns.ViewAsync(call.Store, created.Value, withCounts: false, call.Aborted);
         return TypedResults.Json(view, ApiJson.Default.CampaignView, statusCode: StatusCodes.Status201Created);
     }
 
@@ -106,10 +106,10 @@ public static class CampaignEndpoints
         var sent = await Campaigns.SendAsync(Operation.From(call), links, id, call.Aborted);
         if (sent.Failed)
         {
-            return await call.RefuseAsync(sent.Problem!, Campaigns.PushPurpose, null);
+            return await call.RefuseAsync(sent.Failure, Campaigns.PushPurpose, null);
         }
 
-        return TypedResults.Json(sent.Value!, ApiJson.Default.SendReport, statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Json(sent.Value, ApiJson.Default.SendReport, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> ListTermsAsync(Call call)
@@ -124,10 +124,10 @@ public static class CampaignEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.AdTermRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, null, null);
+            return await call.RefuseAsync(read.Problem, null, null);
         }
 
-        var request = read.Value!;
+        var request = read.Value;
         var term = AdTerm.Create(request.Term, request.Category, request.Pattern);
         if (!term.Success)
         {

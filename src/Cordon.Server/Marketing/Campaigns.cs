@@ -1,3 +1,4 @@
+using Cordon.Core;
 using System.Text.Json;
 using Cordon.Core.Audit;
 using Cordon.Core.Consent;
@@ -33,7 +34,7 @@ public static class Campaigns
     }
 
     /// <summary>The refusal for an unlawful message: named after the first rule broken, every finding in errors.</summary>
-    public static Problem Refusal(MessageCheck check)
+    public static Failure Refusal(MessageCheck check)
     {
         ArgumentNullException.ThrowIfNull(check);
         var primary = check.Primary!;
@@ -41,10 +42,10 @@ public static class Campaigns
         var detail = primary.Code == MessageRules.ContentRefused
             ? "Medical, drug and device advertising may not carry these phrases: " + string.Join("; ", check.Findings.Select(f => $"“{f.Phrase}” ({f.Category})")) + "."
             : primary.Message;
-        return new Problem(422, primary.Code, "Message refused", detail, primary.Rule, RuleBook.Get(primary.Rule).Citation) { Errors = errors };
+        return new Failure(FailureKind.Invalid, primary.Code, "Message refused", detail, primary.Rule, RuleBook.Get(primary.Rule).Citation) { Errors = errors };
     }
 
-    public static async Task<Outcome<CampaignRow>> CreateAsync(Operation op, CreateCampaignRequest request, CancellationToken cancellationToken)
+    public static async Task<Result<CampaignRow>> CreateAsync(Operation op, CreateCampaignRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(op);
         ArgumentNullException.ThrowIfNull(request);
@@ -61,12 +62,12 @@ public static class Campaigns
 
         if (errors.Count > 0)
         {
-            return Problem.Validation(errors);
+            return Failure.Invalid(errors);
         }
 
         if (op.Tenant.Policy.PurposeFingerprint(PushPurpose) is null)
         {
-            return new Problem(409, "marketing.no-push-purpose", "No marketing purpose", $"The tenant's profile declares no '{PushPurpose}' purpose, so no one can have consented to marketing.", "R15", RuleBook.Get("R15").Citation);
+            return new Failure(FailureKind.Conflict, "marketing.no-push-purpose", "No marketing purpose", $"The tenant's profile declares no '{PushPurpose}' purpose, so no one can have consented to marketing.", "R15", RuleBook.Get("R15").Citation);
         }
 
         var check = MessageRules.Check(request.Sender, request.Content, request.ApprovalNumber, await RulesAsync(op, cancellationToken));
@@ -111,19 +112,19 @@ public static class Campaigns
     }
 
     /// <summary>Computes the audience, renders each member's variant with a signed unsubscribe link, seals it under the member's key and queues it.</summary>
-    public static async Task<Outcome<SendReport>> SendAsync(Operation op, UnsubscribeLinks links, string campaignId, CancellationToken cancellationToken)
+    public static async Task<Result<SendReport>> SendAsync(Operation op, UnsubscribeLinks links, string campaignId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(op);
         ArgumentNullException.ThrowIfNull(links);
         var campaign = await op.Store.GetCampaignAsync(op.Tenant.Id, campaignId, cancellationToken);
         if (campaign is null)
         {
-            return Problem.NotFound("campaign");
+            return Failure.NotFound("campaign");
         }
 
         if (campaign.Status != "draft")
         {
-            return Problem.Conflict("marketing.already-sent", "This campaign was already queued; create a new campaign to send again.");
+            return Failure.Conflict("marketing.already-sent", "This campaign was already queued; create a new campaign to send again.");
         }
 
         var definition = Definition(campaign);
@@ -137,13 +138,13 @@ public static class Campaigns
         var pushFingerprint = policy.PurposeFingerprint(PushPurpose);
         if (pushFingerprint is null)
         {
-            return new Problem(409, "marketing.no-push-purpose", "No marketing purpose", $"The tenant's profile declares no '{PushPurpose}' purpose.", "R15", RuleBook.Get("R15").Citation);
+            return new Failure(FailureKind.Conflict, "marketing.no-push-purpose", "No marketing purpose", $"The tenant's profile declares no '{PushPurpose}' purpose.", "R15", RuleBook.Get("R15").Citation);
         }
 
         // Claim the campaign before queueing anything: of two concurrent sends only the one that moves it out of draft queues.
         if (!await op.Store.ClaimCampaignAsync(op.Tenant.Id, campaign.Id, "draft", "sending", op.Audit("campaign.send", AuditOutcome.Done, null, [campaign.Id], ["R13", "R15", "R03"], PushPurpose), cancellationToken))
         {
-            return Problem.Conflict("marketing.already-sent", "This campaign was already queued; create a new campaign to send again.");
+            return Failure.Conflict("marketing.already-sent", "This campaign was already queued; create a new campaign to send again.");
         }
 
         // Without a personalisation purpose in the profile nobody can have agreed to it: everyone gets the plain variant.

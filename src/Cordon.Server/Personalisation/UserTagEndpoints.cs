@@ -119,10 +119,10 @@ public static partial class UserTagEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.TagRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, PersonalisationPurpose, SubjectVault.IsWellFormedId(id, "sub") ? id : null);
+            return await call.RefuseAsync(read.Problem, PersonalisationPurpose, SubjectVault.IsWellFormedId(id, "sub") ? id : null);
         }
 
-        var request = read.Value!;
+        var request = read.Value;
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
         {

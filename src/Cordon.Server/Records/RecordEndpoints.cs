@@ -59,23 +59,23 @@ public static class RecordEndpoints
         var purpose = call.Purpose();
         if (purpose.Failed)
         {
-            return await call.RefuseAsync(purpose.Problem!, null, null);
+            return await call.RefuseAsync(purpose.Problem, null, null);
         }
 
         var purposeKey = call.PurposeKey(purpose.Value);
         var raw = await body.ReadAsync(call.Http);
         if (raw.Failed)
         {
-            return await call.RefuseAsync(raw.Problem!, purposeKey, null);
+            return await call.RefuseAsync(raw.Problem, purposeKey, null);
         }
 
-        var prepared = RecordWriter.Prepare(call.Tenant, purpose.Value, raw.Value!, call.Today);
+        var prepared = RecordWriter.Prepare(call.Tenant, purpose.Value, raw.Value, call.Today);
         if (prepared.Failed)
         {
-            return await call.RefuseAsync(prepared.Problem!, purposeKey, null);
+            return await call.RefuseAsync(prepared.Failure, purposeKey, null);
         }
 
-        var record = prepared.Value!;
+        var record = prepared.Value;
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
         {
@@ -102,7 +102,7 @@ public static class RecordEndpoints
         var purpose = call.Purpose();
         if (purpose.Failed)
         {
-            return await call.RefuseAsync(purpose.Problem!, null, null);
+            return await call.RefuseAsync(purpose.Problem, null, null);
         }
 
         var policy = call.Tenant.Policy;
@@ -172,7 +172,7 @@ public static class RecordEndpoints
         var purpose = call.Purpose();
         if (purpose.Failed)
         {
-            return await call.RefuseAsync(purpose.Problem!, null, null);
+            return await call.RefuseAsync(purpose.Problem, null, null);
         }
 
         var policy = call.Tenant.Policy;
@@ -210,14 +210,14 @@ public static class RecordEndpoints
         var purpose = call.Purpose();
         if (purpose.Failed)
         {
-            return await call.RefuseAsync(purpose.Problem!, null, null);
+            return await call.RefuseAsync(purpose.Problem, null, null);
         }
 
         var purposeKey = call.PurposeKey(purpose.Value);
         var raw = await body.ReadAsync(call.Http);
         if (raw.Failed)
         {
-            return await call.RefuseAsync(raw.Problem!, purposeKey, null);
+            return await call.RefuseAsync(raw.Problem, purposeKey, null);
         }
 
         var current = SubjectVault.IsWellFormedId(id, "rec") ? await call.Store.GetRecordAsync(call.Tenant.Id, id, call.Aborted) : null;
@@ -226,13 +226,13 @@ public static class RecordEndpoints
             return await call.RefuseAsync(Problem.NotFound("record"), purposeKey, null);
         }
 
-        var prepared = RecordWriter.Prepare(call.Tenant, purpose.Value, raw.Value!, call.Today);
+        var prepared = RecordWriter.Prepare(call.Tenant, purpose.Value, raw.Value, call.Today);
         if (prepared.Failed)
         {
-            return await call.RefuseAsync(prepared.Problem!, purposeKey, current.SubjectId);
+            return await call.RefuseAsync(prepared.Failure, purposeKey, current.SubjectId);
         }
 
-        var record = prepared.Value!;
+        var record = prepared.Value;
         if (current.Restricted && !call.Tenant.Policy.Purpose(purpose.Value).RestrictedAccess)
         {
             return await call.RefuseAsync(Refusals.RecordRestricted, purposeKey, current.SubjectId);

@@ -1,3 +1,4 @@
+using Cordon.Core;
 using System.Text.Json;
 using Cordon.Core.Catalog;
 using Cordon.Core.Crypto;
@@ -23,16 +24,16 @@ public static class RecordWriter
 {
     private const int MaxListedPaths = 50;
 
-    public static Outcome<PreparedRecord> Prepare(TenantContext tenant, int purpose, byte[] json, DateOnly today)
+    public static Result<PreparedRecord> Prepare(TenantContext tenant, int purpose, byte[] json, DateOnly today)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         var parsed = RequestBody.Parse(json);
         if (parsed.Failed)
         {
-            return parsed.Problem!;
+            return Failure.Malformed(parsed.Problem.Detail);
         }
 
-        using var document = parsed.Value!;
+        using var document = parsed.Value;
         return Prepare(tenant, purpose, document.RootElement, json, today);
     }
 
@@ -40,17 +41,17 @@ public static class RecordWriter
     /// The same checks on a record already parsed (a bulk reader that parsed a whole Bundle); <paramref name="json"/> is
     /// exactly the bytes of <paramref name="root"/>, which are what gets sealed.
     /// </summary>
-    public static Outcome<PreparedRecord> Prepare(TenantContext tenant, int purpose, JsonElement root, byte[] json, DateOnly today)
+    public static Result<PreparedRecord> Prepare(TenantContext tenant, int purpose, JsonElement root, byte[] json, DateOnly today)
     {
         ArgumentNullException.ThrowIfNull(tenant);
         if (root.ValueKind != JsonValueKind.Object)
         {
-            return Problem.Validation("$", "A record is a JSON object: a FHIR R4 resource or a declared record.");
+            return Failure.Invalid("$", "A record is a JSON object: a FHIR R4 resource or a declared record.");
         }
 
         if (!root.TryGetProperty("resourceType", out var typeElement) || typeElement.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(typeElement.GetString()))
         {
-            return Problem.Validation("resourceType", "Name the record type in resourceType.");
+            return Failure.Invalid("resourceType", "Name the record type in resourceType.");
         }
 
         var typeName = typeElement.GetString()!;
@@ -62,8 +63,8 @@ public static class RecordWriter
         var classification = type.Classify(root, today);
         if (classification.UnclassifiedPaths.Count > 0)
         {
-            return new Problem(
-                422,
+            return new Failure(
+                FailureKind.Invalid,
                 "catalog.unclassified-field",
                 "Unclassified fields",
                 $"{classification.UnclassifiedPaths.Count} element path(s) of {typeName} are not classified by the catalog; a field the catalog does not classify cannot be stored.",
@@ -76,7 +77,7 @@ public static class RecordWriter
 
         if (classification.FormatViolations.Count > 0)
         {
-            return Problem.Validation(classification.FormatViolations
+            return Failure.Invalid(classification.FormatViolations
                 .GroupBy(v => v.Path, StringComparer.Ordinal)
                 .Take(MaxListedPaths)
                 .ToDictionary(g => g.Key, g => g.Select(v => v.Reason).Distinct().ToArray()));
@@ -88,8 +89,7 @@ public static class RecordWriter
             var excess = classification.PresentFields.Select(f => f.Path).Where(p => !allowed.Contains(p)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
             if (excess.Count > 0)
             {
-                var refusal = Core.Decisions.Refusals.FieldNotAllowed;
-                return new Problem(refusal.Status, refusal.Code, refusal.Title, $"The purpose '{purposeDef.Key}' may not collect {excess.Count} of the {typeName} fields sent (minimum necessary): {string.Join(", ", excess.Take(MaxListedPaths))}.", refusal.Rule, refusal.Citation)
+                return Failure.From(Core.Decisions.Refusals.FieldNotAllowed, $"The purpose '{purposeDef.Key}' may not collect {excess.Count} of the {typeName} fields sent (minimum necessary): {string.Join(", ", excess.Take(MaxListedPaths))}.") with
                 {
                     Errors = excess.Take(MaxListedPaths).ToDictionary(p => p, _ => new[] { $"not collected under '{purposeDef.Key}'" }),
                 };
@@ -137,8 +137,8 @@ public static class RecordWriter
     }
 
     /// <summary>The problem for a record type the catalog does not declare.</summary>
-    public static Problem UnknownType(string typeName) => new(
-        422,
+    public static Failure UnknownType(string typeName) => new(
+        FailureKind.Invalid,
         "catalog.unknown-type",
         "Record type not in the catalog",
         $"The catalog declares no record type '{Problem.Sanitize(typeName)}'; only classified types are stored or served.",

@@ -67,10 +67,10 @@ public static class RetentionEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.LegalHoldRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, null, null);
+            return await call.RefuseAsync(read.Problem, null, null);
         }
 
-        var request = read.Value!;
+        var request = read.Value;
         if (!SubjectEndpoints.IsCleanText(request.Reason, 500))
         {
             return await call.RefuseAsync(Problem.Validation("reason", "Why the data must be kept (case, authority): 1 to 500 printable characters."), null, null);

@@ -84,10 +84,10 @@ public static class RightsEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.CreateRightsRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, null, null);
+            return await call.RefuseAsync(read.Problem, null, null);
         }
 
-        var request = read.Value!;
+        var request = read.Value;
         var errors = new Dictionary<string, string[]>();
         if (!RightsNames.TryParseKind(request.Kind, out var kind))
         {
@@ -320,10 +320,10 @@ public static class RightsEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.ResolveRightsRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, null, null);
+            return await call.RefuseAsync(read.Problem, null, null);
         }
 
-        var request = read.Value!;
+        var request = read.Value;
         var errors = new Dictionary<string, string[]>();
         if (request.Outcome is not ("completed" or "refused"))
         {
@@ -438,7 +438,7 @@ public static class RightsEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.CalendarYearRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, null, null);
+            return await call.RefuseAsync(read.Problem, null, null);
         }
 
         var days = new List<CalendarDay>();
@@ -448,7 +448,7 @@ public static class RightsEndpoints
             problems.Add("The year is between 2000 and 2100.");
         }
 
-        foreach (var day in read.Value!.Days ?? [])
+        foreach (var day in read.Value.Days ?? [])
         {
             if (!DateOnly.TryParseExact(day.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) || date.Year != year)
             {

@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using Cordon.Core;
 using Cordon.Core.Audit;
 using Cordon.Core.Crypto;
 using Cordon.Core.Subjects;
-using Cordon.Server.Http;
 using Cordon.Server.Subjects;
 using Cordon.Storage;
 
@@ -47,7 +47,7 @@ public static class SubjectEraser
     /// entry records <paramref name="action"/> with the rules that triggered it and names <paramref name="reference"/>
     /// (the rights request).
     /// </summary>
-    public static async Task<Outcome<ErasureReport>> EraseAsync(Operation op, string subjectId, IReadOnlySet<string>? purposes, bool cancel, string action, string? reference, IReadOnlyList<string> rules, CancellationToken cancellationToken)
+    public static async Task<Result<ErasureReport>> EraseAsync(Operation op, string subjectId, IReadOnlySet<string>? purposes, bool cancel, string action, string? reference, IReadOnlyList<string> rules, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(op);
         for (var attempt = 1; ; attempt++)
@@ -60,7 +60,7 @@ public static class SubjectEraser
 
             if (attempt == Attempts)
             {
-                return Problem.Conflict("subject.busy", "The subject's data kept changing while it was being erased; try again.");
+                return Failure.Conflict("subject.busy", "The subject's data kept changing while it was being erased; try again.");
             }
         }
     }
@@ -82,13 +82,13 @@ public static class SubjectEraser
     }
 
     /// <summary>Null when the subject changed under the plan (plan again).</summary>
-    private static async Task<Outcome<ErasureReport>?> TryEraseAsync(Operation op, string subjectId, IReadOnlySet<string>? purposes, bool cancel, string action, string? reference, IReadOnlyList<string> rules, CancellationToken cancellationToken)
+    private static async Task<Result<ErasureReport>?> TryEraseAsync(Operation op, string subjectId, IReadOnlySet<string>? purposes, bool cancel, string action, string? reference, IReadOnlyList<string> rules, CancellationToken cancellationToken)
     {
         var tenant = op.Tenant;
         using var subject = await SubjectVault.OpenAsync(tenant, op.Store, subjectId, cancellationToken);
         if (subject is null)
         {
-            return Problem.NotFound("subject");
+            return Failure.NotFound("subject");
         }
 
         var (facts, deleted, keptVerdicts, _) = await Retention.ErasurePlanner.JudgeAsync(op, subject.Id, purposes, cancellationToken);
@@ -115,7 +115,7 @@ public static class SubjectEraser
 
             if (status == WriteStatus.NotFound)
             {
-                return Problem.NotFound("subject");
+                return Failure.NotFound("subject");
             }
 
             var keyMs = clock.Elapsed.TotalMilliseconds;
@@ -192,7 +192,7 @@ public static class SubjectEraser
 
             if (status == WriteStatus.NotFound)
             {
-                return Problem.NotFound("subject");
+                return Failure.NotFound("subject");
             }
 
             return new ErasureReport(subject.Id, state.ToKey(), false, version, deletedCounts, keptGroups, 0, clock.Elapsed.TotalMilliseconds, 0);

@@ -51,10 +51,10 @@ public static class SubjectEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.CreateSubjectRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, null, null);
+            return await call.RefuseAsync(read.Problem, null, null);
         }
 
-        var request = read.Value!;
+        var request = read.Value;
         var errors = new Dictionary<string, string[]>();
         if (!IsCleanText(request.ExternalId, 128))
         {
@@ -144,10 +144,10 @@ public static class SubjectEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.SearchSubjectsRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, null, null);
+            return await call.RefuseAsync(read.Problem, null, null);
         }
 
-        var request = read.Value!;
+        var request = read.Value;
         if (!SearchKinds.Contains(request.Kind, StringComparer.Ordinal))
         {
             return await call.RefuseAsync(Problem.Validation("kind", $"One of {string.Join(", ", SearchKinds)}."), null, null);
@@ -212,10 +212,10 @@ public static class SubjectStateEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.SubjectStateRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem!, null, null);
+            return await call.RefuseAsync(read.Problem, null, null);
         }
 
-        var request = read.Value!;
+        var request = read.Value;
         var errors = new Dictionary<string, string[]>();
         if (!SubjectNames.TryParseState(request.State, out var state) || state == SubjectState.Cancelled)
         {

@@ -30,10 +30,10 @@ public static class ProfileEndpoints
         var text = await body.ReadTextAsync(call.Http, YamlTypes);
         if (text.Failed)
         {
-            return await call.RefuseAsync(text.Problem!, null, null);
+            return await call.RefuseAsync(text.Problem, null, null);
         }
 
-        var loaded = ProfileLoader.Load(text.Value!, "profile.yaml");
+        var loaded = ProfileLoader.Load(text.Value, "profile.yaml");
         if (!loaded.Succeeded)
         {
             return await call.RefuseAsync(Invalid(loaded.Errors), null, null);

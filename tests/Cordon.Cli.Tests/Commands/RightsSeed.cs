@@ -42,7 +42,7 @@ internal static class RightsSeed
         {
             Assert.True(tenant.Policy.TryGetPurpose(record.Purpose, out var purpose), record.Purpose);
             var prepared = RecordWriter.Prepare(tenant, purpose, Encoding.UTF8.GetBytes(record.Json), DateOnly.FromDateTime(DateTime.UtcNow));
-            Assert.False(prepared.Failed, prepared.Problem?.Detail);
+            Assert.False(prepared.Failed, prepared.Failure?.Detail);
             rows.Add(RecordWriter.Seal(tenant, subject, prepared.Value!, SubjectVault.NewId("rec"), 1, record.Purpose, record.CreatedAt, Now));
         }
 

@@ -114,7 +114,7 @@ public sealed partial class DemoTenantTests(DemoFixture demo) : IClassFixture<De
                 var json = RecordWriter.Open(tenant, subject, row);
                 Assert.True(tenant.Policy.TryGetPurpose(row.Purpose, out var purpose));
                 var prepared = RecordWriter.Prepare(tenant, purpose, json, DateOnly.FromDateTime(DateTime.UtcNow));
-                Assert.False(prepared.Failed, prepared.Problem?.Detail);
+                Assert.False(prepared.Failed, prepared.Failure?.Detail);
                 Assert.Equal((Level)row.Level, prepared.Value!.Classification.Level);
                 types[row.Type] = types.GetValueOrDefault(row.Type) + 1;
                 l5 += row.Level == (byte)Level.L5 ? 1 : 0;
