@@ -97,6 +97,39 @@ public sealed class HttpContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Every_refused_call_is_audited_once_with_its_code_purpose_and_subject()
+    {
+        // Handlers return problems; the call filter audits them. Each refusal below must leave exactly one deny entry.
+        var subject = await Server.CreateSubjectAsync();
+        var cases = new (Func<Task<HttpResponseMessage>> Send, string Code, string? Purpose, string? Subject)[]
+        {
+            (async () => (await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/records", Server.App, null)).Response, "purpose.missing", null, null),
+            (async () => (await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/records", Server.App, "no-such-purpose")).Response, "purpose.unknown", null, null),
+            (async () => (await Server.SendAsync(HttpMethod.Get, "/v1/subjects/sub_00000000000000000000000000/records", Server.App, "consultation")).Response, "not-found", "consultation", null),
+            (async () => (await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/records", Server.App, "consultation")).Response, "consent.missing", "consultation", subject),
+            (async () => (await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/care-team", Server.App, json: new { actor = "dr-li", role = "janitor", until = "2030-01-01T00:00:00Z" })).Response, "validation.failed", null, subject),
+        };
+
+        foreach (var (send, code, purpose, about) in cases)
+        {
+            var before = await Server.CountAuditAsync();
+            var response = await send();
+            Assert.False(response.IsSuccessStatusCode, code);
+            var entries = new List<Core.Audit.AuditEntry>();
+            await foreach (var entry in Server.Host.Store.ReadChainAsync(CordonServer.Tenant, CancellationToken.None))
+            {
+                entries.Add(entry);
+            }
+
+            Assert.Equal(before + 1, entries.Count);
+            var last = entries.OrderBy(e => e.Draft.Time).ThenBy(e => e.Lane).ThenBy(e => e.Seq).Last(e => e.Draft.Code == code).Draft;
+            Assert.Equal(Core.Audit.AuditOutcome.Deny, last.Outcome);
+            Assert.Equal(purpose, last.Purpose);
+            Assert.Equal(about, last.SubjectId);
+        }
+    }
+
+    [Fact]
     public async Task A_role_outside_the_endpoint_is_refused_with_R46_and_audited()
     {
         var before = await Server.CountAuditAsync();

@@ -111,7 +111,7 @@ public static class AuditEndpoints
 
         if (errors.Count > 0)
         {
-            return await call.RefuseAsync(Problem.Validation(errors), null, null);
+            return Problem.Validation(errors);
         }
 
         var query = new AuditQuery { SubjectId = subject, ActorId = actor, From = fromTime, To = toTime, After = after, Limit = limit ?? 100 };

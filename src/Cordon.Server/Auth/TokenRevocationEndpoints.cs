@@ -114,13 +114,13 @@ public static class TokenRevocations
         var read = await body.ReadAsync(call.Http, ApiJson.Default.TokenRevocationRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem, null, null);
+            return read.Problem;
         }
 
         var (row, errors) = Build(call.Tenant.Id, read.Value, call.Actor.Id, call.Now);
         if (row is null)
         {
-            return await call.RefuseAsync(Problem.Validation(errors), null, null);
+            return Problem.Validation(errors);
         }
 
         await revocations.RevokeAsync(row, call.Audit(AuditOutcome.Done, records: [row.Value], rules: ["R45"], note: row.Reason), call.Aborted);

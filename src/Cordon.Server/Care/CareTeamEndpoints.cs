@@ -38,16 +38,17 @@ public static class CareTeamEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.CareTeamRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem, null, null);
+            return read.Problem;
         }
 
         var request = read.Value;
         var subject = SubjectVault.IsWellFormedId(id, "sub") ? await call.Store.GetSubjectAsync(call.Tenant.Id, id, call.Aborted) : null;
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
 
+        call.About(subject.Id);
         var errors = new Dictionary<string, string[]>();
         if (!ActorIds.IsValid(request.Actor))
         {
@@ -66,7 +67,7 @@ public static class CareTeamEndpoints
 
         if (errors.Count > 0)
         {
-            return await call.RefuseAsync(Problem.Validation(errors), null, subject.Id);
+            return Problem.Validation(errors);
         }
 
         var row = new CareTeamRow(call.Tenant.Id, subject.Id, request.Actor, role.ToKey(), until, call.Now, call.Actor.Id);
@@ -79,7 +80,7 @@ public static class CareTeamEndpoints
         var subject = SubjectVault.IsWellFormedId(id, "sub") ? await call.Store.GetSubjectAsync(call.Tenant.Id, id, call.Aborted) : null;
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
 
         var members = await call.Store.GetCareTeamAsync(call.Tenant.Id, subject.Id, call.Aborted);

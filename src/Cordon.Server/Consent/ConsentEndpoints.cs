@@ -66,16 +66,19 @@ public static class ConsentEndpoints
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
+
+        call.About(subject.Id);
 
         var policy = call.Tenant.Policy;
         if (!policy.TryGetPurpose(request.Purpose, out var purposeIndex))
         {
-            return await call.RefuseAsync(Problem.PurposeUnknown(request.Purpose), null, subject.Id);
+            return Problem.PurposeUnknown(request.Purpose);
         }
 
         var purpose = policy.Purpose(purposeIndex);
+        call.About(subject.Id, purpose.Key);
         var errors = new Dictionary<string, string[]>();
         var action = request.Action switch { "grant" => ConsentAction.Grant, "withdraw" => ConsentAction.Withdraw, "refuse" => ConsentAction.Refuse, _ => (ConsentAction?)null };
         var giver = request.GrantedBy switch { "self" => ConsentGiver.Self, "guardian" => ConsentGiver.Guardian, _ => (ConsentGiver?)null };
@@ -101,47 +104,41 @@ public static class ConsentEndpoints
 
         if (errors.Count > 0)
         {
-            return await call.RefuseAsync(Problem.Validation(errors), purpose.Key, subject.Id);
+            return Problem.Validation(errors);
         }
 
         var child = subject.AgeOn(call.Today) < call.Tenant.Profile.Settings.GuardianConsentBelowAge;
         if (!AccessPolicy.ConsentRequired(purpose, child))
         {
-            return await call.RefuseAsync(
-                Problem.Validation("purpose", $"'{purpose.Key}' rests on {purpose.LegalBasis} as its legal basis, not on consent.", "R01", RuleBook.Get("R01").Citation),
-                purpose.Key,
-                subject.Id);
+            return Problem.Validation("purpose", $"'{purpose.Key}' rests on {purpose.LegalBasis} as its legal basis, not on consent.", "R01", RuleBook.Get("R01").Citation);
         }
 
         var link = SubjectFacts.LinkOf(call.Actor, subject);
         if ((call.Actor.Role == Role.Patient && link != SubjectLink.Self) || (call.Actor.Role == Role.Guardian && link != SubjectLink.Guardian))
         {
-            return await call.RefuseAsync(Refusals.NotTheSubject, purpose.Key, subject.Id);
+            return Problem.From(Refusals.NotTheSubject);
         }
 
         if ((call.Actor.Role == Role.Patient && giver != ConsentGiver.Self) || (call.Actor.Role == Role.Guardian && giver != ConsentGiver.Guardian))
         {
-            return await call.RefuseAsync(Problem.Validation("grantedBy", "A patient's token records consent given by self; a guardian's token, by the guardian."), purpose.Key, subject.Id);
+            return Problem.Validation("grantedBy", "A patient's token records consent given by self; a guardian's token, by the guardian.");
         }
 
         if (action == ConsentAction.Grant)
         {
             if (!string.Equals(request.NoticeVersion, call.Tenant.NoticeVersion, StringComparison.Ordinal))
             {
-                return await call.RefuseAsync(
-                    new Problem(409, "consent.notice-outdated", "Privacy notice outdated", $"Consent is given against the current privacy notice ({call.Tenant.NoticeVersion}); show it and ask again.", "R04", RuleBook.Get("R04").Citation),
-                    purpose.Key,
-                    subject.Id);
+                return new Problem(409, "consent.notice-outdated", "Privacy notice outdated", $"Consent is given against the current privacy notice ({call.Tenant.NoticeVersion}); show it and ask again.", "R04", RuleBook.Get("R04").Citation);
             }
 
             if (subject.Row.State is SubjectState.Restricted or SubjectState.Cancelled)
             {
-                return await call.RefuseAsync(Refusals.SubjectRestricted, purpose.Key, subject.Id);
+                return Problem.From(Refusals.SubjectRestricted);
             }
 
             if (child && giver != ConsentGiver.Guardian)
             {
-                return await call.RefuseAsync(Refusals.GuardianRequired, purpose.Key, subject.Id);
+                return Problem.From(Refusals.GuardianRequired);
             }
         }
 
@@ -149,10 +146,7 @@ public static class ConsentEndpoints
             && await call.Store.GetLatestConsentAsync(call.Tenant.Id, subject.Id, purpose.Key, request.Recipient, call.Aborted) is { } latest
             && ConsentLedger.StatusOf(latest, policy.PurposeFingerprint(purposeIndex)) is ConsentStatus.Granted or ConsentStatus.GrantedByGuardian)
         {
-            return await call.RefuseAsync(
-                Problem.Conflict("consent.already-granted", $"The subject has granted '{purpose.Key}'; record a withdrawal to end it."),
-                purpose.Key,
-                subject.Id);
+            return Problem.Conflict("consent.already-granted", $"The subject has granted '{purpose.Key}'; record a withdrawal to end it.");
         }
 
         var consentEvent = new ConsentEvent
@@ -196,12 +190,14 @@ public static class ConsentEndpoints
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
+
+        call.About(subject.Id);
 
         if (call.Actor.Role.IsSubjectSide() && SubjectFacts.LinkOf(call.Actor, subject) == SubjectLink.None)
         {
-            return await call.RefuseAsync(Refusals.NotTheSubject, null, subject.Id);
+            return Problem.From(Refusals.NotTheSubject);
         }
 
         var history = await call.Store.GetHistoryAsync(call.Tenant.Id, subject.Id, call.Aborted);
@@ -217,12 +213,14 @@ public static class ConsentEndpoints
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
+
+        call.About(subject.Id);
 
         if (call.Actor.Role.IsSubjectSide() && SubjectFacts.LinkOf(call.Actor, subject) == SubjectLink.None)
         {
-            return await call.RefuseAsync(Refusals.NotTheSubject, null, subject.Id);
+            return Problem.From(Refusals.NotTheSubject);
         }
 
         var profile = call.Tenant.Profile;

@@ -35,12 +35,12 @@ public static class RenewalEndpoints
     {
         if (string.IsNullOrEmpty(purpose))
         {
-            return await call.RefuseAsync(Problem.Validation("purpose", "Name the purpose: ?purpose=KEY."), null, null);
+            return Problem.Validation("purpose", "Name the purpose: ?purpose=KEY.");
         }
 
         if (!call.Tenant.Policy.TryGetPurpose(purpose, out var index))
         {
-            return await call.RefuseAsync(Problem.PurposeUnknown(purpose), null, null);
+            return Problem.PurposeUnknown(purpose);
         }
 
         var errors = new Dictionary<string, string[]>();
@@ -56,7 +56,7 @@ public static class RenewalEndpoints
 
         if (errors.Count > 0)
         {
-            return await call.RefuseAsync(Problem.Validation(errors), purpose, null);
+            return call.About(null, purpose).Refused(Problem.Validation(errors));
         }
 
         var take = limit ?? DefaultLimit;

@@ -38,7 +38,7 @@ public static class DecisionEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.DecisionRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem, null, null);
+            return read.Problem;
         }
 
         var request = read.Value;
@@ -73,19 +73,21 @@ public static class DecisionEndpoints
 
         if (errors.Count > 0)
         {
-            return await call.RefuseAsync(Problem.Validation(errors), null, null);
+            return Problem.Validation(errors);
         }
 
         if (!policy.TryGetPurpose(request.Purpose, out var purpose))
         {
-            return await call.RefuseAsync(Problem.PurposeUnknown(request.Purpose), null, null);
+            return Problem.PurposeUnknown(request.Purpose);
         }
 
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, request.SubjectId, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), request.Purpose, null);
+            return call.About(null, request.Purpose).Refused(Problem.NotFound("subject"));
         }
+
+        call.About(subject.Id);
 
         var actor = new Actor(call.Tenant.Id, request.Actor.Id, role, request.Actor.Subject, request.Actor.License ?? request.Actor.Licence, request.Actor.PracticeYears, request.Actor.Automated || request.Actor.Ai);
         var facts = await SubjectFacts.LoadAsync(subject, call.Store, policy, purpose, role.IsClinician(), call.Aborted);

@@ -320,9 +320,8 @@ public static partial class CordonApp
         {
             if (context.Items.ContainsKey(Call.ItemKey) && Call.Resolve(context) is { Unauthenticated: false } call)
             {
-                var subject = (error as Storage.SubjectKeyChangedException)?.SubjectId;
-                var purpose = context.Request.Headers[Call.PurposeHeader].ToString() is { Length: > 0 } p && call.Tenant.Policy.TryGetPurpose(p, out _) ? p : null;
-                await call.Store.AppendAsync(call.Audit(Core.Audit.AuditOutcome.Deny, purpose, subject) with { Code = storeProblem.Code }, CancellationToken.None);
+                var subject = (error as Storage.SubjectKeyChangedException)?.SubjectId ?? call.AuditSubject;
+                await call.Store.AppendAsync(call.Audit(Core.Audit.AuditOutcome.Deny, call.AuditPurpose, subject) with { Code = storeProblem.Code }, CancellationToken.None);
             }
 
             await storeProblem.ExecuteAsync(context);

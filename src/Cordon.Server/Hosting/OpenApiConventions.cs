@@ -63,7 +63,7 @@ internal static class OpenApiConventions
             operation.Description = $"{operation.Description}\n\nRoles: {string.Join(", ", roles.Roles.Select(r => Core.Access.RoleNames.ToKey(r)).Order(StringComparer.Ordinal))}. Audit action: `{action.Name}`.".Trim();
             operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
             operation.Extensions["x-cordon-audit-action"] = new JsonNodeExtension(JsonValue.Create(action.Name));
-            if (action.Name.StartsWith("record.", StringComparison.Ordinal))
+            if (metadata.OfType<PurposeRequired>().Any())
             {
                 operation.Parameters ??= [];
                 operation.Parameters.Add(new OpenApiParameter

@@ -10,9 +10,10 @@ using Cordon.Storage;
 namespace Cordon.Server.Http;
 
 /// <summary>
-/// One authenticated call: the actor, its tenant, the time, the request id and client address, and the
-/// helpers every handler needs (purpose header, audit drafts, audited refusals). Bound from the request
-/// after <see cref="CallFilter"/> has checked authentication and role.
+/// One authenticated call: the actor, its tenant, the time, the request id and client address, its purpose, and
+/// what the audit needs to know of it. Bound from the request after <see cref="CallFilter"/> has checked
+/// authentication, role and purpose; a problem the handler returns is audited by the filter against the purpose
+/// and the subject the call concerns (<see cref="About"/>), so handlers return problems and do not audit them.
 /// </summary>
 public sealed partial class Call
 {
@@ -86,7 +87,7 @@ public sealed partial class Call
     }
 
     /// <summary>The same call as another actor would make it (for explaining decisions).</summary>
-    public Call As(Actor actor) => new(Http, actor, Tenant, Store, Now, Action);
+    public Call As(Actor actor) => new(Http, actor, Tenant, Store, Now, Action) { _purpose = _purpose, AuditPurpose = AuditPurpose, AuditSubject = AuditSubject };
 
     /// <summary>
     /// Why this call may not proceed (no known actor or tenant, or a role the endpoint does not admit); null when it may.
@@ -136,7 +137,7 @@ public sealed partial class Call
     }
 
     /// <summary>The X-Purpose header resolved to the profile's purpose index.</summary>
-    public Outcome<int> Purpose()
+    internal Outcome<int> ResolvePurpose()
     {
         var value = Http.Request.Headers[PurposeHeader].ToString().Trim();
         if (value.Length == 0)
@@ -145,6 +146,74 @@ public sealed partial class Call
         }
 
         return Tenant.Policy.TryGetPurpose(value, out var index) ? index : Problem.PurposeUnknown(value);
+    }
+
+    private int _purpose = -1;
+
+    /// <summary>
+    /// The purpose of the call, from X-Purpose, resolved by <see cref="CallFilter"/> before the handler runs on an endpoint
+    /// marked <see cref="EndpointConventions.RequiresPurpose"/>; a missing or unknown purpose never reaches the handler.
+    /// </summary>
+    public int Purpose
+    {
+        get => _purpose >= 0 ? _purpose : throw new InvalidOperationException($"The endpoint of '{Action}' does not require a purpose; mark it RequiresPurpose().");
+        internal set
+        {
+            _purpose = value;
+            AuditPurpose = PurposeKey(value);
+        }
+    }
+
+    /// <summary>The purpose the audit names for what this call does (the X-Purpose purpose, or one the handler names).</summary>
+    public string? AuditPurpose { get; private set; }
+
+    /// <summary>The subject the call concerns, once the handler knows it; any problem it returns is audited against it.</summary>
+    public string? AuditSubject { get; private set; }
+
+    /// <summary>Flags of the decision that refused the call (break-glass, L5), carried into the refusal's audit entry.</summary>
+    public AuditFlags RefusalFlags { get; private set; }
+
+    /// <summary>Whether the handler recorded this call's refusal itself; otherwise <see cref="CallFilter"/> does.</summary>
+    internal bool RefusalRecorded { get; private set; }
+
+    /// <summary>
+    /// Names the subject (and, when the handler decides it rather than the header, the purpose) the call concerns, so
+    /// that any problem the handler returns from here on is audited against them.
+    /// </summary>
+    public Call About(string? subject, string? purpose = null)
+    {
+        AuditSubject = subject;
+        if (purpose is not null)
+        {
+            AuditPurpose = purpose;
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// A decision's refusal (or <paramref name="instead"/>, a refusal the handler makes after a permitting decision) as
+    /// the problem to return; the decision's flags go into the audit entry.
+    /// </summary>
+    public Problem Refused(Decision decision, Refusal? instead = null)
+    {
+        RefusalFlags = decision.Flags;
+        return Problem.From(instead ?? decision.Refusal ?? throw new ArgumentException("The decision permits.", nameof(decision)));
+    }
+
+    /// <summary>A use case's failure as the problem to return (audited by <see cref="CallFilter"/>).</summary>
+    public Problem Refused(Core.Failure failure) => Problem.From(failure);
+
+    /// <summary>The problem to return (audited by <see cref="CallFilter"/>); reads well after <see cref="About"/>.</summary>
+    public Problem Refused(Problem problem) => problem;
+
+    /// <summary>Records a refusal the handler drafted itself (a use case's audit draft) and returns its problem.</summary>
+    public async Task<Problem> RefuseAsync(AuditDraft draft, Problem problem)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        await Store.AppendAsync(draft, CancellationToken.None);
+        RefusalRecorded = true;
+        return problem;
     }
 
     /// <summary>This call as the audit records it.</summary>
@@ -158,6 +227,7 @@ public sealed partial class Call
     {
         ArgumentNullException.ThrowIfNull(refusal);
         await Store.AppendAsync(Audit(AuditOutcome.Deny, purpose, subject, refusal: refusal, flags: flags), CancellationToken.None);
+        RefusalRecorded = true;
         return Problem.From(refusal, detail);
     }
 
@@ -168,12 +238,19 @@ public sealed partial class Call
     public async Task<Problem> RefuseAsync(Problem problem, string? purpose, string? subject)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        var draft = Audit(AuditOutcome.Deny, purpose, subject) with { Code = problem.Code, Rules = problem.Rule is null ? [] : [problem.Rule] };
+        var draft = Audit(AuditOutcome.Deny, purpose, subject, flags: RefusalFlags) with { Code = problem.Code, Rules = problem.Rule is null ? [] : [problem.Rule] };
         await Store.AppendAsync(draft, CancellationToken.None);
+        RefusalRecorded = true;
         return problem;
     }
 
+    /// <summary>Records the problem this call returns against the purpose and subject it concerns (see <see cref="About"/>).</summary>
+    internal Task<Problem> RecordRefusalAsync(Problem problem) => RefuseAsync(problem, AuditPurpose, AuditSubject);
+
     public string PurposeKey(int purpose) => Tenant.Policy.Purpose(purpose).Key;
+
+    /// <summary>The key of the call's purpose (see <see cref="Purpose"/>).</summary>
+    public string PurposeName => PurposeKey(Purpose);
 
     [GeneratedRegex("^[A-Za-z0-9._:-]+$")]
     private static partial Regex RequestIdPattern();
@@ -191,8 +268,21 @@ public sealed class AuditAction(string name)
     public string Name { get; } = name;
 }
 
+/// <summary>The endpoint acts under the purpose named in X-Purpose (R01): checked before the handler runs.</summary>
+public sealed class PurposeRequired
+{
+    public static PurposeRequired Instance { get; } = new();
+}
+
 public static class EndpointConventions
 {
+    /// <summary>Requires X-Purpose to name a purpose of the profile; a missing or unknown one is refused and audited (R01).</summary>
+    public static RouteHandlerBuilder RequiresPurpose(this RouteHandlerBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.WithMetadata(PurposeRequired.Instance);
+    }
+
     /// <summary>Requires a valid bearer token whose role is one of <paramref name="roles"/>, and names the audit action.</summary>
     public static RouteHandlerBuilder Audited(this RouteHandlerBuilder builder, string action, params Role[] roles)
     {

@@ -5,7 +5,8 @@ namespace Cordon.Server.Http;
 /// <summary>
 /// Answers calls that may not proceed before any handler runs: an unknown actor or tenant (401), or a role the
 /// endpoint does not admit. A role refusal is a decision too: it is audited and answered with
-/// <c>access.role-not-allowed</c> (R46).
+/// <c>access.role-not-allowed</c> (R46). Resolves the purpose of endpoints that require one (R01), and audits any
+/// problem a handler returns, so no handler audits its own refusals by hand.
 /// </summary>
 public sealed class CallFilter : IEndpointFilter
 {
@@ -25,6 +26,20 @@ public sealed class CallFilter : IEndpointFilter
             return Problem.From(refusal, $"The role '{call.Actor.RoleKey}' may not call this endpoint.");
         }
 
-        return await next(context);
+        if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<PurposeRequired>() is not null)
+        {
+            var purpose = call.ResolvePurpose();
+            if (purpose.Failed)
+            {
+                return await call.RecordRefusalAsync(purpose.Problem);
+            }
+
+            call.Purpose = purpose.Value;
+        }
+
+        var result = await next(context);
+
+        // Every refused call is in the audit chain: a problem the handler returns and did not record itself is recorded here.
+        return result is Problem problem && !call.RefusalRecorded ? await call.RecordRefusalAsync(problem) : result;
     }
 }

@@ -63,13 +63,13 @@ public static class CampaignEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.CreateCampaignRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem, null, null);
+            return read.Problem;
         }
 
         var created = await Campaigns.CreateAsync(Operation.From(call), read.Value, call.Aborted);
         if (created.Failed)
         {
-            return await call.RefuseAsync(created.Failure, Campaigns.PushPurpose, null);
+            return call.About(null, Campaigns.PushPurpose).Refused(created.Failure);
         }
 
         var view = await Campaigns.ViewAsync(call.Store, created.Value, withCounts: false, call.Aborted);
@@ -94,7 +94,7 @@ public static class CampaignEndpoints
         var row = await call.Store.GetCampaignAsync(call.Tenant.Id, id, call.Aborted);
         if (row is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("campaign"), null, null);
+            return Problem.NotFound("campaign");
         }
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, records: [row.Id]), CancellationToken.None);
@@ -106,7 +106,7 @@ public static class CampaignEndpoints
         var sent = await Campaigns.SendAsync(Operation.From(call), links, id, call.Aborted);
         if (sent.Failed)
         {
-            return await call.RefuseAsync(sent.Failure, Campaigns.PushPurpose, null);
+            return call.About(null, Campaigns.PushPurpose).Refused(sent.Failure);
         }
 
         return TypedResults.Json(sent.Value, ApiJson.Default.SendReport, statusCode: StatusCodes.Status202Accepted);
@@ -124,14 +124,14 @@ public static class CampaignEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.AdTermRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem, null, null);
+            return read.Problem;
         }
 
         var request = read.Value;
         var term = AdTerm.Create(request.Term, request.Category, request.Pattern);
         if (!term.Success)
         {
-            return await call.RefuseAsync(Problem.Validation("term", term.Error!), null, null);
+            return Problem.Validation("term", term.Error!);
         }
 
         var row = new AdTermRow(call.Tenant.Id, term.Value.Term, term.Value.Category, term.Value.Pattern, call.Now, call.Actor.Id);
@@ -143,7 +143,7 @@ public static class CampaignEndpoints
     {
         if (string.IsNullOrWhiteSpace(term))
         {
-            return await call.RefuseAsync(Problem.Validation("term", "Name the term to remove: ?term=…"), null, null);
+            return Problem.Validation("term", "Name the term to remove: ?term=…");
         }
 
         var removed = await call.Store.DeleteAdTermAsync(call.Tenant.Id, term, call.Audit(AuditOutcome.Done, rules: ["R17"]), call.Aborted);

@@ -90,12 +90,14 @@ public static partial class UserTagEndpoints
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
+
+        call.About(subject.Id, PersonalisationPurpose);
 
         if (!MayAct(call, subject))
         {
-            return await call.RefuseAsync(Refusals.NotTheSubject, PersonalisationPurpose, subject.Id);
+            return Problem.From(Refusals.NotTheSubject);
         }
 
         var rows = await call.Store.ListTagsAsync(call.Tenant.Id, subject.Id, call.Aborted);
@@ -126,8 +128,10 @@ public static partial class UserTagEndpoints
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
+
+        call.About(subject.Id, PersonalisationPurpose);
 
         var text = request.Text.Trim();
         var errors = new Dictionary<string, string[]>();
@@ -143,25 +147,25 @@ public static partial class UserTagEndpoints
 
         if (errors.Count > 0)
         {
-            return await call.RefuseAsync(Problem.Validation(errors), PersonalisationPurpose, subject.Id);
+            return Problem.Validation(errors);
         }
 
         if (subject.Row.State != SubjectState.Active)
         {
-            return await call.RefuseAsync(Refusals.SubjectRestricted, PersonalisationPurpose, subject.Id);
+            return Problem.From(Refusals.SubjectRestricted);
         }
 
         var purpose = call.Tenant.Profile.FindPurpose(PersonalisationPurpose);
         if (purpose is null)
         {
-            return await call.RefuseAsync(NotDeclared, PersonalisationPurpose, subject.Id);
+            return Problem.From(NotDeclared);
         }
 
         var child = subject.AgeOn(call.Today) < call.Tenant.Profile.Settings.GuardianConsentBelowAge;
         var status = await PersonalisationStateAsync(call, subject);
         if (AccessPolicy.ConsentRefusal(purpose, status, child) is { } refusal)
         {
-            return await call.RefuseAsync(refusal, PersonalisationPurpose, subject.Id);
+            return Problem.From(refusal);
         }
 
         var tagId = SubjectVault.NewId("tag");
@@ -181,12 +185,14 @@ public static partial class UserTagEndpoints
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
+
+        call.About(subject.Id, PersonalisationPurpose);
 
         if (!MayAct(call, subject))
         {
-            return await call.RefuseAsync(Refusals.NotTheSubject, PersonalisationPurpose, subject.Id);
+            return Problem.From(Refusals.NotTheSubject);
         }
 
         if (tagId is not null)
@@ -194,7 +200,7 @@ public static partial class UserTagEndpoints
             var tags = await call.Store.ListTagsAsync(call.Tenant.Id, subject.Id, call.Aborted);
             if (!tags.Any(t => string.Equals(t.Id, tagId, StringComparison.Ordinal)))
             {
-                return await call.RefuseAsync(Problem.NotFound("tag"), PersonalisationPurpose, subject.Id);
+                return Problem.NotFound("tag");
             }
         }
 

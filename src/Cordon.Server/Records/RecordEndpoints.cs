@@ -27,6 +27,7 @@ public static class RecordEndpoints
     {
         group.MapPost("/{id}/records", WriteAsync)
             .Audited("record.write", Writers)
+            .RequiresPurpose()
             .WithSummary("Write a record (FHIR R4 resource or declared record) under a purpose")
             .WithDescription("Requires X-Purpose. Refused when the type is not in the catalog (catalog.unknown-type), a path is not classified (catalog.unclassified-field), the purpose may not collect a field (minimization.field-not-allowed, R06), consent is missing (consent.missing, R02), or the role, care relationship or subject state do not allow it. Nothing of a refused record is stored.")
             .Accepts<JsonElement>("application/json", "application/fhir+json")
@@ -34,6 +35,7 @@ public static class RecordEndpoints
 
         group.MapGet("/{id}/records", ListAsync)
             .Audited("record.read", Readers)
+            .RequiresPurpose()
             .WithSummary("Read a subject's records under a purpose")
             .WithDescription("Requires X-Purpose. Returns only the record types and fields the purpose allows, masked as the role requires; L5 records only to the subject and, with X-Justification, to the treating physician.");
         return group;
@@ -43,10 +45,12 @@ public static class RecordEndpoints
     {
         group.MapGet("/{id}", GetAsync)
             .Audited("record.read", Readers)
+            .RequiresPurpose()
             .WithSummary("Read one record under a purpose");
 
         group.MapPut("/{id}", CorrectAsync)
             .Audited("record.correct", Writers)
+            .RequiresPurpose()
             .WithSummary("Correct a record: stores a new version; the old one stays, readable to the audit only")
             .WithDescription("Requires X-Purpose. Optional If-Match: \"<version>\" refuses the correction when the record changed meanwhile (record.version-conflict).")
             .Accepts<JsonElement>("application/json", "application/fhir+json")
@@ -56,38 +60,31 @@ public static class RecordEndpoints
 
     private static async Task<IResult> WriteAsync(string id, Call call, RequestBody body)
     {
-        var purpose = call.Purpose();
-        if (purpose.Failed)
-        {
-            return await call.RefuseAsync(purpose.Problem, null, null);
-        }
-
-        var purposeKey = call.PurposeKey(purpose.Value);
         var raw = await body.ReadAsync(call.Http);
         if (raw.Failed)
         {
-            return await call.RefuseAsync(raw.Problem, purposeKey, null);
+            return raw.Problem;
         }
 
-        var prepared = RecordWriter.Prepare(call.Tenant, purpose.Value, raw.Value, call.Today);
+        var prepared = RecordWriter.Prepare(call.Tenant, call.Purpose, raw.Value, call.Today);
         if (prepared.Failed)
         {
-            return await call.RefuseAsync(prepared.Failure, purposeKey, null);
+            return Problem.From(prepared.Failure);
         }
 
         var record = prepared.Value;
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), purposeKey, null);
+            return Problem.NotFound("subject");
         }
 
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
-        var admission = RecordAdmission.Admit(call.Tenant, call.AuditContext, call.Actor, facts, purpose.Value, record, call.Action, hasJustification: call.Justification is not null);
+        call.About(subject.Id);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, call.Purpose, call.Actor.Role.IsClinician(), call.Aborted);
+        var admission = RecordAdmission.Admit(call.Tenant, call.AuditContext, call.Actor, facts, call.Purpose, record, call.Action, hasJustification: call.Justification is not null);
         if (!admission.Admitted)
         {
-            await call.Store.AppendAsync(admission.Audit, CancellationToken.None);
-            return Problem.From(admission.Refusal!);
+            return await call.RefuseAsync(admission.Audit, Problem.From(admission.Refusal!));
         }
 
         // A write that raced an erasure of its subject fails with SubjectKeyChangedException: answered and audited in one place.
@@ -99,39 +96,34 @@ public static class RecordEndpoints
 
     private static async Task<IResult> ListAsync(string id, string? type, Call call)
     {
-        var purpose = call.Purpose();
-        if (purpose.Failed)
-        {
-            return await call.RefuseAsync(purpose.Problem, null, null);
-        }
-
         var policy = call.Tenant.Policy;
-        var purposeDef = policy.Purpose(purpose.Value);
+        var purposeDef = policy.Purpose(call.Purpose);
         var typeIndex = -1;
         if (type is not null && !policy.TryGetType(type, out typeIndex))
         {
-            return await call.RefuseAsync(RecordWriter.UnknownType(type), purposeDef.Key, null);
+            return Problem.From(RecordWriter.UnknownType(type));
         }
 
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), purposeDef.Key, null);
+            return Problem.NotFound("subject");
         }
 
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
+        call.About(subject.Id);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, call.Purpose, call.Actor.Role.IsClinician(), call.Aborted);
 
         // The subject-level decision: on the requested type, or on the first type the purpose reads.
-        var probeType = typeIndex >= 0 ? typeIndex : FirstReadableType(call, purpose.Value);
+        var probeType = typeIndex >= 0 ? typeIndex : FirstReadableType(call, call.Purpose);
         if (probeType < 0)
         {
-            return await call.RefuseAsync(Refusals.TypeNotAllowed, purposeDef.Key, subject.Id);
+            return Problem.From(Refusals.TypeNotAllowed);
         }
 
-        var probe = policy.Decide(facts.Request(call, purpose.Value, probeType, AccessAction.Read, Level.L1));
+        var probe = policy.Decide(facts.Request(call, call.Purpose, probeType, AccessAction.Read, Level.L1));
         if (!probe.IsPermitted)
         {
-            return await call.RefuseAsync(probe.Refusal!, purposeDef.Key, subject.Id, flags: probe.Flags);
+            return call.Refused(probe);
         }
 
         var rows = await call.Store.ListRecordsAsync(call.Tenant.Id, subject.Id, type, call.Aborted);
@@ -140,12 +132,12 @@ public static class RecordEndpoints
         var masked = false;
         foreach (var row in rows)
         {
-            if (!policy.TryGetType(row.Type, out var rowType) || !policy.Covers(purpose.Value, rowType, AccessAction.Read) || (row.Restricted && !purposeDef.RestrictedAccess))
+            if (!policy.TryGetType(row.Type, out var rowType) || !policy.Covers(call.Purpose, rowType, AccessAction.Read) || (row.Restricted && !purposeDef.RestrictedAccess))
             {
                 continue;
             }
 
-            var decision = policy.Decide(facts.Request(call, purpose.Value, rowType, AccessAction.Read, (Level)row.Level));
+            var decision = policy.Decide(facts.Request(call, call.Purpose, rowType, AccessAction.Read, (Level)row.Level));
             if (!decision.IsPermitted)
             {
                 if (ReferenceEquals(decision.Refusal, Refusals.LevelRestricted))
@@ -153,12 +145,12 @@ public static class RecordEndpoints
                     continue;
                 }
 
-                return await call.RefuseAsync(decision.Refusal!, purposeDef.Key, subject.Id, flags: decision.Flags);
+                return call.Refused(decision);
             }
 
             flags |= decision.Flags;
             masked |= decision.Outcome == DecisionOutcome.PermitMasked;
-            var plan = call.Tenant.Plan(purpose.Value, call.Actor.Role, rowType);
+            var plan = call.Tenant.Plan(call.Purpose, call.Actor.Role, rowType);
             served.Add((row, RecordProjector.Project(RecordWriter.Open(call.Tenant, subject, row), plan)));
         }
 
@@ -169,99 +161,86 @@ public static class RecordEndpoints
 
     private static async Task<IResult> GetAsync(string id, Call call)
     {
-        var purpose = call.Purpose();
-        if (purpose.Failed)
-        {
-            return await call.RefuseAsync(purpose.Problem, null, null);
-        }
-
         var policy = call.Tenant.Policy;
-        var purposeKey = call.PurposeKey(purpose.Value);
         // Record, subject, key, the latest consent event and the care team in one statement, read fresh for this request.
         var found = SubjectVault.IsWellFormedId(id, "rec")
-            ? await call.Store.GetRecordForReadAsync(call.Tenant.Id, id, SubjectFacts.ConsentPurposeToLoad(policy, purpose.Value), call.Actor.Role.IsClinician(), call.Aborted)
+            ? await call.Store.GetRecordForReadAsync(call.Tenant.Id, id, SubjectFacts.ConsentPurposeToLoad(policy, call.Purpose), call.Actor.Role.IsClinician(), call.Aborted)
             : null;
         var row = found?.Record;
         using var subject = found is var (_, subjectRow, keyRow, _, _) ? SubjectVault.Open(call.Tenant, subjectRow, keyRow) : null;
         if (row is null || subject is null || !policy.TryGetType(row.Type, out var typeIndex))
         {
-            return await call.RefuseAsync(Problem.NotFound("record"), purposeKey, null);
+            return Problem.NotFound("record");
         }
 
-        var facts = SubjectFacts.From(subject, purpose.Value, found!.Value.Consent, found.Value.CareTeam);
-        var decision = policy.Decide(facts.Request(call, purpose.Value, typeIndex, AccessAction.Read, (Level)row.Level));
+        call.About(subject.Id);
+        var facts = SubjectFacts.From(subject, call.Purpose, found!.Value.Consent, found.Value.CareTeam);
+        var decision = policy.Decide(facts.Request(call, call.Purpose, typeIndex, AccessAction.Read, (Level)row.Level));
         if (!decision.IsPermitted)
         {
-            return await call.RefuseAsync(decision.Refusal!, purposeKey, subject.Id, flags: decision.Flags);
+            return call.Refused(decision);
         }
 
-        if (row.Restricted && !policy.Purpose(purpose.Value).RestrictedAccess)
+        if (row.Restricted && !policy.Purpose(call.Purpose).RestrictedAccess)
         {
-            return await call.RefuseAsync(Refusals.RecordRestricted, purposeKey, subject.Id, flags: decision.Flags);
+            return call.Refused(decision, Refusals.RecordRestricted);
         }
 
-        var projected = RecordProjector.Project(RecordWriter.Open(call.Tenant, subject, row), call.Tenant.Plan(purpose.Value, call.Actor.Role, typeIndex));
-        await call.Store.AppendAsync(call.Audit(decision.AuditOutcome, purposeKey, subject.Id, [row.Id], flags: decision.Flags, note: call.Justification), CancellationToken.None);
+        var projected = RecordProjector.Project(RecordWriter.Open(call.Tenant, subject, row), call.Tenant.Plan(call.Purpose, call.Actor.Role, typeIndex));
+        await call.Store.AppendAsync(call.Audit(decision.AuditOutcome, call.PurposeName, subject.Id, [row.Id], flags: decision.Flags, note: call.Justification), CancellationToken.None);
         return new RecordsResult(subject.Id, [(row, projected)], single: true);
     }
 
     private static async Task<IResult> CorrectAsync(string id, Call call, RequestBody body)
     {
-        var purpose = call.Purpose();
-        if (purpose.Failed)
-        {
-            return await call.RefuseAsync(purpose.Problem, null, null);
-        }
-
-        var purposeKey = call.PurposeKey(purpose.Value);
         var raw = await body.ReadAsync(call.Http);
         if (raw.Failed)
         {
-            return await call.RefuseAsync(raw.Problem, purposeKey, null);
+            return raw.Problem;
         }
 
         var current = SubjectVault.IsWellFormedId(id, "rec") ? await call.Store.GetRecordAsync(call.Tenant.Id, id, call.Aborted) : null;
         if (current is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("record"), purposeKey, null);
+            return Problem.NotFound("record");
         }
 
-        var prepared = RecordWriter.Prepare(call.Tenant, purpose.Value, raw.Value, call.Today);
+        call.About(current.SubjectId);
+        var prepared = RecordWriter.Prepare(call.Tenant, call.Purpose, raw.Value, call.Today);
         if (prepared.Failed)
         {
-            return await call.RefuseAsync(prepared.Failure, purposeKey, current.SubjectId);
+            return Problem.From(prepared.Failure);
         }
 
         var record = prepared.Value;
-        if (current.Restricted && !call.Tenant.Policy.Purpose(purpose.Value).RestrictedAccess)
+        if (current.Restricted && !call.Tenant.Policy.Purpose(call.Purpose).RestrictedAccess)
         {
-            return await call.RefuseAsync(Refusals.RecordRestricted, purposeKey, current.SubjectId);
+            return Problem.From(Refusals.RecordRestricted);
         }
 
         if (!string.Equals(record.Type.Definition.Name, current.Type, StringComparison.Ordinal))
         {
-            return await call.RefuseAsync(Problem.Validation("resourceType", $"A correction keeps the record's type ({current.Type})."), purposeKey, current.SubjectId);
+            return Problem.Validation("resourceType", $"A correction keeps the record's type ({current.Type}).");
         }
 
         var expected = current.Version;
         var ifMatch = call.Http.Request.Headers.IfMatch.ToString().Trim().Trim('"');
         if (ifMatch.Length > 0 && !int.TryParse(ifMatch, NumberStyles.None, CultureInfo.InvariantCulture, out expected))
         {
-            return await call.RefuseAsync(Problem.Validation("If-Match", "The record version in quotes, e.g. \"2\"."), purposeKey, current.SubjectId);
+            return Problem.Validation("If-Match", "The record version in quotes, e.g. \"2\".");
         }
 
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, current.SubjectId, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("record"), purposeKey, null);
+            return Problem.NotFound("record");
         }
 
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, purpose.Value, call.Actor.Role.IsClinician(), call.Aborted);
-        var admission = RecordAdmission.Admit(call.Tenant, call.AuditContext, call.Actor, facts, purpose.Value, record, call.Action, current.Id, expected + 1, current.CreatedAt, call.Justification is not null);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, call.Purpose, call.Actor.Role.IsClinician(), call.Aborted);
+        var admission = RecordAdmission.Admit(call.Tenant, call.AuditContext, call.Actor, facts, call.Purpose, record, call.Action, current.Id, expected + 1, current.CreatedAt, call.Justification is not null);
         if (!admission.Admitted)
         {
-            await call.Store.AppendAsync(admission.Audit, CancellationToken.None);
-            return Problem.From(admission.Refusal!);
+            return await call.RefuseAsync(admission.Audit, Problem.From(admission.Refusal!));
         }
 
         var row = admission.Row;
@@ -269,8 +248,8 @@ public static class RecordEndpoints
         return status switch
         {
             WriteStatus.Done => TypedResults.Json(RecordWriter.Written(row), ApiJson.Default.RecordWritten),
-            WriteStatus.NotFound => await call.RefuseAsync(Problem.NotFound("record"), purposeKey, subject.Id),
-            _ => await call.RefuseAsync(Problem.Conflict("record.version-conflict", $"The record is no longer at version {expected}; read it again and correct the current version."), purposeKey, subject.Id),
+            WriteStatus.NotFound => Problem.NotFound("record"),
+            _ => Problem.Conflict("record.version-conflict", $"The record is no longer at version {expected}; read it again and correct the current version."),
         };
     }
 

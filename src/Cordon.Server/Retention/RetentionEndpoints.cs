@@ -67,19 +67,19 @@ public static class RetentionEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.LegalHoldRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem, null, null);
+            return read.Problem;
         }
 
         var request = read.Value;
         if (!SubjectEndpoints.IsCleanText(request.Reason, 500))
         {
-            return await call.RefuseAsync(Problem.Validation("reason", "Why the data must be kept (case, authority): 1 to 500 printable characters."), null, null);
+            return Problem.Validation("reason", "Why the data must be kept (case, authority): 1 to 500 printable characters.");
         }
 
         var subject = SubjectVault.IsWellFormedId(request.SubjectId, "sub") ? await call.Store.GetSubjectAsync(call.Tenant.Id, request.SubjectId, call.Aborted) : null;
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
 
         var id = SubjectVault.NewId("hold");
@@ -92,7 +92,7 @@ public static class RetentionEndpoints
     {
         if (subject is not null && !SubjectVault.IsWellFormedId(subject, "sub"))
         {
-            return await call.RefuseAsync(Problem.Validation("subject", "A subject id (sub_…); find one with POST /v1/subjects/search."), null, null);
+            return Problem.Validation("subject", "A subject id (sub_…); find one with POST /v1/subjects/search.");
         }
 
         var holds = await call.Store.ListLegalHoldsAsync(call.Tenant.Id, subject, active == true, call.Aborted);
@@ -105,12 +105,14 @@ public static class RetentionEndpoints
         var hold = SubjectVault.IsWellFormedId(id, "hold") ? (await call.Store.ListLegalHoldsAsync(call.Tenant.Id, null, false, call.Aborted)).FirstOrDefault(h => h.Id == id) : null;
         if (hold is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("legal hold"), null, null);
+            return Problem.NotFound("legal hold");
         }
+
+        call.About(hold.SubjectId);
 
         if (!hold.Active)
         {
-            return await call.RefuseAsync(Problem.Conflict("hold.released", "The hold is already released."), null, hold.SubjectId);
+            return Problem.Conflict("hold.released", "The hold is already released.");
         }
 
         var released = hold with { ReleasedAt = call.Now, ReleasedBy = call.Actor.Id };
@@ -123,23 +125,22 @@ public static class RetentionEndpoints
         var record = SubjectVault.IsWellFormedId(id, "rec") ? await call.Store.GetRecordAsync(call.Tenant.Id, id, call.Aborted) : null;
         if (record is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("record"), null, null);
+            return Problem.NotFound("record");
         }
+
+        call.About(record.SubjectId);
 
         var onHold = (await call.Store.ListLegalHoldsAsync(call.Tenant.Id, record.SubjectId, activeOnly: true, call.Aborted)).Count > 0;
         var verdict = new RetentionPolicy(call.Tenant.Profile).Judge(new RecordFacts(record.Id, record.SubjectId, record.Type, record.Purpose, record.CreatedAt), call.Now, onHold);
         if (verdict.Keep == KeepReason.LegalHold)
         {
-            return await call.RefuseAsync(new Problem(409, "retention.legal-hold", "Under a legal hold", "The record's subject is under a legal hold; nothing of it is deleted until the hold is released.", "R19", RuleBook.Get("R19").Citation), null, record.SubjectId);
+            return new Problem(409, "retention.legal-hold", "Under a legal hold", "The record's subject is under a legal hold; nothing of it is deleted until the hold is released.", "R19", RuleBook.Get("R19").Citation);
         }
 
         if (verdict.Keep == KeepReason.LegalMinimum)
         {
             var rule = verdict.Rule!;
-            return await call.RefuseAsync(
-                new Problem(409, "retention.legal-minimum", "Retention required by law", $"A law requires this {record.Type} record to be kept until {verdict.KeepUntil:yyyy-MM-dd}; it cannot be deleted before.", rule, RuleBook.Get(rule).Citation),
-                null,
-                record.SubjectId);
+            return new Problem(409, "retention.legal-minimum", "Retention required by law", $"A law requires this {record.Type} record to be kept until {verdict.KeepUntil:yyyy-MM-dd}; it cannot be deleted before.", rule, RuleBook.Get(rule).Citation);
         }
 
         await call.Store.DeleteRecordsAsync(call.Tenant.Id, [record.Id], [call.Audit(AuditOutcome.Done, record.Purpose, record.SubjectId, [record.Id], rules: ["R20"])], call.Aborted);

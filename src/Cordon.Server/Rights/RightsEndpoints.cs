@@ -84,7 +84,7 @@ public static class RightsEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.CreateRightsRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem, null, null);
+            return read.Problem;
         }
 
         var request = read.Value;
@@ -122,13 +122,13 @@ public static class RightsEndpoints
 
         if (errors.Count > 0)
         {
-            return await call.RefuseAsync(Problem.Validation(errors), null, null);
+            return Problem.Validation(errors);
         }
 
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, request.SubjectId, call.Aborted);
         if (subject is null || (subject.Row.State == SubjectState.Cancelled && kind != RightsKind.Explanation))
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
 
         var facts = new RequesterFacts(
@@ -136,7 +136,7 @@ public static class RightsEndpoints
             subject.AgeOn(call.Today) < call.Tenant.Profile.Settings.GuardianConsentBelowAge);
         if (RequesterRules.Check(kind, facts) is { } refusal)
         {
-            return await call.RefuseAsync(refusal, null, subject.Id);
+            return Problem.From(refusal);
         }
 
         var op = Operation.From(call);
@@ -225,7 +225,7 @@ public static class RightsEndpoints
     {
         if (subject is not null && !SubjectVault.IsWellFormedId(subject, "sub"))
         {
-            return await call.RefuseAsync(Problem.Validation("subject", "A subject id (sub_…); find one with POST /v1/subjects/search."), null, null);
+            return Problem.Validation("subject", "A subject id (sub_…); find one with POST /v1/subjects/search.");
         }
 
         RightsStatus? wanted = null;
@@ -233,7 +233,7 @@ public static class RightsEndpoints
         {
             if (!RightsNames.TryParseStatus(status, out var parsed))
             {
-                return await call.RefuseAsync(Problem.Validation("status", "open, completed or refused."), null, null);
+                return Problem.Validation("status", "open, completed or refused.");
             }
 
             wanted = parsed;
@@ -243,7 +243,7 @@ public static class RightsEndpoints
         var isOperator = call.Actor.Role is Role.Dpo or Role.Admin;
         if (!isOperator && call.Actor.Role is not (Role.Patient or Role.Guardian))
         {
-            return await call.RefuseAsync(Cordon.Core.Decisions.Refusals.RoleNotAllowed, null, null);
+            return Problem.From(Cordon.Core.Decisions.Refusals.RoleNotAllowed);
         }
 
         var query = new RightsRequestQuery
@@ -268,8 +268,10 @@ public static class RightsEndpoints
         var row = await FindVisibleAsync(call, id);
         if (row is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("rights request"), null, null);
+            return Problem.NotFound("rights request");
         }
+
+        call.About(row.SubjectId);
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: row.SubjectId, records: [row.Id]), CancellationToken.None);
         return TypedResults.Json(View(Operation.From(call), row), ApiJson.Default.RightsRequestView);
@@ -280,25 +282,29 @@ public static class RightsEndpoints
         var row = await FindVisibleAsync(call, id);
         if (row is null || row.RequesterId != call.Actor.Id)
         {
-            return await call.RefuseAsync(Problem.NotFound("rights request"), null, null);
+            return Problem.NotFound("rights request");
         }
+
+        call.About(row.SubjectId);
 
         if (row.Kind is not (RightsKind.Access or RightsKind.Copy or RightsKind.Portability) || row.Status != RightsStatus.Completed || row.ClosedAt < call.Now.AddDays(-30))
         {
-            return await call.RefuseAsync(Problem.Conflict("rights.export-unavailable", "Only a completed access, copy or portability request can be downloaded, for 30 days after it completed."), null, row.SubjectId);
+            return Problem.Conflict("rights.export-unavailable", "Only a completed access, copy or portability request can be downloaded, for 30 days after it completed.");
         }
 
         var fhir = string.Equals(format, "fhir", StringComparison.Ordinal);
         if (format is not null && !fhir && format != "json")
         {
-            return await call.RefuseAsync(Problem.Validation("format", "json or fhir."), null, row.SubjectId);
+            return Problem.Validation("format", "json or fhir.");
         }
 
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, row.SubjectId, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
+
+        call.About(subject.Id);
 
         // The export is audited before a byte of it leaves.
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject.Id, records: [row.Id], rules: ["R22"]), CancellationToken.None);
@@ -320,7 +326,7 @@ public static class RightsEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.ResolveRightsRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem, null, null);
+            return read.Problem;
         }
 
         var request = read.Value;
@@ -342,18 +348,20 @@ public static class RightsEndpoints
 
         if (errors.Count > 0)
         {
-            return await call.RefuseAsync(Problem.Validation(errors), null, null);
+            return Problem.Validation(errors);
         }
 
         var row = SubjectVault.IsWellFormedId(id, "rr") ? await call.Store.GetRightsRequestAsync(call.Tenant.Id, id, call.Aborted) : null;
         if (row is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("rights request"), null, null);
+            return Problem.NotFound("rights request");
         }
+
+        call.About(row.SubjectId);
 
         if (row.Status != RightsStatus.Open)
         {
-            return await call.RefuseAsync(Problem.Conflict("rights.closed", "The request is already closed."), null, row.SubjectId);
+            return Problem.Conflict("rights.closed", "The request is already closed.");
         }
 
         var op = Operation.From(call);
@@ -371,24 +379,28 @@ public static class RightsEndpoints
         var row = await FindVisibleAsync(call, id);
         if (row is null || (call.Actor.Role.IsSubjectSide() && row.RequesterId != call.Actor.Id))
         {
-            return await call.RefuseAsync(Problem.NotFound("rights request"), null, null);
+            return Problem.NotFound("rights request");
         }
+
+        call.About(row.SubjectId);
 
         if (row.Relation == RequesterRelation.CloseRelative && RightsWorkflow.Open(Operation.From(call), row).ProofVerifiedBy is null)
         {
-            return await call.RefuseAsync(RequesterRules.ProofNotVerified, null, row.SubjectId);
+            return Problem.From(RequesterRules.ProofNotVerified);
         }
 
         if (row.Status != RightsStatus.Open || row.Kind is not (RightsKind.Portability or RightsKind.Deletion or RightsKind.Withdrawal or RightsKind.Cancellation))
         {
-            return await call.RefuseAsync(Problem.Conflict("rights.not-retryable", "Only an open portability, deletion, withdrawal or cancellation request can be retried."), null, row.SubjectId);
+            return Problem.Conflict("rights.not-retryable", "Only an open portability, deletion, withdrawal or cancellation request can be retried.");
         }
 
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, row.SubjectId, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
+
+        call.About(subject.Id);
 
         var op = Operation.From(call);
         row = await RightsWorkflow.CarryOutAsync(op, row, RightsWorkflow.Open(op, row), subject, portability, CancellationToken.None);
@@ -400,21 +412,25 @@ public static class RightsEndpoints
         var row = SubjectVault.IsWellFormedId(id, "rr") ? await call.Store.GetRightsRequestAsync(call.Tenant.Id, id, call.Aborted) : null;
         if (row is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("rights request"), null, null);
+            return Problem.NotFound("rights request");
         }
+
+        call.About(row.SubjectId);
 
         var op = Operation.From(call);
         var details = RightsWorkflow.Open(op, row);
         if (row.Relation != RequesterRelation.CloseRelative || row.Status != RightsStatus.Open || details.ProofVerifiedBy is not null)
         {
-            return await call.RefuseAsync(Problem.Conflict("rights.nothing-to-verify", "Only an open close relative's request whose proof is not yet verified can be verified."), null, row.SubjectId);
+            return Problem.Conflict("rights.nothing-to-verify", "Only an open close relative's request whose proof is not yet verified can be verified.");
         }
 
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, row.SubjectId, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
+
+        call.About(subject.Id);
 
         details = details with
         {
@@ -438,7 +454,7 @@ public static class RightsEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.CalendarYearRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem, null, null);
+            return read.Problem;
         }
 
         var days = new List<CalendarDay>();
@@ -472,7 +488,7 @@ public static class RightsEndpoints
 
         if (problems.Count > 0 || days.Count > 366)
         {
-            return await call.RefuseAsync(Problem.Validation(new Dictionary<string, string[]> { ["days"] = problems.Count > 0 ? [.. problems] : ["At most 366 days."] }), null, null);
+            return Problem.Validation(new Dictionary<string, string[]> { ["days"] = problems.Count > 0 ? [.. problems] : ["At most 366 days."] });
         }
 
         await call.Store.PutCalendarYearAsync(call.Tenant.Id, year, days, call.Audit(AuditOutcome.Done, rules: ["R22"]), call.Aborted);

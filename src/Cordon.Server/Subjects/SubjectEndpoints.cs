@@ -51,7 +51,7 @@ public static class SubjectEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.CreateSubjectRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem, null, null);
+            return read.Problem;
         }
 
         var request = read.Value;
@@ -74,7 +74,7 @@ public static class SubjectEndpoints
 
         if (errors.Count > 0)
         {
-            return await call.RefuseAsync(Problem.Validation(errors), null, null);
+            return Problem.Validation(errors);
         }
 
         var settings = call.Tenant.Profile.Settings;
@@ -86,17 +86,14 @@ public static class SubjectEndpoints
                 : null;
             if (guardian is null || guardian.State != SubjectState.Active)
             {
-                return await call.RefuseAsync(Problem.Validation("guardianSubjectId", "No active subject with this id in this tenant."), null, null);
+                return Problem.Validation("guardianSubjectId", "No active subject with this id in this tenant.");
             }
 
             guardianId = guardian.Id;
         }
         else if (Age.YearsOn(birthDate, call.Today) < settings.GuardianConsentBelowAge)
         {
-            return await call.RefuseAsync(
-                new Problem(422, "consent.guardian-required", "Guardian required", $"Subjects under {settings.GuardianConsentBelowAge} are registered with their guardian (guardianSubjectId), who consents for them.", "R03", Core.Rules.RuleBook.Get("R03").Citation),
-                null,
-                null);
+            return new Problem(422, "consent.guardian-required", "Guardian required", $"Subjects under {settings.GuardianConsentBelowAge} are registered with their guardian (guardianSubjectId), who consents for them.", "R03", Core.Rules.RuleBook.Get("R03").Citation);
         }
 
         var id = SubjectVault.NewId("sub");
@@ -105,7 +102,7 @@ public static class SubjectEndpoints
         var status = await call.Store.CreateSubjectAsync(row, key, [lookup], call.Audit(AuditOutcome.Done, subject: id), call.Aborted);
         if (status == WriteStatus.Conflict)
         {
-            return await call.RefuseAsync(Problem.Conflict("subject.exists", "A subject with this externalId already exists in this tenant."), null, null);
+            return Problem.Conflict("subject.exists", "A subject with this externalId already exists in this tenant.");
         }
 
         var response = Response(call, row, profile);
@@ -117,13 +114,15 @@ public static class SubjectEndpoints
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
+
+        call.About(subject.Id);
 
         var actor = call.Actor;
         if (actor.Role.IsSubjectSide() && SubjectFacts.LinkOf(actor, subject) == SubjectLink.None)
         {
-            return await call.RefuseAsync(Refusals.NotTheSubject, null, subject.Id);
+            return Problem.From(Refusals.NotTheSubject);
         }
 
         if (actor.Role.IsClinician())
@@ -131,7 +130,7 @@ public static class SubjectEndpoints
             var care = await call.Store.GetCareTeamAsync(call.Tenant.Id, subject.Id, call.Aborted);
             if (!care.Any(m => m.ActorId == actor.Id && m.Role == actor.RoleKey && m.Until > call.Now))
             {
-                return await call.RefuseAsync(Refusals.NoCareRelationship, null, subject.Id);
+                return Problem.From(Refusals.NoCareRelationship);
             }
         }
 
@@ -144,13 +143,13 @@ public static class SubjectEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.SearchSubjectsRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem, null, null);
+            return read.Problem;
         }
 
         var request = read.Value;
         if (!SearchKinds.Contains(request.Kind, StringComparer.Ordinal))
         {
-            return await call.RefuseAsync(Problem.Validation("kind", $"One of {string.Join(", ", SearchKinds)}."), null, null);
+            return Problem.Validation("kind", $"One of {string.Join(", ", SearchKinds)}.");
         }
 
         var normalized = request.Kind switch
@@ -161,7 +160,7 @@ public static class SubjectEndpoints
         };
         if (normalized is null)
         {
-            return await call.RefuseAsync(Problem.Validation("value", $"Not a valid {request.Kind} value."), null, null);
+            return Problem.Validation("value", $"Not a valid {request.Kind} value.");
         }
 
         var subjects = await call.Store.FindSubjectsAsync(call.Tenant.Id, request.Kind, call.Tenant.Indexer.Compute(request.Kind, normalized), call.Aborted);
@@ -212,7 +211,7 @@ public static class SubjectStateEndpoints
         var read = await body.ReadAsync(call.Http, ApiJson.Default.SubjectStateRequest);
         if (read.Failed)
         {
-            return await call.RefuseAsync(read.Problem, null, null);
+            return read.Problem;
         }
 
         var request = read.Value;
@@ -229,18 +228,20 @@ public static class SubjectStateEndpoints
 
         if (errors.Count > 0)
         {
-            return await call.RefuseAsync(Problem.Validation(errors), null, null);
+            return Problem.Validation(errors);
         }
 
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
         {
-            return await call.RefuseAsync(Problem.NotFound("subject"), null, null);
+            return Problem.NotFound("subject");
         }
+
+        call.About(subject.Id);
 
         if (subject.Row.State == SubjectState.Cancelled)
         {
-            return await call.RefuseAsync(Problem.Conflict("subject.cancelled", "A cancelled account cannot change state."), null, subject.Id);
+            return Problem.Conflict("subject.cancelled", "A cancelled account cannot change state.");
         }
 
         var rules = state == SubjectState.Restricted ? new[] { "R19" } : state == SubjectState.Deceased ? ["R24"] : [];

@@ -30,13 +30,13 @@ public static class ProfileEndpoints
         var text = await body.ReadTextAsync(call.Http, YamlTypes);
         if (text.Failed)
         {
-            return await call.RefuseAsync(text.Problem, null, null);
+            return text.Problem;
         }
 
         var loaded = ProfileLoader.Load(text.Value, "profile.yaml");
         if (!loaded.Succeeded)
         {
-            return await call.RefuseAsync(Invalid(loaded.Errors), null, null);
+            return Invalid(loaded.Errors);
         }
 
         var published = await ProfilePublisher.PublishAsync(tenants, call.Store, call.Tenant.Id, loaded.Profile, call.Audit(AuditOutcome.Done, rules: ["R04", "R09"]), call.Aborted);
