@@ -33,7 +33,7 @@ internal static class CampaignCommand
                 return 2;
             }
 
-            var request = RequestBody.Deserialize(await File.ReadAllBytesAsync(path, ct), ApiJson.Default.CreateCampaignRequest);
+            var request = RequestBody.Deserialize(await File.ReadAllBytesAsync(path, ct), MarketingJson.Strict.CreateCampaignRequest);
             if (request.Failed)
             {
                 return await ProblemAsync(console, request.Problem, 2);
@@ -45,7 +45,7 @@ internal static class CampaignCommand
                 return await FailureAsync(console, created.Failure);
             }
 
-            await console.Out.WriteLineAsync(JsonSerializer.Serialize(await Campaigns.ViewAsync(op.Store, created.Value, false, ct), ApiJson.Default.CampaignView));
+            await console.Out.WriteLineAsync(JsonSerializer.Serialize(await Campaigns.ViewAsync(op.Store, created.Value, false, ct), MarketingJson.Strict.CampaignView));
             await console.Error.WriteLineAsync($"Created campaign {created.Value.Id}; queue it with: cordon campaign send {created.Value.Id}");
             return 0;
         });
@@ -78,7 +78,7 @@ internal static class CampaignCommand
             }
 
             var r = sent.Value;
-            await console.Out.WriteLineAsync(JsonSerializer.Serialize(r, ApiJson.Default.SendReport));
+            await console.Out.WriteLineAsync(JsonSerializer.Serialize(r, MarketingJson.Strict.SendReport));
             await console.Error.WriteLineAsync($"Queued {r.Queued} of an audience of {r.Audience}: {r.Personalised} personalised, {r.Plain} non-personalised; {r.ExcludedChildren} children without guardian consent and {r.NoAddress} without an address left out. Deliver with: cordon campaign deliver");
             return 0;
         });
@@ -93,7 +93,7 @@ internal static class CampaignCommand
             }
 
             var view = await Campaigns.ViewAsync(op.Store, row, true, ct);
-            await console.Out.WriteLineAsync(JsonSerializer.Serialize(view, ApiJson.Default.CampaignView));
+            await console.Out.WriteLineAsync(JsonSerializer.Serialize(view, MarketingJson.Strict.CampaignView));
             var o = view.Outbox!;
             await console.Error.WriteLineAsync($"{view.Id} {view.Status}: {o.Sent} sent, {o.Pending + o.Sending} waiting, {o.Failed} failed, {o.Excluded} excluded.");
             return 0;
@@ -132,7 +132,7 @@ internal static class CampaignCommand
             await registry.LoadAsync(op.Store, ct);
             using var dispatcher = new OutboxDispatcher(op.Store, registry, TimeProvider.System, Options.Create(options));
             var report = await dispatcher.RunOnceAsync(cancellationToken: ct);
-            await console.Out.WriteLineAsync(JsonSerializer.Serialize(report, ApiJson.Default.DeliveryReport));
+            await console.Out.WriteLineAsync(JsonSerializer.Serialize(report, MarketingJson.Strict.DeliveryReport));
             await console.Error.WriteLineAsync($"Delivered {report.Sent}; {report.Retried} to retry, {report.Failed} failed, {report.Excluded} excluded (consent withdrawn, unsubscribed or no longer active).");
             return report.Failed > 0 ? 1 : 0;
         });

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Cordon.Core;
 using Cordon.Core.Audit;
-using Cordon.Server.Http;
 using Cordon.Server.Retention;
 using Cordon.Server.Rights;
 using Cordon.Server.Subjects;
@@ -235,7 +234,7 @@ internal static class SubjectCommand
             await session.Store.AppendAsync(op.Audit("subject.explain", AuditOutcome.Permit, subject.Id, [], ["R22"]), cancellationToken);
             if (parse.GetValue(json))
             {
-                await console.Out.WriteLineAsync(JsonSerializer.Serialize(explanation, ApiJson.Default.Explanation));
+                await console.Out.WriteLineAsync(JsonSerializer.Serialize(explanation, RightsApiJson.Strict.Explanation));
                 return 0;
             }
 

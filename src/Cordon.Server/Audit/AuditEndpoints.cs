@@ -136,7 +136,7 @@ public static class AuditEndpoints
             DecisionEndpoints.FlagNames(e.Draft.Flags),
             call.Tenant.Keys.OpenNote(e.Draft.SealedNote, e.Draft.RequestId),
             Convert.ToHexStringLower(e.Hash))).ToList();
-        return TypedResults.Json(new AuditPage(page, page.Count == query.Limit ? page[^1].Id : null), ApiJson.Default.AuditPage);
+        return TypedResults.Json(new AuditPage(page, page.Count == query.Limit ? page[^1].Id : null), AuditJson.Strict.AuditPage);
     }
 
     private static async Task<IResult> VerifyAsync(Call call, Storage.Audit.AuditWitness witness)
@@ -144,7 +144,7 @@ public static class AuditEndpoints
         var result = await AuditVerification.VerifyAsync(call.Tenant, call.Store, witness, call.Aborted);
         await call.Store.AppendAsync(call.Audit(result.Valid ? AuditOutcome.Permit : AuditOutcome.Deny, rules: ["R47"]) with { Code = result.Valid ? null : "audit.chain-broken" }, CancellationToken.None);
         // The witness's path on the server's disk is no business of an API client: the count of its checkpoints says it is there.
-        return TypedResults.Json(VerifyResponse.From(result, witnessFile: null), ApiJson.Default.VerifyResponse);
+        return TypedResults.Json(VerifyResponse.From(result, witnessFile: null), AuditJson.Strict.VerifyResponse);
     }
 
     public static string OutcomeKey(AuditOutcome outcome) => outcome switch

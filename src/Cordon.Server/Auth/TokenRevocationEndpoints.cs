@@ -111,7 +111,7 @@ public static class TokenRevocations
 
     private static async Task<IResult> RevokeAsync(Call call, RequestBody body, TokenRevocationList revocations)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.TokenRevocationRequest);
+        var read = await body.ReadAsync(call.Http, AuthJson.Strict.TokenRevocationRequest);
         if (read.Failed)
         {
             return read.Problem;
@@ -124,13 +124,13 @@ public static class TokenRevocations
         }
 
         await revocations.RevokeAsync(row, call.Audit(AuditOutcome.Done, records: [row.Value], rules: ["R45"], note: row.Reason), call.Aborted);
-        return TypedResults.Json(View(row), ApiJson.Default.TokenRevocationView, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Json(View(row), AuthJson.Strict.TokenRevocationView, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> ListAsync(Call call)
     {
         var rows = await call.Store.GetTokenRevocationsAsync(DateTimeOffset.UnixEpoch, call.Now, call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit), CancellationToken.None);
-        return TypedResults.Json(new TokenRevocationPage([.. rows.Where(r => r.Tenant == call.Tenant.Id).OrderByDescending(r => r.RevokedAt).Select(View)]), ApiJson.Default.TokenRevocationPage);
+        return TypedResults.Json(new TokenRevocationPage([.. rows.Where(r => r.Tenant == call.Tenant.Id).OrderByDescending(r => r.RevokedAt).Select(View)]), AuthJson.Strict.TokenRevocationPage);
     }
 }

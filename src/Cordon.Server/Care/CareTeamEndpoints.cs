@@ -35,7 +35,7 @@ public static class CareTeamEndpoints
 
     private static async Task<IResult> AddAsync(string id, Call call, RequestBody body)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.CareTeamRequest);
+        var read = await body.ReadAsync(call.Http, CareJson.Strict.CareTeamRequest);
         if (read.Failed)
         {
             return read.Problem;
@@ -72,7 +72,7 @@ public static class CareTeamEndpoints
 
         var row = new CareTeamRow(call.Tenant.Id, subject.Id, request.Actor, role.ToKey(), until, call.Now, call.Actor.Id);
         await call.Store.PutCareTeamMemberAsync(row, call.Audit(AuditOutcome.Done, subject: subject.Id, records: [request.Actor]), call.Aborted);
-        return new SubjectEndpoints.CreatedAt($"/v1/subjects/{subject.Id}/care-team", TypedResults.Json(ToResponse(row, call.Now), ApiJson.Default.CareTeamMemberResponse, statusCode: StatusCodes.Status201Created));
+        return new SubjectEndpoints.CreatedAt($"/v1/subjects/{subject.Id}/care-team", TypedResults.Json(ToResponse(row, call.Now), CareJson.Strict.CareTeamMemberResponse, statusCode: StatusCodes.Status201Created));
     }
 
     private static async Task<IResult> ListAsync(string id, Call call)
@@ -85,7 +85,7 @@ public static class CareTeamEndpoints
 
         var members = await call.Store.GetCareTeamAsync(call.Tenant.Id, subject.Id, call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject.Id), CancellationToken.None);
-        return TypedResults.Json(new CareTeamResponse(subject.Id, [.. members.Select(m => ToResponse(m, call.Now))]), ApiJson.Default.CareTeamResponse);
+        return TypedResults.Json(new CareTeamResponse(subject.Id, [.. members.Select(m => ToResponse(m, call.Now))]), CareJson.Strict.CareTeamResponse);
     }
 
     private static CareTeamMemberResponse ToResponse(CareTeamRow m, DateTimeOffset now) => new(m.ActorId, m.Role, m.Until, m.AddedAt, m.AddedBy, m.Until > now);

@@ -56,7 +56,7 @@ public static class ConsentEndpoints
 
     private static async Task<IResult> RecordAsync(string id, Call call, RequestBody body)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.ConsentRequest);
+        var read = await body.ReadAsync(call.Http, ConsentJson.Strict.ConsentRequest);
         if (read.Failed)
         {
             return await call.RefuseAsync(read.Problem, null, SubjectVault.IsWellFormedId(id, "sub") ? id : null);
@@ -182,7 +182,7 @@ public static class ConsentEndpoints
 
         return new SubjectEndpoints.CreatedAt(
             $"/v1/subjects/{subject.Id}/consents",
-            TypedResults.Json(ToResponse(consentEvent), ApiJson.Default.ConsentEventResponse, statusCode: StatusCodes.Status201Created));
+            TypedResults.Json(ToResponse(consentEvent), ConsentJson.Strict.ConsentEventResponse, statusCode: StatusCodes.Status201Created));
     }
 
     private static async Task<IResult> ListAsync(string id, Call call)
@@ -205,7 +205,7 @@ public static class ConsentEndpoints
             .Select(c => new ConsentCurrentResponse(c.Purpose, c.Recipient, c.Status.ToKey(), c.Since, c.NoticeVersion, c.GivenBy?.ToKey()))
             .ToList();
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject.Id), CancellationToken.None);
-        return TypedResults.Json(new ConsentsResponse(current, [.. history.Select(ToResponse)]), ApiJson.Default.ConsentsResponse);
+        return TypedResults.Json(new ConsentsResponse(current, [.. history.Select(ToResponse)]), ConsentJson.Strict.ConsentsResponse);
     }
 
     private static async Task<IResult> PromptsAsync(string id, Call call)
@@ -241,7 +241,7 @@ public static class ConsentEndpoints
                 p.Rule is null ? null : RuleBook.Get(p.Rule).Citation))
             .ToList();
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject.Id, rules: ["R05"]), CancellationToken.None);
-        return TypedResults.Json(new ConsentPromptsResponse(call.Tenant.NoticeVersion, profile.Settings.ConsentReaskAfterDays, prompts), ApiJson.Default.ConsentPromptsResponse);
+        return TypedResults.Json(new ConsentPromptsResponse(call.Tenant.NoticeVersion, profile.Settings.ConsentReaskAfterDays, prompts), ConsentJson.Strict.ConsentPromptsResponse);
     }
 
     private static ConsentEventResponse ToResponse(ConsentEvent e)

@@ -63,6 +63,6 @@ public static class RenewalEndpoints
         var rows = await call.Store.ListRenewalsAsync(call.Tenant.Id, purpose, call.Tenant.Policy.PurposeFingerprint(index), after, take, call.Aborted);
         var subjects = rows.Select(r => new RenewalView(r.SubjectId, r.GivenBy.ToKey(), r.Time, r.NoticeVersion)).ToList();
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, purpose, rules: ["R04"]), CancellationToken.None);
-        return TypedResults.Json(new RenewalList(purpose, call.Tenant.NoticeVersion, subjects, rows.Count == take ? rows[^1].SubjectId : null), ApiJson.Default.RenewalList);
+        return TypedResults.Json(new RenewalList(purpose, call.Tenant.NoticeVersion, subjects, rows.Count == take ? rows[^1].SubjectId : null), ConsentJson.Strict.RenewalList);
     }
 }

@@ -35,7 +35,7 @@ public static class DecisionEndpoints
 
     private static async Task<IResult> ExplainAsync(Call call, RequestBody body)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.DecisionRequest);
+        var read = await body.ReadAsync(call.Http, DecisionsJson.Strict.DecisionRequest);
         if (read.Failed)
         {
             return read.Problem;
@@ -109,7 +109,7 @@ public static class DecisionEndpoints
             FlagNames(decision.Flags),
             decision.IsPermitted ? decision.RuleIds : []);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, request.Purpose, subject.Id, rules: [.. explanation.Checks.Select(c => c.Rule).Distinct()]), CancellationToken.None);
-        return TypedResults.Json(response, ApiJson.Default.DecisionResponse);
+        return TypedResults.Json(response, DecisionsJson.Strict.DecisionResponse);
     }
 
     /// <summary>The facts are evaluated as if the described actor made the call, at the same time.</summary>

@@ -15,7 +15,7 @@ public static class HealthEndpoints
             var keysOk = tenants.All.All(t => tenants.Keys.Find(t.Id) is not null);
             var version = typeof(HealthEndpoints).Assembly.GetName().Version?.ToString() ?? "0";
             var response = new HealthResponse(storeOk && keysOk ? "ok" : "unavailable", store.Engine, tenants.All.Count, version);
-            return TypedResults.Json(response, ApiJson.Default.HealthResponse, statusCode: storeOk && keysOk ? 200 : 503);
+            return TypedResults.Json(response, ApiJson.Strict.HealthResponse, statusCode: storeOk && keysOk ? 200 : 503);
         })
         .AllowAnonymous()
         .WithTags("Health")

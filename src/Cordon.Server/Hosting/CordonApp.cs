@@ -127,8 +127,14 @@ public static partial class CordonApp
         services.AddHostedService<SharedStateService>();
         services.AddHostedService<RetentionService>();
         services.AddSingleton(PortabilityClient.Create(options.PortabilityAllowInsecureTargets));
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiJson.Default));
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Add(ApiJson.Default));
+        services.ConfigureHttpJsonOptions(o =>
+        {
+            // Each feature owns its JSON context; the host only lists them, for results and the OpenAPI schemas.
+            foreach (var context in FeatureJson)
+            {
+                o.SerializerOptions.TypeInfoResolverChain.Add(context);
+            }
+        });
         services.AddSingleton<AnonymousFailures>();
         services.AddSingleton<ITokenRevocations>(store);
         services.AddSingleton<TokenRevocationList>();
@@ -192,6 +198,14 @@ public static partial class CordonApp
     /// The API reference calls no one but this server: its script is served from the package, the default (hosted)
     /// fonts, telemetry, the request proxy, the AI agent, MCP, the client generator and the .NET badge are all off.
     /// </summary>
+    private static readonly System.Text.Json.Serialization.JsonSerializerContext[] FeatureJson =
+    [
+        ApiJson.Strict, Audit.AuditJson.Strict, Auth.AuthJson.Strict, Care.CareJson.Strict, Consent.ConsentJson.Strict,
+        Decisions.DecisionsJson.Strict, Marketing.MarketingJson.Strict, Personalisation.PersonalisationJson.Strict,
+        Records.RecordsJson.Strict, Retention.RetentionJson.Strict, Rights.RightsApiJson.Strict, Subjects.SubjectsApiJson.Strict,
+        Tenancy.TenancyJson.Strict,
+    ];
+
     private static void ConfigureReference(ScalarOptions o)
     {
         o.WithTitle("Cordon API").WithOpenApiRoutePattern("/openapi/{documentName}.json");

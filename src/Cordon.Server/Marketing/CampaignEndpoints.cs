@@ -60,7 +60,7 @@ public static class CampaignEndpoints
 
     private static async Task<IResult> CreateAsync(Call call, RequestBody body)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.CreateCampaignRequest);
+        var read = await body.ReadAsync(call.Http, MarketingJson.Strict.CreateCampaignRequest);
         if (read.Failed)
         {
             return read.Problem;
@@ -73,7 +73,7 @@ public static class CampaignEndpoints
         }
 
         var view = await Campaigns.ViewAsync(call.Store, created.Value, withCounts: false, call.Aborted);
-        return TypedResults.Json(view, ApiJson.Default.CampaignView, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Json(view, MarketingJson.Strict.CampaignView, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> ListAsync(Call call, int? limit)
@@ -86,7 +86,7 @@ public static class CampaignEndpoints
         }
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit), CancellationToken.None);
-        return TypedResults.Json(new CampaignList(views), ApiJson.Default.CampaignList);
+        return TypedResults.Json(new CampaignList(views), MarketingJson.Strict.CampaignList);
     }
 
     private static async Task<IResult> GetAsync(string id, Call call)
@@ -98,7 +98,7 @@ public static class CampaignEndpoints
         }
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, records: [row.Id]), CancellationToken.None);
-        return TypedResults.Json(await Campaigns.ViewAsync(call.Store, row, withCounts: true, call.Aborted), ApiJson.Default.CampaignView);
+        return TypedResults.Json(await Campaigns.ViewAsync(call.Store, row, withCounts: true, call.Aborted), MarketingJson.Strict.CampaignView);
     }
 
     private static async Task<IResult> SendAsync(string id, Call call, UnsubscribeLinks links)
@@ -109,19 +109,19 @@ public static class CampaignEndpoints
             return call.About(null, Campaigns.PushPurpose).Refused(sent.Failure);
         }
 
-        return TypedResults.Json(sent.Value, ApiJson.Default.SendReport, statusCode: StatusCodes.Status202Accepted);
+        return TypedResults.Json(sent.Value, MarketingJson.Strict.SendReport, statusCode: StatusCodes.Status202Accepted);
     }
 
     private static async Task<IResult> ListTermsAsync(Call call)
     {
         var terms = await call.Store.ListAdTermsAsync(call.Tenant.Id, call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit), CancellationToken.None);
-        return TypedResults.Json(new AdTermList(AdCategories.All, [.. terms.Select(View)]), ApiJson.Default.AdTermList);
+        return TypedResults.Json(new AdTermList(AdCategories.All, [.. terms.Select(View)]), MarketingJson.Strict.AdTermList);
     }
 
     private static async Task<IResult> PutTermAsync(Call call, RequestBody body)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.AdTermRequest);
+        var read = await body.ReadAsync(call.Http, MarketingJson.Strict.AdTermRequest);
         if (read.Failed)
         {
             return read.Problem;
@@ -136,7 +136,7 @@ public static class CampaignEndpoints
 
         var row = new AdTermRow(call.Tenant.Id, term.Value.Term, term.Value.Category, term.Value.Pattern, call.Now, call.Actor.Id);
         await call.Store.PutAdTermAsync(row, call.Audit(AuditOutcome.Done, rules: ["R17"]), call.Aborted);
-        return TypedResults.Json(View(row), ApiJson.Default.AdTermView);
+        return TypedResults.Json(View(row), MarketingJson.Strict.AdTermView);
     }
 
     private static async Task<IResult> DeleteTermAsync(Call call, string? term)

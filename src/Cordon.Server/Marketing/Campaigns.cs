@@ -5,7 +5,6 @@ using Cordon.Core.Consent;
 using Cordon.Core.Crypto;
 using Cordon.Core.Marketing;
 using Cordon.Core.Rules;
-using Cordon.Server.Http;
 using Cordon.Server.Records;
 using Cordon.Server.Rights;
 using Cordon.Server.Subjects;
@@ -87,14 +86,14 @@ public static class Campaigns
             CreatedAt = op.Now,
             CreatedBy = op.ActorId,
             SendAt = request.SendAt,
-            Definition = JsonSerializer.Serialize(definition, ApiJson.Default.CampaignDefinition),
+            Definition = JsonSerializer.Serialize(definition, MarketingJson.Strict.CampaignDefinition),
         };
         await op.Store.PutCampaignAsync(row, op.Audit("campaign.create", AuditOutcome.Done, null, [row.Id], check.Medical ? ["R15", "R17"] : ["R15"]), cancellationToken);
         return row;
     }
 
     public static CampaignDefinition Definition(CampaignRow row)
-        => JsonSerializer.Deserialize(Guard(row).Definition, ApiJson.Default.CampaignDefinition) ?? throw new InvalidDataException("The campaign definition is empty.");
+        => JsonSerializer.Deserialize(Guard(row).Definition, MarketingJson.Strict.CampaignDefinition) ?? throw new InvalidDataException("The campaign definition is empty.");
 
     public static async Task<CampaignView> ViewAsync(ICordonStore store, CampaignRow row, bool withCounts, CancellationToken cancellationToken)
     {
@@ -182,7 +181,7 @@ public static class Campaigns
             var text = member.Personalised
                 ? MessageRules.Render(definition.Content.Personalised, link, nickname)
                 : MessageRules.Render(definition.Content.Plain, link, null);
-            var payload = JsonSerializer.SerializeToUtf8Bytes(new OutboxPayload(to, text), ApiJson.Default.OutboxPayload);
+            var payload = JsonSerializer.SerializeToUtf8Bytes(new OutboxPayload(to, text), MarketingJson.Strict.OutboxPayload);
             batch.Add(new OutboxRow
             {
                 Tenant = op.Tenant.Id,

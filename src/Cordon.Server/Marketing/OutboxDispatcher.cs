@@ -115,7 +115,7 @@ public sealed class OutboxDispatcher : IDisposable
         try
         {
             using var subject = SubjectVault.Open(tenant, subjectRow, keyRow);
-            payload = JsonSerializer.Deserialize(subject.Cipher.Open(Campaigns.Binding(tenant.Id, subject.Id, message.Id), message.Sealed), Http.ApiJson.Default.OutboxPayload)!;
+            payload = JsonSerializer.Deserialize(subject.Cipher.Open(Campaigns.Binding(tenant.Id, subject.Id, message.Id), message.Sealed), Cordon.Server.Marketing.MarketingJson.Strict.OutboxPayload)!;
         }
         catch (CryptographicException)
         {
@@ -134,7 +134,7 @@ public sealed class OutboxDispatcher : IDisposable
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, uri)
                 {
-                    Content = JsonContent.Create(new WebhookMessage(message.Id, message.CampaignId, message.Channel, payload.To, payload.Text), Http.ApiJson.Default.WebhookMessage),
+                    Content = JsonContent.Create(new WebhookMessage(message.Id, message.CampaignId, message.Channel, payload.To, payload.Text), Cordon.Server.Marketing.MarketingJson.Strict.WebhookMessage),
                 };
                 request.Headers.Add("Idempotency-Key", message.Id);
                 using var response = await _http.SendAsync(request, cancellationToken);

@@ -113,12 +113,12 @@ public static partial class UserTagEndpoints
 
         var state = await PersonalisationStateAsync(call, subject);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, PersonalisationPurpose, subject.Id, records: [.. tags.Select(t => t.Id)], rules: ["R13"], flags: GuardianFlag(call)), CancellationToken.None);
-        return TypedResults.Json(new TagList(subject.Id, state.ToKey(), tags), ApiJson.Default.TagList);
+        return TypedResults.Json(new TagList(subject.Id, state.ToKey(), tags), PersonalisationJson.Strict.TagList);
     }
 
     private static async Task<IResult> AddAsync(string id, Call call, RequestBody body)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.TagRequest);
+        var read = await body.ReadAsync(call.Http, PersonalisationJson.Strict.TagRequest);
         if (read.Failed)
         {
             return await call.RefuseAsync(read.Problem, PersonalisationPurpose, SubjectVault.IsWellFormedId(id, "sub") ? id : null);
@@ -173,7 +173,7 @@ public static partial class UserTagEndpoints
         await call.Store.PutTagAsync(row, call.Audit(AuditOutcome.Done, PersonalisationPurpose, subject.Id, records: [tagId], rules: ["R13"]), call.Aborted);
         return new SubjectEndpoints.CreatedAt(
             $"/v1/subjects/{subject.Id}/tags",
-            TypedResults.Json(new TagView(tagId, text, request.Source, call.Now), ApiJson.Default.TagView, statusCode: StatusCodes.Status201Created));
+            TypedResults.Json(new TagView(tagId, text, request.Source, call.Now), PersonalisationJson.Strict.TagView, statusCode: StatusCodes.Status201Created));
     }
 
     private static Task<IResult> DeleteAllAsync(string id, Call call) => DeleteAsync(id, null, call);
@@ -210,7 +210,7 @@ public static partial class UserTagEndpoints
             tagId,
             call.Audit(AuditOutcome.Done, PersonalisationPurpose, subject.Id, records: tagId is null ? [] : [tagId], rules: ["R13"], flags: GuardianFlag(call)),
             call.Aborted);
-        return TypedResults.Json(new TagsDeleted(deleted), ApiJson.Default.TagsDeleted);
+        return TypedResults.Json(new TagsDeleted(deleted), PersonalisationJson.Strict.TagsDeleted);
     }
 
     /// <summary>A patient acts on their own tags, a guardian on the ward's; the app and the DPO on any subject's.</summary>

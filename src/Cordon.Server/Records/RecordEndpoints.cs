@@ -91,7 +91,7 @@ public static class RecordEndpoints
         var row = admission.Row;
         await call.Store.PutRecordAsync(row, admission.Lookups, admission.Audit, call.Aborted);
 
-        return new SubjectEndpoints.CreatedAt($"/v1/records/{row.Id}", TypedResults.Json(RecordWriter.Written(row), ApiJson.Default.RecordWritten, statusCode: StatusCodes.Status201Created));
+        return new SubjectEndpoints.CreatedAt($"/v1/records/{row.Id}", TypedResults.Json(RecordWriter.Written(row), RecordsJson.Strict.RecordWritten, statusCode: StatusCodes.Status201Created));
     }
 
     private static async Task<IResult> ListAsync(string id, string? type, Call call)
@@ -247,7 +247,7 @@ public static class RecordEndpoints
         var status = await call.Store.PutRecordVersionAsync(row, expected, admission.Lookups, admission.Audit, call.Aborted);
         return status switch
         {
-            WriteStatus.Done => TypedResults.Json(RecordWriter.Written(row), ApiJson.Default.RecordWritten),
+            WriteStatus.Done => TypedResults.Json(RecordWriter.Written(row), RecordsJson.Strict.RecordWritten),
             WriteStatus.NotFound => Problem.NotFound("record"),
             _ => Problem.Conflict("record.version-conflict", $"The record is no longer at version {expected}; read it again and correct the current version."),
         };

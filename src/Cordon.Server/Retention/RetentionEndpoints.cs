@@ -64,7 +64,7 @@ public static class RetentionEndpoints
 
     private static async Task<IResult> PlaceAsync(Call call, RequestBody body)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.LegalHoldRequest);
+        var read = await body.ReadAsync(call.Http, RetentionJson.Strict.LegalHoldRequest);
         if (read.Failed)
         {
             return read.Problem;
@@ -85,7 +85,7 @@ public static class RetentionEndpoints
         var id = SubjectVault.NewId("hold");
         var hold = new LegalHoldRow(call.Tenant.Id, id, subject.Id, call.Now, call.Actor.Id, call.Tenant.Keys.SealNote(request.Reason, id));
         await call.Store.PutLegalHoldAsync(hold, call.Audit(AuditOutcome.Done, subject: subject.Id, records: [id], rules: ["R19"]), call.Aborted);
-        return new SubjectEndpoints.CreatedAt($"/v1/legal-holds/{id}", TypedResults.Json(View(call, hold), ApiJson.Default.LegalHoldView, statusCode: StatusCodes.Status201Created));
+        return new SubjectEndpoints.CreatedAt($"/v1/legal-holds/{id}", TypedResults.Json(View(call, hold), RetentionJson.Strict.LegalHoldView, statusCode: StatusCodes.Status201Created));
     }
 
     private static async Task<IResult> ListAsync(Call call, string? subject, bool? active)
@@ -97,7 +97,7 @@ public static class RetentionEndpoints
 
         var holds = await call.Store.ListLegalHoldsAsync(call.Tenant.Id, subject, active == true, call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject, records: [.. holds.Select(h => h.Id)]), CancellationToken.None);
-        return TypedResults.Json(new LegalHoldList([.. holds.Select(h => View(call, h))]), ApiJson.Default.LegalHoldList);
+        return TypedResults.Json(new LegalHoldList([.. holds.Select(h => View(call, h))]), RetentionJson.Strict.LegalHoldList);
     }
 
     private static async Task<IResult> ReleaseAsync(string id, Call call)
@@ -117,7 +117,7 @@ public static class RetentionEndpoints
 
         var released = hold with { ReleasedAt = call.Now, ReleasedBy = call.Actor.Id };
         await call.Store.PutLegalHoldAsync(released, call.Audit(AuditOutcome.Done, subject: hold.SubjectId, records: [id], rules: ["R19"]), call.Aborted);
-        return TypedResults.Json(View(call, released), ApiJson.Default.LegalHoldView);
+        return TypedResults.Json(View(call, released), RetentionJson.Strict.LegalHoldView);
     }
 
     private static async Task<IResult> DeleteRecordAsync(string id, Call call)
@@ -144,13 +144,13 @@ public static class RetentionEndpoints
         }
 
         await call.Store.DeleteRecordsAsync(call.Tenant.Id, [record.Id], [call.Audit(AuditOutcome.Done, record.Purpose, record.SubjectId, [record.Id], rules: ["R20"])], call.Aborted);
-        return TypedResults.Json(new RecordDeleted(record.Id, record.SubjectId, record.Type), ApiJson.Default.RecordDeleted);
+        return TypedResults.Json(new RecordDeleted(record.Id, record.SubjectId, record.Type), RetentionJson.Strict.RecordDeleted);
     }
 
     private static async Task<IResult> RunAsync(Call call, bool? dryRun)
     {
         var report = await RetentionEngine.RunAsync(Operation.From(call), dryRun == true, null, call.Aborted);
-        return TypedResults.Json(report, ApiJson.Default.RetentionRunReport);
+        return TypedResults.Json(report, RetentionJson.Strict.RetentionRunReport);
     }
 
     private static LegalHoldView View(Call call, LegalHoldRow h)

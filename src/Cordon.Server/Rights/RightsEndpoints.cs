@@ -81,7 +81,7 @@ public static class RightsEndpoints
 
     private static async Task<IResult> CreateAsync(Call call, RequestBody body, CalendarCache calendars, PortabilityClient portability)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.CreateRightsRequest);
+        var read = await body.ReadAsync(call.Http, RightsApiJson.Strict.CreateRightsRequest);
         if (read.Failed)
         {
             return read.Problem;
@@ -176,12 +176,12 @@ public static class RightsEndpoints
         if (relation == RequesterRelation.CloseRelative)
         {
             row = await RightsWorkflow.SaveAsync(op, row, details, RightsStatus.Open, "waiting for the operator to verify the proof of death and relationship (R24)", CancellationToken.None);
-            return new SubjectEndpoints.CreatedAt($"/v1/rights-requests/{id}", TypedResults.Json(View(op, row), ApiJson.Default.RightsRequestView, statusCode: StatusCodes.Status201Created));
+            return new SubjectEndpoints.CreatedAt($"/v1/rights-requests/{id}", TypedResults.Json(View(op, row), RightsApiJson.Strict.RightsRequestView, statusCode: StatusCodes.Status201Created));
         }
 
         // The request is on record before anything is done: if the work stops half-way it stays open, and late if it stays so.
         row = await RightsWorkflow.CarryOutAsync(op, row, details, subject, portability, CancellationToken.None);
-        return new SubjectEndpoints.CreatedAt($"/v1/rights-requests/{id}", TypedResults.Json(View(op, row), ApiJson.Default.RightsRequestView, statusCode: StatusCodes.Status201Created));
+        return new SubjectEndpoints.CreatedAt($"/v1/rights-requests/{id}", TypedResults.Json(View(op, row), RightsApiJson.Strict.RightsRequestView, statusCode: StatusCodes.Status201Created));
     }
 
     private static void ValidateKindFields(RightsKind kind, CreateRightsRequest request, Dictionary<string, string[]> errors)
@@ -260,7 +260,7 @@ public static class RightsEndpoints
         }
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: query.SubjectId, records: [.. rows.Select(r => r.Id)]), CancellationToken.None);
-        return TypedResults.Json(new RightsRequestList([.. rows.Select(r => View(op, r))]), ApiJson.Default.RightsRequestList);
+        return TypedResults.Json(new RightsRequestList([.. rows.Select(r => View(op, r))]), RightsApiJson.Strict.RightsRequestList);
     }
 
     private static async Task<IResult> GetAsync(string id, Call call)
@@ -274,7 +274,7 @@ public static class RightsEndpoints
         call.About(row.SubjectId);
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: row.SubjectId, records: [row.Id]), CancellationToken.None);
-        return TypedResults.Json(View(Operation.From(call), row), ApiJson.Default.RightsRequestView);
+        return TypedResults.Json(View(Operation.From(call), row), RightsApiJson.Strict.RightsRequestView);
     }
 
     private static async Task<IResult> ExportAsync(string id, string? format, Call call)
@@ -323,7 +323,7 @@ public static class RightsEndpoints
 
     private static async Task<IResult> ResolveAsync(string id, Call call, RequestBody body)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.ResolveRightsRequest);
+        var read = await body.ReadAsync(call.Http, RightsApiJson.Strict.ResolveRightsRequest);
         if (read.Failed)
         {
             return read.Problem;
@@ -371,7 +371,7 @@ public static class RightsEndpoints
             ? details with { Result = (details.Result ?? new RightsOutcome()) with { Summary = [.. (details.Result?.Summary ?? []), request.Note] } }
             : details with { Refusal = new RefusalView("rights.refused", request.Rule, Core.Rules.RuleBook.Get(request.Rule!).Citation, [request.Note]) };
         row = await RightsWorkflow.SaveAsync(op, row, details, completed ? RightsStatus.Completed : RightsStatus.Refused, request.Note, call.Aborted);
-        return TypedResults.Json(View(op, row), ApiJson.Default.RightsRequestView);
+        return TypedResults.Json(View(op, row), RightsApiJson.Strict.RightsRequestView);
     }
 
     private static async Task<IResult> RetryAsync(string id, Call call, PortabilityClient portability)
@@ -404,7 +404,7 @@ public static class RightsEndpoints
 
         var op = Operation.From(call);
         row = await RightsWorkflow.CarryOutAsync(op, row, RightsWorkflow.Open(op, row), subject, portability, CancellationToken.None);
-        return TypedResults.Json(View(op, row), ApiJson.Default.RightsRequestView);
+        return TypedResults.Json(View(op, row), RightsApiJson.Strict.RightsRequestView);
     }
 
     private static async Task<IResult> VerifyProofAsync(string id, Call call, PortabilityClient portability)
@@ -438,7 +438,7 @@ public static class RightsEndpoints
             Trail = [.. details.Trail, new TrailEntry(call.Now, "open", call.Actor.Id, "proof of death and relationship verified (R24)")],
         };
         row = await RightsWorkflow.CarryOutAsync(op, row, details, subject, portability, CancellationToken.None);
-        return TypedResults.Json(View(op, row), ApiJson.Default.RightsRequestView);
+        return TypedResults.Json(View(op, row), RightsApiJson.Strict.RightsRequestView);
     }
 
     private static async Task<IResult> GetCalendarAsync(Call call, CalendarCache calendars)
@@ -446,12 +446,12 @@ public static class RightsEndpoints
         var calendar = await calendars.GetAsync(call.Tenant.Id, call.Aborted);
         var operatorYears = (await call.Store.GetCalendarAsync(call.Tenant.Id, call.Aborted)).Select(d => d.Date.Year).Distinct().Order().ToList();
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit), CancellationToken.None);
-        return TypedResults.Json(CalendarOf(calendar, operatorYears), ApiJson.Default.CalendarView);
+        return TypedResults.Json(CalendarOf(calendar, operatorYears), RightsApiJson.Strict.CalendarView);
     }
 
     private static async Task<IResult> PutCalendarYearAsync(int year, Call call, RequestBody body, CalendarCache calendars)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.CalendarYearRequest);
+        var read = await body.ReadAsync(call.Http, RightsApiJson.Strict.CalendarYearRequest);
         if (read.Failed)
         {
             return read.Problem;
@@ -495,7 +495,7 @@ public static class RightsEndpoints
         calendars.Invalidate(call.Tenant.Id);
         var calendar = await calendars.GetAsync(call.Tenant.Id, call.Aborted);
         var operatorYears = (await call.Store.GetCalendarAsync(call.Tenant.Id, call.Aborted)).Select(d => d.Date.Year).Distinct().Order().ToList();
-        return TypedResults.Json(CalendarOf(calendar, operatorYears), ApiJson.Default.CalendarView);
+        return TypedResults.Json(CalendarOf(calendar, operatorYears), RightsApiJson.Strict.CalendarView);
     }
 
     private static string Clip(string? value) => value is null ? string.Empty : value.Length > 20 ? value[..20] : value;

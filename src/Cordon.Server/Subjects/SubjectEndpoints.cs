@@ -48,7 +48,7 @@ public static class SubjectEndpoints
 
     private static async Task<IResult> CreateAsync(Call call, RequestBody body)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.CreateSubjectRequest);
+        var read = await body.ReadAsync(call.Http, SubjectsApiJson.Strict.CreateSubjectRequest);
         if (read.Failed)
         {
             return read.Problem;
@@ -106,7 +106,7 @@ public static class SubjectEndpoints
         }
 
         var response = Response(call, row, profile);
-        return new CreatedAt($"/v1/subjects/{id}", TypedResults.Json(response, ApiJson.Default.SubjectResponse, statusCode: StatusCodes.Status201Created));
+        return new CreatedAt($"/v1/subjects/{id}", TypedResults.Json(response, SubjectsApiJson.Strict.SubjectResponse, statusCode: StatusCodes.Status201Created));
     }
 
     private static async Task<IResult> GetAsync(string id, Call call)
@@ -135,12 +135,12 @@ public static class SubjectEndpoints
         }
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject.Id), CancellationToken.None);
-        return TypedResults.Json(Response(call, subject.Row, subject.Profile), ApiJson.Default.SubjectResponse);
+        return TypedResults.Json(Response(call, subject.Row, subject.Profile), SubjectsApiJson.Strict.SubjectResponse);
     }
 
     private static async Task<IResult> SearchAsync(Call call, RequestBody body)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.SearchSubjectsRequest);
+        var read = await body.ReadAsync(call.Http, SubjectsApiJson.Strict.SearchSubjectsRequest);
         if (read.Failed)
         {
             return read.Problem;
@@ -165,7 +165,7 @@ public static class SubjectEndpoints
 
         var subjects = await call.Store.FindSubjectsAsync(call.Tenant.Id, request.Kind, call.Tenant.Indexer.Compute(request.Kind, normalized), call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, records: subjects), CancellationToken.None);
-        return TypedResults.Json(new SearchSubjectsResponse(subjects), ApiJson.Default.SearchSubjectsResponse);
+        return TypedResults.Json(new SearchSubjectsResponse(subjects), SubjectsApiJson.Strict.SearchSubjectsResponse);
     }
 
     internal static SubjectResponse Response(Call call, SubjectRow row, SubjectProfile profile)
@@ -208,7 +208,7 @@ public static class SubjectStateEndpoints
 
     private static async Task<IResult> SetAsync(string id, Call call, RequestBody body)
     {
-        var read = await body.ReadAsync(call.Http, ApiJson.Default.SubjectStateRequest);
+        var read = await body.ReadAsync(call.Http, SubjectsApiJson.Strict.SubjectStateRequest);
         if (read.Failed)
         {
             return read.Problem;
@@ -246,6 +246,6 @@ public static class SubjectStateEndpoints
 
         var rules = state == SubjectState.Restricted ? new[] { "R19" } : state == SubjectState.Deceased ? ["R24"] : [];
         await call.Store.SetSubjectStateAsync(call.Tenant.Id, subject.Id, state, call.Now, call.Audit(AuditOutcome.Done, subject: subject.Id, rules: rules, note: request.Reason), call.Aborted);
-        return TypedResults.Json(SubjectEndpoints.Response(call, subject.Row with { State = state, UpdatedAt = call.Now }, subject.Profile), ApiJson.Default.SubjectResponse);
+        return TypedResults.Json(SubjectEndpoints.Response(call, subject.Row with { State = state, UpdatedAt = call.Now }, subject.Profile), SubjectsApiJson.Strict.SubjectResponse);
     }
 }

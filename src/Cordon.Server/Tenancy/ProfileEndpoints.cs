@@ -40,7 +40,7 @@ public static class ProfileEndpoints
         }
 
         var published = await ProfilePublisher.PublishAsync(tenants, call.Store, call.Tenant.Id, loaded.Profile, call.Audit(AuditOutcome.Done, rules: ["R04", "R09"]), call.Aborted);
-        return TypedResults.Json(published, ApiJson.Default.ProfilePublished);
+        return TypedResults.Json(published, TenancyJson.Strict.ProfilePublished);
     }
 
     /// <summary>422 with each loader error under its position; the rule and citation when one rule decided them all.</summary>

@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+using Cordon.Server.Http;
+
+namespace Cordon.Server.Care;
+
+/// <summary>The JSON contract of this feature's requests and responses, source-generated, under <see cref="ApiJsonOptions"/>.</summary>
+[JsonSerializable(typeof(CareTeamMemberResponse))]
+[JsonSerializable(typeof(CareTeamRequest))]
+[JsonSerializable(typeof(CareTeamResponse))]
+public sealed partial class CareJson : JsonSerializerContext
+{
+    /// <summary>This feature's types under the strict options every request and response of the API uses.</summary>
+    public static CareJson Strict { get; } = new(ApiJsonOptions.Create());
+}
