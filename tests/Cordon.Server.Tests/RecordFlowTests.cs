@@ -319,6 +319,10 @@ public abstract class RecordFlowTests : ServerTest
         Assert.Equal("purpose.missing", noPurpose.Body!["code"]!.GetValue<string>());
         var unknownPurpose = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/records", Server.App, "sales", CordonServer.Condition("E11.9", "x"));
         Assert.Equal("purpose.unknown", unknownPurpose.Body!["code"]!.GetValue<string>());
+        Assert.Contains("appointment, ", unknownPurpose.Body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Did you mean", unknownPurpose.Body["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var typo = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/records", Server.App, "consultaton");
+        Assert.Contains("Did you mean 'consultation'?", typo.Body!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var wrongRole = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/records", Server.Token(Role.Nurse, "n1"), "consultation", CordonServer.Condition("E11.9", "x"));
         Assert.Equal("access.role-not-allowed", wrongRole.Body!["code"]!.GetValue<string>());

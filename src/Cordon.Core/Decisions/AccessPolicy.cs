@@ -79,6 +79,9 @@ public sealed class AccessPolicy
 
     public int PurposeCount => _purposes.Length;
 
+    /// <summary>The keys of the profile's purposes, in the profile's order.</summary>
+    public IReadOnlyList<string> PurposeKeys => [.. _purposes.Select(p => p.Key)];
+
     public bool TryGetPurpose(string key, out int index) => _purposeIndex.TryGetValue(key, out index);
 
     public bool TryGetType(string name, out int index) => _typeIndex.TryGetValue(name, out index);

@@ -74,7 +74,7 @@ public static class ConsentEndpoints
         var policy = call.Tenant.Policy;
         if (!policy.TryGetPurpose(request.Purpose, out var purposeIndex))
         {
-            return Problem.PurposeUnknown(request.Purpose);
+            return Problem.PurposeUnknown(request.Purpose, call.Tenant.Policy.PurposeKeys);
         }
 
         var purpose = policy.Purpose(purposeIndex);

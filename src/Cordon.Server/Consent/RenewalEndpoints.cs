@@ -40,7 +40,7 @@ public static class RenewalEndpoints
 
         if (!call.Tenant.Policy.TryGetPurpose(purpose, out var index))
         {
-            return Problem.PurposeUnknown(purpose);
+            return Problem.PurposeUnknown(purpose, call.Tenant.Policy.PurposeKeys);
         }
 
         var errors = new Dictionary<string, string[]>();

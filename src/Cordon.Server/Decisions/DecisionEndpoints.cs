@@ -78,7 +78,7 @@ public static class DecisionEndpoints
 
         if (!policy.TryGetPurpose(request.Purpose, out var purpose))
         {
-            return Problem.PurposeUnknown(request.Purpose);
+            return Problem.PurposeUnknown(request.Purpose, call.Tenant.Policy.PurposeKeys);
         }
 
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, request.SubjectId, call.Aborted);

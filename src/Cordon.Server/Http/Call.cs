@@ -145,7 +145,7 @@ public sealed partial class Call
             return Problem.PurposeMissing();
         }
 
-        return Tenant.Policy.TryGetPurpose(value, out var index) ? index : Problem.PurposeUnknown(value);
+        return Tenant.Policy.TryGetPurpose(value, out var index) ? index : Problem.PurposeUnknown(value, Tenant.Policy.PurposeKeys);
     }
 
     private int _purpose = -1;

@@ -74,9 +74,17 @@ public sealed class Problem : IResult
 
     public static Problem PurposeMissing() => new(400, "purpose.missing", "Purpose missing", "Every read or write of subject data names its purpose in the X-Purpose header.", "R01", "PIPL Art. 6, 13");
 
-    public static Problem PurposeUnknown(string purpose) => new(
-        400, "purpose.unknown", "Unknown purpose",
-        $"The profile declares no purpose '{Sanitize(purpose)}'; see GET /v1/privacy-notice for the purposes.", "R01", "PIPL Art. 6, 13");
+    /// <summary>An unknown purpose: the detail lists the profile's purposes and the nearest one to what was sent.</summary>
+    public static Problem PurposeUnknown(string purpose, IReadOnlyCollection<string> known)
+    {
+        ArgumentNullException.ThrowIfNull(known);
+        var nearest = Core.Text.Nearest.To(purpose, known);
+        var hint = nearest is null ? string.Empty : $" Did you mean '{nearest}'?";
+        return new(
+            400, "purpose.unknown", "Unknown purpose",
+            $"The profile declares no purpose '{Sanitize(purpose)}'.{hint} Its purposes: {string.Join(", ", known.Order(StringComparer.Ordinal))} (see GET /v1/privacy-notice).",
+            "R01", "PIPL Art. 6, 13");
+    }
 
     public static Problem Unauthenticated(string detail) => new(401, "auth.unauthenticated", "Authentication required", detail);
 

@@ -65,6 +65,15 @@ public sealed class MessageRulesTests
     [InlineData("Treatment with a 95% cure rate", AdCategories.CureRate, "cure rate")]
     [InlineData("A clinic better than any other", AdCategories.Comparison, "better than")]
     [InlineData("The treatment recommended by doctors", AdCategories.Endorsement, "recommended by doctors")]
+    [InlineData("Recommended by Dr. Zhang, a famous expert", AdCategories.Endorsement, "Recommended by Dr. Zhang")]
+    [InlineData("Recommended by Dr. Zhang, a famous expert", AdCategories.Endorsement, "famous expert")]
+    [InlineData("A therapy endorsed by famous doctors", AdCategories.Endorsement, "endorsed by famous doctors")]
+    [InlineData("Dr. Wang recommends this treatment", AdCategories.Endorsement, "Dr. Wang recommends")]
+    [InlineData("名医坐诊，专业治疗", AdCategories.Endorsement, "名医")]
+    [InlineData("Our treatment is more effective than other hospitals", AdCategories.Comparison, "more effective than")]
+    [InlineData("本院采用最佳治疗方案", AdCategories.Comparison, "最佳")]
+    [InlineData("This medicine cures diabetes", AdCategories.EfficacyGuarantee, "cures")]
+    [InlineData("A drug that is safe and effective", AdCategories.EfficacyGuarantee, "safe and effective")]
     public void Forbidden_medical_advertising_claims_are_named_with_their_category(string claim, string category, string phrase)
     {
         var content = Lawful(claim);
