@@ -127,6 +127,10 @@ public abstract class ProfilePublishingTests : ServerTest
     public static TheoryData<string, string, string?> RefusedProfiles => new()
     {
         { "schema: cordon/profile@1\noperator: [unclosed\n", "profile.invalid", null },
+        // Hostile nesting (100 KB of '[' once overflowed the stack in the duplicate-key walk and killed the server).
+        { new string('[', 100_000), "profile.invalid", null },
+        { string.Concat(Enumerable.Range(0, 500).Select(i => new string(' ', i * 2) + $"k{i}:\n")), "profile.invalid", null },
+        { "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + string.Concat(Enumerable.Range(1, 9).Select(i => $"a{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))}]\n")), "profile.invalid", null },
         { RemoveLine(DefaultText, "    withdrawal: "), "profile.invalid", "R09" },
         { Replace(DefaultText, "  marketing.push:\n    name: 健康资讯与活动推送\n    nameEn: Health news and offers\n    description:", "  marketing.push:\n    nameEn: Health news and offers\n    description:"), "profile.invalid", "R09" },
         { Replace(DefaultText, "    necessary: false\n    service: marketing\n    roles: { write: [], read: [app, marketing] }", "    necessary: perhaps\n    service: marketing\n    roles: { write: [], read: [app, marketing] }"), "profile.invalid", null },
