@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Cordon.Server.Demo;
+using Cordon.Cli.Demo;
 using Cordon.Server.Hosting;
 using Cordon.Server.Tenancy;
 using Cordon.Storage;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Cordon.Server.Demo;
+using Cordon.Cli.Demo;
 using Cordon.Server.Hosting;
 using Microsoft.Data.Sqlite;
 

@@ -5,6 +5,7 @@ using Cordon.Core.Audit;
 using Cordon.Core.Consent;
 using Cordon.Server.Decisions;
 using Cordon.Core.Subjects;
+using Cordon.Server.Audit;
 using Cordon.Server.Auth;
 using Cordon.Server.Hosting;
 using Cordon.Server.Records;
@@ -12,7 +13,7 @@ using Cordon.Server.Subjects;
 using Cordon.Server.Tenancy;
 using Cordon.Storage;
 
-namespace Cordon.Server.Demo;
+namespace Cordon.Cli.Demo;
 
 /// <summary>A ready-made login of the demo tenant: a bearer token for one role and what it can show.</summary>
 public sealed record DemoLogin(string Role, string Actor, string Token, string Note)
@@ -245,7 +246,7 @@ public static class DemoTenant
         return records.Count;
     }
 
-    private static Auth.Actor SeederActor(TenantContext tenant) => new(tenant.Id, Seeder, Role.App, null, null, null, false);
+    private static Actor SeederActor(TenantContext tenant) => new(tenant.Id, Seeder, Role.App, null, null, null, false);
 
     private static Task AppendConsentAsync(TenantContext tenant, ICordonStore store, string subjectId, string purpose, ConsentAction action, ConsentGiver giver, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -278,7 +279,7 @@ public static class DemoTenant
     private static AuditDraft Audit(TenantContext tenant, DateTimeOffset now, string action, string? purpose = null, string? subject = null, IReadOnlyList<string>? records = null, AuditFlags flags = AuditFlags.None, IReadOnlyList<string>? rules = null)
         => SeederAudit(tenant, now).Draft(action, AuditOutcome.Done, purpose, subject, records, rules: rules, flags: flags);
 
-    private static Audit.AuditContext SeederAudit(TenantContext tenant, DateTimeOffset now) => new(tenant.Id, Seeder, Role.App.ToKey(), now, Keys: tenant.Keys);
+    private static AuditContext SeederAudit(TenantContext tenant, DateTimeOffset now) => new(tenant.Id, Seeder, Role.App.ToKey(), now, Keys: tenant.Keys);
 
     private static async Task<IReadOnlyList<DemoLogin>> LoginsAsync(TenantContext tenant, ICordonStore store, IReadOnlyList<DemoStaff> staff, IReadOnlyList<DemoPerson> patients, DateTimeOffset now, CancellationToken cancellationToken)
     {

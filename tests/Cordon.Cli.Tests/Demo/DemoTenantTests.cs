@@ -5,12 +5,13 @@ using Cordon.Core.Catalog;
 using Cordon.Core.Consent;
 using Cordon.Core.Identifiers;
 using Cordon.Server.Audit;
-using Cordon.Server.Demo;
+using Cordon.Cli.Demo;
 using Cordon.Server.Records;
 using Cordon.Server.Subjects;
 using Cordon.Server.Tenancy;
+using Cordon.Server.Tests;
 
-namespace Cordon.Server.Tests.Demo;
+namespace Cordon.Cli.Tests.Demo;
 
 /// <summary>One server with the demo tenant seeded once, shared by the demo tests (they only read).</summary>
 public sealed class DemoFixture : IAsyncLifetime

@@ -2,7 +2,7 @@ using System.Globalization;
 using Cordon.Core.Access;
 using Cordon.Core.Identifiers;
 
-namespace Cordon.Server.Demo;
+namespace Cordon.Cli.Demo;
 
 /// <summary>A synthetic person of the demo tenant. Everything is drawn from one seeded generator, so two runs agree.</summary>
 internal sealed class DemoPerson

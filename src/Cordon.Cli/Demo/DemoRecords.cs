@@ -3,7 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Cordon.Server.Demo;
+namespace Cordon.Cli.Demo;
 
 /// <summary>A record to write for a demo subject: its purpose and FHIR R4 (or declared) JSON.</summary>
 internal readonly record struct DemoRecord(string Purpose, byte[] Json);
