@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json.Nodes;
 using Cordon.Core.Access;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -48,6 +49,17 @@ public sealed class HttpContractTests : IAsyncLifetime
         Assert.NotNull(listRecords["responses"]!["403"]!["content"]!["application/problem+json"]);
         Assert.NotNull(listRecords["security"]);
         Assert.NotNull(body["components"]!["schemas"]!["Problem"]!["properties"]!["rule"]);
+
+        // Success responses come from the handlers' return types (Results<JsonCreated<T>, Problem>), not from a
+        // hand-written list: the status and the body's schema are the ones the handler answers with.
+        static string SuccessSchema(JsonNode operation, string status)
+            => operation["responses"]![status]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>();
+        Assert.EndsWith("/SubjectResponse", SuccessSchema(body["paths"]!["/v1/subjects"]!["post"]!, "201"), StringComparison.Ordinal);
+        Assert.EndsWith("/RecordWritten", SuccessSchema(body["paths"]!["/v1/subjects/{id}/records"]!["post"]!, "201"), StringComparison.Ordinal);
+        Assert.EndsWith("/RecordWritten", SuccessSchema(body["paths"]!["/v1/records/{id}"]!["put"]!, "200"), StringComparison.Ordinal);
+        Assert.EndsWith("/SendReport", SuccessSchema(body["paths"]!["/v1/campaigns/{id}/send"]!["post"]!, "202"), StringComparison.Ordinal);
+        Assert.EndsWith("/VerifyResponse", SuccessSchema(body["paths"]!["/v1/audit/verify"]!["get"]!, "200"), StringComparison.Ordinal);
+        Assert.Null(body["paths"]!["/v1/subjects"]!["post"]!["responses"]!["200"]);
 
         var docs = await Server.Http.GetAsync("/docs");
         Assert.Equal(HttpStatusCode.OK, docs.StatusCode);

@@ -4,6 +4,7 @@ using Cordon.Core.Audit;
 using Cordon.Server.Decisions;
 using Cordon.Server.Http;
 using Cordon.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cordon.Server.Audit;
 
@@ -78,17 +79,15 @@ public static class AuditEndpoints
     {
         group.MapGet("/", QueryAsync)
             .Audited("audit.read", Role.Dpo, Role.Security, Role.Admin)
-            .WithSummary("Audit entries, filtered by subject, actor and time (from inclusive, to exclusive), paged with after/limit")
-            .Produces<AuditPage>();
+            .WithSummary("Audit entries, filtered by subject, actor and time (from inclusive, to exclusive), paged with after/limit");
 
         group.MapGet("/verify", VerifyAsync)
             .Audited("audit.verify", Role.Dpo, Role.Security, Role.Admin)
-            .WithSummary("Verify the audit chain against its lane heads, checkpoints and witness: every broken range after any edit, deletion, reordering or truncation")
-            .Produces<VerifyResponse>();
+            .WithSummary("Verify the audit chain against its lane heads, checkpoints and witness: every broken range after any edit, deletion, reordering or truncation");
         return group;
     }
 
-    private static async Task<IResult> QueryAsync(Call call, string? subject, string? actor, string? from, string? to, long? after, int? limit)
+    private static async Task<Results<JsonOk<AuditPage>, Problem>> QueryAsync(Call call, string? subject, string? actor, string? from, string? to, long? after, int? limit)
     {
         var errors = new Dictionary<string, string[]>();
         var fromTime = ParseTime(from, "from", errors);
@@ -136,15 +135,15 @@ public static class AuditEndpoints
             DecisionEndpoints.FlagNames(e.Draft.Flags),
             call.Tenant.Keys.OpenNote(e.Draft.SealedNote, e.Draft.RequestId),
             Convert.ToHexStringLower(e.Hash))).ToList();
-        return TypedResults.Json(new AuditPage(page, page.Count == query.Limit ? page[^1].Id : null), AuditJson.Strict.AuditPage);
+        return Api.Ok(new AuditPage(page, page.Count == query.Limit ? page[^1].Id : null), AuditJson.Strict.AuditPage);
     }
 
-    private static async Task<IResult> VerifyAsync(Call call, Storage.Audit.AuditWitness witness)
+    private static async Task<Results<JsonOk<VerifyResponse>, Problem>> VerifyAsync(Call call, Storage.Audit.AuditWitness witness)
     {
         var result = await AuditVerification.VerifyAsync(call.Tenant, call.Store, witness, call.Aborted);
         await call.Store.AppendAsync(call.Audit(result.Valid ? AuditOutcome.Permit : AuditOutcome.Deny, rules: ["R47"]) with { Code = result.Valid ? null : "audit.chain-broken" }, CancellationToken.None);
         // The witness's path on the server's disk is no business of an API client: the count of its checkpoints says it is there.
-        return TypedResults.Json(VerifyResponse.From(result, witnessFile: null), AuditJson.Strict.VerifyResponse);
+        return Api.Ok(VerifyResponse.From(result, witnessFile: null), AuditJson.Strict.VerifyResponse);
     }
 
     public static string OutcomeKey(AuditOutcome outcome) => outcome switch

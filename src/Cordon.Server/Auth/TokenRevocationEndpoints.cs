@@ -3,6 +3,7 @@ using Cordon.Core.Audit;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
 using Cordon.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace Cordon.Server.Auth;
@@ -99,17 +100,15 @@ public static class TokenRevocations
         group.MapPost("/", RevokeAsync)
             .Audited("token.revoke", Role.Security, Role.Admin)
             .WithSummary("Revoke one bearer token, or every token of an actor issued until now; every node refuses them within a second")
-            .Accepts<TokenRevocationRequest>("application/json")
-            .Produces<TokenRevocationView>(StatusCodes.Status201Created);
+            .Accepts<TokenRevocationRequest>("application/json");
 
         group.MapGet("/", ListAsync)
             .Audited("token.revocations.read", Role.Security, Role.Admin, Role.Dpo)
-            .WithSummary("The revocations still in force (until the tokens they cover would have expired)")
-            .Produces<TokenRevocationPage>();
+            .WithSummary("The revocations still in force (until the tokens they cover would have expired)");
         return group;
     }
 
-    private static async Task<IResult> RevokeAsync(Call call, RequestBody body, TokenRevocationList revocations)
+    private static async Task<Results<JsonCreated<TokenRevocationView>, Problem>> RevokeAsync(Call call, RequestBody body, TokenRevocationList revocations)
     {
         var read = await body.ReadAsync(call.Http, AuthJson.Strict.TokenRevocationRequest);
         if (read.Failed)
@@ -124,13 +123,13 @@ public static class TokenRevocations
         }
 
         await revocations.RevokeAsync(row, call.Audit(AuditOutcome.Done, records: [row.Value], rules: ["R45"], note: row.Reason), call.Aborted);
-        return TypedResults.Json(View(row), AuthJson.Strict.TokenRevocationView, statusCode: StatusCodes.Status201Created);
+        return Api.Created(null, View(row), AuthJson.Strict.TokenRevocationView);
     }
 
-    private static async Task<IResult> ListAsync(Call call)
+    private static async Task<Results<JsonOk<TokenRevocationPage>, Problem>> ListAsync(Call call)
     {
         var rows = await call.Store.GetTokenRevocationsAsync(DateTimeOffset.UnixEpoch, call.Now, call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit), CancellationToken.None);
-        return TypedResults.Json(new TokenRevocationPage([.. rows.Where(r => r.Tenant == call.Tenant.Id).OrderByDescending(r => r.RevokedAt).Select(View)]), AuthJson.Strict.TokenRevocationPage);
+        return Api.Ok(new TokenRevocationPage([.. rows.Where(r => r.Tenant == call.Tenant.Id).OrderByDescending(r => r.RevokedAt).Select(View)]), AuthJson.Strict.TokenRevocationPage);
     }
 }

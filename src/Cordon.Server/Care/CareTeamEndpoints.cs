@@ -4,6 +4,7 @@ using Cordon.Core.Audit;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
 using Cordon.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cordon.Server.Care;
 
@@ -23,17 +24,15 @@ public static class CareTeamEndpoints
         group.MapPost("/{id}/care-team", AddAsync)
             .Audited("care-team.add", Role.App, Role.Admin)
             .WithSummary("Put a physician, nurse or pharmacist in the subject's care team until a time")
-            .Accepts<CareTeamRequest>("application/json")
-            .Produces<CareTeamMemberResponse>(StatusCodes.Status201Created);
+            .Accepts<CareTeamRequest>("application/json");
 
         group.MapGet("/{id}/care-team", ListAsync)
             .Audited("care-team.read", Role.App, Role.Admin, Role.Dpo)
-            .WithSummary("The subject's care team, current and past")
-            .Produces<CareTeamResponse>();
+            .WithSummary("The subject's care team, current and past");
         return group;
     }
 
-    private static async Task<IResult> AddAsync(string id, Call call, RequestBody body)
+    private static async Task<Results<JsonCreated<CareTeamMemberResponse>, Problem>> AddAsync(string id, Call call, RequestBody body)
     {
         var read = await body.ReadAsync(call.Http, CareJson.Strict.CareTeamRequest);
         if (read.Failed)
@@ -72,10 +71,10 @@ public static class CareTeamEndpoints
 
         var row = new CareTeamRow(call.Tenant.Id, subject.Id, request.Actor, role.ToKey(), until, call.Now, call.Actor.Id);
         await call.Store.PutCareTeamMemberAsync(row, call.Audit(AuditOutcome.Done, subject: subject.Id, records: [request.Actor]), call.Aborted);
-        return new SubjectEndpoints.CreatedAt($"/v1/subjects/{subject.Id}/care-team", TypedResults.Json(ToResponse(row, call.Now), CareJson.Strict.CareTeamMemberResponse, statusCode: StatusCodes.Status201Created));
+        return Api.Created($"/v1/subjects/{subject.Id}/care-team", ToResponse(row, call.Now), CareJson.Strict.CareTeamMemberResponse);
     }
 
-    private static async Task<IResult> ListAsync(string id, Call call)
+    private static async Task<Results<JsonOk<CareTeamResponse>, Problem>> ListAsync(string id, Call call)
     {
         var subject = SubjectVault.IsWellFormedId(id, "sub") ? await call.Store.GetSubjectAsync(call.Tenant.Id, id, call.Aborted) : null;
         if (subject is null)
@@ -85,7 +84,7 @@ public static class CareTeamEndpoints
 
         var members = await call.Store.GetCareTeamAsync(call.Tenant.Id, subject.Id, call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject.Id), CancellationToken.None);
-        return TypedResults.Json(new CareTeamResponse(subject.Id, [.. members.Select(m => ToResponse(m, call.Now))]), CareJson.Strict.CareTeamResponse);
+        return Api.Ok(new CareTeamResponse(subject.Id, [.. members.Select(m => ToResponse(m, call.Now))]), CareJson.Strict.CareTeamResponse);
     }
 
     private static CareTeamMemberResponse ToResponse(CareTeamRow m, DateTimeOffset now) => new(m.ActorId, m.Role, m.Until, m.AddedAt, m.AddedBy, m.Until > now);

@@ -8,6 +8,7 @@ using Cordon.Core.Subjects;
 using Cordon.Server.Decisions;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cordon.Server.Consent;
 
@@ -38,23 +39,20 @@ public static class ConsentEndpoints
             .Audited("consent.record", Role.App, Role.Patient, Role.Guardian)
             .WithSummary("Grant, withdraw or refuse consent for one purpose")
             .WithDescription("One event carries one purpose (R02: never bundled). Grants must cite the current privacy-notice version (R04). Below the guardian-consent age only a guardian's consent counts (R03). Withdrawal takes effect for the very next request (R08). A refusal counts as no consent and keeps the app from asking again for the profile's consentReaskAfterDays (R05; see consent-prompts).")
-            .Accepts<ConsentRequest>("application/json")
-            .Produces<ConsentEventResponse>(StatusCodes.Status201Created);
+            .Accepts<ConsentRequest>("application/json");
 
         group.MapGet("/{id}/consents", ListAsync)
             .Audited("consent.read", Role.App, Role.Patient, Role.Guardian, Role.Dpo, Role.Support, Role.Admin)
-            .WithSummary("Current consent per purpose and the full history")
-            .Produces<ConsentsResponse>();
+            .WithSummary("Current consent per purpose and the full history");
 
         group.MapGet("/{id}/consent-prompts", PromptsAsync)
             .Audited("consent.prompts", Role.App, Role.Patient, Role.Guardian, Role.Dpo, Role.Support)
             .WithSummary("Which consents the app may ask for now")
-            .WithDescription("Every purpose that needs this subject's consent. Necessary purposes (the basic service) may always be asked for. After a refusal or withdrawal of an optional consent the app may not ask again before askAfter (settings.consentReaskAfterDays, R05); a grant under an older description of the purpose is to be renewed (R04).")
-            .Produces<ConsentPromptsResponse>();
+            .WithDescription("Every purpose that needs this subject's consent. Necessary purposes (the basic service) may always be asked for. After a refusal or withdrawal of an optional consent the app may not ask again before askAfter (settings.consentReaskAfterDays, R05); a grant under an older description of the purpose is to be renewed (R04).");
         return group;
     }
 
-    private static async Task<IResult> RecordAsync(string id, Call call, RequestBody body)
+    private static async Task<Results<JsonCreated<ConsentEventResponse>, Problem>> RecordAsync(string id, Call call, RequestBody body)
     {
         var read = await body.ReadAsync(call.Http, ConsentJson.Strict.ConsentRequest);
         if (read.Failed)
@@ -180,12 +178,10 @@ public static class ConsentEndpoints
             await Personalisation.UserTagEndpoints.ForgetTagsOnWithdrawalAsync(Rights.Operation.From(call), subject.Id, purpose.Key, consentEvent.Id, call.Aborted);
         }
 
-        return new SubjectEndpoints.CreatedAt(
-            $"/v1/subjects/{subject.Id}/consents",
-            TypedResults.Json(ToResponse(consentEvent), ConsentJson.Strict.ConsentEventResponse, statusCode: StatusCodes.Status201Created));
+        return Api.Created($"/v1/subjects/{subject.Id}/consents", ToResponse(consentEvent), ConsentJson.Strict.ConsentEventResponse);
     }
 
-    private static async Task<IResult> ListAsync(string id, Call call)
+    private static async Task<Results<JsonOk<ConsentsResponse>, Problem>> ListAsync(string id, Call call)
     {
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
@@ -205,10 +201,10 @@ public static class ConsentEndpoints
             .Select(c => new ConsentCurrentResponse(c.Purpose, c.Recipient, c.Status.ToKey(), c.Since, c.NoticeVersion, c.GivenBy?.ToKey()))
             .ToList();
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject.Id), CancellationToken.None);
-        return TypedResults.Json(new ConsentsResponse(current, [.. history.Select(ToResponse)]), ConsentJson.Strict.ConsentsResponse);
+        return Api.Ok(new ConsentsResponse(current, [.. history.Select(ToResponse)]), ConsentJson.Strict.ConsentsResponse);
     }
 
-    private static async Task<IResult> PromptsAsync(string id, Call call)
+    private static async Task<Results<JsonOk<ConsentPromptsResponse>, Problem>> PromptsAsync(string id, Call call)
     {
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
@@ -241,7 +237,7 @@ public static class ConsentEndpoints
                 p.Rule is null ? null : RuleBook.Get(p.Rule).Citation))
             .ToList();
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject.Id, rules: ["R05"]), CancellationToken.None);
-        return TypedResults.Json(new ConsentPromptsResponse(call.Tenant.NoticeVersion, profile.Settings.ConsentReaskAfterDays, prompts), ConsentJson.Strict.ConsentPromptsResponse);
+        return Api.Ok(new ConsentPromptsResponse(call.Tenant.NoticeVersion, profile.Settings.ConsentReaskAfterDays, prompts), ConsentJson.Strict.ConsentPromptsResponse);
     }
 
     private static ConsentEventResponse ToResponse(ConsentEvent e)

@@ -3,6 +3,7 @@ using Cordon.Core.Audit;
 using Cordon.Core.Consent;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cordon.Server.Consent;
 
@@ -26,12 +27,11 @@ public static class RenewalEndpoints
         group.MapGet("/", ListAsync)
             .Audited("consent.renewals", Role.Dpo, Role.Admin, Role.App)
             .WithSummary("Subjects to ask again for a purpose's consent after a notice change")
-            .WithDescription("?purpose=P (required), &after=S (the previous page's next), &limit=N (1-1000, default 100). In subject id order.")
-            .Produces<RenewalList>();
+            .WithDescription("?purpose=P (required), &after=S (the previous page's next), &limit=N (1-1000, default 100). In subject id order.");
         return group;
     }
 
-    private static async Task<IResult> ListAsync(Call call, string? purpose, string? after, int? limit)
+    private static async Task<Results<JsonOk<RenewalList>, Problem>> ListAsync(Call call, string? purpose, string? after, int? limit)
     {
         if (string.IsNullOrEmpty(purpose))
         {
@@ -63,6 +63,6 @@ public static class RenewalEndpoints
         var rows = await call.Store.ListRenewalsAsync(call.Tenant.Id, purpose, call.Tenant.Policy.PurposeFingerprint(index), after, take, call.Aborted);
         var subjects = rows.Select(r => new RenewalView(r.SubjectId, r.GivenBy.ToKey(), r.Time, r.NoticeVersion)).ToList();
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, purpose, rules: ["R04"]), CancellationToken.None);
-        return TypedResults.Json(new RenewalList(purpose, call.Tenant.NoticeVersion, subjects, rows.Count == take ? rows[^1].SubjectId : null), ConsentJson.Strict.RenewalList);
+        return Api.Ok(new RenewalList(purpose, call.Tenant.NoticeVersion, subjects, rows.Count == take ? rows[^1].SubjectId : null), ConsentJson.Strict.RenewalList);
     }
 }

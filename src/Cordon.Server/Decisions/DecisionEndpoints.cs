@@ -5,6 +5,7 @@ using Cordon.Core.Decisions;
 using Cordon.Server.Auth;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cordon.Server.Decisions;
 
@@ -28,12 +29,11 @@ public static class DecisionEndpoints
             .Audited("decision.explain", Role.App, Role.Dpo, Role.Security, Role.Admin)
             .WithSummary("Explain a decision")
             .WithDescription("Evaluates the access decision against the subject's real state, consents and care team without reading any data, and lists each rule checked with its citation, and the masks that would apply.")
-            .Accepts<DecisionRequest>("application/json")
-            .Produces<DecisionResponse>();
+            .Accepts<DecisionRequest>("application/json");
         return group;
     }
 
-    private static async Task<IResult> ExplainAsync(Call call, RequestBody body)
+    private static async Task<Results<JsonOk<DecisionResponse>, Problem>> ExplainAsync(Call call, RequestBody body)
     {
         var read = await body.ReadAsync(call.Http, DecisionsJson.Strict.DecisionRequest);
         if (read.Failed)
@@ -109,7 +109,7 @@ public static class DecisionEndpoints
             FlagNames(decision.Flags),
             decision.IsPermitted ? decision.RuleIds : []);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, request.Purpose, subject.Id, rules: [.. explanation.Checks.Select(c => c.Rule).Distinct()]), CancellationToken.None);
-        return TypedResults.Json(response, DecisionsJson.Strict.DecisionResponse);
+        return Api.Ok(response, DecisionsJson.Strict.DecisionResponse);
     }
 
     /// <summary>The facts are evaluated as if the described actor made the call, at the same time.</summary>

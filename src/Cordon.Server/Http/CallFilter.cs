@@ -40,6 +40,7 @@ public sealed class CallFilter : IEndpointFilter
         var result = await next(context);
 
         // Every refused call is in the audit chain: a problem the handler returns and did not record itself is recorded here.
-        return result is Problem problem && !call.RefusalRecorded ? await call.RecordRefusalAsync(problem) : result;
+        var problem = result as Problem ?? (result as INestedHttpResult)?.Result as Problem;
+        return problem is not null && !call.RefusalRecorded ? await call.RecordRefusalAsync(problem) : result;
     }
 }

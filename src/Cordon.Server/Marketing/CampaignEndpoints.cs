@@ -4,6 +4,7 @@ using Cordon.Core.Marketing;
 using Cordon.Server.Http;
 using Cordon.Server.Rights;
 using Cordon.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cordon.Server.Marketing;
 
@@ -22,24 +23,20 @@ public static class CampaignEndpoints
             .Audited("campaign.create", Marketers)
             .WithSummary("Create a campaign: a personalised and a non-personalised variant, channel (sms, push, email), sender, schedule")
             .WithDescription("Each variant must show the sender's name and contact and carry {unsubscribe} (R15: marketing.sender-missing, marketing.unsubscribe-missing); {nickname} only in the personalised variant (R13: marketing.plain-personalised). Medical, drug and device advertising may not guarantee efficacy or safety, cite cure or effectiveness rates, compare with others or use endorsements (R17: marketing.content-refused names every phrase), and must show its advertising-review approval number (marketing.approval-missing).")
-            .Accepts<CreateCampaignRequest>("application/json")
-            .Produces<CampaignView>(StatusCodes.Status201Created);
+            .Accepts<CreateCampaignRequest>("application/json");
 
         group.MapGet("/", ListAsync)
             .Audited("campaign.list", Overseers)
-            .WithSummary("List campaigns, newest first")
-            .Produces<CampaignList>();
+            .WithSummary("List campaigns, newest first");
 
         group.MapGet("/ad-terms", ListTermsAsync)
             .Audited("campaign.ad-terms.read", Overseers)
-            .WithSummary("The operator's advertising terms (phrases and patterns added to the built-in R17 rules)")
-            .Produces<AdTermList>();
+            .WithSummary("The operator's advertising terms (phrases and patterns added to the built-in R17 rules)");
 
         group.MapPut("/ad-terms", PutTermAsync)
             .Audited("campaign.ad-terms.put", Overseers)
             .WithSummary("Add or change an advertising term: category efficacy-guarantee, cure-rate, comparison, endorsement, or medical (marks content as medical advertising)")
-            .Accepts<AdTermRequest>("application/json")
-            .Produces<AdTermView>();
+            .Accepts<AdTermRequest>("application/json");
 
         group.MapDelete("/ad-terms", DeleteTermAsync)
             .Audited("campaign.ad-terms.delete", Role.Dpo, Role.Admin)
@@ -47,18 +44,16 @@ public static class CampaignEndpoints
 
         group.MapGet("/{id}", GetAsync)
             .Audited("campaign.read", Overseers)
-            .WithSummary("A campaign with its outbox counts (pending, sending, sent, failed, excluded)")
-            .Produces<CampaignView>();
+            .WithSummary("A campaign with its outbox counts (pending, sending, sent, failed, excluded)");
 
         group.MapPost("/{id}/send", SendAsync)
             .Audited("campaign.send", Marketers)
             .WithSummary("Compute the audience and queue the messages")
-            .WithDescription("The audience: active subjects with a current separate marketing.push consent (R15); the personalised variant for those with a current marketing.personalization consent, the non-personalised one for everyone else (R13); subjects under the guardian-consent age only when the guardian consented (R03); restricted, cancelled and deceased subjects never. Each message carries its own signed unsubscribe link and is sealed under the subject's key. Delivery re-checks consent at send time.")
-            .Produces<SendReport>(StatusCodes.Status202Accepted);
+            .WithDescription("The audience: active subjects with a current separate marketing.push consent (R15); the personalised variant for those with a current marketing.personalization consent, the non-personalised one for everyone else (R13); subjects under the guardian-consent age only when the guardian consented (R03); restricted, cancelled and deceased subjects never. Each message carries its own signed unsubscribe link and is sealed under the subject's key. Delivery re-checks consent at send time.");
         return group;
     }
 
-    private static async Task<IResult> CreateAsync(Call call, RequestBody body)
+    private static async Task<Results<JsonCreated<CampaignView>, Problem>> CreateAsync(Call call, RequestBody body)
     {
         var read = await body.ReadAsync(call.Http, MarketingJson.Strict.CreateCampaignRequest);
         if (read.Failed)
@@ -73,10 +68,10 @@ public static class CampaignEndpoints
         }
 
         var view = await Campaigns.ViewAsync(call.Store, created.Value, withCounts: false, call.Aborted);
-        return TypedResults.Json(view, MarketingJson.Strict.CampaignView, statusCode: StatusCodes.Status201Created);
+        return Api.Created($"/v1/campaigns/{view.Id}", view, MarketingJson.Strict.CampaignView);
     }
 
-    private static async Task<IResult> ListAsync(Call call, int? limit)
+    private static async Task<Results<JsonOk<CampaignList>, Problem>> ListAsync(Call call, int? limit)
     {
         var rows = await call.Store.ListCampaignsAsync(call.Tenant.Id, limit ?? 100, call.Aborted);
         var views = new List<CampaignView>(rows.Count);
@@ -86,10 +81,10 @@ public static class CampaignEndpoints
         }
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit), CancellationToken.None);
-        return TypedResults.Json(new CampaignList(views), MarketingJson.Strict.CampaignList);
+        return Api.Ok(new CampaignList(views), MarketingJson.Strict.CampaignList);
     }
 
-    private static async Task<IResult> GetAsync(string id, Call call)
+    private static async Task<Results<JsonOk<CampaignView>, Problem>> GetAsync(string id, Call call)
     {
         var row = await call.Store.GetCampaignAsync(call.Tenant.Id, id, call.Aborted);
         if (row is null)
@@ -98,10 +93,10 @@ public static class CampaignEndpoints
         }
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, records: [row.Id]), CancellationToken.None);
-        return TypedResults.Json(await Campaigns.ViewAsync(call.Store, row, withCounts: true, call.Aborted), MarketingJson.Strict.CampaignView);
+        return Api.Ok(await Campaigns.ViewAsync(call.Store, row, withCounts: true, call.Aborted), MarketingJson.Strict.CampaignView);
     }
 
-    private static async Task<IResult> SendAsync(string id, Call call, UnsubscribeLinks links)
+    private static async Task<Results<JsonAccepted<SendReport>, Problem>> SendAsync(string id, Call call, UnsubscribeLinks links)
     {
         var sent = await Campaigns.SendAsync(Operation.From(call), links, id, call.Aborted);
         if (sent.Failed)
@@ -109,17 +104,17 @@ public static class CampaignEndpoints
             return call.About(null, Campaigns.PushPurpose).Refused(sent.Failure);
         }
 
-        return TypedResults.Json(sent.Value, MarketingJson.Strict.SendReport, statusCode: StatusCodes.Status202Accepted);
+        return Api.Accepted(sent.Value, MarketingJson.Strict.SendReport);
     }
 
-    private static async Task<IResult> ListTermsAsync(Call call)
+    private static async Task<Results<JsonOk<AdTermList>, Problem>> ListTermsAsync(Call call)
     {
         var terms = await call.Store.ListAdTermsAsync(call.Tenant.Id, call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit), CancellationToken.None);
-        return TypedResults.Json(new AdTermList(AdCategories.All, [.. terms.Select(View)]), MarketingJson.Strict.AdTermList);
+        return Api.Ok(new AdTermList(AdCategories.All, [.. terms.Select(View)]), MarketingJson.Strict.AdTermList);
     }
 
-    private static async Task<IResult> PutTermAsync(Call call, RequestBody body)
+    private static async Task<Results<JsonOk<AdTermView>, Problem>> PutTermAsync(Call call, RequestBody body)
     {
         var read = await body.ReadAsync(call.Http, MarketingJson.Strict.AdTermRequest);
         if (read.Failed)
@@ -136,7 +131,7 @@ public static class CampaignEndpoints
 
         var row = new AdTermRow(call.Tenant.Id, term.Value.Term, term.Value.Category, term.Value.Pattern, call.Now, call.Actor.Id);
         await call.Store.PutAdTermAsync(row, call.Audit(AuditOutcome.Done, rules: ["R17"]), call.Aborted);
-        return TypedResults.Json(View(row), MarketingJson.Strict.AdTermView);
+        return Api.Ok(View(row), MarketingJson.Strict.AdTermView);
     }
 
     private static async Task<IResult> DeleteTermAsync(Call call, string? term)

@@ -1,5 +1,5 @@
-using Cordon.Core;
 using System.Text.Json;
+using Cordon.Core;
 using Cordon.Core.Audit;
 using Cordon.Core.Consent;
 using Cordon.Core.Crypto;

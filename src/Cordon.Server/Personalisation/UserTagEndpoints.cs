@@ -10,6 +10,7 @@ using Cordon.Server.Decisions;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
 using Cordon.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cordon.Server.Personalisation;
 
@@ -62,30 +63,26 @@ public static partial class UserTagEndpoints
         group.MapGet("/{id}/tags", ListAsync)
             .Audited("tag.read", Role.Patient, Role.Guardian, Role.App, Role.Dpo)
             .WithSummary("List a subject's user tags")
-            .WithDescription("The tags derived for personalised recommendation, decrypted, with the state of the personalisation consent (R13, NDSMR Art. 42).")
-            .Produces<TagList>();
+            .WithDescription("The tags derived for personalised recommendation, decrypted, with the state of the personalisation consent (R13, NDSMR Art. 42).");
 
         group.MapPost("/{id}/tags", AddAsync)
             .Audited("tag.create", Role.App)
             .WithSummary("Add a user tag")
             .WithDescription("Only while the subject has an active marketing.personalization consent (refused with consent.missing otherwise). The text is sealed under the subject's data key.")
-            .Accepts<TagRequest>("application/json")
-            .Produces<TagView>(StatusCodes.Status201Created);
+            .Accepts<TagRequest>("application/json");
 
         group.MapDelete("/{id}/tags", DeleteAllAsync)
             .Audited("tag.delete", Role.Patient, Role.Guardian, Role.App)
             .WithSummary("Delete all of a subject's user tags")
-            .WithDescription("By the subject, the guardian or the app on their behalf (R13, NDSMR Art. 42). Effective for the next campaign.")
-            .Produces<TagsDeleted>();
+            .WithDescription("By the subject, the guardian or the app on their behalf (R13, NDSMR Art. 42). Effective for the next campaign.");
 
         group.MapDelete("/{id}/tags/{tagId}", DeleteOneAsync)
             .Audited("tag.delete", Role.Patient, Role.Guardian, Role.App)
-            .WithSummary("Delete one user tag")
-            .Produces<TagsDeleted>();
+            .WithSummary("Delete one user tag");
         return group;
     }
 
-    private static async Task<IResult> ListAsync(string id, Call call)
+    private static async Task<Results<JsonOk<TagList>, Problem>> ListAsync(string id, Call call)
     {
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
@@ -113,10 +110,10 @@ public static partial class UserTagEndpoints
 
         var state = await PersonalisationStateAsync(call, subject);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, PersonalisationPurpose, subject.Id, records: [.. tags.Select(t => t.Id)], rules: ["R13"], flags: GuardianFlag(call)), CancellationToken.None);
-        return TypedResults.Json(new TagList(subject.Id, state.ToKey(), tags), PersonalisationJson.Strict.TagList);
+        return Api.Ok(new TagList(subject.Id, state.ToKey(), tags), PersonalisationJson.Strict.TagList);
     }
 
-    private static async Task<IResult> AddAsync(string id, Call call, RequestBody body)
+    private static async Task<Results<JsonCreated<TagView>, Problem>> AddAsync(string id, Call call, RequestBody body)
     {
         var read = await body.ReadAsync(call.Http, PersonalisationJson.Strict.TagRequest);
         if (read.Failed)
@@ -171,16 +168,14 @@ public static partial class UserTagEndpoints
         var tagId = SubjectVault.NewId("tag");
         var row = new SubjectTagRow(call.Tenant.Id, subject.Id, tagId, request.Source, call.Now, subject.Cipher.Seal(Binding(call, subject.Id, tagId), Encoding.UTF8.GetBytes(text)));
         await call.Store.PutTagAsync(row, call.Audit(AuditOutcome.Done, PersonalisationPurpose, subject.Id, records: [tagId], rules: ["R13"]), call.Aborted);
-        return new SubjectEndpoints.CreatedAt(
-            $"/v1/subjects/{subject.Id}/tags",
-            TypedResults.Json(new TagView(tagId, text, request.Source, call.Now), PersonalisationJson.Strict.TagView, statusCode: StatusCodes.Status201Created));
+        return Api.Created($"/v1/subjects/{subject.Id}/tags", new TagView(tagId, text, request.Source, call.Now), PersonalisationJson.Strict.TagView);
     }
 
-    private static Task<IResult> DeleteAllAsync(string id, Call call) => DeleteAsync(id, null, call);
+    private static Task<Results<JsonOk<TagsDeleted>, Problem>> DeleteAllAsync(string id, Call call) => DeleteAsync(id, null, call);
 
-    private static Task<IResult> DeleteOneAsync(string id, string tagId, Call call) => DeleteAsync(id, tagId, call);
+    private static Task<Results<JsonOk<TagsDeleted>, Problem>> DeleteOneAsync(string id, string tagId, Call call) => DeleteAsync(id, tagId, call);
 
-    private static async Task<IResult> DeleteAsync(string id, string? tagId, Call call)
+    private static async Task<Results<JsonOk<TagsDeleted>, Problem>> DeleteAsync(string id, string? tagId, Call call)
     {
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
@@ -210,7 +205,7 @@ public static partial class UserTagEndpoints
             tagId,
             call.Audit(AuditOutcome.Done, PersonalisationPurpose, subject.Id, records: tagId is null ? [] : [tagId], rules: ["R13"], flags: GuardianFlag(call)),
             call.Aborted);
-        return TypedResults.Json(new TagsDeleted(deleted), PersonalisationJson.Strict.TagsDeleted);
+        return Api.Ok(new TagsDeleted(deleted), PersonalisationJson.Strict.TagsDeleted);
     }
 
     /// <summary>A patient acts on their own tags, a guardian on the ward's; the app and the DPO on any subject's.</summary>

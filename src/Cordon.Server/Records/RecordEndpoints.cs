@@ -10,6 +10,7 @@ using Cordon.Server.Decisions;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
 using Cordon.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cordon.Server.Records;
 
@@ -30,8 +31,7 @@ public static class RecordEndpoints
             .RequiresPurpose()
             .WithSummary("Write a record (FHIR R4 resource or declared record) under a purpose")
             .WithDescription("Requires X-Purpose. Refused when the type is not in the catalog (catalog.unknown-type), a path is not classified (catalog.unclassified-field), the purpose may not collect a field (minimization.field-not-allowed, R06), consent is missing (consent.missing, R02), or the role, care relationship or subject state do not allow it. Nothing of a refused record is stored.")
-            .Accepts<JsonElement>("application/json", "application/fhir+json")
-            .Produces<RecordWritten>(StatusCodes.Status201Created);
+            .Accepts<JsonElement>("application/json", "application/fhir+json");
 
         group.MapGet("/{id}/records", ListAsync)
             .Audited("record.read", Readers)
@@ -53,12 +53,11 @@ public static class RecordEndpoints
             .RequiresPurpose()
             .WithSummary("Correct a record: stores a new version; the old one stays, readable to the audit only")
             .WithDescription("Requires X-Purpose. Optional If-Match: \"<version>\" refuses the correction when the record changed meanwhile (record.version-conflict).")
-            .Accepts<JsonElement>("application/json", "application/fhir+json")
-            .Produces<RecordWritten>();
+            .Accepts<JsonElement>("application/json", "application/fhir+json");
         return group;
     }
 
-    private static async Task<IResult> WriteAsync(string id, Call call, RequestBody body)
+    private static async Task<Results<JsonCreated<RecordWritten>, Problem>> WriteAsync(string id, Call call, RequestBody body)
     {
         var raw = await body.ReadAsync(call.Http);
         if (raw.Failed)
@@ -91,7 +90,7 @@ public static class RecordEndpoints
         var row = admission.Row;
         await call.Store.PutRecordAsync(row, admission.Lookups, admission.Audit, call.Aborted);
 
-        return new SubjectEndpoints.CreatedAt($"/v1/records/{row.Id}", TypedResults.Json(RecordWriter.Written(row), RecordsJson.Strict.RecordWritten, statusCode: StatusCodes.Status201Created));
+        return Api.Created($"/v1/records/{row.Id}", RecordWriter.Written(row), RecordsJson.Strict.RecordWritten);
     }
 
     private static async Task<IResult> ListAsync(string id, string? type, Call call)
@@ -191,7 +190,7 @@ public static class RecordEndpoints
         return new RecordsResult(subject.Id, [(row, projected)], single: true);
     }
 
-    private static async Task<IResult> CorrectAsync(string id, Call call, RequestBody body)
+    private static async Task<Results<JsonOk<RecordWritten>, Problem>> CorrectAsync(string id, Call call, RequestBody body)
     {
         var raw = await body.ReadAsync(call.Http);
         if (raw.Failed)
@@ -247,7 +246,7 @@ public static class RecordEndpoints
         var status = await call.Store.PutRecordVersionAsync(row, expected, admission.Lookups, admission.Audit, call.Aborted);
         return status switch
         {
-            WriteStatus.Done => TypedResults.Json(RecordWriter.Written(row), RecordsJson.Strict.RecordWritten),
+            WriteStatus.Done => Api.Ok(RecordWriter.Written(row), RecordsJson.Strict.RecordWritten),
             WriteStatus.NotFound => Problem.NotFound("record"),
             _ => Problem.Conflict("record.version-conflict", $"The record is no longer at version {expected}; read it again and correct the current version."),
         };

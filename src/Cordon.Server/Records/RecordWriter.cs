@@ -1,5 +1,5 @@
-using Cordon.Core;
 using System.Text.Json;
+using Cordon.Core;
 using Cordon.Core.Catalog;
 using Cordon.Core.Crypto;
 using Cordon.Server.Http;

@@ -6,6 +6,7 @@ using Cordon.Server.Http;
 using Cordon.Server.Rights;
 using Cordon.Server.Subjects;
 using Cordon.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cordon.Server.Retention;
 
@@ -28,18 +29,15 @@ public static class RetentionEndpoints
         group.MapPost("/", PlaceAsync)
             .Audited("hold.place", Role.Dpo, Role.Admin, Role.Security)
             .WithSummary("Place a legal hold on a subject: none of its data is deleted until the hold is released (R19)")
-            .Accepts<LegalHoldRequest>("application/json")
-            .Produces<LegalHoldView>(StatusCodes.Status201Created);
+            .Accepts<LegalHoldRequest>("application/json");
 
         group.MapGet("/", ListAsync)
             .Audited("hold.list", Role.Dpo, Role.Admin, Role.Security)
-            .WithSummary("List legal holds (?subject=, ?active=true)")
-            .Produces<LegalHoldList>();
+            .WithSummary("List legal holds (?subject=, ?active=true)");
 
         group.MapDelete("/{id}", ReleaseAsync)
             .Audited("hold.release", Role.Dpo, Role.Admin, Role.Security)
-            .WithSummary("Release a legal hold")
-            .Produces<LegalHoldView>();
+            .WithSummary("Release a legal hold");
         return group;
     }
 
@@ -48,8 +46,7 @@ public static class RetentionEndpoints
         group.MapDelete("/{id}", DeleteRecordAsync)
             .Audited("record.delete", Role.Dpo, Role.Admin)
             .WithSummary("Delete one record now (an operator's deletion)")
-            .WithDescription("Refused with retention.legal-minimum while a law still requires the record (R58 internet-diagnosis records 15 years and consultation records 3 years, R10 disclosure records 3 years, R44 logs 183 days), and with retention.legal-hold while its subject is on hold (R19).")
-            .Produces<RecordDeleted>();
+            .WithDescription("Refused with retention.legal-minimum while a law still requires the record (R58 internet-diagnosis records 15 years and consultation records 3 years, R10 disclosure records 3 years, R44 logs 183 days), and with retention.legal-hold while its subject is on hold (R19).");
         return group;
     }
 
@@ -57,12 +54,11 @@ public static class RetentionEndpoints
     {
         group.MapPost("/run", RunAsync)
             .Audited("retention.run", Role.Dpo, Role.Admin)
-            .WithSummary("Run retention now: ?dryRun=true lists what has expired and changes nothing")
-            .Produces<RetentionRunReport>();
+            .WithSummary("Run retention now: ?dryRun=true lists what has expired and changes nothing");
         return group;
     }
 
-    private static async Task<IResult> PlaceAsync(Call call, RequestBody body)
+    private static async Task<Results<JsonCreated<LegalHoldView>, Problem>> PlaceAsync(Call call, RequestBody body)
     {
         var read = await body.ReadAsync(call.Http, RetentionJson.Strict.LegalHoldRequest);
         if (read.Failed)
@@ -85,10 +81,10 @@ public static class RetentionEndpoints
         var id = SubjectVault.NewId("hold");
         var hold = new LegalHoldRow(call.Tenant.Id, id, subject.Id, call.Now, call.Actor.Id, call.Tenant.Keys.SealNote(request.Reason, id));
         await call.Store.PutLegalHoldAsync(hold, call.Audit(AuditOutcome.Done, subject: subject.Id, records: [id], rules: ["R19"]), call.Aborted);
-        return new SubjectEndpoints.CreatedAt($"/v1/legal-holds/{id}", TypedResults.Json(View(call, hold), RetentionJson.Strict.LegalHoldView, statusCode: StatusCodes.Status201Created));
+        return Api.Created($"/v1/legal-holds/{id}", View(call, hold), RetentionJson.Strict.LegalHoldView);
     }
 
-    private static async Task<IResult> ListAsync(Call call, string? subject, bool? active)
+    private static async Task<Results<JsonOk<LegalHoldList>, Problem>> ListAsync(Call call, string? subject, bool? active)
     {
         if (subject is not null && !SubjectVault.IsWellFormedId(subject, "sub"))
         {
@@ -97,10 +93,10 @@ public static class RetentionEndpoints
 
         var holds = await call.Store.ListLegalHoldsAsync(call.Tenant.Id, subject, active == true, call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject, records: [.. holds.Select(h => h.Id)]), CancellationToken.None);
-        return TypedResults.Json(new LegalHoldList([.. holds.Select(h => View(call, h))]), RetentionJson.Strict.LegalHoldList);
+        return Api.Ok(new LegalHoldList([.. holds.Select(h => View(call, h))]), RetentionJson.Strict.LegalHoldList);
     }
 
-    private static async Task<IResult> ReleaseAsync(string id, Call call)
+    private static async Task<Results<JsonOk<LegalHoldView>, Problem>> ReleaseAsync(string id, Call call)
     {
         var hold = SubjectVault.IsWellFormedId(id, "hold") ? (await call.Store.ListLegalHoldsAsync(call.Tenant.Id, null, false, call.Aborted)).FirstOrDefault(h => h.Id == id) : null;
         if (hold is null)
@@ -117,10 +113,10 @@ public static class RetentionEndpoints
 
         var released = hold with { ReleasedAt = call.Now, ReleasedBy = call.Actor.Id };
         await call.Store.PutLegalHoldAsync(released, call.Audit(AuditOutcome.Done, subject: hold.SubjectId, records: [id], rules: ["R19"]), call.Aborted);
-        return TypedResults.Json(View(call, released), RetentionJson.Strict.LegalHoldView);
+        return Api.Ok(View(call, released), RetentionJson.Strict.LegalHoldView);
     }
 
-    private static async Task<IResult> DeleteRecordAsync(string id, Call call)
+    private static async Task<Results<JsonOk<RecordDeleted>, Problem>> DeleteRecordAsync(string id, Call call)
     {
         var record = SubjectVault.IsWellFormedId(id, "rec") ? await call.Store.GetRecordAsync(call.Tenant.Id, id, call.Aborted) : null;
         if (record is null)
@@ -144,13 +140,13 @@ public static class RetentionEndpoints
         }
 
         await call.Store.DeleteRecordsAsync(call.Tenant.Id, [record.Id], [call.Audit(AuditOutcome.Done, record.Purpose, record.SubjectId, [record.Id], rules: ["R20"])], call.Aborted);
-        return TypedResults.Json(new RecordDeleted(record.Id, record.SubjectId, record.Type), RetentionJson.Strict.RecordDeleted);
+        return Api.Ok(new RecordDeleted(record.Id, record.SubjectId, record.Type), RetentionJson.Strict.RecordDeleted);
     }
 
-    private static async Task<IResult> RunAsync(Call call, bool? dryRun)
+    private static async Task<Results<JsonOk<RetentionRunReport>, Problem>> RunAsync(Call call, bool? dryRun)
     {
         var report = await RetentionEngine.RunAsync(Operation.From(call), dryRun == true, null, call.Aborted);
-        return TypedResults.Json(report, RetentionJson.Strict.RetentionRunReport);
+        return Api.Ok(report, RetentionJson.Strict.RetentionRunReport);
     }
 
     private static LegalHoldView View(Call call, LegalHoldRow h)

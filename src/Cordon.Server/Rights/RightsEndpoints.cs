@@ -6,6 +6,7 @@ using Cordon.Core.Subjects;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
 using Cordon.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cordon.Server.Rights;
 
@@ -25,19 +26,16 @@ public static class RightsEndpoints
             .Audited("rights.request", Everyone)
             .WithSummary("Make a rights request: access, copy, portability, correction, deletion, restriction, withdrawal, cancellation, explanation")
             .WithDescription("Made with the subject's own token (relation self), a guardian's token for a subject under the guardian-consent age (guardian, R03), or a close relative's token for a deceased subject with proofReference (close-relative; access, copy, correction, deletion only, R24). Anyone else is refused (rights.requester-not-allowed, R22). The request is due in working days (R21/R22). Deletion and cancellation crypto-shred what no law keeps and restrict the rest (R19, R20); withdrawal stops consent-based processing and deletes what rested on it alone (R08); portability delivers a FHIR Bundle when the four conditions of NDSMR Art. 25 hold (R23).")
-            .Accepts<CreateRightsRequest>("application/json")
-            .Produces<RightsRequestView>(StatusCodes.Status201Created);
+            .Accepts<CreateRightsRequest>("application/json");
 
         group.MapGet("/", ListAsync)
             .Audited("rights.list", Everyone)
             .WithSummary("List rights requests: one's own, or (dpo, admin) the tenant's queue")
-            .WithDescription("Query: subject, status (open, completed, refused), late=true (open and past due).")
-            .Produces<RightsRequestList>();
+            .WithDescription("Query: subject, status (open, completed, refused), late=true (open and past due).");
 
         group.MapGet("/{id}", GetAsync)
             .Audited("rights.read", Everyone)
-            .WithSummary("Read a rights request with its result, refusal reasons and trail")
-            .Produces<RightsRequestView>();
+            .WithSummary("Read a rights request with its result, refusal reasons and trail");
 
         group.MapGet("/{id}/export", ExportAsync)
             .Audited("rights.export", Role.Patient, Role.Guardian)
@@ -47,19 +45,16 @@ public static class RightsEndpoints
         group.MapPost("/{id}/resolve", ResolveAsync)
             .Audited("rights.resolve", Operators)
             .WithSummary("Close an open request: completed (with what was done) or refused (with the rule and the reasons, PIPL Art. 50)")
-            .Accepts<ResolveRightsRequest>("application/json")
-            .Produces<RightsRequestView>();
+            .Accepts<ResolveRightsRequest>("application/json");
 
         group.MapPost("/{id}/verify-proof", VerifyProofAsync)
             .Audited("rights.verify-proof", Operators)
             .WithSummary("Confirm a close relative's proof of death and relationship, then carry out the request (R24)")
-            .WithDescription("A close relative's request stays open until an operator has checked the recorded proof named by proofReference; only then is the deceased subject's data accessed, copied, corrected or deleted.")
-            .Produces<RightsRequestView>();
+            .WithDescription("A close relative's request stays open until an operator has checked the recorded proof named by proofReference; only then is the deceased subject's data accessed, copied, corrected or deleted.");
 
         group.MapPost("/{id}/retry", RetryAsync)
             .Audited("rights.retry", Role.Patient, Role.Guardian, Role.Dpo, Role.Admin)
-            .WithSummary("Retry an open portability delivery or erasure")
-            .Produces<RightsRequestView>();
+            .WithSummary("Retry an open portability delivery or erasure");
         return group;
     }
 
@@ -67,19 +62,17 @@ public static class RightsEndpoints
     {
         group.MapGet("/", GetCalendarAsync)
             .Audited("calendar.read", Role.Dpo, Role.Admin)
-            .WithSummary("The working-day calendar rights-request deadlines are counted on")
-            .Produces<CalendarView>();
+            .WithSummary("The working-day calendar rights-request deadlines are counted on");
 
         group.MapPut("/{year:int}", PutCalendarYearAsync)
             .Audited("calendar.update", Role.Dpo, Role.Admin)
             .WithSummary("Set one year's public holidays and exchanged working days (from the State Council's yearly notice)")
             .WithDescription("Each day: {date, working}. A non-working day is a public holiday; a working day must fall on a weekend (调休). Replaces that year's built-in list.")
-            .Accepts<CalendarYearRequest>("application/json")
-            .Produces<CalendarView>();
+            .Accepts<CalendarYearRequest>("application/json");
         return group;
     }
 
-    private static async Task<IResult> CreateAsync(Call call, RequestBody body, CalendarCache calendars, PortabilityClient portability)
+    private static async Task<Results<JsonCreated<RightsRequestView>, Problem>> CreateAsync(Call call, RequestBody body, CalendarCache calendars, PortabilityClient portability)
     {
         var read = await body.ReadAsync(call.Http, RightsApiJson.Strict.CreateRightsRequest);
         if (read.Failed)
@@ -176,12 +169,12 @@ public static class RightsEndpoints
         if (relation == RequesterRelation.CloseRelative)
         {
             row = await RightsWorkflow.SaveAsync(op, row, details, RightsStatus.Open, "waiting for the operator to verify the proof of death and relationship (R24)", CancellationToken.None);
-            return new SubjectEndpoints.CreatedAt($"/v1/rights-requests/{id}", TypedResults.Json(View(op, row), RightsApiJson.Strict.RightsRequestView, statusCode: StatusCodes.Status201Created));
+            return Api.Created($"/v1/rights-requests/{id}", View(op, row), RightsApiJson.Strict.RightsRequestView);
         }
 
         // The request is on record before anything is done: if the work stops half-way it stays open, and late if it stays so.
         row = await RightsWorkflow.CarryOutAsync(op, row, details, subject, portability, CancellationToken.None);
-        return new SubjectEndpoints.CreatedAt($"/v1/rights-requests/{id}", TypedResults.Json(View(op, row), RightsApiJson.Strict.RightsRequestView, statusCode: StatusCodes.Status201Created));
+        return Api.Created($"/v1/rights-requests/{id}", View(op, row), RightsApiJson.Strict.RightsRequestView);
     }
 
     private static void ValidateKindFields(RightsKind kind, CreateRightsRequest request, Dictionary<string, string[]> errors)
@@ -221,7 +214,7 @@ public static class RightsEndpoints
         }
     }
 
-    private static async Task<IResult> ListAsync(Call call, string? subject, string? status, bool? late)
+    private static async Task<Results<JsonOk<RightsRequestList>, Problem>> ListAsync(Call call, string? subject, string? status, bool? late)
     {
         if (subject is not null && !SubjectVault.IsWellFormedId(subject, "sub"))
         {
@@ -260,10 +253,10 @@ public static class RightsEndpoints
         }
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: query.SubjectId, records: [.. rows.Select(r => r.Id)]), CancellationToken.None);
-        return TypedResults.Json(new RightsRequestList([.. rows.Select(r => View(op, r))]), RightsApiJson.Strict.RightsRequestList);
+        return Api.Ok(new RightsRequestList([.. rows.Select(r => View(op, r))]), RightsApiJson.Strict.RightsRequestList);
     }
 
-    private static async Task<IResult> GetAsync(string id, Call call)
+    private static async Task<Results<JsonOk<RightsRequestView>, Problem>> GetAsync(string id, Call call)
     {
         var row = await FindVisibleAsync(call, id);
         if (row is null)
@@ -274,7 +267,7 @@ public static class RightsEndpoints
         call.About(row.SubjectId);
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: row.SubjectId, records: [row.Id]), CancellationToken.None);
-        return TypedResults.Json(View(Operation.From(call), row), RightsApiJson.Strict.RightsRequestView);
+        return Api.Ok(View(Operation.From(call), row), RightsApiJson.Strict.RightsRequestView);
     }
 
     private static async Task<IResult> ExportAsync(string id, string? format, Call call)
@@ -321,7 +314,7 @@ public static class RightsEndpoints
         return Results.Empty;
     }
 
-    private static async Task<IResult> ResolveAsync(string id, Call call, RequestBody body)
+    private static async Task<Results<JsonOk<RightsRequestView>, Problem>> ResolveAsync(string id, Call call, RequestBody body)
     {
         var read = await body.ReadAsync(call.Http, RightsApiJson.Strict.ResolveRightsRequest);
         if (read.Failed)
@@ -371,10 +364,10 @@ public static class RightsEndpoints
             ? details with { Result = (details.Result ?? new RightsOutcome()) with { Summary = [.. (details.Result?.Summary ?? []), request.Note] } }
             : details with { Refusal = new RefusalView("rights.refused", request.Rule, Core.Rules.RuleBook.Get(request.Rule!).Citation, [request.Note]) };
         row = await RightsWorkflow.SaveAsync(op, row, details, completed ? RightsStatus.Completed : RightsStatus.Refused, request.Note, call.Aborted);
-        return TypedResults.Json(View(op, row), RightsApiJson.Strict.RightsRequestView);
+        return Api.Ok(View(op, row), RightsApiJson.Strict.RightsRequestView);
     }
 
-    private static async Task<IResult> RetryAsync(string id, Call call, PortabilityClient portability)
+    private static async Task<Results<JsonOk<RightsRequestView>, Problem>> RetryAsync(string id, Call call, PortabilityClient portability)
     {
         var row = await FindVisibleAsync(call, id);
         if (row is null || (call.Actor.Role.IsSubjectSide() && row.RequesterId != call.Actor.Id))
@@ -404,10 +397,10 @@ public static class RightsEndpoints
 
         var op = Operation.From(call);
         row = await RightsWorkflow.CarryOutAsync(op, row, RightsWorkflow.Open(op, row), subject, portability, CancellationToken.None);
-        return TypedResults.Json(View(op, row), RightsApiJson.Strict.RightsRequestView);
+        return Api.Ok(View(op, row), RightsApiJson.Strict.RightsRequestView);
     }
 
-    private static async Task<IResult> VerifyProofAsync(string id, Call call, PortabilityClient portability)
+    private static async Task<Results<JsonOk<RightsRequestView>, Problem>> VerifyProofAsync(string id, Call call, PortabilityClient portability)
     {
         var row = SubjectVault.IsWellFormedId(id, "rr") ? await call.Store.GetRightsRequestAsync(call.Tenant.Id, id, call.Aborted) : null;
         if (row is null)
@@ -438,18 +431,18 @@ public static class RightsEndpoints
             Trail = [.. details.Trail, new TrailEntry(call.Now, "open", call.Actor.Id, "proof of death and relationship verified (R24)")],
         };
         row = await RightsWorkflow.CarryOutAsync(op, row, details, subject, portability, CancellationToken.None);
-        return TypedResults.Json(View(op, row), RightsApiJson.Strict.RightsRequestView);
+        return Api.Ok(View(op, row), RightsApiJson.Strict.RightsRequestView);
     }
 
-    private static async Task<IResult> GetCalendarAsync(Call call, CalendarCache calendars)
+    private static async Task<Results<JsonOk<CalendarView>, Problem>> GetCalendarAsync(Call call, CalendarCache calendars)
     {
         var calendar = await calendars.GetAsync(call.Tenant.Id, call.Aborted);
         var operatorYears = (await call.Store.GetCalendarAsync(call.Tenant.Id, call.Aborted)).Select(d => d.Date.Year).Distinct().Order().ToList();
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit), CancellationToken.None);
-        return TypedResults.Json(CalendarOf(calendar, operatorYears), RightsApiJson.Strict.CalendarView);
+        return Api.Ok(CalendarOf(calendar, operatorYears), RightsApiJson.Strict.CalendarView);
     }
 
-    private static async Task<IResult> PutCalendarYearAsync(int year, Call call, RequestBody body, CalendarCache calendars)
+    private static async Task<Results<JsonOk<CalendarView>, Problem>> PutCalendarYearAsync(int year, Call call, RequestBody body, CalendarCache calendars)
     {
         var read = await body.ReadAsync(call.Http, RightsApiJson.Strict.CalendarYearRequest);
         if (read.Failed)
@@ -495,7 +488,7 @@ public static class RightsEndpoints
         calendars.Invalidate(call.Tenant.Id);
         var calendar = await calendars.GetAsync(call.Tenant.Id, call.Aborted);
         var operatorYears = (await call.Store.GetCalendarAsync(call.Tenant.Id, call.Aborted)).Select(d => d.Date.Year).Distinct().Order().ToList();
-        return TypedResults.Json(CalendarOf(calendar, operatorYears), RightsApiJson.Strict.CalendarView);
+        return Api.Ok(CalendarOf(calendar, operatorYears), RightsApiJson.Strict.CalendarView);
     }
 
     private static string Clip(string? value) => value is null ? string.Empty : value.Length > 20 ? value[..20] : value;

@@ -7,6 +7,7 @@ using Cordon.Core.Subjects;
 using Cordon.Server.Decisions;
 using Cordon.Server.Http;
 using Cordon.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cordon.Server.Subjects;
 
@@ -29,24 +30,21 @@ public static class SubjectEndpoints
             .Audited("subject.create", Role.App, Role.Admin)
             .WithSummary("Register a data subject")
             .WithDescription("Creates a subject with its own data key. Its external id, birth date and name are sealed; the external id is findable only through a keyed blind index. Subjects under the guardian-consent age need a guardian (R03).")
-            .Accepts<CreateSubjectRequest>("application/json")
-            .Produces<SubjectResponse>(StatusCodes.Status201Created);
+            .Accepts<CreateSubjectRequest>("application/json");
 
         group.MapGet("/{id}", GetAsync)
             .Audited("subject.read", Role.App, Role.Admin, Role.Support, Role.Dpo, Role.Patient, Role.Guardian, Role.Physician, Role.Nurse, Role.Pharmacist)
-            .WithSummary("Read a subject: state, age band, guardian")
-            .Produces<SubjectResponse>();
+            .WithSummary("Read a subject: state, age band, guardian");
 
         group.MapPost("/search", SearchAsync)
             .Audited("subject.search", Role.App, Role.Admin, Role.Support)
             .WithSummary("Find subjects by external id, resident ID number or mobile")
             .WithDescription("The value travels in the body, never the URL, and is matched through the tenant's keyed blind index; no identifier is stored in clear.")
-            .Accepts<SearchSubjectsRequest>("application/json")
-            .Produces<SearchSubjectsResponse>();
+            .Accepts<SearchSubjectsRequest>("application/json");
         return group;
     }
 
-    private static async Task<IResult> CreateAsync(Call call, RequestBody body)
+    private static async Task<Results<JsonCreated<SubjectResponse>, Problem>> CreateAsync(Call call, RequestBody body)
     {
         var read = await body.ReadAsync(call.Http, SubjectsApiJson.Strict.CreateSubjectRequest);
         if (read.Failed)
@@ -106,10 +104,10 @@ public static class SubjectEndpoints
         }
 
         var response = Response(call, row, profile);
-        return new CreatedAt($"/v1/subjects/{id}", TypedResults.Json(response, SubjectsApiJson.Strict.SubjectResponse, statusCode: StatusCodes.Status201Created));
+        return Api.Created($"/v1/subjects/{id}", response, SubjectsApiJson.Strict.SubjectResponse);
     }
 
-    private static async Task<IResult> GetAsync(string id, Call call)
+    private static async Task<Results<JsonOk<SubjectResponse>, Problem>> GetAsync(string id, Call call)
     {
         using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
         if (subject is null)
@@ -135,10 +133,10 @@ public static class SubjectEndpoints
         }
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject.Id), CancellationToken.None);
-        return TypedResults.Json(Response(call, subject.Row, subject.Profile), SubjectsApiJson.Strict.SubjectResponse);
+        return Api.Ok(Response(call, subject.Row, subject.Profile), SubjectsApiJson.Strict.SubjectResponse);
     }
 
-    private static async Task<IResult> SearchAsync(Call call, RequestBody body)
+    private static async Task<Results<JsonOk<SearchSubjectsResponse>, Problem>> SearchAsync(Call call, RequestBody body)
     {
         var read = await body.ReadAsync(call.Http, SubjectsApiJson.Strict.SearchSubjectsRequest);
         if (read.Failed)
@@ -165,7 +163,7 @@ public static class SubjectEndpoints
 
         var subjects = await call.Store.FindSubjectsAsync(call.Tenant.Id, request.Kind, call.Tenant.Indexer.Compute(request.Kind, normalized), call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, records: subjects), CancellationToken.None);
-        return TypedResults.Json(new SearchSubjectsResponse(subjects), SubjectsApiJson.Strict.SearchSubjectsResponse);
+        return Api.Ok(new SearchSubjectsResponse(subjects), SubjectsApiJson.Strict.SearchSubjectsResponse);
     }
 
     internal static SubjectResponse Response(Call call, SubjectRow row, SubjectProfile profile)
@@ -177,17 +175,6 @@ public static class SubjectEndpoints
 
     internal static bool IsCleanText(string? value, int maxLength)
         => !string.IsNullOrWhiteSpace(value) && value.Length <= maxLength && !value.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) == UnicodeCategory.Format);
-
-    /// <summary>A 201 with a Location header around a JSON body.</summary>
-    internal sealed class CreatedAt(string location, IResult inner) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            ArgumentNullException.ThrowIfNull(httpContext);
-            httpContext.Response.Headers.Location = location;
-            return inner.ExecuteAsync(httpContext);
-        }
-    }
 }
 
 public sealed record SubjectStateRequest(string State, string Reason);
@@ -201,12 +188,11 @@ public static class SubjectStateEndpoints
             .Audited("subject.state", Role.Admin, Role.Dpo)
             .WithSummary("Set a subject's state: active, restricted (storage and the legal purpose only, R19), deceased")
             .WithDescription("The reason is sealed into the audit entry. Cancellation is a rights request, not a state set by hand.")
-            .Accepts<SubjectStateRequest>("application/json")
-            .Produces<SubjectResponse>();
+            .Accepts<SubjectStateRequest>("application/json");
         return group;
     }
 
-    private static async Task<IResult> SetAsync(string id, Call call, RequestBody body)
+    private static async Task<Results<JsonOk<SubjectResponse>, Problem>> SetAsync(string id, Call call, RequestBody body)
     {
         var read = await body.ReadAsync(call.Http, SubjectsApiJson.Strict.SubjectStateRequest);
         if (read.Failed)
@@ -246,6 +232,6 @@ public static class SubjectStateEndpoints
 
         var rules = state == SubjectState.Restricted ? new[] { "R19" } : state == SubjectState.Deceased ? ["R24"] : [];
         await call.Store.SetSubjectStateAsync(call.Tenant.Id, subject.Id, state, call.Now, call.Audit(AuditOutcome.Done, subject: subject.Id, rules: rules, note: request.Reason), call.Aborted);
-        return TypedResults.Json(SubjectEndpoints.Response(call, subject.Row with { State = state, UpdatedAt = call.Now }, subject.Profile), SubjectsApiJson.Strict.SubjectResponse);
+        return Api.Ok(SubjectEndpoints.Response(call, subject.Row with { State = state, UpdatedAt = call.Now }, subject.Profile), SubjectsApiJson.Strict.SubjectResponse);
     }
 }

@@ -3,6 +3,7 @@ using Cordon.Core.Audit;
 using Cordon.Core.Profiles;
 using Cordon.Core.Rules;
 using Cordon.Server.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cordon.Server.Tenancy;
 
@@ -20,12 +21,11 @@ public static class ProfileEndpoints
             .Audited("profile.publish", Role.Admin)
             .WithSummary("Publish a new compliance profile for this tenant")
             .WithDescription("Body: the profile YAML (Content-Type application/yaml or text/yaml). Refused with 422 profile.invalid and each error as file:line:column when it does not load (R09 names missing notice contents). On success the tenant runs under it from the next request; purposes whose collection, method or recipients changed need renewed consent (R04), with the number of subjects to ask again.")
-            .Accepts<string>("application/yaml", "text/yaml")
-            .Produces<ProfilePublished>();
+            .Accepts<string>("application/yaml", "text/yaml");
         return group;
     }
 
-    private static async Task<IResult> PublishAsync(Call call, RequestBody body, TenantRegistry tenants)
+    private static async Task<Results<JsonOk<ProfilePublished>, Problem>> PublishAsync(Call call, RequestBody body, TenantRegistry tenants)
     {
         var text = await body.ReadTextAsync(call.Http, YamlTypes);
         if (text.Failed)
@@ -40,7 +40,7 @@ public static class ProfileEndpoints
         }
 
         var published = await ProfilePublisher.PublishAsync(tenants, call.Store, call.Tenant.Id, loaded.Profile, call.Audit(AuditOutcome.Done, rules: ["R04", "R09"]), call.Aborted);
-        return TypedResults.Json(published, TenancyJson.Strict.ProfilePublished);
+        return Api.Ok(published, TenancyJson.Strict.ProfilePublished);
     }
 
     /// <summary>422 with each loader error under its position; the rule and citation when one rule decided them all.</summary>

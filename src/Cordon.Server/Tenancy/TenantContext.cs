@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Cordon.Core.Access;
 using Cordon.Core.Catalog;
+using Cordon.Core.Crypto;
 using Cordon.Core.Decisions;
 using Cordon.Core.Notice;
 using Cordon.Core.Profiles;
-using Cordon.Core.Crypto;
 using Cordon.Storage.Keys;
 
 namespace Cordon.Server.Tenancy;
