@@ -26,7 +26,7 @@ internal static class RightsBench
         """;
 
     private const string Appointment = """
-        {"resourceType":"Appointment","status":"fulfilled","serviceType":[{"text":"门诊挂号"}],"specialty":[{"coding":[{"system":"http://snomed.info/sct","code":"394579002","display":"Cardiology"}],"text":"心血管内科"}],"start":"2026-10-01T09:00:00+08:00","end":"2026-10-01T09:15:00+08:00","minutesDuration":15}
+        {"resourceType":"Appointment","status":"fulfilled","participant":[{"actor":{"reference":"Practitioner/dr-li"},"status":"accepted"}],"serviceType":[{"text":"门诊挂号"}],"specialty":[{"coding":[{"system":"http://snomed.info/sct","code":"394579002","display":"Cardiology"}],"text":"心血管内科"}],"start":"2026-10-01T09:00:00+08:00","end":"2026-10-01T09:15:00+08:00","minutesDuration":15}
         """;
 
     private const string Account = """

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Cordon.Core.Access;
 using Cordon.Testing;
+using Hl7.Fhir.Serialization;
 
 namespace Cordon.Server.Tests;
 
@@ -270,6 +271,77 @@ public abstract class RecordFlowTests : ServerTest
         Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
     }
 
+    public static TheoryData<string, string, string, string> InvalidFhir => new()
+    {
+        // body, purpose, the element the error names, what its message must say
+        { """{"resourceType":"Patient","gender":"M"}""", "appointment", "gender", "Use one of: male, female, other, unknown" },
+        { """{"resourceType":"Patient","birthdate":"1985-06-01"}""", "appointment", "birthdate", "did you mean 'birthDate'?" },
+        { """{"resourceType":"Patient","name":"李雷"}""", "appointment", "name[0]", "HumanName" },
+        { """{"resourceType":"Patient","birthDate":"1985-13-01"}""", "appointment", "birthDate", "not a correct literal for a date" },
+        { """{"resourceType":"Patient","active":"yes"}""", "appointment", "active", "boolean" },
+        { """{"resourceType":"Observation","status":"final","code":{"text":"血压"},"valueQuantiy":{"value":120}}""", "test-results", "value", "'valueQuantiy' is not an element of Observation; did you mean 'valueQuantity'?" },
+        { """{"resourceType":"Observation","code":{"text":"血压"},"valueQuantity":{"value":120}}""", "test-results", "status", "required" },
+        { """{"resourceType":"Observation","status":"final","code":{"text":"血压"},"valueQuantity":{"value":120,"unti":"mmHg"}}""", "test-results", "value.unti", "did you mean 'unit'?" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidFhir))]
+    public async Task Invalid_FHIR_is_refused_naming_the_element_what_is_wrong_and_the_nearest_valid_name(string body, string purpose, string element, string says)
+    {
+        var subject = await Server.CreateSubjectAsync();
+        await Server.GrantAsync(subject, purpose);
+        var before = await Server.CountAuditAsync();
+
+        var (response, problem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/records", Server.App, purpose, body);
+
+        Assert.Equal((HttpStatusCode)422, response.StatusCode);
+        Assert.Equal("fhir.invalid", problem!["code"]!.GetValue<string>());
+        var messages = problem["errors"]![element]!.AsArray().Select(m => m!.GetValue<string>()).ToList();
+        Assert.Contains(messages, m => m.Contains(says, StringComparison.Ordinal));
+        Assert.Contains(element, problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.DoesNotContain("1985-13-01", problem.ToJsonString(), StringComparison.Ordinal);
+        var (list, stored) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/records", Server.App, purpose);
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+        Assert.Empty(stored!["records"]!.AsArray());
+        Assert.True(await Server.CountAuditAsync() > before, "the refusal is audited");
+    }
+
+    [Fact]
+    public async Task A_FHIR_client_gets_the_refusal_as_an_OperationOutcome()
+    {
+        var subject = await Server.CreateSubjectAsync();
+        await Server.GrantAsync(subject, "test-results");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/subjects/{subject}/records")
+        {
+            Content = new StringContent("""{"resourceType":"Observation","status":"final","code":{"text":"血压"},"valueQuantiy":{"value":120}}""", System.Text.Encoding.UTF8, "application/fhir+json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Server.App);
+        request.Headers.Add("X-Purpose", "test-results");
+        request.Headers.Accept.ParseAdd("application/fhir+json");
+
+        var response = await Server.Http.SendAsync(request);
+
+        Assert.Equal((HttpStatusCode)422, response.StatusCode);
+        Assert.Equal("application/fhir+json", response.Content.Headers.ContentType!.MediaType);
+        var outcome = new FhirJsonDeserializer().Deserialize<Hl7.Fhir.Model.OperationOutcome>(await response.Content.ReadAsStringAsync());
+        var issue = Assert.Single(outcome.Issue);
+        Assert.Equal(Hl7.Fhir.Model.OperationOutcome.IssueSeverity.Error, issue.Severity);
+        Assert.Equal(Hl7.Fhir.Model.OperationOutcome.IssueType.Structure, issue.Code);
+        Assert.Equal("value", Assert.Single(issue.Expression));
+        Assert.Contains("did you mean 'valueQuantity'?", issue.Diagnostics, StringComparison.Ordinal);
+        Assert.Contains(issue.Details!.Coding, c => c.System == "https://cordon.dev/problems" && c.Code == "fhir.invalid");
+
+        // The same for a refusal without element errors: the problem's detail, its code and its rule.
+        using var unknown = new HttpRequestMessage(HttpMethod.Get, $"/v1/subjects/{subject}/records");
+        unknown.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Server.App);
+        unknown.Headers.Add("X-Purpose", "consultaton");
+        unknown.Headers.Accept.ParseAdd("application/fhir+json");
+        var refused = await Server.Http.SendAsync(unknown);
+        var refusal = Assert.Single(new FhirJsonDeserializer().Deserialize<Hl7.Fhir.Model.OperationOutcome>(await refused.Content.ReadAsStringAsync()).Issue);
+        Assert.Contains("Did you mean 'consultation'?", refusal.Diagnostics, StringComparison.Ordinal);
+        Assert.Contains(refusal.Details!.Coding, c => c.System == "https://cordon.dev/rules" && c.Code == "R01");
+    }
+
     [Fact]
     public async Task Refused_records_store_nothing_and_name_the_problem()
     {
@@ -281,9 +353,13 @@ public abstract class RecordFlowTests : ServerTest
         var unknownType = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/records", Server.App, "consultation", new { resourceType = "Claim", status = "active" });
         Assert.Equal("catalog.unknown-type", unknownType.Body!["code"]!.GetValue<string>());
 
-        var unclassified = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/records", Server.App, "appointment", new { resourceType = "Patient", name = new[] { new { text = "张三" } }, favouriteColour = "blue" });
+        // A valid R4 element the catalog does not classify is a catalog question; a name that is no R4 element is not.
+        var unclassified = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/records", Server.App, "appointment", new { resourceType = "Patient", name = new[] { new { text = "张三" } }, photo = new[] { new { contentType = "image/jpeg" } } });
         Assert.Equal("catalog.unclassified-field", unclassified.Body!["code"]!.GetValue<string>());
-        Assert.NotNull(unclassified.Body["errors"]!["favouriteColour"]);
+        Assert.NotNull(unclassified.Body["errors"]!["photo.contentType"]);
+        var notAnElement = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/records", Server.App, "appointment", new { resourceType = "Patient", name = new[] { new { text = "张三" } }, favouriteColour = "blue" });
+        Assert.Equal("fhir.invalid", notAnElement.Body!["code"]!.GetValue<string>());
+        Assert.NotNull(notAnElement.Body["errors"]!["favouriteColour"]);
 
         var notAllowed = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{subject}/records", Server.App, "appointment", CordonServer.Patient(id, mobile));
         Assert.Equal(HttpStatusCode.Forbidden, notAllowed.Response.StatusCode);

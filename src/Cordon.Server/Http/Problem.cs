@@ -110,6 +110,13 @@ public sealed class Problem : IResult
         ArgumentNullException.ThrowIfNull(httpContext);
         var response = httpContext.Response;
         response.StatusCode = Status;
+        if (FhirOutcome.IsWanted(httpContext.Request))
+        {
+            response.ContentType = FhirOutcome.ContentType;
+            await response.Body.WriteAsync(FhirOutcome.Serialize(FhirOutcome.From(this)), httpContext.RequestAborted);
+            return;
+        }
+
         response.ContentType = ContentType;
         var body = new ProblemBody(
             TypeBase + Code,

@@ -60,6 +60,24 @@ public static class RecordWriter
             return UnknownType(typeName);
         }
 
+        if (type.Definition.Kind == RecordKind.Fhir)
+        {
+            var issues = FhirStructure.Check(json, typeName);
+            if (issues.Count > 0)
+            {
+                return new Failure(
+                    FailureKind.Invalid,
+                    "fhir.invalid",
+                    "Not a valid FHIR R4 resource",
+                    $"{issues.Count} element(s) of {typeName} do not conform to FHIR R4: {issues[0].Path}: {issues[0].Message}{(issues.Count > 1 ? " (see errors for the rest)" : string.Empty)}",
+                    null,
+                    FhirCitation)
+                {
+                    Errors = issues.GroupBy(i => i.Path, StringComparer.Ordinal).ToDictionary(g => Problem.Sanitize(g.Key), g => g.Select(i => i.Message).ToArray()),
+                };
+            }
+        }
+
         var classification = type.Classify(root, today);
         if (classification.UnclassifiedPaths.Count > 0)
         {
@@ -146,6 +164,8 @@ public static class RecordWriter
         CatalogCitation);
 
     public static RecordWritten Written(RecordRow row) => new(row.Id, row.SubjectId, row.Type, row.Version, ((Level)row.Level).ToKey(), row.Purpose, row.CreatedAt, row.UpdatedAt);
+
+    private const string FhirCitation = "HL7 FHIR R4 (4.0.1), JSON representation and resource definitions";
 
     private const string CatalogCitation = "PIPL Art. 51(2) (classified management); GB/T 39725-2020 §6";
 }

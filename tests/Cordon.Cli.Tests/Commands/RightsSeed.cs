@@ -60,7 +60,7 @@ internal static class RightsSeed
         """, createdAt ?? Now);
 
     public static SeedRecord Appointment(DateTimeOffset? createdAt = null) => new("appointment", """
-        {"resourceType":"Appointment","id":"apt-1","status":"booked","serviceType":[{"text":"门诊挂号"}],"start":"2026-12-01T09:00:00+08:00","end":"2026-12-01T09:15:00+08:00","minutesDuration":15}
+        {"resourceType":"Appointment","id":"apt-1","status":"booked","participant":[{"actor":{"reference":"Practitioner/dr-li"},"status":"accepted"}],"serviceType":[{"text":"门诊挂号"}],"start":"2026-12-01T09:00:00+08:00","end":"2026-12-01T09:15:00+08:00","minutesDuration":15}
         """, createdAt ?? Now);
 
     public static SeedRecord Account(DateTimeOffset? createdAt = null) => new("account", """

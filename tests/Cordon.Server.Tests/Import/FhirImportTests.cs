@@ -113,11 +113,11 @@ public sealed class FhirImportTests : ServerTest
         Assert.Equal(1, report.Records["Patient"]);
         Assert.Equal(2, report.Records["Observation"]);
         Assert.Equal(1, report.Refused["request.malformed"]);
-        Assert.Equal(1, report.Refused["catalog.unclassified-field"]);
+        Assert.Equal(1, report.Refused["fhir.invalid"]);
         Assert.Equal(1, report.Refused["import.no-patient"]);
         Assert.Equal(1, report.Skipped["Claim"]);
         Assert.Contains(report.FirstRefusals, r => r.Where == "file 1, line 3" && r.Code == "request.malformed");
-        Assert.Contains(report.FirstRefusals, r => r.Where == "file 1, line 4" && r.Code == "catalog.unclassified-field");
+        Assert.Contains(report.FirstRefusals, r => r.Where == "file 1, line 4" && r.Code == "fhir.invalid");
 
         var tenant = Server.TenantContext;
         var store = Server.Host.Store;
