@@ -31,7 +31,7 @@ public static class RightsWorkflow
             RightsKind.Access or RightsKind.Copy => Completed(new RightsOutcome
             {
                 Summary = [$"您的数据可在 {ExportPath(row.Id)} 下载（JSON 或 FHIR）。/ Your data is ready at {ExportPath(row.Id)} (JSON, or FHIR with ?format=fhir)."],
-                Export = await CountAsync(op, subject, cancellationToken),
+                Export = await SubjectExport.SummarizeAsync(op, subject, cancellationToken),
             }),
             RightsKind.Explanation => await ExplainAsync(op, subject, cancellationToken),
             RightsKind.Restriction => await RestrictAsync(op, row, subject, cancellationToken),
@@ -96,13 +96,6 @@ public static class RightsWorkflow
 
     private static (RightsStatus, RightsOutcome?, RefusalView?, string) Refused(string code, string rule, params string[] reasons)
         => (RightsStatus.Refused, null, new RefusalView(code, rule, RuleBook.Get(rule).Citation, reasons), "refused: " + string.Join("; ", reasons));
-
-    private static async Task<ExportSummary> CountAsync(Operation op, OpenSubject subject, CancellationToken cancellationToken)
-    {
-        var facts = await op.Store.ListRecordFactsAsync(op.Tenant.Id, subject.Id, cancellationToken);
-        var history = await op.Store.GetHistoryAsync(op.Tenant.Id, subject.Id, cancellationToken);
-        return new ExportSummary(facts.Count, 0, history.Count, 0, 0);
-    }
 
     private static async Task<(RightsStatus, RightsOutcome?, RefusalView?, string)> ExplainAsync(Operation op, OpenSubject subject, CancellationToken cancellationToken)
     {

@@ -173,7 +173,7 @@ public static class SubjectExport
         w.WriteEndArray();
         WriteRecipients(w, tenant.Profile, history, tenant.Policy.PurposeFingerprint);
 
-        var requests = await op.Store.ListRightsRequestsAsync(tenant.Id, new RightsRequestQuery { SubjectId = subject.Id, Limit = 1000 }, cancellationToken);
+        var requests = await RightsRequestsAsync(op, subject.Id, cancellationToken);
         w.WriteStartArray("rightsRequests");
         foreach (var r in requests)
         {
@@ -213,6 +213,7 @@ public static class SubjectExport
         w.WriteString("type", "collection");
         w.WriteString("timestamp", op.Now);
         w.WriteStartArray("entry");
+        WritePatient(w, subject);
         var restricted = new List<RecordRow>();
         var count = await ForEachRecordAsync(op, subject, restricted, include, async (row, plain) =>
         {
@@ -227,7 +228,7 @@ public static class SubjectExport
                 // A declared (non-FHIR) record travels as a Basic resource carrying its JSON.
                 w.WriteStartObject();
                 w.WriteString("resourceType", "Basic");
-                w.WriteString("id", row.Id.Replace('_', '-'));
+                w.WriteString("id", FhirId(row.Id));
                 w.WriteStartArray("extension");
                 w.WriteStartObject();
                 w.WriteString("url", CordonFhir + "/StructureDefinition/declared-record");
@@ -260,7 +261,7 @@ public static class SubjectExport
             w.WriteStartObject();
             w.WriteStartObject("resource");
             w.WriteString("resourceType", "Consent");
-            w.WriteString("id", e.Id.Replace('_', '-'));
+            w.WriteString("id", FhirId(e.Id));
             w.WriteString("status", e.Action == ConsentAction.Grant ? "active" : "inactive");
             w.WriteStartObject("scope");
             WriteCoding(w, "http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", "Privacy Consent");
@@ -287,11 +288,269 @@ public static class SubjectExport
             w.WriteEndObject();
         }
 
+        foreach (var row in restricted)
+        {
+            WriteRestricted(w, row);
+        }
+
+        var disclosures = await DisclosuresAsync(op, subject.Id, cancellationToken);
+        foreach (var d in disclosures)
+        {
+            WriteDisclosure(w, tenant.Profile, subject, d);
+        }
+
+        foreach (var (purpose, recipient) in RecipientsOf(tenant.Profile, history, tenant.Policy.PurposeFingerprint))
+        {
+            WriteRecipient(w, purpose, recipient);
+        }
+
+        var requests = await RightsRequestsAsync(op, subject.Id, cancellationToken);
+        foreach (var r in requests)
+        {
+            WriteRightsRequest(w, subject, r);
+        }
+
         w.WriteEndArray();
         w.WriteEndObject();
         await w.FlushAsync(cancellationToken);
-        return new ExportSummary(count, restricted.Count, history.Count, 0, 0);
+        return new ExportSummary(count, restricted.Count, history.Count, disclosures.Count, requests.Count);
     }
+
+    private static string FhirId(string id) => id.Replace('_', '-');
+
+    private static string PatientReference(OpenSubject subject) => "Patient/" + FhirId(subject.Id);
+
+    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The subject's registered identity as the Bundle's Patient: Cordon's id, the operator's external id, name and birth date.</summary>
+    private static void WritePatient(Utf8JsonWriter w, OpenSubject subject)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("resource");
+        w.WriteString("resourceType", "Patient");
+        w.WriteString("id", FhirId(subject.Id));
+        w.WriteStartArray("identifier");
+        w.WriteStartObject();
+        w.WriteString("system", CordonFhir + "/subject-id");
+        w.WriteString("value", subject.Id);
+        w.WriteEndObject();
+        w.WriteStartObject();
+        w.WriteString("system", CordonFhir + "/external-id");
+        w.WriteString("value", subject.Profile.ExternalId);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteBoolean("active", subject.Row.State == SubjectState.Active);
+        if (subject.Profile.DisplayName is { } name)
+        {
+            w.WriteStartArray("name");
+            w.WriteStartObject();
+            w.WriteString("text", name);
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
+
+        w.WriteString("birthDate", Day(subject.Profile.BirthDate));
+        if (subject.Row.GuardianId is { } guardian)
+        {
+            // The guardian is a subject of their own; the link says who acts for this one.
+            w.WriteStartArray("link");
+            w.WriteStartObject();
+            w.WriteStartObject("other");
+            w.WriteString("reference", "Patient/" + FhirId(guardian));
+            w.WriteString("display", "guardian / 监护人");
+            w.WriteEndObject();
+            w.WriteString("type", "seealso");
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>A record kept only because a law requires it: listed, not opened (R19).</summary>
+    private static void WriteRestricted(Utf8JsonWriter w, RecordRow row)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("resource");
+        w.WriteString("resourceType", "Basic");
+        w.WriteString("id", FhirId(row.Id));
+        w.WriteStartArray("extension");
+        WriteStringExtension(w, "restricted-record", "Kept only because a law requires it; stored and protected, not otherwise processed (R19). / 仅因法律要求而保存，除存储和必要的安全保护外不作其他处理。");
+        WriteStringExtension(w, "purpose", row.Purpose);
+        w.WriteEndArray();
+        w.WriteStartObject("code");
+        WriteCoding(w, CordonFhir + "/record-type", row.Type, null);
+        w.WriteEndObject();
+        w.WriteString("created", row.CreatedAt.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>A disclosure of the subject's data from the audit chain, as an AuditEvent: when, what, under which purpose, by whom.</summary>
+    private static void WriteDisclosure(Utf8JsonWriter w, Profile profile, OpenSubject subject, Core.Audit.AuditEntry entry)
+    {
+        var d = entry.Draft;
+        w.WriteStartObject();
+        w.WriteStartObject("resource");
+        w.WriteString("resourceType", "AuditEvent");
+        w.WriteString("id", "audit-" + entry.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        w.WriteStartObject("type");
+        w.WriteString("system", CordonFhir + "/audit-action");
+        w.WriteString("code", d.Action);
+        w.WriteEndObject();
+        w.WriteString("recorded", d.Time);
+        if (d.Purpose is not null)
+        {
+            w.WriteStartArray("purposeOfEvent");
+            w.WriteStartObject();
+            WriteCoding(w, CordonFhir + "/purpose", d.Purpose, null);
+            w.WriteEndObject();
+            w.WriteEndArray();
+        }
+
+        w.WriteStartArray("agent");
+        w.WriteStartObject();
+        w.WriteStartObject("who");
+        w.WriteStartObject("identifier");
+        w.WriteString("system", CordonFhir + "/actor");
+        w.WriteString("value", d.ActorId);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteBoolean("requestor", true);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteStartObject("source");
+        w.WriteStartObject("observer");
+        w.WriteString("display", profile.Operator.Name);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteStartArray("entity");
+        w.WriteStartObject();
+        w.WriteStartObject("what");
+        w.WriteString("reference", PatientReference(subject));
+        w.WriteEndObject();
+        w.WriteString("description", d.RecordIds.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " record(s)");
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>A party that receives data under a purpose the subject takes part in (R10), as an Organization.</summary>
+    private static void WriteRecipient(Utf8JsonWriter w, string purpose, RecipientDef recipient)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("resource");
+        w.WriteString("resourceType", "Organization");
+        w.WriteString("id", "recipient-" + FhirId(recipient.Key) + "-" + FhirId(purpose));
+        w.WriteStartArray("extension");
+        WriteStringExtension(w, "recipient-of", purpose);
+        if (recipient.Receives is not null)
+        {
+            WriteStringExtension(w, "receives", recipient.Receives);
+        }
+
+        WriteStringExtension(w, "jurisdiction", recipient.Jurisdiction);
+        WriteStringExtension(w, "contact", recipient.Contact);
+        w.WriteEndArray();
+        w.WriteStartArray("type");
+        w.WriteStartObject();
+        w.WriteString("text", recipient.Kind);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteString("name", recipient.Name);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>A rights request of the subject's, as a Task: what was asked, when, by when it is due and where it stands.</summary>
+    private static void WriteRightsRequest(Utf8JsonWriter w, OpenSubject subject, RightsRequestRow r)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("resource");
+        w.WriteString("resourceType", "Task");
+        w.WriteString("id", FhirId(r.Id));
+        w.WriteStartArray("identifier");
+        w.WriteStartObject();
+        w.WriteString("system", CordonFhir + "/rights-request");
+        w.WriteString("value", r.Id);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteString("status", r.Status switch
+        {
+            RightsStatus.Completed => "completed",
+            RightsStatus.Refused => "rejected",
+            _ => "in-progress",
+        });
+        w.WriteString("intent", "order");
+        w.WriteStartObject("code");
+        WriteCoding(w, CordonFhir + "/rights-kind", r.Kind.ToKey(), null);
+        w.WriteEndObject();
+        w.WriteStartObject("for");
+        w.WriteString("reference", PatientReference(subject));
+        w.WriteEndObject();
+        w.WriteString("authoredOn", r.CreatedAt);
+        if (r.ClosedAt is { } closed)
+        {
+            w.WriteString("lastModified", closed);
+        }
+
+        w.WriteStartObject("restriction");
+        w.WriteStartObject("period");
+        w.WriteString("end", Day(r.DueOn));
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteStringExtension(Utf8JsonWriter w, string name, string value)
+    {
+        w.WriteStartObject();
+        w.WriteString("url", CordonFhir + "/StructureDefinition/" + name);
+        w.WriteString("valueString", value);
+        w.WriteEndObject();
+    }
+
+    /// <summary>What <see cref="WriteAsync"/> would hold for the subject, counted without decrypting anything.</summary>
+    public static async Task<ExportSummary> SummarizeAsync(Operation op, OpenSubject subject, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        ArgumentNullException.ThrowIfNull(subject);
+        int records = 0, restricted = 0;
+        (DateTimeOffset, string)? after = null;
+        while (true)
+        {
+            var page = await op.Store.ListRecordsPageAsync(op.Tenant.Id, subject.Id, after, Page, cancellationToken);
+            foreach (var row in page)
+            {
+                if (row.Restricted)
+                {
+                    restricted++;
+                }
+                else
+                {
+                    records++;
+                }
+            }
+
+            if (page.Count < Page)
+            {
+                break;
+            }
+
+            after = (page[^1].CreatedAt, page[^1].Id);
+        }
+
+        var history = await op.Store.GetHistoryAsync(op.Tenant.Id, subject.Id, cancellationToken);
+        var disclosures = await DisclosuresAsync(op, subject.Id, cancellationToken);
+        var requests = await RightsRequestsAsync(op, subject.Id, cancellationToken);
+        return new ExportSummary(records, restricted, history.Count, disclosures.Count, requests.Count);
+    }
+
+    private static Task<IReadOnlyList<RightsRequestRow>> RightsRequestsAsync(Operation op, string subjectId, CancellationToken cancellationToken)
+        => op.Store.ListRightsRequestsAsync(op.Tenant.Id, new RightsRequestQuery { SubjectId = subjectId, Limit = 1000 }, cancellationToken);
 
     /// <summary>Decrypts the subject's current records page by page; restricted ones are collected, not opened.</summary>
     private static async Task<int> ForEachRecordAsync(Operation op, OpenSubject subject, List<RecordRow> restricted, Func<RecordRow, bool> include, Func<RecordRow, byte[], Task> write, Action<int>? progress, CancellationToken cancellationToken)
@@ -349,37 +608,43 @@ public static class SubjectExport
     /// <summary>Who receives data under the purposes the subject takes part in (R10): the profile's recipients of each.</summary>
     private static void WriteRecipients(Utf8JsonWriter w, Profile profile, IReadOnlyList<ConsentEvent> history, Func<string, string?> fingerprint)
     {
+        w.WriteStartArray("recipients");
+        foreach (var (purpose, recipient) in RecipientsOf(profile, history, fingerprint))
+        {
+            w.WriteStartObject();
+            w.WriteString("purpose", purpose);
+            w.WriteString("recipient", recipient.Name);
+            w.WriteString("kind", recipient.Kind);
+            w.WriteString("jurisdiction", recipient.Jurisdiction);
+            w.WriteString("contact", recipient.Contact);
+            if (recipient.Receives is not null)
+            {
+                w.WriteString("receives", recipient.Receives);
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    /// <summary>The recipients of each purpose the subject takes part in: consented, or needing no consent.</summary>
+    private static IEnumerable<(string Purpose, RecipientDef Recipient)> RecipientsOf(Profile profile, IReadOnlyList<ConsentEvent> history, Func<string, string?> fingerprint)
+    {
         var active = ConsentLedger.Current(history, fingerprint)
             .Where(c => c.Status is ConsentStatus.Granted or ConsentStatus.GrantedByGuardian)
             .Select(c => c.Purpose)
             .ToHashSet(StringComparer.Ordinal);
-        w.WriteStartArray("recipients");
         foreach (var purpose in profile.Purposes.Where(p => p.Recipients.Count > 0 && (active.Contains(p.Key) || !p.NeedsConsent)))
         {
             foreach (var key in purpose.Recipients)
             {
-                var recipient = profile.Recipients.FirstOrDefault(r => r.Key == key);
-                if (recipient is null)
+                if (profile.Recipients.FirstOrDefault(r => r.Key == key) is { } recipient)
                 {
-                    continue;
+                    yield return (purpose.Key, recipient);
                 }
-
-                w.WriteStartObject();
-                w.WriteString("purpose", purpose.Key);
-                w.WriteString("recipient", recipient.Name);
-                w.WriteString("kind", recipient.Kind);
-                w.WriteString("jurisdiction", recipient.Jurisdiction);
-                w.WriteString("contact", recipient.Contact);
-                if (recipient.Receives is not null)
-                {
-                    w.WriteString("receives", recipient.Receives);
-                }
-
-                w.WriteEndObject();
             }
         }
-
-        w.WriteEndArray();
     }
 
     private static void WriteCoding(Utf8JsonWriter w, string system, string code, string? display)

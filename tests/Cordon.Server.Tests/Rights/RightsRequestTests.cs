@@ -83,6 +83,13 @@ public abstract class RightsRequestTests : ServerTest
         Assert.Equal(2, json["consents"]!["history"]!.AsArray().Count);
         Assert.Contains(json["rightsRequests"]!.AsArray(), r => r!["id"]!.GetValue<string>() == id);
 
+        // The evidence counts what the copy holds: this request among the subject's rights requests.
+        var evidence = request["result"]!["export"]!;
+        Assert.Equal(json["rightsRequests"]!.AsArray().Count, evidence["rightsRequests"]!.GetValue<int>());
+        Assert.Equal(1, evidence["rightsRequests"]!.GetValue<int>());
+        Assert.Equal(records.Count, evidence["records"]!.GetValue<int>());
+        Assert.Equal(json["disclosures"]!.AsArray().Count, evidence["disclosures"]!.GetValue<int>());
+
         // The same data as a FHIR R4 Bundle of type collection, which the HL7 parser accepts.
         using var fhirRequest = Server.Request(HttpMethod.Get, $"/v1/rights-requests/{id}/export?format=fhir", token);
         using var fhirResponse = await Server.Http.SendAsync(fhirRequest);
@@ -92,6 +99,15 @@ public abstract class RightsRequestTests : ServerTest
         Assert.Contains(bundle.Entry, e => e.Resource is Hl7.Fhir.Model.Patient);
         Assert.Contains(bundle.Entry, e => e.Resource is Hl7.Fhir.Model.Condition);
         Assert.Equal(2, bundle.Entry.Count(e => e.Resource is Hl7.Fhir.Model.Consent));
+
+        // A complete copy in either format (PIPL Art. 45): the registered identity and the rights requests too.
+        var identity = Assert.Single(bundle.Entry.Select(e => e.Resource).OfType<Hl7.Fhir.Model.Patient>(), p => p.Identifier.Any(i => i.System == "https://cordon.dev/fhir/external-id"));
+        Assert.Equal(json["subject"]!["externalId"]!.GetValue<string>(), identity.Identifier.Single(i => i.System == "https://cordon.dev/fhir/external-id").Value);
+        Assert.Equal(json["subject"]!["birthDate"]!.GetValue<string>(), identity.BirthDate);
+        var task = Assert.Single(bundle.Entry.Select(e => e.Resource).OfType<Hl7.Fhir.Model.Task>());
+        Assert.Equal(id, task.Identifier.Single().Value);
+        Assert.Equal(Hl7.Fhir.Model.Task.TaskStatus.Completed, task.Status);
+        Assert.Equal("Patient/" + identity.Id, task.For?.Reference);
 
         // Someone else's token cannot download it.
         var other = await Server.CreateSubjectAsync();
@@ -405,6 +421,22 @@ public abstract class RightsRequestTests : ServerTest
         // An endpoint that does not answer leaves the request open, to be retried.
         var failing = await AskOkAsync(PatientToken(subject), new { subjectId = subject, kind = "portability", destination = new { name = "不可达", endpoint = "http://127.0.0.1:9/fhir" } });
         Assert.Equal("open", failing["status"]!.GetValue<string>());
+
+        // Both attempts are disclosures the subject's own copy accounts for, in the JSON, the FHIR and the evidence alike.
+        var access = await AskOkAsync(PatientToken(subject), new { subjectId = subject, kind = "access" });
+        var accessId = access["id"]!.GetValue<string>();
+        var (_, json) = await Server.SendAsync(HttpMethod.Get, $"/v1/rights-requests/{accessId}/export", PatientToken(subject));
+        Assert.Equal(2, json!["disclosures"]!.AsArray().Count);
+        Assert.Equal(2, access["result"]!["export"]!["disclosures"]!.GetValue<int>());
+        Assert.Equal(3, access["result"]!["export"]!["rightsRequests"]!.GetValue<int>());
+        using var fhirRequest = Server.Request(HttpMethod.Get, $"/v1/rights-requests/{accessId}/export?format=fhir", PatientToken(subject));
+        using var fhirResponse = await Server.Http.SendAsync(fhirRequest);
+        var copy = new FhirJsonDeserializer().Deserialize<Hl7.Fhir.Model.Bundle>(await fhirResponse.Content.ReadAsStringAsync());
+        var events = copy.Entry.Select(e => e.Resource).OfType<Hl7.Fhir.Model.AuditEvent>().ToList();
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e => Assert.Equal("disclosure.portability", e.Type.Code));
+        Assert.Equal(3, copy.Entry.Count(e => e.Resource is Hl7.Fhir.Model.Task));
+        Assert.Contains(copy.Entry.Select(e => e.Resource).OfType<Hl7.Fhir.Model.Task>(), t => t.Status == Hl7.Fhir.Model.Task.TaskStatus.InProgress);
     }
 
     [Fact]
