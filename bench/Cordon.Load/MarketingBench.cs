@@ -152,7 +152,7 @@ internal static class MarketingBench
             "bench", MarketingChannels.Push, new CampaignSender("仁心互联网医院", "400-820-1234"),
             new CampaignContent("{nickname}您好，春季健康讲座。仁心互联网医院 400-820-1234 退订 {unsubscribe}", "您好，春季健康讲座。仁心互联网医院 400-820-1234 退订 {unsubscribe}")), CancellationToken.None);
         clock.Restart();
-        var sent = await Campaigns.SendAsync(op, new UnsubscribeLinks(options), campaign.Value!.Id, CancellationToken.None);
+        var sent = await Campaigns.SendAsync(op, new UnsubscribeLinks(options), options.Value.MarketingWebhooks, campaign.Value!.Id, CancellationToken.None);
         log.WriteLine($"marketing: send queued {sent.Value!.Queued:N0} messages in {clock.Elapsed.TotalSeconds:F2} s ({sent.Value.Queued / clock.Elapsed.TotalSeconds:F0}/s: open subject, render, seal, insert)");
 
         var port = FreePort();

@@ -200,6 +200,12 @@ public interface IMarketingStore
     /// <summary>Records what happened to claimed messages (sent, retry later, failed, excluded) with their audit entries.</summary>
     Task CompleteAsync(IReadOnlyList<OutboxRow> messages, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Puts a campaign's failed messages back in the queue, due at <paramref name="now"/> with their attempts reset, and
+    /// appends <paramref name="audit"/> when there was any, in one transaction; returns how many.
+    /// </summary>
+    Task<int> RetryFailedAsync(string tenant, string campaignId, DateTimeOffset now, AuditDraft audit, CancellationToken cancellationToken);
+
     /// <summary>How many messages of a campaign are in each status.</summary>
     Task<IReadOnlyDictionary<OutboxStatus, int>> CountOutboxAsync(string tenant, string campaignId, CancellationToken cancellationToken);
 

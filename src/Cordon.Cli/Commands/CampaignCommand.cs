@@ -63,15 +63,15 @@ internal static class CampaignCommand
         });
 
         var sendId = new Argument<string>("ID") { Description = "The campaign id (cmp_…)." };
-        var publicUrl = new Option<string>("--public-url")
+        var publicUrl = new Option<string?>("--public-url")
         {
-            Description = "Where unsubscribe links point (this server as patients reach it). Env CORDON_PUBLIC_URL.",
-            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_PUBLIC_URL") is { Length: > 0 } u ? u : CordonServerOptions.DefaultUrls,
+            Description = "Where unsubscribe links point (this server as patients reach it), for a tenant whose profile names no operator.publicUrl. Env CORDON_PUBLIC_URL.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_PUBLIC_URL") is { Length: > 0 } u ? u : null,
         };
         var send = WithStore(new Command("send", "Compute the audience from current consents and queue the messages (each sealed under its subject's key).") { sendId, publicUrl }, console, async (op, options, parse, ct) =>
         {
-            options.PublicBaseUrl = parse.GetValue(publicUrl)!;
-            var sent = await Campaigns.SendAsync(op, new UnsubscribeLinks(Options.Create(options)), parse.GetValue(sendId)!, ct);
+            options.PublicBaseUrl = parse.GetValue(publicUrl);
+            var sent = await Campaigns.SendAsync(op, new UnsubscribeLinks(Options.Create(options)), Gateways(), parse.GetValue(sendId)!, ct);
             if (sent.Failed)
             {
                 return await FailureAsync(console, sent.Failure);
@@ -80,6 +80,31 @@ internal static class CampaignCommand
             var r = sent.Value;
             await console.Out.WriteLineAsync(JsonSerializer.Serialize(r, MarketingJson.Strict.SendReport));
             await console.Error.WriteLineAsync($"Queued {r.Queued} of an audience of {r.Audience}: {r.Personalised} personalised, {r.Plain} non-personalised; {r.ExcludedChildren} children without guardian consent and {r.NoAddress} without an address left out. Deliver with: cordon campaign deliver");
+            foreach (var warning in r.Warnings)
+            {
+                await console.Error.WriteLineAsync("warning: " + warning);
+            }
+
+            return 0;
+        });
+
+        var retryId = new Argument<string>("ID") { Description = "The campaign id (cmp_…)." };
+        var retry = WithStore(new Command("retry", "Queue a campaign's failed messages again (consent is checked again at delivery).") { retryId }, console, async (op, _, parse, ct) =>
+        {
+            var retried = await Campaigns.RetryAsync(op, Gateways(), parse.GetValue(retryId)!, ct);
+            if (retried.Failed)
+            {
+                return await FailureAsync(console, retried.Failure);
+            }
+
+            var r = retried.Value;
+            await console.Out.WriteLineAsync(JsonSerializer.Serialize(r, MarketingJson.Strict.RetryReport));
+            await console.Error.WriteLineAsync($"Requeued {r.Requeued} failed message(s) of {r.CampaignId}. Deliver with: cordon campaign deliver");
+            foreach (var warning in r.Warnings)
+            {
+                await console.Error.WriteLineAsync("warning: " + warning);
+            }
+
             return 0;
         });
 
@@ -107,12 +132,9 @@ internal static class CampaignCommand
         var attempts = new Option<int>("--max-attempts") { Description = "Attempts per message before it is marked failed (default 5).", DefaultValueFactory = _ => 5 };
         var deliver = WithStore(new Command("deliver", "Deliver the messages due now to the channels' webhooks, once: consent is checked again per message; failures are retried later with back-off.") { webhooks, attempts }, console, async (op, options, parse, ct) =>
         {
-            foreach (var channel in Core.Marketing.MarketingChannels.All)
+            foreach (var (channel, url) in Gateways())
             {
-                if (Environment.GetEnvironmentVariable("CORDON_WEBHOOK_" + channel.ToUpperInvariant()) is { Length: > 0 } url)
-                {
-                    options.MarketingWebhooks[channel] = url;
-                }
+                options.MarketingWebhooks[channel] = url;
             }
 
             foreach (var pair in parse.GetValue(webhooks) ?? [])
@@ -142,7 +164,23 @@ internal static class CampaignCommand
         root.Add(send);
         root.Add(status);
         root.Add(deliver);
+        root.Add(retry);
         return root;
+    }
+
+    /// <summary>The channels' gateways this process knows from CORDON_WEBHOOK_SMS, _PUSH and _EMAIL.</summary>
+    private static Dictionary<string, string> Gateways()
+    {
+        var gateways = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var channel in Core.Marketing.MarketingChannels.All)
+        {
+            if (Environment.GetEnvironmentVariable("CORDON_WEBHOOK_" + channel.ToUpperInvariant()) is { Length: > 0 } url)
+            {
+                gateways[channel] = url;
+            }
+        }
+
+        return gateways;
     }
 
     private static Command WithStore(Command command, CliConsole console, Func<Operation, CordonServerOptions, ParseResult, CancellationToken, Task<int>> action)

@@ -35,10 +35,15 @@ internal static class ServeCommand
         var retentionSeconds = new Option<int>("--retention-seconds") { Description = "Run the retention job this often, on one node at a time (0: never). Env CORDON_RETENTION_SECONDS; default 21600 (6 hours).", DefaultValueFactory = _ => FromEnv("CORDON_RETENTION_SECONDS", 21600) };
         var leaseSeconds = new Option<int>("--job-lease-seconds") { Description = "How long a node holds a periodic job it started before another may take it over. Env CORDON_JOB_LEASE_SECONDS; default 900.", DefaultValueFactory = _ => FromEnv("CORDON_JOB_LEASE_SECONDS", 900) };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's name among the nodes sharing one database. Env CORDON_NODE_ID; default host:pid:random.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_NODE_ID") is { Length: > 0 } n ? n : null };
+        var publicUrl = new Option<string?>("--public-url")
+        {
+            Description = "The address patients reach this server at (e.g. https://cordon.example-hospital.cn): unsubscribe links point there for tenants whose profile names no operator.publicUrl. Env CORDON_PUBLIC_URL. With --demo the listening address is used when neither is set.",
+            DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_PUBLIC_URL") is { Length: > 0 } u ? u : null,
+        };
         var profileFile = new Option<FileInfo?>("--profile") { Description = "Publish this profile to the default tenant at start (when it differs). Without it the tenant keeps the profile it runs: a start never reverts a published one." };
         var command = new Command("serve", "Run the Cordon server on the embedded SQLite store (or PostgreSQL with --db). Creates DIR with keys and the default tenant on first run.")
         {
-            data, db, urls, demo, maxBody, witnessDir, witnessUrl, checkpointSeconds, profileFile, retentionSeconds, leaseSeconds, nodeId,
+            data, db, urls, demo, maxBody, witnessDir, witnessUrl, checkpointSeconds, profileFile, retentionSeconds, leaseSeconds, nodeId, publicUrl,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,8 +60,15 @@ internal static class ServeCommand
                 return 2;
             }
 
+            if (parse.GetValue(publicUrl) is { } p && (!Uri.TryCreate(p, UriKind.Absolute, out var publicUri) || publicUri.Scheme is not ("https" or "http") || publicUri.Query.Length > 0 || publicUri.Fragment.Length > 0))
+            {
+                await console.Error.WriteLineAsync("--public-url takes an absolute http(s) URL without query or fragment, such as https://cordon.example-hospital.cn.");
+                return 2;
+            }
+
             var options = new CordonServerOptions
             {
+                PublicBaseUrl = parse.GetValue(publicUrl),
                 DataDirectory = parse.GetValue(data)!,
                 Database = parse.GetValue(db),
                 Urls = parse.GetValue(urls)!,
@@ -100,7 +112,17 @@ internal static class ServeCommand
             }
 
             await host.StartAsync(cancellationToken);
+            if (options.PublicBaseUrl is null && withDemo)
+            {
+                // The demo is reached where it listens; a real deployment names its public address.
+                options.PublicBaseUrl = host.Addresses.FirstOrDefault() ?? options.Urls.Split(';')[0];
+            }
+
             PrintBanner(console, host, logins);
+            if (options.PublicBaseUrl is null)
+            {
+                await console.Error.WriteLineAsync("note: no --public-url (CORDON_PUBLIC_URL) is set: campaigns of tenants whose profile names no operator.publicUrl are refused (marketing.public-url-missing), because their unsubscribe links would point nowhere.");
+            }
             await host.App.WaitForShutdownAsync(cancellationToken);
             return 0;
         });

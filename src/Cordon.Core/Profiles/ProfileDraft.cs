@@ -34,6 +34,8 @@ internal sealed class OperatorDraft
 
     public string? DpoPhone { get; set; }
 
+    public string? PublicUrl { get; set; }
+
     public string? StorageRegion { get; set; }
 
     public YamlNode? StorageRegionNode { get; set; }

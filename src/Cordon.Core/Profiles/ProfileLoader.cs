@@ -20,7 +20,7 @@ public static class ProfileLoader
     public const string Schema = "cordon/profile@1";
 
     private static readonly string[] TopKeys = ["schema", "operator", "settings", "auditRetentionDays", "catalog", "purposes", "masking", "recipients", "retention", "notice"];
-    private static readonly string[] OperatorKeys = ["name", "nameEn", "type", "licence", "address", "phone", "email", "dpo", "storageRegion", "cryptoSuite"];
+    private static readonly string[] OperatorKeys = ["name", "nameEn", "type", "licence", "address", "phone", "email", "dpo", "storageRegion", "cryptoSuite", "publicUrl"];
     private static readonly string[] DpoKeys = ["name", "email", "phone"];
     private static readonly string[] SettingsKeys = ["guardianConsentBelowAge", "paediatricPrescriptionBelowAge", "rightsRequestDueWorkingDays", "minimumPracticeYears", "consentReaskAfterDays"];
     private static readonly string[] TypeKeys = ["kind", "description", "clinical", "medicalRecord", "retentionClass", "fields", "escalations"];
@@ -124,6 +124,7 @@ public static class ProfileLoader
                 DpoName = o.DpoName!,
                 DpoEmail = o.DpoEmail!,
                 DpoPhone = o.DpoPhone,
+                PublicUrl = o.PublicUrl,
                 StorageRegion = o.StorageRegion!,
                 CryptoSuite = o.CryptoSuite,
             },
@@ -237,6 +238,19 @@ public static class ProfileLoader
             o.Address = map.Text("address", required: true, rule: "R09", why: contact);
             o.Phone = map.Text("phone", required: true, rule: "R09", why: contact);
             o.Email = map.Text("email", required: true, rule: "R09", why: contact);
+
+            var publicUrl = map.Text("publicUrl");
+            if (publicUrl is not null)
+            {
+                if (Uri.TryCreate(publicUrl, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && uri.Query.Length == 0 && uri.Fragment.Length == 0 && uri.UserInfo.Length == 0)
+                {
+                    o.PublicUrl = publicUrl.TrimEnd('/');
+                }
+                else
+                {
+                    errors.Add(map.At("publicUrl"), $"publicUrl '{publicUrl}' is the address patients reach this service at: an absolute http(s) URL without query, fragment or user, such as https://cordon.example-hospital.cn");
+                }
+            }
 
             o.TypeNode = map.At("type");
             var type = map.Text("type", required: true);

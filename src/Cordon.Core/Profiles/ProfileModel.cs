@@ -181,6 +181,9 @@ public sealed class OperatorInfo
 
     public string? DpoPhone { get; init; }
 
+    /// <summary>The address patients reach this service at (e.g. https://cordon.example-hospital.cn): links in messages point there.</summary>
+    public string? PublicUrl { get; init; }
+
     /// <summary>ISO 3166 region where the data is stored; medical data must stay in CN (R38).</summary>
     public required string StorageRegion { get; init; }
 

@@ -72,8 +72,12 @@ public sealed class CordonServerOptions
 
     public TimeSpan OutboxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>The public address unsubscribe links point to (this server as patients reach it), e.g. https://cordon.example.cn.</summary>
-    public string PublicBaseUrl { get; set; } = DefaultUrls;
+    /// <summary>
+    /// The public address links in messages point to (this server as patients reach it), e.g. https://cordon.example.cn,
+    /// for tenants whose profile names none (<c>operator.publicUrl</c>, which wins). Null: campaigns of such tenants
+    /// are refused (<c>marketing.public-url-missing</c>) rather than sent with links nobody can open.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
 
     /// <summary>Failures of unauthenticated callers are counted per source over this window and chained once per window.</summary>
     public TimeSpan AnonymousFailureWindow { get; set; } = TimeSpan.FromMinutes(1);

@@ -1,10 +1,12 @@
 using Cordon.Core.Access;
 using Cordon.Core.Audit;
 using Cordon.Core.Marketing;
+using Cordon.Server.Hosting;
 using Cordon.Server.Http;
 using Cordon.Server.Rights;
 using Cordon.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Cordon.Server.Marketing;
 
@@ -50,6 +52,11 @@ public static class CampaignEndpoints
             .Audited("campaign.send", Marketers)
             .WithSummary("Compute the audience and queue the messages")
             .WithDescription("The audience: active subjects with a current separate marketing.push consent (R15); the personalised variant for those with a current marketing.personalization consent, the non-personalised one for everyone else (R13); subjects under the guardian-consent age only when the guardian consented (R03); restricted, cancelled and deceased subjects never. Each message carries its own signed unsubscribe link and is sealed under the subject's key. Delivery re-checks consent at send time.");
+
+        group.MapPost("/{id}/retry", RetryAsync)
+            .Audited("campaign.retry", Marketers)
+            .WithSummary("Queue the campaign's failed messages again")
+            .WithDescription("Messages that failed after the last attempt (a gateway that was down or not configured) are due again at once with their attempts reset; consent is checked again when each is delivered, so a subject who withdrew meanwhile is excluded. Answers how many were requeued, with a warning when the channel still has no gateway.");
         return group;
     }
 
@@ -96,15 +103,26 @@ public static class CampaignEndpoints
         return Api.Ok(await Campaigns.ViewAsync(call.Store, row, withCounts: true, call.Aborted), MarketingJson.Strict.CampaignView);
     }
 
-    private static async Task<Results<JsonAccepted<SendReport>, Problem>> SendAsync(string id, Call call, UnsubscribeLinks links)
+    private static async Task<Results<JsonAccepted<SendReport>, Problem>> SendAsync(string id, Call call, UnsubscribeLinks links, IOptions<CordonServerOptions> options)
     {
-        var sent = await Campaigns.SendAsync(Operation.From(call), links, id, call.Aborted);
+        var sent = await Campaigns.SendAsync(Operation.From(call), links, options.Value.MarketingWebhooks, id, call.Aborted);
         if (sent.Failed)
         {
             return call.About(null, Campaigns.PushPurpose).Refused(sent.Failure);
         }
 
         return Api.Accepted(sent.Value, MarketingJson.Strict.SendReport);
+    }
+
+    private static async Task<Results<JsonOk<RetryReport>, Problem>> RetryAsync(string id, Call call, IOptions<CordonServerOptions> options)
+    {
+        var retried = await Campaigns.RetryAsync(Operation.From(call), options.Value.MarketingWebhooks, id, call.Aborted);
+        if (retried.Failed)
+        {
+            return call.About(null, Campaigns.PushPurpose).Refused(retried.Failure);
+        }
+
+        return Api.Ok(retried.Value, MarketingJson.Strict.RetryReport);
     }
 
     private static async Task<Results<JsonOk<AdTermList>, Problem>> ListTermsAsync(Call call)

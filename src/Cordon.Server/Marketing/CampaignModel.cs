@@ -27,7 +27,11 @@ public sealed record CampaignView(
 public sealed record CampaignList(IReadOnlyList<CampaignView> Campaigns);
 
 /// <summary>What a send queued: the audience (active subjects with a current push consent) and who got which variant.</summary>
-public sealed record SendReport(string CampaignId, int Audience, int Queued, int Personalised, int Plain, int ExcludedChildren, int NoAddress, DateTimeOffset DeliverFrom);
+/// <summary>What a send queued; <see cref="Warnings"/> says what will stop the messages from leaving (no gateway for the channel).</summary>
+public sealed record SendReport(string CampaignId, int Audience, int Queued, int Personalised, int Plain, int ExcludedChildren, int NoAddress, DateTimeOffset DeliverFrom, IReadOnlyList<string> Warnings);
+
+/// <summary>What a retry put back in the queue.</summary>
+public sealed record RetryReport(string CampaignId, int Requeued, IReadOnlyList<string> Warnings);
 
 public sealed record AdTermRequest(string Term, string Category, bool Pattern = false);
 
@@ -36,7 +40,11 @@ public sealed record AdTermView(string Term, string Category, bool Pattern, Date
 public sealed record AdTermList(IReadOnlyList<string> Categories, IReadOnlyList<AdTermView> Terms);
 
 /// <summary>What one dispatcher run did.</summary>
-public sealed record DeliveryReport(int Claimed, int Sent, int Retried, int Failed, int Excluded);
+public sealed record DeliveryReport(int Claimed, int Sent, int Retried, int Failed, int Excluded)
+{
+    /// <summary>Channels with messages due and no gateway configured: those messages wait, and fail after the last attempt.</summary>
+    public IReadOnlyList<string> ChannelsWithoutGateway { get; init; } = [];
+}
 
 /// <summary>The body POSTed to the operator's gateway for one message.</summary>
 public sealed record WebhookMessage(string Id, string Campaign, string Channel, string To, string Text);

@@ -110,9 +110,37 @@ public static class Campaigns
         return new CampaignView(row.Id, row.Name, row.Channel, row.Status, row.CreatedAt, row.CreatedBy, row.SendAt, d.Sender, d.Content, d.ApprovalNumber, d.MedicalAdvertising, counts);
     }
 
-    /// <summary>Computes the audience, renders each member's variant with a signed unsubscribe link, seals it under the member's key and queues it.</summary>
-    public static async Task<Result<SendReport>> SendAsync(Operation op, UnsubscribeLinks links, string campaignId, CancellationToken cancellationToken)
+    /// <summary>Puts the campaign's failed messages back in the queue (consent is checked again when each is delivered).</summary>
+    public static async Task<Result<RetryReport>> RetryAsync(Operation op, IReadOnlyDictionary<string, string> gateways, string campaignId, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(op);
+        ArgumentNullException.ThrowIfNull(gateways);
+        var campaign = await op.Store.GetCampaignAsync(op.Tenant.Id, campaignId, cancellationToken);
+        if (campaign is null)
+        {
+            return Failure.NotFound("campaign");
+        }
+
+        var requeued = await op.Store.RetryFailedAsync(op.Tenant.Id, campaign.Id, op.Now, op.Audit("campaign.retry", AuditOutcome.Done, null, [campaign.Id], ["R15"], PushPurpose), cancellationToken);
+        return new RetryReport(campaign.Id, requeued, GatewayWarnings(gateways, campaign.Channel, requeued));
+    }
+
+    /// <summary>What will keep queued messages from leaving: no gateway configured for the campaign's channel.</summary>
+    public static IReadOnlyList<string> GatewayWarnings(IReadOnlyDictionary<string, string> gateways, string channel, int queued)
+    {
+        ArgumentNullException.ThrowIfNull(gateways);
+        if (queued == 0 || (gateways.TryGetValue(channel, out var url) && Uri.TryCreate(url, UriKind.Absolute, out _)))
+        {
+            return [];
+        }
+
+        return [$"No gateway is configured for the '{channel}' channel: the {queued} queued message(s) will not leave and fail after the last attempt. Set CORDON_WEBHOOK_{channel.ToUpperInvariant()} for the server (or --webhook {channel}=URL for cordon campaign deliver), then retry failed messages with POST /v1/campaigns/{{id}}/retry or cordon campaign retry."];
+    }
+
+    /// <summary>Computes the audience, renders each member's variant with a signed unsubscribe link, seals it under the member's key and queues it.</summary>
+    public static async Task<Result<SendReport>> SendAsync(Operation op, UnsubscribeLinks links, IReadOnlyDictionary<string, string> gateways, string campaignId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(gateways);
         ArgumentNullException.ThrowIfNull(op);
         ArgumentNullException.ThrowIfNull(links);
         var campaign = await op.Store.GetCampaignAsync(op.Tenant.Id, campaignId, cancellationToken);
@@ -124,6 +152,12 @@ public static class Campaigns
         if (campaign.Status != "draft")
         {
             return Failure.Conflict("marketing.already-sent", "This campaign was already queued; create a new campaign to send again.");
+        }
+
+        if (links.BaseUrl(op.Tenant) is null)
+        {
+            // Every message carries a one-click unsubscribe link (R15); one pointing at a loopback address nobody can open is no link.
+            return new Failure(FailureKind.Conflict, "marketing.public-url-missing", "No public address for unsubscribe links", "Messages carry a one-click unsubscribe link, and this tenant has no address patients can reach it at. Set operator.publicUrl in the tenant's profile (e.g. https://cordon.example-hospital.cn), or start the server with --public-url or CORDON_PUBLIC_URL, then send again.", "R15", RuleBook.Get("R15").Citation);
         }
 
         var definition = Definition(campaign);
@@ -215,7 +249,7 @@ public static class Campaigns
 
         queued += batch.Count;
         await op.Store.EnqueueAsync(op.Tenant.Id, campaign.Id, "queued", batch, [], cancellationToken);
-        return new SendReport(campaign.Id, audience, queued, personalised, plain, children, noAddress, deliverFrom);
+        return new SendReport(campaign.Id, audience, queued, personalised, plain, children, noAddress, deliverFrom, GatewayWarnings(gateways, campaign.Channel, queued));
     }
 
     internal static RecordBinding Binding(string tenant, string subject, string messageId) => new(tenant, subject, messageId, OutboxType, 1);

@@ -14,6 +14,7 @@ namespace Cordon.Server.Marketing;
 [JsonSerializable(typeof(DeliveryReport))]
 [JsonSerializable(typeof(OutboxPayload))]
 [JsonSerializable(typeof(SendReport))]
+[JsonSerializable(typeof(RetryReport))]
 [JsonSerializable(typeof(WebhookMessage))]
 public sealed partial class MarketingJson : JsonSerializerContext
 {

@@ -45,6 +45,7 @@ public sealed class OutboxDispatcher : IDisposable
     public async Task<DeliveryReport> RunOnceAsync(int limit = int.MaxValue, CancellationToken cancellationToken = default)
     {
         int claimed = 0, sent = 0, retried = 0, failed = 0, excluded = 0;
+        var ungated = new SortedSet<string>(StringComparer.Ordinal);
         while (claimed < limit)
         {
             var now = _time.GetUtcNow();
@@ -61,6 +62,11 @@ public sealed class OutboxDispatcher : IDisposable
             await _store.CompleteAsync([.. done.Select(r => r.Row)], [.. done.Select(r => r.Audit)], cancellationToken);
             foreach (var (row, _) in done)
             {
+                if (row.LastError == NoGateway)
+                {
+                    ungated.Add(row.Channel);
+                }
+
                 switch (row.Status)
                 {
                     case OutboxStatus.Sent: sent++; break;
@@ -71,8 +77,11 @@ public sealed class OutboxDispatcher : IDisposable
             }
         }
 
-        return new DeliveryReport(claimed, sent, retried, failed, excluded);
+        return new DeliveryReport(claimed, sent, retried, failed, excluded) { ChannelsWithoutGateway = [.. ungated] };
     }
+
+    /// <summary>The error a message records when its channel has no gateway.</summary>
+    public const string NoGateway = "no gateway configured for the channel";
 
     private async Task<(OutboxRow, AuditDraft)> DeliverAsync(OutboxRow message, CancellationToken cancellationToken)
     {
@@ -126,7 +135,7 @@ public sealed class OutboxDispatcher : IDisposable
         string? error;
         if (!_options.MarketingWebhooks.TryGetValue(message.Channel, out var webhook) || !Uri.TryCreate(webhook, UriKind.Absolute, out var uri))
         {
-            error = $"no webhook configured for {message.Channel}";
+            error = NoGateway;
         }
         else
         {
@@ -177,12 +186,25 @@ public sealed partial class OutboxService(OutboxDispatcher dispatcher, TimeProvi
     /// <summary>One node delivers at a time (messages are also claimed one by one, so even a lapsed lease sends nothing twice).</summary>
     protected override Task RunOnceAsync(CancellationToken cancellationToken) => leases.RunAsync(Job, Interval, DeliverAsync, cancellationToken);
 
+    /// <summary>One delivery run now, outside the schedule and the lease (tests).</summary>
+    internal Task RunNowAsync(CancellationToken cancellationToken) => DeliverAsync(cancellationToken);
+
     private async Task DeliverAsync(CancellationToken cancellationToken)
     {
         try
         {
             var report = await dispatcher.RunOnceAsync(cancellationToken: cancellationToken);
-            if (report.Claimed > 0)
+            if (report.ChannelsWithoutGateway.Count > 0)
+            {
+                // Loud: messages that cannot leave are a misconfiguration the operator must see, not routine news.
+                Log.NoGateway(logger, string.Join(", ", report.ChannelsWithoutGateway), string.Join(", ", report.ChannelsWithoutGateway.Select(c => "CORDON_WEBHOOK_" + c.ToUpperInvariant())));
+            }
+
+            if (report.Failed > 0)
+            {
+                Log.Undelivered(logger, report.Sent, report.Retried, report.Failed, report.Excluded);
+            }
+            else if (report.Claimed > 0)
             {
                 Log.Delivered(logger, report.Sent, report.Retried, report.Failed, report.Excluded);
             }
@@ -197,6 +219,12 @@ public sealed partial class OutboxService(OutboxDispatcher dispatcher, TimeProvi
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Outbox: {Sent} sent, {Retried} to retry, {Failed} failed, {Excluded} excluded")]
         public static partial void Delivered(ILogger logger, int sent, int retried, int failed, int excluded);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox: {Sent} sent, {Retried} to retry, {Failed} failed after the last attempt, {Excluded} excluded; retry failed messages with POST /v1/campaigns/{{id}}/retry or cordon campaign retry")]
+        public static partial void Undelivered(ILogger logger, int sent, int retried, int failed, int excluded);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox: no gateway is configured for {Channels}; messages for it do not leave and fail after the last attempt. Set {Variables}")]
+        public static partial void NoGateway(ILogger logger, string channels, string variables);
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox run failed: {Error}")]
         public static partial void Failed(ILogger logger, string error);

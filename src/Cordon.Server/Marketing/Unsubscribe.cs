@@ -37,10 +37,17 @@ public sealed class UnsubscribeLinks(IOptions<CordonServerOptions> options)
     private static readonly byte[] Label = "cordon/unsubscribe-link/v1"u8.ToArray();
     private readonly CordonServerOptions _options = options.Value;
 
-    public string Url(TenantContext tenant, string subjectId, string campaignId, DateTimeOffset now)
+    /// <summary>Where the tenant's patients reach this server: the profile's <c>operator.publicUrl</c>, else the server's setting, else null.</summary>
+    public string? BaseUrl(TenantContext tenant)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        return _options.PublicBaseUrl.TrimEnd('/') + "/u/" + Token(tenant, subjectId, campaignId, now + _options.UnsubscribeLinkLifetime, now);
+        return (tenant.Profile.Operator.PublicUrl ?? _options.PublicBaseUrl)?.TrimEnd('/');
+    }
+
+    public string Url(TenantContext tenant, string subjectId, string campaignId, DateTimeOffset now)
+    {
+        var baseUrl = BaseUrl(tenant) ?? throw new InvalidOperationException("No public address is configured for this tenant; check BaseUrl before building links.");
+        return baseUrl + "/u/" + Token(tenant, subjectId, campaignId, now + _options.UnsubscribeLinkLifetime, now);
     }
 
     public static string Token(TenantContext tenant, string subjectId, string campaignId, DateTimeOffset expires, DateTimeOffset? issued = null)

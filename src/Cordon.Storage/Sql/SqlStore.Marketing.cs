@@ -167,6 +167,21 @@ internal sealed partial class SqlStore
             return true;
         });
 
+    public Task<int> RetryFailedAsync(string tenant, string campaignId, DateTimeOffset now, AuditDraft audit, CancellationToken cancellationToken)
+        => _writer.RunAsync(cancellationToken, async ctx =>
+        {
+            // Only failed ones: a message sent, excluded or still queued meanwhile is left as it is.
+            var updated = await ctx.Command("UPDATE outbox SET status = @pending, attempts = 0, next_at = @now, done_at = NULL, last_error = NULL WHERE tenant = @tenant AND campaign = @campaign AND status = @failed")
+                .Add("pending", (int)OutboxStatus.Pending).Add("now", now.ToUnixTimeMilliseconds()).Add("tenant", tenant).Add("campaign", campaignId).Add("failed", (int)OutboxStatus.Failed)
+                .ExecuteNonQueryAsync();
+            if (updated > 0)
+            {
+                await ctx.AppendAuditAsync(audit);
+            }
+
+            return updated;
+        });
+
     public async Task<IReadOnlyDictionary<OutboxStatus, int>> CountOutboxAsync(string tenant, string campaignId, CancellationToken cancellationToken)
     {
         var rows = await QueryAsync(

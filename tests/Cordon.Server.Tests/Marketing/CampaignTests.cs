@@ -437,6 +437,97 @@ public abstract class CampaignTests : IAsyncLifetime
         Assert.Equal(2, outcomes.Sum(o => o.Failed));
         var (_, view) = await Server.SendAsync(HttpMethod.Get, $"/v1/campaigns/{campaign}", Marketer);
         Assert.Equal(2, view!["outbox"]!["failed"]!.GetValue<int>());
+
+        // Failed messages can be queued again once the gateway answers, and then they leave.
+        _failuresToGo = 0;
+        var (retried, report) = await Server.SendAsync(HttpMethod.Post, $"/v1/campaigns/{campaign}/retry", Marketer);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(2, report!["requeued"]!.GetValue<int>());
+        Assert.Empty(report["warnings"]!.AsArray());
+        var again = await Dispatcher.RunOnceAsync(cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(2, again.Sent);
+        var (_, after) = await Server.SendAsync(HttpMethod.Get, $"/v1/campaigns/{campaign}", Marketer);
+        Assert.Equal(0, after!["outbox"]!["failed"]!.GetValue<int>());
+        var (none, nothing) = await Server.SendAsync(HttpMethod.Post, $"/v1/campaigns/{campaign}/retry", Marketer);
+        Assert.Equal(HttpStatusCode.OK, none.StatusCode);
+        Assert.Equal(0, nothing!["requeued"]!.GetValue<int>());
+        var audit = await Server.Host.Store.QueryAsync(CordonServer.Tenant, new AuditQuery { Limit = 1000 }, CancellationToken.None);
+        Assert.Single(audit, e => e.Draft.Action == "campaign.retry" && e.Draft.RecordIds.Contains(campaign));
+    }
+
+    [Fact]
+    public async Task Sending_on_a_channel_without_a_gateway_warns_at_once_and_the_dispatcher_warns_too()
+    {
+        Server.Host.Options.MarketingWebhooks.Remove("sms");
+        await RecipientAsync(80);
+        var campaign = await CreateAsync();
+        var report = await SendAsync(campaign);
+        Assert.Equal(1, report["queued"]!.GetValue<int>());
+        var warning = Assert.Single(report["warnings"]!.AsArray())!.GetValue<string>();
+        Assert.Contains("'sms'", warning, StringComparison.Ordinal);
+        Assert.Contains("CORDON_WEBHOOK_SMS", warning, StringComparison.Ordinal);
+
+        var delivery = await Dispatcher.RunOnceAsync(cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(["sms"], delivery.ChannelsWithoutGateway);
+        Assert.Equal(0, delivery.Sent);
+
+        // The messages are due again after the back-off; the scheduled run says so as a warning, not as routine news.
+        Server.Time.Advance(TimeSpan.FromMinutes(1));
+        await Server.Host.App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<OutboxService>().Single().RunNowAsync(TestContext.Current.CancellationToken);
+        Assert.Contains(Server.Logs.Lines, l => l.StartsWith("Warning ", StringComparison.Ordinal) && l.Contains("no gateway is configured for sms", StringComparison.Ordinal) && l.Contains("CORDON_WEBHOOK_SMS", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Unsubscribe_links_point_at_the_address_the_profile_names_and_open_there()
+    {
+        // A free port, so the profile can name the very address the server listens on (as localhost, not 127.0.0.1).
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var publicUrl = $"http://localhost:{port}";
+        var gateway = _gateway!.Urls.First();
+        await _server!.DisposeAsync();
+        _server = await CordonServer.StartAsync(Postgres, configure: o =>
+        {
+            o.Urls = $"http://127.0.0.1:{port}";
+            o.MarketingWebhooks["sms"] = gateway + "/sms";
+            o.OutboxPollInterval = TimeSpan.Zero;
+        }, editProfile: text => text.Replace("  storageRegion: CN", $"  publicUrl: {publicUrl}\n  storageRegion: CN", StringComparison.Ordinal));
+        Assert.Null(Server.Host.Options.PublicBaseUrl);
+
+        var (subject, _) = await RecipientAsync(90);
+        await SendAsync(await CreateAsync());
+        await Dispatcher.RunOnceAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var text = Assert.Single(Received())["text"]!.GetValue<string>();
+        var start = text.IndexOf(publicUrl + "/u/", StringComparison.Ordinal);
+        Assert.True(start >= 0, "the link does not start with the profile's address");
+        Assert.DoesNotContain("127.0.0.1", text, StringComparison.Ordinal);
+
+        using var patient = new HttpClient();
+        var page = await patient.GetAsync(new Uri(text[start..].Split(' ')[0]), TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("您已成功退订", await page.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
+        var latest = await Server.Host.Store.GetLatestConsentAsync(CordonServer.Tenant, subject, Campaigns.PushPurpose, null, CancellationToken.None);
+        Assert.Equal(ConsentAction.Withdraw, latest!.Action);
+    }
+
+    [Fact]
+    public async Task Without_a_public_address_a_campaign_is_refused_and_nothing_is_queued()
+    {
+        Server.Host.Options.PublicBaseUrl = null;
+        await RecipientAsync(95);
+        var campaign = await CreateAsync();
+        var (refused, problem) = await Server.SendAsync(HttpMethod.Post, $"/v1/campaigns/{campaign}/send", Marketer);
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal("marketing.public-url-missing", problem!["code"]!.GetValue<string>());
+        Assert.Equal("R15", problem["rule"]!.GetValue<string>());
+        Assert.Contains("operator.publicUrl", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("CORDON_PUBLIC_URL", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var counts = await Server.Host.Store.CountOutboxAsync(CordonServer.Tenant, campaign, CancellationToken.None);
+        Assert.Empty(counts);
+        var (_, view) = await Server.SendAsync(HttpMethod.Get, $"/v1/campaigns/{campaign}", Marketer);
+        Assert.Equal("draft", view!["status"]!.GetValue<string>());
     }
 
     [Fact]
