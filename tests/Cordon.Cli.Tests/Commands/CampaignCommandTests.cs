@@ -48,6 +48,12 @@ public sealed class CampaignCommandTests : IDisposable
         var queued = JsonDocument.Parse(sent).RootElement.GetProperty("queued").GetInt32();
         Assert.True(queued > 0, sent);
 
+        // This process knows no SMS gateway (no CORDON_WEBHOOK_SMS): the send says so at once.
+        Assert.Contains("warning: No gateway is configured for the 'sms' channel", sendErrors, StringComparison.Ordinal);
+        var (retryExit, retried, retryErrors) = await RunAsync("campaign", "retry", id, "--data", _data, "--tenant", "demo");
+        Assert.True(retryExit == 0, retried + retryErrors);
+        Assert.Equal(0, JsonDocument.Parse(retried).RootElement.GetProperty("requeued").GetInt32());
+
         var received = new ConcurrentQueue<string>();
         var port = FreePort();
         using var gateway = new HttpListener();
@@ -95,7 +101,7 @@ public sealed class CampaignCommandTests : IDisposable
     public async Task Campaign_help_names_the_subcommands()
     {
         var (_, output, _) = await RunAsync("campaign", "--help");
-        foreach (var sub in new[] { "create", "list", "send", "status", "deliver" })
+        foreach (var sub in new[] { "create", "list", "send", "status", "deliver", "retry" })
         {
             Assert.Contains(sub, output, StringComparison.Ordinal);
         }
