@@ -106,6 +106,34 @@ public sealed class AccessPolicy
 
     public bool IsMasked(Role role, int recordType) => _masked[((int)role * _types.Length) + recordType];
 
+    /// <summary>
+    /// The refusal's detail made specific to the request, for the caller to act on: which roles the purpose admits,
+    /// which purposes may collect the record type. Only refusals are explained; deciding itself builds no text.
+    /// </summary>
+    public string DetailOf(Refusal refusal, in AccessRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(refusal);
+        var purpose = _purposes[request.Purpose];
+        var write = request.Action == AccessAction.Write;
+        if (ReferenceEquals(refusal, Refusals.RoleNotAllowed))
+        {
+            var roles = write ? purpose.WriteRoles : purpose.ReadRoles;
+            var admitted = roles.Count == 0 ? "no role" : "the roles " + string.Join(", ", roles.Order().Select(r => r.ToKey()));
+            return $"The purpose '{purpose.Key}' refused, not the endpoint: it admits {admitted} to {(write ? "write" : "read")} its records, and the caller's role is '{request.Role.ToKey()}'. Act under a purpose that admits this role (X-Purpose), or with a token of an admitted role.";
+        }
+
+        if (ReferenceEquals(refusal, Refusals.TypeNotAllowed))
+        {
+            var (typeIndex, action) = (request.RecordType, request.Action);
+            var type = _types[typeIndex].Name;
+            var others = Enumerable.Range(0, _purposes.Length).Where(i => Covers(i, typeIndex, action)).Select(i => _purposes[i].Key).ToList();
+            var may = others.Count == 0 ? $"No purpose of this profile may {(write ? "collect" : "read")} it." : $"Purposes that may {(write ? "collect" : "read")} it: {string.Join(", ", others)}.";
+            return $"The purpose '{purpose.Key}' may not {(write ? "collect" : "read")} '{type}' records (minimum necessary). {may} Send it under one of those (X-Purpose), or add '{type}' to this purpose's {(write ? "collect" : "read")} list in the profile.";
+        }
+
+        return refusal.Detail;
+    }
+
     public Decision Decide(in AccessRequest request)
     {
         var trace = default(NoTrace);

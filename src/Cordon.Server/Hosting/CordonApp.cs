@@ -127,6 +127,8 @@ public static partial class CordonApp
         services.AddHostedService<SharedStateService>();
         services.AddHostedService<RetentionService>();
         services.AddSingleton(PortabilityClient.Create(options.PortabilityAllowInsecureTargets));
+        // A query parameter that does not bind (limit=abc) throws, so the problem can name the parameter and what it takes.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o =>
         {
             // Each feature owns its JSON context; the host only lists them, for results and the OpenAPI schemas.
@@ -318,7 +320,7 @@ public static partial class CordonApp
 
         if (error is BadHttpRequestException bad)
         {
-            await new Problem(bad.StatusCode, "request.malformed", "Malformed request", "The HTTP request could not be read.").ExecuteAsync(context);
+            await (Problem.FromBinding(bad.Message) ?? new Problem(bad.StatusCode, "request.malformed", "Malformed request", "The HTTP request could not be read.")).ExecuteAsync(context);
             return;
         }
 

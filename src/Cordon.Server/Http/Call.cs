@@ -96,6 +96,9 @@ public sealed partial class Call
     /// </summary>
     public Refusal? RoleRefusal { get; private init; }
 
+    /// <summary>The roles the endpoint admits (null when it declares none), for the detail of a role refusal.</summary>
+    public IReadOnlySet<Role>? EndpointRoles { get; private init; }
+
     public bool Unauthenticated { get; private init; }
 
     public static ValueTask<Call?> BindAsync(HttpContext context, ParameterInfo parameter) => ValueTask.FromResult<Call?>(Resolve(context));
@@ -129,6 +132,7 @@ public sealed partial class Call
             call = new Call(context, actor, tenant, store, now, action)
             {
                 RoleRefusal = allowed is not null && allowed.Roles.Contains(actor.Role) ? null : Refusals.RoleNotAllowed,
+                EndpointRoles = allowed?.Roles,
             };
         }
 
@@ -195,10 +199,10 @@ public sealed partial class Call
     /// A decision's refusal (or <paramref name="instead"/>, a refusal the handler makes after a permitting decision) as
     /// the problem to return; the decision's flags go into the audit entry.
     /// </summary>
-    public Problem Refused(Decision decision, Refusal? instead = null)
+    public Problem Refused(Decision decision, Refusal? instead = null, string? detail = null)
     {
         RefusalFlags = decision.Flags;
-        return Problem.From(instead ?? decision.Refusal ?? throw new ArgumentException("The decision permits.", nameof(decision)));
+        return Problem.From(instead ?? decision.Refusal ?? throw new ArgumentException("The decision permits.", nameof(decision)), instead is null ? detail : null);
     }
 
     /// <summary>A use case's failure as the problem to return (audited by <see cref="CallFilter"/>).</summary>

@@ -1,3 +1,4 @@
+using Cordon.Core.Access;
 using Cordon.Core.Audit;
 
 namespace Cordon.Server.Http;
@@ -23,7 +24,8 @@ public sealed class CallFilter : IEndpointFilter
         if (call.RoleRefusal is { } refusal)
         {
             await call.Store.AppendAsync(call.Audit(AuditOutcome.Deny, refusal: refusal), CancellationToken.None);
-            return Problem.From(refusal, $"The role '{call.Actor.RoleKey}' may not call this endpoint.");
+            var admitted = call.EndpointRoles is { Count: > 0 } roles ? "it admits the roles " + string.Join(", ", roles.Order().Select(r => r.ToKey())) : "it admits no role";
+            return Problem.From(refusal, $"The endpoint refused, whatever the purpose: {admitted}, and the token's role is '{call.Actor.RoleKey}'. Call it with a token of an admitted role.");
         }
 
         if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<PurposeRequired>() is not null)

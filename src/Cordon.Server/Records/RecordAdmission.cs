@@ -15,6 +15,9 @@ namespace Cordon.Server.Records;
 /// </summary>
 public sealed record Admission(Decision Decision, RecordRow? Row, IReadOnlyList<LookupRow> Lookups, AuditDraft Audit)
 {
+    /// <summary>A refusal's detail made specific to this write (the roles or purposes that would be admitted).</summary>
+    public string? Detail { get; init; }
+
     [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(Row))]
     public bool Admitted => Row is not null;
 
@@ -53,7 +56,10 @@ public static class RecordAdmission
         var subject = facts.Subject;
         if (!decision.IsPermitted)
         {
-            return new Admission(decision, null, [], audit.Draft(action, AuditOutcome.Deny, purposeKey, subject.Id, code: decision.Refusal!.Code, rules: decision.RuleIds, flags: decision.Flags));
+            return new Admission(decision, null, [], audit.Draft(action, AuditOutcome.Deny, purposeKey, subject.Id, code: decision.Refusal!.Code, rules: decision.RuleIds, flags: decision.Flags))
+            {
+                Detail = tenant.Policy.DetailOf(decision.Refusal, request),
+            };
         }
 
         var id = recordId ?? SubjectVault.NewId("rec");

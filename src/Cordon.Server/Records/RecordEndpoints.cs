@@ -83,7 +83,7 @@ public static class RecordEndpoints
         var admission = RecordAdmission.Admit(call.Tenant, call.AuditContext, call.Actor, facts, call.Purpose, record, call.Action, hasJustification: call.Justification is not null);
         if (!admission.Admitted)
         {
-            return await call.RefuseAsync(admission.Audit, Problem.From(admission.Refusal!));
+            return await call.RefuseAsync(admission.Audit, Problem.From(admission.Refusal!, admission.Detail));
         }
 
         // A write that raced an erasure of its subject fails with SubjectKeyChangedException: answered and audited in one place.
@@ -116,13 +116,14 @@ public static class RecordEndpoints
         var probeType = typeIndex >= 0 ? typeIndex : FirstReadableType(call, call.Purpose);
         if (probeType < 0)
         {
-            return Problem.From(Refusals.TypeNotAllowed);
+            return Problem.From(Refusals.TypeNotAllowed, $"The purpose '{purposeDef.Key}' reads no record type of this profile; read under a purpose that declares a read list (X-Purpose).");
         }
 
-        var probe = policy.Decide(facts.Request(call, call.Purpose, probeType, AccessAction.Read, Level.L1));
+        var probeRequest = facts.Request(call, call.Purpose, probeType, AccessAction.Read, Level.L1);
+        var probe = policy.Decide(probeRequest);
         if (!probe.IsPermitted)
         {
-            return call.Refused(probe);
+            return call.Refused(probe, detail: policy.DetailOf(probe.Refusal!, probeRequest));
         }
 
         var rows = await call.Store.ListRecordsAsync(call.Tenant.Id, subject.Id, type, call.Aborted);
@@ -136,7 +137,8 @@ public static class RecordEndpoints
                 continue;
             }
 
-            var decision = policy.Decide(facts.Request(call, call.Purpose, rowType, AccessAction.Read, (Level)row.Level));
+            var request = facts.Request(call, call.Purpose, rowType, AccessAction.Read, (Level)row.Level);
+            var decision = policy.Decide(request);
             if (!decision.IsPermitted)
             {
                 if (ReferenceEquals(decision.Refusal, Refusals.LevelRestricted))
@@ -144,7 +146,7 @@ public static class RecordEndpoints
                     continue;
                 }
 
-                return call.Refused(decision);
+                return call.Refused(decision, detail: policy.DetailOf(decision.Refusal!, request));
             }
 
             flags |= decision.Flags;
@@ -174,10 +176,11 @@ public static class RecordEndpoints
 
         call.About(subject.Id);
         var facts = SubjectFacts.From(subject, call.Purpose, found!.Value.Consent, found.Value.CareTeam);
-        var decision = policy.Decide(facts.Request(call, call.Purpose, typeIndex, AccessAction.Read, (Level)row.Level));
+        var request = facts.Request(call, call.Purpose, typeIndex, AccessAction.Read, (Level)row.Level);
+        var decision = policy.Decide(request);
         if (!decision.IsPermitted)
         {
-            return call.Refused(decision);
+            return call.Refused(decision, detail: policy.DetailOf(decision.Refusal!, request));
         }
 
         if (row.Restricted && !policy.Purpose(call.Purpose).RestrictedAccess)
@@ -239,7 +242,7 @@ public static class RecordEndpoints
         var admission = RecordAdmission.Admit(call.Tenant, call.AuditContext, call.Actor, facts, call.Purpose, record, call.Action, current.Id, expected + 1, current.CreatedAt, call.Justification is not null);
         if (!admission.Admitted)
         {
-            return await call.RefuseAsync(admission.Audit, Problem.From(admission.Refusal!));
+            return await call.RefuseAsync(admission.Audit, Problem.From(admission.Refusal!, admission.Detail));
         }
 
         var row = admission.Row;
