@@ -282,6 +282,8 @@ public abstract class RecordFlowTests : ServerTest
         { """{"resourceType":"Observation","status":"final","code":{"text":"血压"},"valueQuantiy":{"value":120}}""", "test-results", "value", "'valueQuantiy' is not an element of Observation; did you mean 'valueQuantity'?" },
         { """{"resourceType":"Observation","code":{"text":"血压"},"valueQuantity":{"value":120}}""", "test-results", "status", "required" },
         { """{"resourceType":"Observation","status":"final","code":{"text":"血压"},"valueQuantity":{"value":120,"unti":"mmHg"}}""", "test-results", "value.unti", "did you mean 'unit'?" },
+        // The SDK's own checks throw on a contained resource given as one object rather than a list: still a refusal, not a 500.
+        { """{"resourceType":"Observation","status":"final","code":{"text":"血压"},"contained":{"resourceType":"Patient","id":"p1","gender":"female"}}""", "test-results", "$", "collection" },
     };
 
     [Theory]
@@ -296,6 +298,7 @@ public abstract class RecordFlowTests : ServerTest
 
         Assert.Equal((HttpStatusCode)422, response.StatusCode);
         Assert.Equal("fhir.invalid", problem!["code"]!.GetValue<string>());
+        Assert.True(problem["errors"]?[element] is System.Text.Json.Nodes.JsonArray, problem.ToJsonString());
         var messages = problem["errors"]![element]!.AsArray().Select(m => m!.GetValue<string>()).ToList();
         Assert.Contains(messages, m => m.Contains(says, StringComparison.Ordinal));
         Assert.Contains(element, problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);

@@ -40,6 +40,15 @@ public class FhirStructureBenchmarks
     [Benchmark]
     public int CheckObservation() => FhirStructure.Check(_observation, "Observation").Count;
 
+    private static readonly Hl7.Fhir.Serialization.FhirJsonDeserializer Syntax = new(new Hl7.Fhir.Serialization.DeserializerSettings().UsingMode(Hl7.Fhir.Serialization.DeserializationMode.SyntaxOnly));
+
+    [Benchmark]
+    public bool SyntaxOnlyObservation()
+    {
+        var reader = new Utf8JsonReader(_observation);
+        return Syntax.TryDeserializeResource(ref reader, out _, out _);
+    }
+
     [Benchmark]
     public int CheckPatient() => FhirStructure.Check(_patient, "Patient").Count;
 }
