@@ -198,7 +198,7 @@ public static partial class CordonApp
     /// The API reference calls no one but this server: its script is served from the package, the default (hosted)
     /// fonts, telemetry, the request proxy, the AI agent, MCP, the client generator and the .NET badge are all off.
     /// </summary>
-    private static readonly System.Text.Json.Serialization.JsonSerializerContext[] FeatureJson =
+    internal static readonly System.Text.Json.Serialization.JsonSerializerContext[] FeatureJson =
     [
         ApiJson.Strict, Audit.AuditJson.Strict, Auth.AuthJson.Strict, Care.CareJson.Strict, Consent.ConsentJson.Strict,
         Decisions.DecisionsJson.Strict, Marketing.MarketingJson.Strict, Personalisation.PersonalisationJson.Strict,
