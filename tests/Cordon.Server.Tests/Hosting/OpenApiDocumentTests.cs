@@ -14,7 +14,7 @@ namespace Cordon.Server.Tests.Hosting;
 
 /// <summary>
 /// The served OpenAPI document as an integrator's tooling reads it: every operation named, summarised and, when it
-/// takes a body, shown with an example body Cordon accepts.
+/// takes a body, shown with an example body Cordon accepts; and the reference page's Content-Security-Policy.
 /// </summary>
 public sealed partial class OpenApiDocumentTests : IAsyncLifetime
 {
@@ -154,6 +154,27 @@ public sealed partial class OpenApiDocumentTests : IAsyncLifetime
         publish.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Server.Admin);
         using var published = await Server.Http.SendAsync(publish);
         Assert.True(published.StatusCode == HttpStatusCode.OK, await published.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_reference_page_is_served_under_a_policy_that_admits_this_server_only()
+    {
+        using var page = await Server.Http.GetAsync("/docs/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        var policy = string.Join(";", page.Headers.GetValues("Content-Security-Policy"));
+        var directives = policy.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .ToDictionary(d => d.Split(' ')[0], d => d.Split(' ').Skip(1).ToArray());
+
+        Assert.Equal(["'none'"], directives["default-src"]);
+        Assert.Equal(["'self'"], directives["connect-src"]);
+        Assert.Equal(["'self'", "data:"], directives["font-src"]);
+        var nonce = Assert.Single(directives["script-src"], s => s.StartsWith("'nonce-", StringComparison.Ordinal))[7..^1];
+        Assert.Contains($"nonce=\"{nonce}\"", html, StringComparison.Ordinal);
+        Assert.All(directives.Values.SelectMany(v => v), source => Assert.DoesNotContain("http", source, StringComparison.Ordinal));
+
+        using var again = await Server.Http.GetAsync("/docs/");
+        Assert.DoesNotContain(nonce, string.Join(";", again.Headers.GetValues("Content-Security-Policy")), StringComparison.Ordinal);
     }
 
     private async Task<List<(string Method, string Path, JsonNode Operation)>> OperationsAsync()
