@@ -53,37 +53,6 @@ public sealed class ConsoleTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_API_reference_renders_and_requests_nothing_from_any_other_host()
-    {
-        if (_browser is null)
-        {
-            Assert.Skip("Chromium is not installed.");
-        }
-
-        var page = await _browser.NewPageAsync();
-        var origin = new Uri(Server.Http.BaseAddress!, "/").GetLeftPart(UriPartial.Authority);
-        var elsewhere = new List<string>();
-        page.Request += (_, request) =>
-        {
-            if (!request.Url.StartsWith(origin, StringComparison.Ordinal) && !request.Url.StartsWith("data:", StringComparison.Ordinal) && !request.Url.StartsWith("blob:", StringComparison.Ordinal))
-            {
-                elsewhere.Add(request.Url);
-            }
-        };
-
-        await page.GotoAsync(origin + "/docs", new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
-        await page.GetByText("Cordon", new PageGetByTextOptions { Exact = false }).First.WaitForAsync();
-        var text = await page.InnerTextAsync("body");
-
-        Assert.Empty(elsewhere);
-        Assert.Contains("/v1/subjects", text, StringComparison.Ordinal);
-        foreach (var upsell in new[] { "Ask AI", "Generate SDK", "Deploy" })
-        {
-            Assert.DoesNotContain(upsell, text, StringComparison.Ordinal);
-        }
-    }
-
-    [Fact]
     public async Task The_DPO_sees_the_rights_queue_with_late_requests_marked()
     {
         Assert.SkipWhen(_browser is null, "Chromium is not installed (/usr/bin/chromium); console tests skipped.");

@@ -22,7 +22,6 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.IdentityModel.Tokens;
 using Microsoft.OpenApi;
-using Scalar.AspNetCore;
 
 namespace Cordon.Server.Hosting;
 
@@ -190,37 +189,20 @@ public static partial class CordonApp
         app.MapPrivacyNotice();
         app.MapHealth();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapScalarApiReference("/docs", ConfigureReference).AllowAnonymous();
+        app.MapApiReference();
         app.MapConsole();
         app.MapGet("/", () => Results.Redirect("/console/")).ExcludeFromDescription();
         return app;
     }
 
-    /// <summary>
-    /// The API reference calls no one but this server: its script is served from the package, the default (hosted)
-    /// fonts, telemetry, the request proxy, the AI agent, MCP, the client generator and the .NET badge are all off.
-    /// </summary>
-    private static readonly System.Text.Json.Serialization.JsonSerializerContext[] FeatureJson =
+    /// <summary>Each feature's strict JSON context: the request and response contracts, and the OpenAPI schemas.</summary>
+    internal static readonly System.Text.Json.Serialization.JsonSerializerContext[] FeatureJson =
     [
         ApiJson.Strict, Audit.AuditJson.Strict, Auth.AuthJson.Strict, Care.CareJson.Strict, Consent.ConsentJson.Strict,
         Decisions.DecisionsJson.Strict, Marketing.MarketingJson.Strict, Personalisation.PersonalisationJson.Strict,
         Records.RecordsJson.Strict, Retention.RetentionJson.Strict, Rights.RightsApiJson.Strict, Subjects.SubjectsApiJson.Strict,
         Tenancy.TenancyJson.Strict,
     ];
-
-    private static void ConfigureReference(ScalarOptions o)
-    {
-        o.WithTitle("Cordon API").WithOpenApiRoutePattern("/openapi/{documentName}.json");
-        o.DefaultFonts = false;
-        o.Telemetry = false;
-        o.ProxyUrl = null;
-        o.DotNetFlag = false;
-        o.HideClientButton = true;
-        o.ShowDeveloperTools = DeveloperToolsVisibility.Never;
-        o.Agent = new ScalarAgentOptions { Disabled = true };
-        o.Mcp = new ScalarMcpOptions { Disabled = true };
-        o.CustomCss = "body, .scalar-app { font-family: system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', sans-serif; }";
-    }
 
     private static void ConfigureJwt(JwtBearerOptions o, CordonServerOptions options, TenantRegistry tenants, TimeProvider clock)
     {

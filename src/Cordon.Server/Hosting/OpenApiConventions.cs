@@ -7,7 +7,8 @@ namespace Cordon.Server.Hosting;
 
 /// <summary>
 /// Completes the OpenAPI document from endpoint metadata: the bearer requirement and roles, the X-Purpose and
-/// X-Justification headers of record endpoints, and the problem responses every endpoint can give.
+/// X-Justification headers of record endpoints, the problem responses every endpoint can give, and (through
+/// <see cref="OpenApiOperations"/>) each operation's id and request example.
 /// </summary>
 internal static class OpenApiConventions
 {
@@ -98,5 +99,6 @@ internal static class OpenApiConventions
 
             return Task.CompletedTask;
         });
+        OpenApiOperations.Configure(options);
     }
 }

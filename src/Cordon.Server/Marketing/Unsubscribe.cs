@@ -119,6 +119,7 @@ public static class UnsubscribeEndpoints
     public static void MapUnsubscribe(this IEndpointRouteBuilder app)
     {
         app.MapGet("/u/{token}", HandleAsync)
+            .WithName("unsubscribe")
             .AllowAnonymous()
             .WithMetadata(new AuditAction("marketing.unsubscribe"))
             .WithTags("Marketing")
