@@ -92,8 +92,20 @@ public sealed record AuditQuery
     /// <summary>Only entries whose action starts with this (e.g. <c>disclosure.</c>).</summary>
     public string? ActionPrefix { get; init; }
 
-    /// <summary>Return entries with an id greater than this (paging).</summary>
+    /// <summary>Only entries of exactly this action (e.g. <c>record.read</c>).</summary>
+    public string? Action { get; init; }
+
+    /// <summary>Only entries with this outcome.</summary>
+    public Core.Audit.AuditOutcome? Outcome { get; init; }
+
+    /// <summary>Return entries with an id greater than this (paging oldest first).</summary>
     public long? After { get; init; }
+
+    /// <summary>Return entries with an id less than this (paging newest first).</summary>
+    public long? Before { get; init; }
+
+    /// <summary>Newest first (descending id) instead of oldest first.</summary>
+    public bool NewestFirst { get; init; }
 
     public int Limit { get; init; } = 100;
 }

@@ -103,6 +103,54 @@ public abstract partial class StoreContract
     }
 
     [Fact]
+    public async Task Audit_query_pages_newest_first_with_before_and_filters_by_exact_action_and_outcome()
+    {
+        for (var i = 0; i < 7; i++)
+        {
+            var outcome = i % 3 == 0 ? AuditOutcome.Deny : AuditOutcome.Permit;
+            await Store.AppendAsync(Audit(i % 2 == 0 ? "record.read" : "record.readers", "sub_nf") with { Outcome = outcome, Time = T0.AddMinutes(i) }, default);
+            if (i == 3)
+            {
+                // SQLite: the older entries are behind the subject index's mark, the newer ones after it.
+                await ((Cordon.Storage.Sql.SqlStore)Store).IndexAuditSubjectsAsync();
+            }
+        }
+
+        // Ids are the store's; oldest first is the order they were written in.
+        var ids = (await Store.QueryAsync(Tenant, new AuditQuery { SubjectId = "sub_nf", Limit = 100 }, default)).Select(e => e.Id).ToList();
+        Assert.Equal(7, ids.Count);
+        foreach (var subject in new[] { null, "sub_nf" })
+        {
+            var paged = new List<long>();
+            long? before = null;
+            while (true)
+            {
+                var page = await Store.QueryAsync(Tenant, new AuditQuery { SubjectId = subject, NewestFirst = true, Before = before, Limit = 3 }, default);
+                if (page.Count == 0)
+                {
+                    break;
+                }
+
+                paged.AddRange(page.Select(e => e.Id));
+                before = page[^1].Id;
+            }
+
+            Assert.Equal(Enumerable.Reverse(ids), paged.Where(ids.Contains));
+            Assert.Equal(paged.OrderDescending(), paged);
+        }
+
+        // Exact action: record.read, not record.readers; outcome; both together, newest first; and with after and before as a window.
+        var reads = await Store.QueryAsync(Tenant, new AuditQuery { SubjectId = "sub_nf", Action = "record.read", Limit = 100 }, default);
+        Assert.Equal([ids[0], ids[2], ids[4], ids[6]], reads.Select(e => e.Id));
+        var denied = await Store.QueryAsync(Tenant, new AuditQuery { Outcome = AuditOutcome.Deny, Limit = 100 }, default);
+        Assert.Equal([ids[0], ids[3], ids[6]], denied.Select(e => e.Id));
+        var deniedReads = await Store.QueryAsync(Tenant, new AuditQuery { SubjectId = "sub_nf", Action = "record.read", Outcome = AuditOutcome.Deny, NewestFirst = true, Limit = 100 }, default);
+        Assert.Equal([ids[6], ids[0]], deniedReads.Select(e => e.Id));
+        var window = await Store.QueryAsync(Tenant, new AuditQuery { After = ids[1], Before = ids[5], NewestFirst = true, From = T0.AddMinutes(3), Limit = 100 }, default);
+        Assert.Equal([ids[4], ids[3]], window.Select(e => e.Id));
+    }
+
+    [Fact]
     public async Task Stored_entries_round_trip_into_the_same_hash()
     {
         var draft = Audit("record.read", "sub_h") with

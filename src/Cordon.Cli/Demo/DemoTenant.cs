@@ -61,6 +61,8 @@ public static class DemoTenant
         if (await store.CountSubjectsAsync(Id, cancellationToken) == 0)
         {
             await SeedAsync(tenant, store, staff, patients, now, progress, cancellationToken);
+            var queue = await DemoRights.SeedAsync(host, tenant, patients, now, cancellationToken);
+            progress?.Report($"demo: rights queue: {queue.Open} open ({queue.Late} late, {queue.AwaitingProof} waiting for a relative's proof to be verified), {queue.Completed} completed");
         }
         else
         {

@@ -73,13 +73,14 @@ public sealed record VerifyResponse(
 }
 
 /// <summary>The audit log and its verification, for the DPO, the security team and administrators.</summary>
-public static class AuditEndpoints
+public static partial class AuditEndpoints
 {
     public static RouteGroupBuilder MapAudit(this RouteGroupBuilder group)
     {
         group.MapGet("/", QueryAsync)
             .Audited("audit.read", Role.Dpo, Role.Security, Role.Admin)
-            .WithSummary("Audit entries, filtered by subject, actor and time (from inclusive, to exclusive), paged with after/limit");
+            .WithSummary("Audit entries, filtered by subject, actor, action, outcome and time (from inclusive, to exclusive); oldest first paged with after, or newest first (order=desc) paged with before")
+            .WithDescription("order: asc (oldest first, the default) or desc (newest first). next is the id to page on: pass it as after when oldest first, as before when newest first. action: an action such as record.read, or a feature's actions with a trailing dot (record.). outcome: permit, permit-masked, deny or done. Times are ISO 8601 with an offset (Beijing time is +08:00).");
 
         group.MapGet("/verify", VerifyAsync)
             .Audited("audit.verify", Role.Dpo, Role.Security, Role.Admin)
@@ -87,7 +88,7 @@ public static class AuditEndpoints
         return group;
     }
 
-    private static async Task<Results<JsonOk<AuditPage>, Problem>> QueryAsync(Call call, string? subject, string? actor, string? from, string? to, long? after, int? limit)
+    private static async Task<Results<JsonOk<AuditPage>, Problem>> QueryAsync(Call call, string? subject, string? actor, string? from, string? to, long? after, int? limit, string? before, string? order, string? action, string? outcome)
     {
         var errors = new Dictionary<string, string[]>();
         var fromTime = ParseTime(from, "from", errors);
@@ -95,6 +96,50 @@ public static class AuditEndpoints
         if (limit is < 1 or > 1000)
         {
             errors["limit"] = ["1 to 1000."];
+        }
+
+        long? beforeId = null;
+        if (before is not null)
+        {
+            if (long.TryParse(before, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0)
+            {
+                beforeId = id;
+            }
+            else
+            {
+                errors["before"] = ["An entry id (a positive whole number): the next of the previous page, newest first."];
+            }
+        }
+
+        var newestFirst = false;
+        if (order is not null)
+        {
+            if (order is "asc" or "desc")
+            {
+                newestFirst = order == "desc";
+            }
+            else
+            {
+                errors["order"] = ["asc (oldest first, the default) or desc (newest first)."];
+            }
+        }
+
+        if (action is not null && !ActionPattern().IsMatch(action))
+        {
+            errors["action"] = ["An audit action such as record.read or rights.resolve (lower-case letters, digits, '.' and '-', at most 64), or a feature's actions with a trailing dot (record.)."];
+        }
+
+        AuditOutcome? wantedOutcome = null;
+        if (outcome is not null)
+        {
+            if (TryParseOutcome(outcome, out var parsed))
+            {
+                wantedOutcome = parsed;
+            }
+            else
+            {
+                errors["outcome"] = ["permit, permit-masked, deny or done."];
+            }
         }
 
         // Identifiers are ids where they enter: the audit entry of this query names them.
@@ -113,7 +158,22 @@ public static class AuditEndpoints
             return Problem.Validation(errors);
         }
 
-        var query = new AuditQuery { SubjectId = subject, ActorId = actor, From = fromTime, To = toTime, After = after, Limit = limit ?? 100 };
+        // A trailing dot asks for a feature's actions; the pattern admits no LIKE wildcard, so the prefix is taken as written.
+        var prefix = action is not null && action.EndsWith('.') ? action : null;
+        var query = new AuditQuery
+        {
+            SubjectId = subject,
+            ActorId = actor,
+            From = fromTime,
+            To = toTime,
+            After = after,
+            Before = beforeId,
+            NewestFirst = newestFirst,
+            Action = prefix is null ? action : null,
+            ActionPrefix = prefix,
+            Outcome = wantedOutcome,
+            Limit = limit ?? 100,
+        };
         var entries = await call.Store.QueryAsync(call.Tenant.Id, query, call.Aborted);
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject), CancellationToken.None);
         var page = entries.Select(e => new AuditEntryResponse(
@@ -145,6 +205,24 @@ public static class AuditEndpoints
         // The witness's path on the server's disk is no business of an API client: the count of its checkpoints says it is there.
         return Api.Ok(VerifyResponse.From(result, witnessFile: null), AuditJson.Strict.VerifyResponse);
     }
+
+    private static bool TryParseOutcome(string key, out AuditOutcome outcome)
+    {
+        foreach (var candidate in Enum.GetValues<AuditOutcome>())
+        {
+            if (string.Equals(OutcomeKey(candidate), key, StringComparison.Ordinal))
+            {
+                outcome = candidate;
+                return true;
+            }
+        }
+
+        outcome = default;
+        return false;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z0-9.-]{0,63}$")]
+    private static partial System.Text.RegularExpressions.Regex ActionPattern();
 
     public static string OutcomeKey(AuditOutcome outcome) => outcome switch
     {

@@ -4,6 +4,7 @@ using Cordon.Server.Http;
 namespace Cordon.Server.Auth;
 
 /// <summary>The JSON contract of this feature's requests and responses, source-generated, under <see cref="ApiJsonOptions"/>.</summary>
+[JsonSerializable(typeof(MeResponse))]
 [JsonSerializable(typeof(TokenRevocationPage))]
 [JsonSerializable(typeof(TokenRevocationRequest))]
 [JsonSerializable(typeof(TokenRevocationView))]

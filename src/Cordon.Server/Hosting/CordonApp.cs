@@ -185,6 +185,7 @@ public static partial class CordonApp
         v1.MapGroup("/consent-renewals").WithTags("Consent").MapConsentRenewals();
         v1.MapGroup("/campaigns").WithTags("Marketing").MapCampaigns();
         v1.MapGroup("/token-revocations").WithTags("Security").MapTokenRevocations();
+        v1.MapGroup("/me").WithTags("Security").MapMe();
         app.MapUnsubscribe();
         app.MapPrivacyNotice();
         app.MapHealth();

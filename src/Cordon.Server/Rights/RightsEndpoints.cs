@@ -124,57 +124,15 @@ public static class RightsEndpoints
             return Problem.NotFound("subject");
         }
 
-        var facts = new RequesterFacts(
-            call.Actor.Role, call.Actor.SubjectId, relation, request.ProofReference is not null, subject.Id, subject.Row.GuardianId, subject.Row.State,
-            subject.AgeOn(call.Today) < call.Tenant.Profile.Settings.GuardianConsentBelowAge);
-        if (RequesterRules.Check(kind, facts) is { } refusal)
-        {
-            return Problem.From(refusal);
-        }
-
         var op = Operation.From(call);
         var calendar = await calendars.GetAsync(call.Tenant.Id, call.Aborted);
-        var id = SubjectVault.NewId("rr");
-        var row = new RightsRequestRow
+        var received = await RightsIntake.ReceiveAsync(op, new Requester(call.Actor.Role, call.Actor.SubjectId), kind, relation, request, subject, calendar, portability, call.Aborted);
+        if (received.Failed)
         {
-            Tenant = call.Tenant.Id,
-            Id = id,
-            SubjectId = subject.Id,
-            Kind = kind,
-            Status = RightsStatus.Open,
-            Relation = relation,
-            RequesterId = call.Actor.Id,
-            RequesterRole = call.Actor.RoleKey,
-            CreatedAt = call.Now,
-            UpdatedAt = call.Now,
-            DueOn = calendar.AddWorkingDays(call.Today, call.Tenant.Profile.Settings.RightsRequestDueWorkingDays),
-            Sealed = [],
-        };
-        string? proposal = null;
-        if (kind == RightsKind.Correction)
-        {
-            var json = System.Text.Encoding.UTF8.GetBytes(request.Resource!.Value.GetRawText());
-            proposal = Convert.ToBase64String(subject.Cipher.Seal(RightsWorkflow.ProposalBinding(op, row, subject), json));
+            return Problem.From(received.Failure);
         }
 
-        // Free text may speak of health: it is sealed under the subject's key, so an erasure shreds it with the rest.
-        var reason = request.Reason is null ? null : Convert.ToBase64String(subject.Cipher.Seal(new Core.Crypto.RecordBinding(call.Tenant.Id, subject.Id, id, "reason", 1), System.Text.Encoding.UTF8.GetBytes(request.Reason)));
-        var ask = new RightsAsk(request.ProofReference, request.Purposes, request.RecordId, request.Destination, reason, proposal);
-        var details = new RightsDetails(ask, null, null, [new TrailEntry(call.Now, "received", call.Actor.Id, $"{kind.ToKey()} request received from the {relation.ToKey()}")]);
-        row = row with { Sealed = RightsWorkflow.Seal(op, id, details) };
-        await call.Store.PutRightsRequestAsync(row, call.Audit(AuditOutcome.Done, subject: subject.Id, records: [id], rules: RightsWorkflow.RulesOf(kind), flags: relation == RequesterRelation.Guardian ? AuditFlags.Guardian : AuditFlags.None), call.Aborted);
-
-        // A close relative's proof reference is only a claim: nothing of the deceased's data is served or changed until an
-        // operator has checked the recorded proof (POST …/verify-proof).
-        if (relation == RequesterRelation.CloseRelative)
-        {
-            row = await RightsWorkflow.SaveAsync(op, row, details, RightsStatus.Open, "waiting for the operator to verify the proof of death and relationship (R24)", CancellationToken.None);
-            return Api.Created($"/v1/rights-requests/{id}", View(op, row), RightsApiJson.Strict.RightsRequestView);
-        }
-
-        // The request is on record before anything is done: if the work stops half-way it stays open, and late if it stays so.
-        row = await RightsWorkflow.CarryOutAsync(op, row, details, subject, portability, CancellationToken.None);
-        return Api.Created($"/v1/rights-requests/{id}", View(op, row), RightsApiJson.Strict.RightsRequestView);
+        return Api.Created($"/v1/rights-requests/{received.Value.Id}", View(op, received.Value, calendar), RightsApiJson.Strict.RightsRequestView);
     }
 
     private static void ValidateKindFields(RightsKind kind, CreateRightsRequest request, Dictionary<string, string[]> errors)
@@ -214,7 +172,7 @@ public static class RightsEndpoints
         }
     }
 
-    private static async Task<Results<JsonOk<RightsRequestList>, Problem>> ListAsync(Call call, string? subject, string? status, bool? late)
+    private static async Task<Results<JsonOk<RightsRequestList>, Problem>> ListAsync(Call call, CalendarCache calendars, string? subject, string? status, bool? late)
     {
         if (subject is not null && !SubjectVault.IsWellFormedId(subject, "sub"))
         {
@@ -253,10 +211,11 @@ public static class RightsEndpoints
         }
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: query.SubjectId, records: [.. rows.Select(r => r.Id)]), CancellationToken.None);
-        return Api.Ok(new RightsRequestList([.. rows.Select(r => View(op, r))]), RightsApiJson.Strict.RightsRequestList);
+        var calendar = await calendars.GetAsync(call.Tenant.Id, call.Aborted);
+        return Api.Ok(new RightsRequestList([.. rows.Select(r => View(op, r, calendar))]), RightsApiJson.Strict.RightsRequestList);
     }
 
-    private static async Task<Results<JsonOk<RightsRequestView>, Problem>> GetAsync(string id, Call call)
+    private static async Task<Results<JsonOk<RightsRequestView>, Problem>> GetAsync(string id, Call call, CalendarCache calendars)
     {
         var row = await FindVisibleAsync(call, id);
         if (row is null)
@@ -267,7 +226,7 @@ public static class RightsEndpoints
         call.About(row.SubjectId);
 
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: row.SubjectId, records: [row.Id]), CancellationToken.None);
-        return Api.Ok(View(Operation.From(call), row), RightsApiJson.Strict.RightsRequestView);
+        return Api.Ok(View(Operation.From(call), row, await calendars.GetAsync(call.Tenant.Id, call.Aborted)), RightsApiJson.Strict.RightsRequestView);
     }
 
     private static async Task<IResult> ExportAsync(string id, string? format, Call call)
@@ -314,7 +273,7 @@ public static class RightsEndpoints
         return Results.Empty;
     }
 
-    private static async Task<Results<JsonOk<RightsRequestView>, Problem>> ResolveAsync(string id, Call call, RequestBody body)
+    private static async Task<Results<JsonOk<RightsRequestView>, Problem>> ResolveAsync(string id, Call call, RequestBody body, CalendarCache calendars)
     {
         var read = await body.ReadAsync(call.Http, RightsApiJson.Strict.ResolveRightsRequest);
         if (read.Failed)
@@ -364,10 +323,10 @@ public static class RightsEndpoints
             ? details with { Result = (details.Result ?? new RightsOutcome()) with { Summary = [.. (details.Result?.Summary ?? []), request.Note] } }
             : details with { Refusal = new RefusalView("rights.refused", request.Rule, Core.Rules.RuleBook.Get(request.Rule!).Citation, [request.Note]) };
         row = await RightsWorkflow.SaveAsync(op, row, details, completed ? RightsStatus.Completed : RightsStatus.Refused, request.Note, call.Aborted);
-        return Api.Ok(View(op, row), RightsApiJson.Strict.RightsRequestView);
+        return Api.Ok(View(op, row, await calendars.GetAsync(call.Tenant.Id, CancellationToken.None)), RightsApiJson.Strict.RightsRequestView);
     }
 
-    private static async Task<Results<JsonOk<RightsRequestView>, Problem>> RetryAsync(string id, Call call, PortabilityClient portability)
+    private static async Task<Results<JsonOk<RightsRequestView>, Problem>> RetryAsync(string id, Call call, PortabilityClient portability, CalendarCache calendars)
     {
         var row = await FindVisibleAsync(call, id);
         if (row is null || (call.Actor.Role.IsSubjectSide() && row.RequesterId != call.Actor.Id))
@@ -397,10 +356,10 @@ public static class RightsEndpoints
 
         var op = Operation.From(call);
         row = await RightsWorkflow.CarryOutAsync(op, row, RightsWorkflow.Open(op, row), subject, portability, CancellationToken.None);
-        return Api.Ok(View(op, row), RightsApiJson.Strict.RightsRequestView);
+        return Api.Ok(View(op, row, await calendars.GetAsync(call.Tenant.Id, CancellationToken.None)), RightsApiJson.Strict.RightsRequestView);
     }
 
-    private static async Task<Results<JsonOk<RightsRequestView>, Problem>> VerifyProofAsync(string id, Call call, PortabilityClient portability)
+    private static async Task<Results<JsonOk<RightsRequestView>, Problem>> VerifyProofAsync(string id, Call call, PortabilityClient portability, CalendarCache calendars)
     {
         var row = SubjectVault.IsWellFormedId(id, "rr") ? await call.Store.GetRightsRequestAsync(call.Tenant.Id, id, call.Aborted) : null;
         if (row is null)
@@ -431,7 +390,7 @@ public static class RightsEndpoints
             Trail = [.. details.Trail, new TrailEntry(call.Now, "open", call.Actor.Id, "proof of death and relationship verified (R24)")],
         };
         row = await RightsWorkflow.CarryOutAsync(op, row, details, subject, portability, CancellationToken.None);
-        return Api.Ok(View(op, row), RightsApiJson.Strict.RightsRequestView);
+        return Api.Ok(View(op, row, await calendars.GetAsync(call.Tenant.Id, CancellationToken.None)), RightsApiJson.Strict.RightsRequestView);
     }
 
     private static async Task<Results<JsonOk<CalendarView>, Problem>> GetCalendarAsync(Call call, CalendarCache calendars)
@@ -508,16 +467,21 @@ public static class RightsEndpoints
         return call.Actor.Role is Role.Dpo or Role.Admin || row.RequesterId == call.Actor.Id ? row : null;
     }
 
-    internal static RightsRequestView View(Operation op, RightsRequestRow row)
+    /// <summary>
+    /// The request as the API shows it. An open request's <c>workingDaysLeft</c> counts the working days from today
+    /// (Beijing) to its due date: 0 when due today, negative when late (by that many working days).
+    /// </summary>
+    internal static RightsRequestView View(Operation op, RightsRequestRow row, WorkingCalendar calendar)
     {
         var details = RightsWorkflow.Open(op, row);
         var late = row.Status == RightsStatus.Open && op.Today > row.DueOn;
+        int? daysLeft = row.Status == RightsStatus.Open ? calendar.WorkingDaysBetween(op.Today, row.DueOn) : null;
         var links = row.Kind is RightsKind.Access or RightsKind.Copy or RightsKind.Portability && row.Status == RightsStatus.Completed
             ? new Dictionary<string, string> { ["export"] = RightsWorkflow.ExportPath(row.Id), ["fhir"] = RightsWorkflow.ExportPath(row.Id) + "?format=fhir" }
             : null;
         return new RightsRequestView(
             row.Id, row.SubjectId, row.Kind.ToKey(), row.Status.ToKey(), row.Relation.ToKey(), row.RequesterId, row.CreatedAt,
-            row.DueOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), late, row.ClosedAt, details.Result, details.Refusal, details.Trail, links,
+            row.DueOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), late, daysLeft, row.ClosedAt, details.Result, details.Refusal, details.Trail, links,
             // The operator who verifies a close relative's proof needs its reference; nobody else is shown it.
             op.ActorRole is "dpo" or "admin" ? details.Ask.ProofReference : null);
     }

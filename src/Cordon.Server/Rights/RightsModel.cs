@@ -74,6 +74,7 @@ public sealed record RightsRequestView(
     DateTimeOffset CreatedAt,
     string DueOn,
     bool Late,
+    int? WorkingDaysLeft,
     DateTimeOffset? ClosedAt,
     RightsOutcome? Result,
     RefusalView? Refusal,

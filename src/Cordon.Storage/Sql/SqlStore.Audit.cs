@@ -18,19 +18,21 @@ internal sealed partial class SqlStore
     public Task<IReadOnlyList<AuditEntry>> QueryAsync(string tenant, AuditQuery query, CancellationToken cancellationToken)
     {
         string sql;
+        var order = query.NewestFirst ? " DESC" : string.Empty;
         if (query.SubjectId is not null && _dialect.DefersAuditSubjectIndex)
         {
             // The subject's entries up to the mark through audit_subjects, then those after it straight from the chain
-            // (all after every indexed one), in one statement and so one snapshot: an entry is in exactly one part.
+            // (all after every indexed one), in one statement and so one snapshot: an entry is in exactly one part. Each
+            // part is cut to the limit in the page's order, so the first entries of their union are the page either way.
             sql = $"SELECT {AuditColumns} FROM ("
-                + $"SELECT * FROM (SELECT {JoinedAuditColumns} FROM audit_subjects s JOIN audit_entries e ON e.id = s.id WHERE s.tenant = @tenant AND s.subject = @subject{AuditFilters(query, "e.", subject: false)} ORDER BY s.id LIMIT @limit)"
+                + $"SELECT * FROM (SELECT {JoinedAuditColumns} FROM audit_subjects s JOIN audit_entries e ON e.id = s.id WHERE s.tenant = @tenant AND s.subject = @subject{AuditFilters(query, "e.", subject: false)} ORDER BY s.id{order} LIMIT @limit)"
                 + " UNION ALL "
-                + $"SELECT * FROM (SELECT {AuditColumns} FROM audit_entries WHERE id > (SELECT upto FROM audit_subjects_mark) AND tenant = @tenant{AuditFilters(query, string.Empty, subject: true)} ORDER BY id LIMIT @limit)"
-                + ") ORDER BY id LIMIT @limit";
+                + $"SELECT * FROM (SELECT {AuditColumns} FROM audit_entries WHERE id > (SELECT upto FROM audit_subjects_mark) AND tenant = @tenant{AuditFilters(query, string.Empty, subject: true)} ORDER BY id{order} LIMIT @limit)"
+                + $") ORDER BY id{order} LIMIT @limit";
         }
         else
         {
-            sql = $"SELECT {AuditColumns} FROM audit_entries WHERE tenant = @tenant{AuditFilters(query, string.Empty, subject: true)} ORDER BY id LIMIT @limit";
+            sql = $"SELECT {AuditColumns} FROM audit_entries WHERE tenant = @tenant{AuditFilters(query, string.Empty, subject: true)} ORDER BY id{order} LIMIT @limit";
         }
 
         return QueryAsync(
@@ -61,6 +63,21 @@ internal sealed partial class SqlStore
                 if (query.After is { } after)
                 {
                     c.Add("after", after);
+                }
+
+                if (query.Before is { } before)
+                {
+                    c.Add("before", before);
+                }
+
+                if (query.Action is { } action)
+                {
+                    c.Add("exact_action", AuditChain.Searchable(action));
+                }
+
+                if (query.Outcome is { } outcome)
+                {
+                    c.Add("outcome", (int)outcome);
                 }
 
                 if (query.ActionPrefix is { } prefix)
@@ -100,6 +117,21 @@ internal sealed partial class SqlStore
         if (query.After is not null)
         {
             sql.Append(" AND ").Append(alias).Append("id > @after");
+        }
+
+        if (query.Before is not null)
+        {
+            sql.Append(" AND ").Append(alias).Append("id < @before");
+        }
+
+        if (query.Action is not null)
+        {
+            sql.Append(" AND ").Append(alias).Append("action = @exact_action");
+        }
+
+        if (query.Outcome is not null)
+        {
+            sql.Append(" AND ").Append(alias).Append("outcome = @outcome");
         }
 
         if (query.ActionPrefix is not null)

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Cordon.Core.Catalog;
 using Cordon.Core.Consent;
 using Cordon.Core.Identifiers;
+using Cordon.Core.Rights;
 using Cordon.Server.Audit;
 using Cordon.Cli.Demo;
 using Cordon.Server.Records;
@@ -273,6 +274,35 @@ public sealed partial class DemoTenantTests(DemoFixture demo) : IClassFixture<De
     {
         Assert.Contains(demo.Progress, line => line.Contains("records sealed and stored", StringComparison.Ordinal));
         Assert.All(demo.Progress, line => Assert.DoesNotMatch(@"\d{17}[\dX]|1[3-9]\d{9}", line));
+    }
+
+    [Fact]
+    public async Task The_rights_queue_holds_open_and_late_requests_received_through_the_workflow()
+    {
+        var dpo = demo.Login("dpo");
+        var (response, body) = await Server.SendAsync(HttpMethod.Get, "/v1/rights-requests?status=open", dpo.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var open = body!["requests"]!.AsArray().Select(r => r!).ToList();
+        var today = DateOnly.FromDateTime(Server.Time.GetUtcNow().UtcDateTime.AddHours(8));
+
+        // Due dates are the workflow's: 15 working days from the day received (Beijing), lateness by the server's clock.
+        Assert.All(open, r =>
+        {
+            var received = DateOnly.FromDateTime(r["createdAt"]!.GetValue<DateTimeOffset>().UtcDateTime.AddHours(8));
+            var due = DateOnly.Parse(r["dueOn"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(WorkingCalendar.ChinaDefault.AddWorkingDays(received, 15), due);
+            Assert.Equal(today > due, r["late"]!.GetValue<bool>());
+            Assert.Equal(WorkingCalendar.ChinaDefault.WorkingDaysBetween(today, due), r["workingDaysLeft"]!.GetValue<int>());
+        });
+        Assert.Contains(open, r => r["late"]!.GetValue<bool>() && r["kind"]!.GetValue<string>() == "correction");
+        Assert.Contains(open, r => !r["late"]!.GetValue<bool>() && r["workingDaysLeft"]!.GetValue<int>() > 0);
+        Assert.Contains(open, r => r["relation"]!.GetValue<string>() == "close-relative" && r["proofReference"] is not null);
+
+        var (_, late) = await Server.SendAsync(HttpMethod.Get, "/v1/rights-requests?late=true", dpo.Token);
+        Assert.NotEmpty(late!["requests"]!.AsArray());
+        var (_, completed) = await Server.SendAsync(HttpMethod.Get, "/v1/rights-requests?status=completed", dpo.Token);
+        Assert.NotEmpty(completed!["requests"]!.AsArray());
+        Assert.Contains(demo.Progress, line => line.Contains("rights queue", StringComparison.Ordinal) && line.Contains("late", StringComparison.Ordinal));
     }
 
     [GeneratedRegex(@"^\d{6}\*{8}\d{3}[\dX]$")]

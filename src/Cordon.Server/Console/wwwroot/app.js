@@ -1,29 +1,53 @@
 // Cordon console: a thin client of the HTTP API. Every value is inserted with textContent, never as HTML.
 "use strict";
 
-const state = { token: sessionStorage.getItem("cordon.token") || "", claims: null, notice: null };
+const state = { token: sessionStorage.getItem("cordon.token") || "", me: null, notice: null, audit: null };
 const $ = (id) => document.getElementById(id);
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v; else node.setAttribute(k, v);
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v; else node.setAttribute(k, v === true ? "" : v);
   }
-  for (const child of children) {
+  for (const child of children.flat()) {
     if (child === null || child === undefined) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return node;
 }
 
-function decodeClaims(token) {
-  try {
-    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    const json = decodeURIComponent(Array.from(atob(part), (c) => "%" + c.charCodeAt(0).toString(16).padStart(2, "0")).join(""));
-    return JSON.parse(json);
-  } catch {
-    return null;
-  }
+// replaceChildren turns null into the text "null": only nodes and strings go in.
+function show(node, ...children) {
+  node.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined));
+}
+
+// Bilingual labels for the values the API answers with (keys stay as the API spells them).
+const LABELS = {
+  permit: "允许", "permit-masked": "脱敏允许", deny: "拒绝", done: "已执行",
+  open: "处理中", completed: "已完成", refused: "已拒绝",
+  granted: "已同意", "granted-by-guardian": "监护人已同意", withdrawn: "已撤回", "needs-renewal": "需重新同意", none: "未同意", expired: "已过期",
+  access: "查阅", copy: "复制", portability: "转移", correction: "更正", deletion: "删除", restriction: "限制处理",
+  withdrawal: "撤回同意", cancellation: "注销账号", explanation: "解释说明",
+  self: "本人", guardian: "监护人", "close-relative": "近亲属",
+  active: "正常", restricted: "限制处理", deceased: "已故", cancelled: "已注销",
+  passed: "通过", failed: "未通过",
+};
+const bi = (key) => (key && LABELS[key] ? `${key} · ${LABELS[key]}` : key || "");
+
+// Times are shown in Beijing time (UTC+8) whatever the browser's zone, and say so.
+function beijing(iso) {
+  if (!iso) return "";
+  const t = new Date(Date.parse(iso) + 8 * 3600 * 1000);
+  if (Number.isNaN(t.getTime())) return iso;
+  const p = (n) => String(n).padStart(2, "0");
+  return `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())} +08:00`;
+}
+
+// A datetime-local value read as Beijing time, for the API.
+function fromBeijingInput(value) {
+  if (!value) return null;
+  return (value.length === 16 ? value + ":00" : value) + "+08:00";
 }
 
 async function api(path, { method = "GET", purpose, body, justification } = {}) {
@@ -48,12 +72,12 @@ function problemBox(problem, status) {
 }
 
 function showWho() {
-  const c = state.claims;
-  $("who").textContent = c ? `${c.sub} · ${c.role} · tenant ${c.tid || "default"}` : "Not signed in · 未登录";
-  $("tabs").hidden = !c;
-  $("signin").hidden = !!c;
+  const me = state.me;
+  $("who").textContent = me ? `${me.actor} · ${me.role} · tenant ${me.tenant}` : "Not signed in · 未登录";
+  $("tabs").hidden = !me;
+  $("signin").hidden = !!me;
   for (const section of document.querySelectorAll(".tab")) section.hidden = true;
-  if (c) selectTab(document.querySelector("nav button.active").dataset.tab);
+  if (me) selectTab(document.querySelector("nav button.active").dataset.tab);
 }
 
 function selectTab(name) {
@@ -62,27 +86,31 @@ function selectTab(name) {
 }
 
 async function loadNotice() {
-  const tenant = state.claims && state.claims.tid ? "?tenant=" + encodeURIComponent(state.claims.tid) : "";
-  const response = await fetch("/v1/privacy-notice" + tenant);
+  const response = await fetch("/v1/privacy-notice?tenant=" + encodeURIComponent(state.me.tenant));
   if (!response.ok) return;
   state.notice = await response.json();
   for (const id of ["subject-purpose", "decision-purpose"]) {
-    const select = $(id);
-    select.replaceChildren(...state.notice.purposes.map((p) => el("option", { value: p.key }, p.key)));
+    show($(id), state.notice.purposes.map((p) => el("option", { value: p.key }, p.key)));
   }
   const roles = ["patient", "guardian", "physician", "pharmacist", "nurse", "support", "marketing", "analyst", "dpo", "security", "admin", "app"];
-  $("decision-role").replaceChildren(...roles.map((r) => el("option", { value: r }, r)));
+  show($("decision-role"), roles.map((r) => el("option", { value: r }, r)));
 }
 
+// Nothing is shown until the server has accepted the token (GET /v1/me): a made-up one gets the server's problem.
 async function signIn() {
   const token = $("token").value.trim();
-  const claims = decodeClaims(token);
-  if (!claims) {
-    $("who").textContent = "That is not a bearer token.";
+  show($("signin-problem"));
+  state.token = token;
+  const result = token ? await api("/v1/me") : { ok: false, status: 401, json: { code: "auth.unauthenticated", title: "Paste a bearer token", detail: "" } };
+  if (!result.ok || !result.json) {
+    state.token = "";
+    state.me = null;
+    sessionStorage.removeItem("cordon.token");
+    show($("signin-problem"), problemBox(result.json, result.status));
+    showWho();
     return;
   }
-  state.token = token;
-  state.claims = claims;
+  state.me = result.json;
   sessionStorage.setItem("cordon.token", token);
   showWho();
   await loadNotice();
@@ -91,16 +119,39 @@ async function signIn() {
 function signOut() {
   sessionStorage.removeItem("cordon.token");
   state.token = "";
-  state.claims = null;
+  state.me = null;
   $("token").value = "";
+  show($("signin-problem"));
   showWho();
+}
+
+// The value travels in the body of POST /v1/subjects/search, never in a URL, and is not kept by the page.
+async function searchSubjects() {
+  const out = $("search-result");
+  const value = $("search-value").value.trim();
+  show(out, el("div", { class: "muted" }, "Searching… · 查找中"));
+  const result = await api("/v1/subjects/search", { method: "POST", body: { kind: $("search-kind").value, value } });
+  if (!result.ok) {
+    show(out, problemBox(result.json, result.status));
+    return;
+  }
+  const subjects = result.json.subjects;
+  if (subjects.length === 0) {
+    show(out, el("div", { class: "muted" }, "No patient found · 未找到患者"));
+    return;
+  }
+  show(out, el("div", {}, `${subjects.length} found · 找到 ${subjects.length} 位: `,
+    subjects.map((id) => el("button", { class: "secondary", "data-testid": "search-hit", "data-subject": id }, id))));
+  for (const button of out.querySelectorAll("button[data-subject]")) {
+    button.addEventListener("click", () => { $("subject-id").value = button.dataset.subject; loadSubject(); });
+  }
 }
 
 async function loadSubject() {
   const out = $("subject-result");
   const id = $("subject-id").value.trim();
   const purpose = $("subject-purpose").value;
-  out.replaceChildren(el("div", { class: "muted" }, "Loading…"));
+  show(out, el("div", { class: "muted" }, "Loading… · 加载中"));
   const [subject, consents, records] = await Promise.all([
     api("/v1/subjects/" + encodeURIComponent(id)),
     api("/v1/subjects/" + encodeURIComponent(id) + "/consents"),
@@ -110,19 +161,21 @@ async function loadSubject() {
   if (subject.ok) {
     const s = subject.json;
     parts.push(el("div", { class: "card" }, el("h3", {}, s.id),
-      el("span", { class: "tag" }, "state " + s.state), el("span", { class: "tag" }, "age " + s.ageBand),
-      s.guardianSubjectId ? el("span", { class: "tag" }, "guardian " + s.guardianSubjectId) : null));
+      el("span", { class: "tag" }, "state · 状态 " + bi(s.state)), el("span", { class: "tag" }, "age · 年龄段 " + s.ageBand),
+      s.guardianSubjectId ? el("span", { class: "tag" }, "guardian · 监护人 " + s.guardianSubjectId) : null));
   } else {
     parts.push(problemBox(subject.json, subject.status));
   }
   if (consents.ok) {
     parts.push(el("h3", {}, "Consents · 同意"));
-    parts.push(el("table", {}, el("tbody", {}, ...consents.json.current.map((c) =>
-      el("tr", {}, el("td", {}, c.purpose), el("td", { class: c.state === "granted" ? "permit" : "deny" }, c.state), el("td", {}, c.since || ""), el("td", {}, c.grantedBy || ""))))));
+    parts.push(el("table", {},
+      el("thead", {}, el("tr", {}, el("th", {}, "Purpose · 目的"), el("th", {}, "State · 状态"), el("th", {}, "Since (Beijing) · 起始（北京时间）"), el("th", {}, "Given by · 授权人"))),
+      el("tbody", {}, consents.json.current.map((c) =>
+        el("tr", {}, el("td", {}, c.purpose), el("td", { class: c.state === "granted" ? "permit" : "deny" }, bi(c.state)), el("td", {}, beijing(c.since)), el("td", {}, bi(c.grantedBy)))))));
   }
-  parts.push(el("h3", {}, "Records under " + purpose));
+  parts.push(el("h3", {}, "Records under · 目的下的记录 " + purpose));
   if (records.ok) {
-    if (records.json.records.length === 0) parts.push(el("div", { class: "muted" }, "Nothing this purpose may show."));
+    if (records.json.records.length === 0) parts.push(el("div", { class: "muted" }, "Nothing this purpose may show · 此目的下无可显示的记录"));
     for (const r of records.json.records) {
       parts.push(el("div", { class: "card", "data-testid": "record" }, el("h3", {}, `${r.type} · ${r.level} · v${r.version}`),
         el("div", { class: "muted" }, r.id), el("pre", {}, JSON.stringify(r.resource, null, 2))));
@@ -130,40 +183,166 @@ async function loadSubject() {
   } else {
     parts.push(problemBox(records.json, records.status));
   }
-  out.replaceChildren(...parts);
+  show(out, parts);
 }
 
-async function loadAudit() {
-  const query = new URLSearchParams({ limit: "200" });
-  if ($("audit-subject").value.trim()) query.set("subject", $("audit-subject").value.trim());
-  if ($("audit-actor").value.trim()) query.set("actor", $("audit-actor").value.trim());
-  const result = await api("/v1/audit?" + query);
+// The audit view: newest first, paged on `before` (the API's `next`), filtered by subject, actor, action, outcome and time.
+function auditFilter() {
+  const f = {};
+  const put = (key, value) => { if (value) f[key] = value; };
+  put("subject", $("audit-subject").value.trim());
+  put("actor", $("audit-actor").value.trim());
+  put("action", $("audit-action").value.trim());
+  put("outcome", $("audit-outcome").value);
+  put("from", fromBeijingInput($("audit-from").value));
+  put("to", fromBeijingInput($("audit-to").value));
+  return f;
+}
+
+function auditQuery(filter, limit, before) {
+  const query = new URLSearchParams({ ...filter, order: "desc", limit: String(limit) });
+  if (before) query.set("before", String(before));
+  return "/v1/audit?" + query;
+}
+
+async function searchAudit() {
+  state.audit = { filter: auditFilter(), limit: Number($("audit-limit").value), cursors: [null], next: null };
+  await showAuditPage();
+}
+
+async function showAuditPage() {
+  const view = state.audit;
+  const before = view.cursors[view.cursors.length - 1];
+  const result = await api(auditQuery(view.filter, view.limit, before));
   const body = $("audit-table").querySelector("tbody");
   if (!result.ok) {
-    $("audit-status").replaceChildren(problemBox(result.json, result.status));
-    body.replaceChildren();
+    show($("audit-status"), problemBox(result.json, result.status));
+    show(body);
+    view.next = null;
+    updatePager(0);
     return;
   }
-  $("audit-status").replaceChildren();
-  body.replaceChildren(...result.json.entries.map((e) => el("tr", {},
-    el("td", {}, e.id), el("td", {}, e.time), el("td", {}, e.actor), el("td", {}, e.role), el("td", {}, e.purpose || ""),
-    el("td", {}, e.action), el("td", {}, e.subject || ""), el("td", { class: e.outcome === "deny" ? "deny" : "permit" }, e.outcome),
+  show($("audit-status"));
+  // The view is the log as it stood at the search: the first page is pinned below the entries written since.
+  if (view.cursors.length === 1 && view.cursors[0] === null && result.json.entries.length > 0) view.cursors[0] = result.json.entries[0].id + 1;
+  view.next = result.json.next;
+  show(body, result.json.entries.map((e) => el("tr", { "data-entry": e.id },
+    el("td", {}, e.id), el("td", {}, beijing(e.time)), el("td", {}, e.actor), el("td", {}, e.role), el("td", {}, e.purpose || ""),
+    el("td", {}, e.action), el("td", {}, e.subject || ""), el("td", { class: e.outcome === "deny" ? "deny" : "permit" }, bi(e.outcome)),
     el("td", {}, [e.code, ...(e.rules || [])].filter(Boolean).join(" ")), el("td", {}, (e.flags || []).join(" ")))));
+  updatePager(result.json.entries.length);
+}
+
+function updatePager(count) {
+  const view = state.audit;
+  const page = view ? view.cursors.length : 1;
+  const start = (page - 1) * (view ? view.limit : 0);
+  $("audit-page").textContent = count === 0 ? `page ${page} · 第 ${page} 页: no entries · 无记录` : `page ${page} · 第 ${page} 页: entries ${start + 1}–${start + count}, newest first · 由新到旧`;
+  $("audit-newer").disabled = !view || view.cursors.length <= 1;
+  $("audit-older").disabled = !view || !view.next;
+}
+
+async function olderAudit() {
+  if (!state.audit || !state.audit.next) return;
+  state.audit.cursors.push(state.audit.next);
+  await showAuditPage();
+}
+
+async function newerAudit() {
+  if (!state.audit || state.audit.cursors.length <= 1) return;
+  state.audit.cursors.pop();
+  await showAuditPage();
+}
+
+// A cell a spreadsheet could read as a formula (= + - @, or a tab or carriage return before one) is prefixed with '.
+function csvCell(value) {
+  let text = value === null || value === undefined ? "" : Array.isArray(value) ? value.join(" ") : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;
+  return '"' + text.replace(/"/g, '""') + '"';
+}
+
+const CSV_COLUMNS = [
+  ["id", (e) => e.id], ["lane", (e) => e.lane], ["seq", (e) => e.seq], ["time (Beijing, UTC+8)", (e) => beijing(e.time)],
+  ["actor", (e) => e.actor], ["role", (e) => e.role], ["purpose", (e) => e.purpose], ["action", (e) => e.action],
+  ["subject", (e) => e.subject], ["records", (e) => e.recordIds], ["outcome", (e) => e.outcome], ["code", (e) => e.code],
+  ["rules", (e) => e.rules], ["flags", (e) => e.flags], ["requestId", (e) => e.requestId], ["clientAddress", (e) => e.clientAddress], ["hash", (e) => e.hash],
+];
+const CSV_MAX_ENTRIES = 50000;
+
+// Exports every entry of the view's filter (not only the page shown), newest first.
+async function exportAudit() {
+  const filter = state.audit ? state.audit.filter : auditFilter();
+  const rows = [];
+  let before = state.audit ? state.audit.cursors[0] : null;
+  while (rows.length < CSV_MAX_ENTRIES) {
+    const result = await api(auditQuery(filter, 1000, before));
+    if (!result.ok) {
+      show($("audit-status"), problemBox(result.json, result.status));
+      return;
+    }
+    rows.push(...result.json.entries);
+    before = result.json.next;
+    if (!before) break;
+  }
+  const lines = [CSV_COLUMNS.map(([name]) => csvCell(name)).join(","), ...rows.map((e) => CSV_COLUMNS.map(([, get]) => csvCell(get(e))).join(","))];
+  const blob = new Blob(["\ufeff" + lines.join("\r\n") + "\r\n"], { type: "text/csv;charset=utf-8" });
+  const url = URL.createObjectURL(blob);
+  const stamp = beijing(new Date().toISOString()).slice(0, 16).replace(/[-: ]/g, "");
+  const link = el("a", { href: url, download: `cordon-audit-${stamp}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  show($("audit-status"), el("div", { class: "ok" },
+    `Exported ${rows.length} entries · 已导出 ${rows.length} 条` + (before ? ` (first ${CSV_MAX_ENTRIES} only: narrow the filter · 仅前 ${CSV_MAX_ENTRIES} 条，请缩小范围)` : "")));
 }
 
 async function verifyAudit() {
   const result = await api("/v1/audit/verify");
   if (!result.ok) {
-    $("audit-status").replaceChildren(problemBox(result.json, result.status));
+    show($("audit-status"), problemBox(result.json, result.status));
     return;
   }
   const v = result.json;
-  $("audit-status").replaceChildren(v.valid
+  show($("audit-status"), v.valid
     ? el("div", { class: "ok" }, `Chain valid · 审计链完整: ${v.entries} entries verified.`)
     : el("div", { class: "problem" }, `Chain broken · 审计链被破坏 at lane ${v.lane}, entry ${v.firstBroken}: ${v.reason}`));
 }
 
-async function loadRights() {
+function daysLeft(r) {
+  if (r.status !== "open" || r.workingDaysLeft === null || r.workingDaysLeft === undefined) return "—";
+  const n = r.workingDaysLeft;
+  if (r.late) return n < 0 ? `late by ${-n} working days · 逾期 ${-n} 个工作日` : "late · 逾期";
+  return n === 0 ? "due today · 今日到期" : `${n} working days · ${n} 个工作日`;
+}
+
+function rightsActions(r) {
+  if (r.status !== "open" || !state.me || !["dpo", "admin"].includes(state.me.role)) return null;
+  const note = el("input", { placeholder: "note · 说明", "data-testid": "rights-note", "aria-label": "note" });
+  const rule = el("input", { placeholder: "rule · 依据 (R22)", size: "6", "data-testid": "rights-rule", "aria-label": "rule" });
+  const act = (label, testid, path, body) => {
+    const button = el("button", { class: "secondary", "data-testid": testid }, label);
+    button.addEventListener("click", () => rightsAct(r.id, path, body ? body(note.value.trim(), rule.value.trim()) : undefined));
+    return button;
+  };
+  const buttons = [];
+  if (r.relation === "close-relative") buttons.push(act("Verify proof · 核验证明", "rights-verify", "verify-proof"));
+  if (["portability", "deletion", "withdrawal", "cancellation"].includes(r.kind)) buttons.push(act("Retry · 重试", "rights-retry", "retry"));
+  buttons.push(act("Complete · 办结", "rights-complete", "resolve", (n) => ({ outcome: "completed", note: n })));
+  buttons.push(act("Refuse · 拒绝", "rights-refuse", "resolve", (n, rl) => ({ outcome: "refused", note: n, rule: rl || null })));
+  return el("div", { class: "actions" }, note, rule, buttons);
+}
+
+async function rightsAct(id, path, body) {
+  const result = await api(`/v1/rights-requests/${encodeURIComponent(id)}/${path}`, { method: "POST", body });
+  if (!result.ok) {
+    show($("rights-status-line"), problemBox(result.json, result.status));
+    return;
+  }
+  await loadRights(`${result.json.id}: ${bi(result.json.status)}`);
+}
+
+async function loadRights(done) {
   const query = new URLSearchParams();
   if ($("rights-status").value) query.set("status", $("rights-status").value);
   if ($("rights-late").checked) query.set("late", "true");
@@ -171,19 +350,22 @@ async function loadRights() {
   const result = await api("/v1/rights-requests?" + query);
   const body = $("rights-table").querySelector("tbody");
   if (!result.ok) {
-    $("rights-status-line").replaceChildren(problemBox(result.json, result.status));
-    body.replaceChildren();
+    show($("rights-status-line"), problemBox(result.json, result.status));
+    show(body);
     return;
   }
   const requests = result.json.requests;
   const late = requests.filter((r) => r.late).length;
-  $("rights-status-line").replaceChildren(el("div", { class: late ? "problem" : "ok" },
-    `${requests.length} request(s) · ${late} late · 逾期 ${late}`));
-  body.replaceChildren(...requests.map((r) => el("tr", { class: r.late ? "deny" : "" },
-    el("td", {}, r.id), el("td", {}, r.kind), el("td", {}, r.subjectId),
-    el("td", { class: r.status === "refused" ? "deny" : r.status === "completed" ? "permit" : "" }, r.late ? `${r.status} (late · 逾期)` : r.status),
-    el("td", {}, r.createdAt), el("td", {}, r.dueOn),
-    el("td", {}, r.refusal ? `${r.refusal.code} ${r.refusal.rule || ""}: ${r.refusal.reasons.join("; ")}` : ((r.result && r.result.summary) || []).join(" ")))));
+  show($("rights-status-line"),
+    typeof done === "string" ? el("div", { class: "ok", "data-testid": "rights-done" }, "Done · 已处理 — " + done) : null,
+    el("div", { class: late ? "problem" : "ok" }, `${requests.length} request(s) · ${late} late · 逾期 ${late}`));
+  show(body, requests.map((r) => el("tr", { class: r.late ? "deny" : "", "data-request": r.id },
+    el("td", {}, r.id), el("td", {}, bi(r.kind)), el("td", {}, r.subjectId),
+    el("td", {}, bi(r.relation), r.proofReference ? el("div", { class: "muted" }, "proof · 证明: " + r.proofReference) : null),
+    el("td", { class: r.status === "refused" ? "deny" : r.status === "completed" ? "permit" : "", "data-testid": "rights-state" }, r.late ? `${bi(r.status)} (late · 逾期)` : bi(r.status)),
+    el("td", {}, beijing(r.createdAt)), el("td", {}, r.dueOn), el("td", { "data-testid": "rights-days-left" }, daysLeft(r)),
+    el("td", {}, r.refusal ? `${r.refusal.code} ${r.refusal.rule || ""}: ${r.refusal.reasons.join("; ")}` : ((r.result && r.result.summary) || []).join(" ")),
+    el("td", {}, rightsActions(r)))));
 }
 
 async function explainDecision() {
@@ -198,26 +380,32 @@ async function explainDecision() {
   });
   const out = $("decision-result");
   if (!result.ok) {
-    out.replaceChildren(problemBox(result.json, result.status));
+    show(out, problemBox(result.json, result.status));
     return;
   }
   const d = result.json;
-  out.replaceChildren(
-    el("div", { class: d.decision === "deny" ? "problem" : "ok", "data-testid": "decision" }, el("strong", {}, d.decision),
-      d.code ? el("div", {}, `${d.code} — ${d.rule || ""} ${d.citation || ""}`) : null, d.detail ? el("div", {}, d.detail) : null),
-    el("table", {}, el("tbody", {}, ...d.rules.map((r) => el("tr", {},
-      el("td", {}, r.rule), el("td", {}, r.check), el("td", { class: r.passed ? "permit" : "deny" }, r.passed ? "passed" : "failed"), el("td", {}, r.citation), el("td", {}, r.detail))))),
-    d.masks.length ? el("div", {}, "Masks: ", ...d.masks.map((m) => el("span", { class: "tag" }, `${m.path} ${m.method}`))) : null);
+  show(out,
+    el("div", { class: d.decision === "deny" ? "problem" : "ok", "data-testid": "decision" }, el("strong", {}, bi(d.decision)),
+      d.code ? el("div", {}, [d.code, d.rule, d.citation].filter(Boolean).join(" — ")) : null, d.detail ? el("div", {}, d.detail) : null),
+    el("table", {},
+      el("thead", {}, el("tr", {}, el("th", {}, "Rule · 规则"), el("th", {}, "Check · 检查"), el("th", {}, "Result · 结果"), el("th", {}, "Citation · 依据"), el("th", {}, "Why · 说明"))),
+      el("tbody", {}, d.rules.map((r) => el("tr", {},
+        el("td", {}, r.rule), el("td", {}, r.check), el("td", { class: r.passed ? "permit" : "deny" }, bi(r.passed ? "passed" : "failed")), el("td", {}, r.citation || ""), el("td", {}, r.detail || ""))))),
+    d.masks.length ? el("div", {}, "Masks · 脱敏: ", d.masks.map((m) => el("span", { class: "tag" }, `${m.path} ${m.method}`))) : null);
 }
 
 $("signin-button").addEventListener("click", signIn);
 $("signout-button").addEventListener("click", signOut);
+$("search-run").addEventListener("click", searchSubjects);
 $("subject-load").addEventListener("click", loadSubject);
-$("audit-load").addEventListener("click", loadAudit);
+$("audit-load").addEventListener("click", searchAudit);
+$("audit-older").addEventListener("click", olderAudit);
+$("audit-newer").addEventListener("click", newerAudit);
+$("audit-export").addEventListener("click", exportAudit);
 $("audit-verify").addEventListener("click", verifyAudit);
 $("decision-run").addEventListener("click", explainDecision);
-$("rights-load").addEventListener("click", loadRights);
-for (const button of document.querySelectorAll("nav button")) button.addEventListener("click", () => selectTab(button.dataset.tab));
+$("rights-load").addEventListener("click", () => loadRights());
+for (const button of document.querySelectorAll("nav button[data-tab]")) button.addEventListener("click", () => selectTab(button.dataset.tab));
 
 if (state.token) {
   $("token").value = state.token;
