@@ -147,8 +147,9 @@ public sealed class PrivacyNotice
     public int RightsDueWorkingDays { get; }
 
     /// <summary>
-    /// The record types some purpose touches, in catalog order, each with those fields: the technical annex. Everything
-    /// here is also in <see cref="Purposes"/> (and so in <see cref="Version"/>), arranged by type instead of by purpose.
+    /// The record types some purpose touches, in catalog order, each with those fields: the technical annex. The fields
+    /// are those of <see cref="Purposes"/> arranged by type; the types' names are written beside them (<c>types</c> in
+    /// the JSON), so all of it counts in <see cref="Version"/>.
     /// </summary>
     public IReadOnlyList<NoticeType> Types { get; }
 
@@ -457,6 +458,17 @@ public sealed class PrivacyNotice
         w.WriteString("afterRetention", AfterRetention);
         w.WriteString("complaint", Complaint);
         w.WriteNumber("rightsDueWorkingDays", RightsDueWorkingDays);
+
+        w.WriteStartArray("types");
+        foreach (var t in Types)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", t.Name);
+            WriteName(w, "displayName", t.DisplayName);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     private static void WritePurpose(Utf8JsonWriter w, NoticePurpose p)
