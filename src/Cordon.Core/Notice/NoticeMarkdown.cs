@@ -32,7 +32,7 @@ internal static class NoticeMarkdown
         Item(md, T("地址", "Address"), P(o.Address));
         Item(md, T("电话", "Phone"), o.Phone);
         Item(md, T("电子邮箱", "E-mail"), o.Email);
-        Item(md, T("个人信息保护负责人", "Personal-information protection officer"), string.Join(", ", new[] { P(o.Dpo.Name), o.Dpo.Email, o.Dpo.Phone }.Where(x => !string.IsNullOrEmpty(x))));
+        Item(md, T("个人信息保护负责人", "Personal-information protection officer"), string.Join(" · ", new[] { P(o.Dpo.Name), o.Dpo.Email, o.Dpo.Phone }.Where(x => !string.IsNullOrEmpty(x))));
         Item(md, T("信息存储地", "Where your information is stored"), NoticeTerms.Region(o.StorageRegion).In(lang));
         md.AppendLine();
 
@@ -84,7 +84,7 @@ internal static class NoticeMarkdown
         md.Append("## ").AppendLine(T("儿童的个人信息", "Children's information")).AppendLine();
         md.Append(Text(P(n.ChildPolicy))).AppendLine(T("（《个人信息保护法》第三十一条）", " (PIPL Art. 31)")).AppendLine();
         md.Append("## ").AppendLine(T("联系我们与投诉", "Contact and complaints")).AppendLine();
-        md.AppendLine(Text(n.Complaint is { } complaint ? P(complaint) : $"{P(o.Dpo.Name)}, {o.Dpo.Email}"));
+        md.AppendLine(Text(n.Complaint is { } complaint ? P(complaint) : $"{P(o.Dpo.Name)} · {o.Dpo.Email}"));
         return md.ToString();
     }
 
