@@ -18,10 +18,12 @@ internal static class ProfileCommands
         check.SetAction(parse => Check(parse.GetValue(checkFile)!, console.Out, console.Error));
 
         var noticeFile = new Argument<FileInfo>("file") { Description = "The profile YAML file" };
-        var format = new Option<string>("--format") { Description = "json, markdown or html", DefaultValueFactory = _ => "markdown" };
-        format.AcceptOnlyFromAmong("json", "markdown", "html");
-        var notice = new Command("notice", "Print the privacy notice the profile produces") { noticeFile, format };
-        notice.SetAction(parse => Notice(parse.GetValue(noticeFile)!, parse.GetValue(format)!, console.Out, console.Error));
+        var format = new Option<string>("--format") { Description = "json, markdown or html (the patient's notice), or annex (the technical annex, HTML)", DefaultValueFactory = _ => "markdown" };
+        format.AcceptOnlyFromAmong("json", "markdown", "html", "annex");
+        var lang = new Option<string>("--lang") { Description = "zh or en: the language of the patient's notice (markdown, html)", DefaultValueFactory = _ => "zh" };
+        lang.AcceptOnlyFromAmong("zh", "en");
+        var notice = new Command("notice", "Print the privacy notice the profile produces") { noticeFile, format, lang };
+        notice.SetAction(parse => Notice(parse.GetValue(noticeFile)!, parse.GetValue(format)!, console.Out, console.Error, parse.GetValue(lang) == "en" ? NoticeLanguage.English : NoticeLanguage.Chinese));
 
         var publishFile = new Argument<FileInfo>("file") { Description = "The profile YAML file" };
         var data = CommonOptions.Data();
@@ -94,7 +96,7 @@ internal static class ProfileCommands
         return 0;
     }
 
-    internal static int Notice(FileInfo file, string format, TextWriter output, TextWriter errors)
+    internal static int Notice(FileInfo file, string format, TextWriter output, TextWriter errors, NoticeLanguage language = NoticeLanguage.Chinese)
     {
         if (Load(file, errors) is not { } profile)
         {
@@ -105,8 +107,9 @@ internal static class ProfileCommands
         output.Write(format switch
         {
             "json" => notice.ToJson(indented: true),
-            "html" => notice.ToHtml(),
-            _ => notice.ToMarkdown(),
+            "html" => notice.ToHtml(language),
+            "annex" => notice.ToAnnexHtml(),
+            _ => notice.ToMarkdown(language),
         });
         return 0;
     }

@@ -60,6 +60,53 @@ public sealed class LevelEscalation
     public int Line { get; init; }
 }
 
+/// <summary>What a person calls a record type or a group of its fields, in Chinese and English (the privacy notice lists data by these names).</summary>
+public sealed record DisplayName(string Zh, string En);
+
+/// <summary>
+/// Fields of one record type that the privacy notice names together ("姓名", "联系方式"): every declared field whose path
+/// one of <see cref="Paths"/> selects, in the catalog's path syntax (<c>name.*</c> selects <c>name.text</c>, <c>name.given</c> …).
+/// </summary>
+public sealed class FieldGroup
+{
+    public required DisplayName Display { get; init; }
+
+    public required IReadOnlyList<string> Paths { get; init; }
+
+    public int Line { get; init; }
+
+    /// <summary>Whether this group selects the declared field path <paramref name="fieldPath"/>.</summary>
+    public bool Selects(string fieldPath)
+    {
+        foreach (var path in Paths)
+        {
+            if (Selects(path, fieldPath))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    internal static bool Selects(string groupPath, string fieldPath)
+    {
+        if (string.Equals(groupPath, fieldPath, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        if (!groupPath.EndsWith(".*", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var stem = groupPath.AsSpan(0, groupPath.Length - 2);
+        return fieldPath.AsSpan().StartsWith(stem, StringComparison.Ordinal)
+            && (fieldPath.Length == stem.Length || fieldPath[stem.Length] == '.');
+    }
+}
+
 /// <summary>A record type of the catalog: a FHIR R4 resource type or a declared JSON type.</summary>
 public sealed class RecordTypeDef
 {
@@ -68,6 +115,12 @@ public sealed class RecordTypeDef
     public required RecordKind Kind { get; init; }
 
     public string? Description { get; init; }
+
+    /// <summary>The type's name in the privacy notice, for its fields outside every <see cref="Groups"/>; null when the profile gives none.</summary>
+    public DisplayName? Display { get; init; }
+
+    /// <summary>Groups of fields the notice names together, in declaration order; a field is in at most one.</summary>
+    public IReadOnlyList<FieldGroup> Groups { get; init; } = [];
 
     /// <summary>Clinical data: physicians, nurses and pharmacists read it only within a care relationship.</summary>
     public bool Clinical { get; init; }
@@ -85,6 +138,21 @@ public sealed class RecordTypeDef
 
     /// <summary>The highest level of any field of this type.</summary>
     public Level MaxFieldLevel => Fields.Count == 0 ? Level.L1 : Fields.Max(f => f.Level);
+
+    /// <summary>The group that names <paramref name="field"/>, or null when it is named by the type itself.</summary>
+    public FieldGroup? GroupOf(FieldDef field)
+    {
+        Guard.NotNull(field);
+        foreach (var group in Groups)
+        {
+            if (group.Selects(field.Path))
+            {
+                return group;
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>Distinct declared paths, in declaration order.</summary>
     public IEnumerable<string> Paths => Fields.Select(f => f.Path).Distinct(StringComparer.Ordinal);

@@ -1,267 +1,290 @@
+using System.Globalization;
 using System.Text;
-using Cordon.Core.Catalog;
 
 namespace Cordon.Core.Notice;
 
+/// <summary>Where the other pages of the notice are, for the links on a page; null links are left out.</summary>
+public sealed record NoticeLinks(string? OtherLanguage = null, string? Annex = null, string? Notice = null);
+
 /// <summary>
-/// Renders a <see cref="PrivacyNotice"/> as a standalone HTML page: Chinese with English alongside, one
-/// section and table per purpose, landmarks and table headers for screen readers, no scripts, no external
-/// resources. Every piece of profile text goes through <see cref="Encode"/>.
+/// Renders a <see cref="PrivacyNotice"/> as the page a patient reads: one language, a table of contents, each purpose as
+/// what we collect, why, on what legal basis, how long, who receives it and whether it is sensitive — data named by the
+/// catalog's display names, never by field path, and no rule ids. Laid out for a 390 px phone (no tables, nothing wider
+/// than the screen), no scripts, no external resources; every piece of profile text goes through <see cref="Encode"/>.
+/// The field-level detail is the annex (<see cref="NoticeAnnexHtml"/>).
 /// </summary>
 internal static class NoticeHtml
 {
-    private const string Style = """
-        :root { color-scheme: light dark; --line: #c8ccd2; --muted: #5b6370; --accent: #0b6e4f; }
+    internal const string BaseStyle = """
+        :root { color-scheme: light dark; --line: #c8ccd2; --muted: #5b6370; --accent: #0b6e4f; --alert: #b3261e; }
         * { box-sizing: border-box; }
-        body { margin: 0; font: 16px/1.65 system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif; }
-        header, main, footer { max-width: 72rem; margin: 0 auto; padding: 1rem 1.25rem; }
+        html { -webkit-text-size-adjust: 100%; text-size-adjust: 100%; }
+        body { margin: 0; font: 16px/1.7 system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif; overflow-wrap: anywhere; }
+        header, main, footer { max-width: 48rem; margin: 0 auto; padding: 1rem; }
         header { border-bottom: 3px solid var(--accent); }
-        h1 { font-size: 1.6rem; margin: .5rem 0; }
-        h2 { font-size: 1.3rem; margin-top: 2.2rem; border-bottom: 1px solid var(--line); padding-bottom: .25rem; }
-        h3 { font-size: 1.12rem; margin-top: 1.8rem; }
-        .en { color: var(--muted); font-size: .92em; }
-        .meta { color: var(--muted); }
-        nav ol { columns: 2 18rem; padding-left: 1.2rem; }
-        dl.facts { display: grid; grid-template-columns: minmax(9rem, max-content) 1fr; gap: .3rem 1rem; }
-        dl.facts dt { font-weight: 600; }
-        dl.facts dd { margin: 0; }
-        .table-wrap { overflow-x: auto; }
-        table { border-collapse: collapse; width: 100%; margin: .75rem 0 1.25rem; font-size: .93rem; }
-        caption { text-align: left; font-weight: 600; padding: .25rem 0; }
-        th, td { border: 1px solid var(--line); padding: .35rem .5rem; vertical-align: top; text-align: left; }
-        thead th { background: color-mix(in srgb, var(--accent) 12%, transparent); }
-        code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; overflow-wrap: anywhere; }
-        .badge { display: inline-block; padding: 0 .45rem; border-radius: .3rem; border: 1px solid var(--line); font-size: .85em; }
-        .sensitive { border-color: #b3261e; color: #b3261e; }
-        section.purpose { border-left: 4px solid var(--line); padding-left: 1rem; }
-        section.purpose.is-sensitive { border-left-color: #b3261e; }
+        h1 { font-size: 1.5rem; line-height: 1.35; margin: .5rem 0; }
+        h2 { font-size: 1.25rem; line-height: 1.4; margin-top: 2rem; border-bottom: 1px solid var(--line); padding-bottom: .25rem; }
+        h3 { font-size: 1.1rem; line-height: 1.4; margin: 1.6rem 0 .4rem; }
+        .meta, .note { color: var(--muted); }
+        .langs { margin: 0; text-align: right; }
+        nav ol { padding-left: 1.4rem; margin: .25rem 0; }
+        nav li { margin: .2rem 0; }
         a { color: var(--accent); }
+        dl { margin: .5rem 0; }
+        dt { font-weight: 600; margin-top: .6rem; }
+        dd { margin: 0; }
+        @media (min-width: 40rem) {
+          dl.facts { display: grid; grid-template-columns: 10rem 1fr; gap: .35rem 1rem; }
+          dl.facts dt { margin-top: 0; }
+        }
+        .badge { display: inline-block; padding: 0 .4rem; border-radius: .3rem; border: 1px solid var(--line); font-size: .85rem; font-weight: 400; vertical-align: middle; }
+        .sensitive { border-color: var(--alert); color: var(--alert); }
+        section.purpose { border-left: 4px solid var(--line); padding-left: .75rem; }
+        section.purpose.is-sensitive { border-left-color: var(--alert); }
+        ul.plain { padding-left: 1.2rem; margin: .25rem 0; }
         """;
 
-    public static string Render(PrivacyNotice n)
+    public static string Render(PrivacyNotice n, NoticeLanguage lang, NoticeLinks? links)
     {
-        var h = new StringBuilder(64 * 1024);
+        var h = new StringBuilder(24 * 1024);
         var o = n.Operator;
-        h.Append("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n")
+        string T(string zh, string en) => lang == NoticeLanguage.English ? en : zh;
+        string P(string text) => NoticeText.Patient(text, lang);
+        var title = P(n.Title);
+
+        h.Append("<!DOCTYPE html>\n<html lang=\"").Append(lang == NoticeLanguage.English ? "en" : "zh-CN").Append("\">\n<head>\n<meta charset=\"utf-8\">\n")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
             .Append("<meta name=\"cordon-notice-version\" content=\"").Append(Encode(n.Version)).Append("\">\n")
-            .Append("<title>").Append(Encode(n.Title)).Append("</title>\n<style>\n").Append(Style).Append("</style>\n</head>\n<body>\n");
+            .Append("<title>").Append(Encode(title)).Append("</title>\n<style>\n").Append(BaseStyle).Append("</style>\n</head>\n<body>\n<header>\n");
+        if (links?.OtherLanguage is { } other)
+        {
+            h.Append("<p class=\"langs\"><a href=\"").Append(Encode(other)).Append("\" hreflang=\"").Append(lang == NoticeLanguage.English ? "zh-CN\" lang=\"zh-CN\">中文" : "en\" lang=\"en\">English").Append("</a></p>\n");
+        }
 
-        h.Append("<header>\n<h1>").Append(Encode(n.Title)).Append("</h1>\n<p class=\"meta\">版本 <span lang=\"en\" class=\"en\">Version</span> <code>")
-            .Append(Encode(n.Version)).Append("</code>");
+        h.Append("<h1>").Append(Encode(title)).Append("</h1>\n<p class=\"meta\">").Append(T("版本 ", "Version ")).Append(Encode(n.Version));
         if (n.Effective is not null)
         {
-            h.Append(" · 生效日期 <span lang=\"en\" class=\"en\">Effective</span> <time datetime=\"").Append(Encode(n.Effective)).Append("\">")
-                .Append(Encode(n.Effective)).Append("</time>");
+            h.Append(T(" · 生效日期 ", " · effective ")).Append("<time datetime=\"").Append(Encode(n.Effective)).Append("\">").Append(Encode(n.Effective)).Append("</time>");
         }
 
-        h.Append("</p>\n<p>").Append(Encode(n.Intro)).Append("</p>\n</header>\n<main>\n");
+        h.Append("</p>\n<p>").Append(Encode(P(n.Intro))).Append("</p>\n</header>\n<main>\n");
 
-        h.Append("<nav aria-labelledby=\"toc\">\n<h2 id=\"toc\">目录 <span lang=\"en\" class=\"en\">Contents</span></h2>\n<ol>\n");
-        Link(h, "operator", "我们是谁", "Who we are");
-        Link(h, "purposes", "处理目的", "Why we process your information");
+        var recipients = n.Purposes.SelectMany(p => p.Recipients).DistinctBy(r => r.Key).ToList();
+        h.Append("<nav aria-labelledby=\"toc\">\n<h2 id=\"toc\">").Append(T("目录", "Contents")).Append("</h2>\n<ol>\n");
+        Link(h, "operator", T("我们是谁", "Who we are"));
+        h.Append("<li><a href=\"#purposes\">").Append(T("我们处理哪些信息、为什么", "What we process and why")).Append("</a>\n<ol>\n");
         foreach (var p in n.Purposes)
         {
-            h.Append("<li><a href=\"#purpose-").Append(Encode(p.Key)).Append("\">").Append(Encode(p.Name)).Append("</a>");
-            if (p.NameEn is not null)
-            {
-                h.Append(" <span lang=\"en\" class=\"en\">").Append(Encode(p.NameEn)).Append("</span>");
-            }
-
-            h.Append("</li>\n");
+            Link(h, $"purpose-{p.Key}", PurposeName(p, lang));
         }
 
-        Link(h, "rights", "您的权利", "Your rights");
-        Link(h, "children", "儿童个人信息", "Children's information");
-        Link(h, "complaints", "投诉举报", "Complaints");
+        h.Append("</ol></li>\n");
+        if (recipients.Count > 0)
+        {
+            Link(h, "recipients", T("向他人提供与委托处理", "Who else receives your information"));
+        }
+
+        Link(h, "retention", T("保存期限", "How long we keep it"));
+        Link(h, "rights", T("您的权利", "Your rights"));
+        Link(h, "children", T("儿童的个人信息", "Children's information"));
+        Link(h, "contact", T("联系我们与投诉", "Contact and complaints"));
         h.Append("</ol>\n</nav>\n");
 
-        Heading(h, 2, "operator", "我们是谁", "Who we are");
+        Heading(h, 2, "operator", T("我们是谁", "Who we are"));
         h.Append("<dl class=\"facts\">\n");
-        Fact(h, "名称", "Name", o.NameEn is null ? o.Name : $"{o.Name} / {o.NameEn}");
-        Fact(h, "类型", "Type", NoticeTerms.OperatorType(o.Type).ToString());
+        Fact(h, T("名称", "Name"), lang == NoticeLanguage.English && o.NameEn is not null ? o.NameEn : o.Name);
+        Fact(h, T("类型", "Type"), NoticeTerms.OperatorType(o.Type).In(lang));
         if (o.Licence is not null)
         {
-            Fact(h, "执业许可", "Licence", o.Licence);
+            Fact(h, T("执业许可", "Licence"), P(o.Licence));
         }
 
-        Fact(h, "地址", "Address", o.Address);
-        Fact(h, "电话", "Phone", o.Phone);
-        Fact(h, "电子邮箱", "E-mail", o.Email);
-        Fact(h, "数据存储地", "Data stored in", o.StorageRegion);
-        Fact(h, "个人信息保护负责人", "Protection officer", o.Dpo.Phone is null ? $"{o.Dpo.Name} · {o.Dpo.Email}" : $"{o.Dpo.Name} · {o.Dpo.Email} · {o.Dpo.Phone}");
+        Fact(h, T("地址", "Address"), P(o.Address));
+        Fact(h, T("电话", "Phone"), o.Phone);
+        Fact(h, T("电子邮箱", "E-mail"), o.Email);
+        Fact(h, T("个人信息保护负责人", "Personal-information protection officer"), Join(" · ", P(o.Dpo.Name), o.Dpo.Email, o.Dpo.Phone));
+        Fact(h, T("信息存储地", "Where your information is stored"), NoticeTerms.Region(o.StorageRegion).In(lang));
         h.Append("</dl>\n");
 
-        Heading(h, 2, "purposes", "处理目的", "Why we process your information");
+        Heading(h, 2, "purposes", T("我们处理哪些信息、为什么", "What we process and why"));
+        h.Append("<p>").Append(T(
+            "以下按服务逐项说明。标“敏感”的是敏感个人信息（《个人信息保护法》第二十八条），一旦泄露或被非法使用，可能损害您的人格尊严或人身、财产安全；我们只在必要时处理，并事先单独征得您的同意。",
+            "Each service is described below. Items marked “sensitive” are sensitive personal information (Personal Information Protection Law, “PIPL”, Art. 28): if leaked or misused they could harm your dignity, safety or property. We process them only where necessary and ask for your separate consent first.")).Append("</p>\n");
+        var reasons = n.Purposes.SelectMany(p => p.Escalations).Select(e => P(e.Reason)).Distinct(StringComparer.Ordinal).ToList();
+        if (reasons.Count > 0)
+        {
+            h.Append("<p>").Append(Encode(T($"涉及{string.Join("、", reasons)}的记录受最严格的保护：除您本人外，仅主诊医生可以查看。",
+                $"Records about any of these are protected most strictly — only you and the treating physician can read them: {string.Join("; ", reasons)}."))).Append("</p>\n");
+        }
+
         foreach (var p in n.Purposes)
         {
-            Purpose(h, p);
+            Purpose(h, p, lang);
         }
 
-        if (n.RetentionRules.Count > 0)
+        if (recipients.Count > 0)
         {
-            Heading(h, 2, "retention", "特定记录的保存期限", "Retention of particular records");
-            h.Append("<div class=\"table-wrap\"><table>\n<thead><tr>");
-            Th(h, "记录类型", "Record type");
-            Th(h, "保存期限", "Kept for");
-            Th(h, "到期后", "Then");
-            h.Append("</tr></thead>\n<tbody>\n");
-            foreach (var r in n.RetentionRules)
+            Heading(h, 2, "recipients", T("向他人提供与委托处理", "Who else receives your information"));
+            h.Append("<p>").Append(T("我们只在以下情形向他人提供或委托处理您的信息，并以合同约束其用途与安全保护。",
+                "We give your information to others, or have them process it for us, only as listed here, under contracts that limit its use and require its protection.")).Append("</p>\n");
+            foreach (var r in recipients)
             {
-                h.Append("<tr><td><code>").Append(Encode(r.Type)).Append("</code>");
-                if (r.TypeDescription is not null)
+                h.Append("<h3 id=\"recipient-").Append(Encode(r.Key)).Append("\">").Append(Encode(P(r.Name))).Append("</h3>\n<dl class=\"facts\">\n");
+                Fact(h, T("身份", "Role"), NoticeTerms.RecipientKind(r.Kind).In(lang));
+                if (r.Receives is not null)
                 {
-                    h.Append(' ').Append(Encode(r.TypeDescription));
+                    Fact(h, T("接收的信息", "Receives"), P(r.Receives));
                 }
 
-                h.Append("</td><td>").Append(Encode(NoticeTerms.Period(r.Period).ToString())).Append("</td><td>")
-                    .Append(Encode(NoticeTerms.After(r.After).ToString())).Append("</td></tr>\n");
+                Fact(h, T("用于", "For"), string.Join(T("、", ", "), n.Purposes.Where(p => p.Recipients.Any(x => x.Key == r.Key)).Select(p => PurposeName(p, lang))));
+                Fact(h, T("所在地", "Located in"), NoticeTerms.Region(r.Jurisdiction).In(lang));
+                Fact(h, T("联系方式", "Contact"), P(r.Contact));
+                if (r.Description is not null)
+                {
+                    Fact(h, T("说明", "Note"), P(r.Description));
+                }
+
+                h.Append("</dl>\n");
             }
-
-            h.Append("</tbody>\n</table></div>\n");
         }
 
-        Heading(h, 2, "rights", "您的权利", "Your rights");
-        h.Append("<div class=\"table-wrap\"><table>\n<caption>如何行使您的权利 <span lang=\"en\" class=\"en\">How to exercise your rights</span></caption>\n<thead><tr>");
-        Th(h, "权利", "Right");
-        Th(h, "如何行使", "How");
-        h.Append("</tr></thead>\n<tbody>\n");
-        foreach (var r in n.Rights)
+        Heading(h, 2, "retention", T("保存期限", "How long we keep it"));
+        h.Append("<p>").Append(T("每项服务的保存期限见上文。以下记录无论因哪项服务收集，都按各自的期限保存：",
+            "Each service above says how long its information is kept. These records are kept for their own period, whichever service collected them:")).Append("</p>\n<ul class=\"plain\">\n");
+        foreach (var r in n.RetentionRules)
         {
-            var name = NoticeTerms.Right(r.Right);
-            h.Append("<tr id=\"right-").Append(Encode(r.Right)).Append("\"><th scope=\"row\">").Append(Encode(name.Zh))
-                .Append(" <span lang=\"en\" class=\"en\">").Append(Encode(name.En)).Append("</span></th><td>")
-                .Append(Encode(r.How)).Append("</td></tr>\n");
+            h.Append("<li>").Append(Encode(r.TypeName.In(lang))).Append(T("：", ": ")).Append(Encode(Kept(r.Period, r.After, lang))).Append("</li>\n");
         }
 
-        h.Append("</tbody>\n</table></div>\n");
+        h.Append("</ul>\n<p>").Append(Encode(P(n.AfterRetention))).Append("</p>\n");
 
-        Heading(h, 2, "children", "儿童个人信息", "Children's information");
-        h.Append("<p>").Append(Encode(n.ChildPolicy)).Append("</p>\n");
-        Heading(h, 2, "after-retention", "保存期满后", "When retention ends");
-        h.Append("<p>").Append(Encode(n.AfterRetention)).Append("</p>\n");
-        Heading(h, 2, "complaints", "投诉举报", "Complaints");
-        h.Append("<p>").Append(Encode(n.Complaint ?? $"{o.Dpo.Name} · {o.Dpo.Email}")).Append("</p>\n");
+        Heading(h, 2, "rights", T("您的权利", "Your rights"));
+        h.Append("<p>").Append(Encode(string.Format(CultureInfo.InvariantCulture, T(
+            "您可以随时行使以下权利（《个人信息保护法》第四十四条至第五十条）。我们在收到申请后 {0} 个工作日内答复；不能满足的，会告诉您理由。",
+            "You may exercise these rights at any time (PIPL Arts. 44–50). We answer a request within {0} working days, and if we cannot do what you ask we tell you why."), n.RightsDueWorkingDays))).Append("</p>\n<dl class=\"facts\">\n");
+        foreach (var r in n.Rights.Where(r => r.Right != "complaint"))
+        {
+            h.Append("<dt id=\"right-").Append(Encode(r.Right)).Append("\">").Append(Encode(NoticeTerms.Right(r.Right).In(lang))).Append("</dt><dd>")
+                .Append(Encode(P(r.How))).Append("</dd>\n");
+        }
 
-        h.Append("</main>\n<footer class=\"meta\">\n<p>").Append(Encode(o.Name)).Append(" · ").Append(Encode(n.Version)).Append("</p>\n</footer>\n</body>\n</html>\n");
+        h.Append("</dl>\n");
+
+        Heading(h, 2, "children", T("儿童的个人信息", "Children's information"));
+        h.Append("<p>").Append(Encode(P(n.ChildPolicy))).Append(T("（《个人信息保护法》第三十一条）", " (PIPL Art. 31)")).Append("</p>\n");
+
+        Heading(h, 2, "contact", T("联系我们与投诉", "Contact and complaints"));
+        h.Append("<p id=\"right-complaint\">").Append(Encode(n.Complaint is { } complaint ? P(complaint) : Join(" · ", P(o.Dpo.Name), o.Dpo.Email, o.Dpo.Phone))).Append("</p>\n");
+
+        h.Append("</main>\n<footer class=\"meta\">\n<p>").Append(Encode(lang == NoticeLanguage.English && o.NameEn is not null ? o.NameEn : o.Name)).Append(" · ").Append(Encode(n.Version));
+        if (links?.Annex is { } annex)
+        {
+            h.Append(" · <a href=\"").Append(Encode(annex)).Append("\">").Append(T("技术附录：完整数据清单", "Technical annex: the full data list")).Append("</a>");
+        }
+
+        h.Append("</p>\n</footer>\n</body>\n</html>\n");
         return h.ToString();
     }
 
-    private static void Purpose(StringBuilder h, NoticePurpose p)
+    private static void Purpose(StringBuilder h, NoticePurpose p, NoticeLanguage lang)
     {
-        h.Append("<section class=\"purpose").Append(p.Sensitive ? " is-sensitive" : string.Empty).Append("\" id=\"purpose-").Append(Encode(p.Key))
-            .Append("\" aria-labelledby=\"purpose-").Append(Encode(p.Key)).Append("-title\">\n<h3 id=\"purpose-").Append(Encode(p.Key)).Append("-title\">")
-            .Append(Encode(p.Name));
-        if (p.NameEn is not null)
-        {
-            h.Append(" <span lang=\"en\" class=\"en\">").Append(Encode(p.NameEn)).Append("</span>");
-        }
+        string T(string zh, string en) => lang == NoticeLanguage.English ? en : zh;
+        string P(string text) => NoticeText.Patient(text, lang);
+        var separator = T("、", ", ");
 
-        h.Append(" <code>").Append(Encode(p.Key)).Append("</code>");
+        h.Append("<section class=\"purpose").Append(p.Sensitive ? " is-sensitive" : string.Empty).Append("\" aria-labelledby=\"purpose-").Append(Encode(p.Key)).Append("\">\n")
+            .Append("<h3 id=\"purpose-").Append(Encode(p.Key)).Append("\">").Append(Encode(PurposeName(p, lang)));
         if (p.Sensitive)
         {
-            h.Append(" <span class=\"badge sensitive\">敏感 <span lang=\"en\">sensitive</span></span>");
+            h.Append(" <span class=\"badge sensitive\">").Append(T("敏感", "sensitive")).Append("</span>");
         }
 
-        h.Append("</h3>\n<p>").Append(Encode(p.Description)).Append("</p>\n<dl class=\"facts\">\n");
-        Fact(h, "法律依据", "Legal basis", NoticeTerms.LegalBasis(p.LegalBasis).ToString());
-        Fact(h, "同意", "Consent", NoticeTerms.Consent(p.Consent).ToString());
-        Fact(h, "是否必需", "Necessary", NoticeTerms.Necessary(p.Necessary).ToString());
-        Fact(h, "处理方式", "How", p.Method);
-        var after = NoticeTerms.After(p.AfterRetention);
-        Fact(h, "保存期限", "Kept for", $"{NoticeTerms.Period(p.Retention)}; 到期后{after.Zh} / then {after.En}");
-        if (p.Sensitive)
+        if (!p.Necessary)
         {
-            var tags = string.Join("、", p.SensitiveTags.Select(t => NoticeTerms.Tag(t).Zh));
-            var tagsEn = string.Join(", ", p.SensitiveTags.Select(t => NoticeTerms.Tag(t).En));
-            Fact(h, "敏感个人信息", "Sensitive information", p.SensitiveTags.Count == 0 ? "是 / Yes" : $"是（{tags}）/ Yes ({tagsEn})");
-            Fact(h, "必要性", "Why it is necessary", p.Necessity ?? "-");
-            Fact(h, "对您的影响", "Effect on you", p.Impact ?? "-");
+            h.Append(" <span class=\"badge\">").Append(T("可选", "optional")).Append("</span>");
+        }
+
+        h.Append("</h3>\n<p>").Append(Encode(P(p.Description))).Append("</p>\n<dl class=\"facts\">\n");
+        var collected = p.Data.Where(d => d.Collected).ToList();
+        var used = p.Data.Where(d => !d.Collected).ToList();
+        if (collected.Count > 0)
+        {
+            DataFact(h, T("我们收集", "We collect"), collected, lang);
+        }
+
+        if (used.Count > 0)
+        {
+            DataFact(h, collected.Count > 0 ? T("我们还会使用", "We also use") : T("我们使用", "We use"), used, lang);
+        }
+
+        Fact(h, T("如何处理", "How"), P(p.Method));
+        var basis = NoticeTerms.LegalBasis(p.LegalBasis);
+        Fact(h, T("法律依据", "Legal basis"), $"{basis.In(lang)}{T("（", " (")}{NoticeTerms.LegalBasisCitation(p.LegalBasis).In(lang)}{T("）", ")")}");
+        Fact(h, T("您的同意", "Your consent"), NoticeTerms.ConsentForPatient(p.Consent).In(lang));
+        Fact(h, T("是否必需", "Required?"), NoticeTerms.Necessary(p.Necessary).In(lang));
+        Fact(h, T("保存期限", "Kept for"), Kept(p.Retention, p.AfterRetention, lang));
+        if (p.Recipients.Count > 0)
+        {
+            h.Append("<dt>").Append(T("接收方", "Received by")).Append("</dt><dd>");
+            for (var i = 0; i < p.Recipients.Count; i++)
+            {
+                var r = p.Recipients[i];
+                h.Append(i == 0 ? string.Empty : separator).Append("<a href=\"#recipient-").Append(Encode(r.Key)).Append("\">").Append(Encode(P(r.Name))).Append("</a>");
+            }
+
+            h.Append("</dd>\n");
         }
         else
         {
-            Fact(h, "敏感个人信息", "Sensitive information", "否 / No");
+            Fact(h, T("接收方", "Received by"), T("不向他人提供", "No one else"));
         }
 
-        h.Append("</dl>\n");
-
-        if (p.Fields.Count > 0)
+        if (p.Sensitive)
         {
-            h.Append("<div class=\"table-wrap\"><table>\n<caption>").Append(Encode(p.Name)).Append("：处理的个人信息 <span lang=\"en\" class=\"en\">information processed</span></caption>\n<thead><tr>");
-            Th(h, "记录类型", "Record");
-            Th(h, "字段", "Field");
-            Th(h, "说明", "Description");
-            Th(h, "类别", "Category");
-            Th(h, "级别", "Level");
-            Th(h, "敏感类别", "Sensitive");
-            Th(h, "收集或使用", "Collected or used");
-            h.Append("</tr></thead>\n<tbody>\n");
-            foreach (var f in p.Fields)
-            {
-                h.Append("<tr><td><code>").Append(Encode(f.Type)).Append("</code></td><td><code>").Append(Encode(f.Path)).Append("</code>");
-                if (f.When is { } when)
-                {
-                    h.Append("<br><small>").Append(Encode(when.Sibling)).Append(" = ").Append(Encode(when.Value)).Append("</small>");
-                }
-
-                var category = NoticeTerms.Category(f.Category);
-                h.Append("</td><td>").Append(Encode(f.Description ?? string.Empty))
-                    .Append("</td><td>").Append(Encode(category.Zh)).Append(" <span lang=\"en\" class=\"en\">").Append(Encode(category.En)).Append("</span>")
-                    .Append("</td><td>").Append(f.Level.ToKey())
-                    .Append("</td><td>").Append(Encode(string.Join("、", f.Tags.Select(t => NoticeTerms.Tag(t).Zh))))
-                    .Append("</td><td>").Append(f.Collected ? "收集 <span lang=\"en\" class=\"en\">collected</span>" : "使用 <span lang=\"en\" class=\"en\">used</span>")
-                    .Append("</td></tr>\n");
-            }
-
-            h.Append("</tbody>\n</table></div>\n");
+            var tags = string.Join(separator, p.SensitiveTags.Select(t => NoticeTerms.Tag(t).In(lang)));
+            Fact(h, T("敏感个人信息", "Sensitive information"), tags.Length == 0 ? T("是", "Yes") : T($"是（{tags}）", $"Yes ({tags})"));
+            Fact(h, T("为什么必要", "Why it is necessary"), p.Necessity is null ? "-" : P(p.Necessity));
+            Fact(h, T("对您的影响", "How it may affect you"), p.Impact is null ? "-" : P(p.Impact));
         }
 
-        if (p.Escalations.Count > 0)
-        {
-            h.Append("<p>记录含以下内容时按更高级别保护 <span lang=\"en\" class=\"en\">Records with the following are protected at a higher level</span>:</p>\n<ul>\n");
-            foreach (var e in p.Escalations)
-            {
-                h.Append("<li><code>").Append(Encode(e.Type)).Append("</code> ").Append(Encode(e.Reason)).Append(" → ").Append(e.Level.ToKey()).Append("</li>\n");
-            }
-
-            h.Append("</ul>\n");
-        }
-
-        if (p.Recipients.Count > 0)
-        {
-            h.Append("<div class=\"table-wrap\"><table>\n<caption>").Append(Encode(p.Name)).Append("：接收方 <span lang=\"en\" class=\"en\">recipients</span></caption>\n<thead><tr>");
-            Th(h, "接收方", "Recipient");
-            Th(h, "类型", "Kind");
-            Th(h, "所在地", "Jurisdiction");
-            Th(h, "联系方式", "Contact");
-            Th(h, "接收的信息", "Receives");
-            h.Append("</tr></thead>\n<tbody>\n");
-            foreach (var r in p.Recipients)
-            {
-                h.Append("<tr><td>").Append(Encode(r.Name)).Append("</td><td>").Append(Encode(NoticeTerms.RecipientKind(r.Kind).ToString()))
-                    .Append("</td><td>").Append(Encode(r.Jurisdiction)).Append("</td><td>").Append(Encode(r.Contact))
-                    .Append("</td><td>").Append(Encode(r.Receives ?? string.Empty)).Append("</td></tr>\n");
-            }
-
-            h.Append("</tbody>\n</table></div>\n");
-        }
-
-        h.Append("</section>\n");
+        h.Append("</dl>\n</section>\n");
     }
 
-    private static void Heading(StringBuilder h, int level, string id, string zh, string en)
-        => h.Append("<h").Append(level).Append(" id=\"").Append(id).Append("\">").Append(Encode(zh))
-            .Append(" <span lang=\"en\" class=\"en\">").Append(Encode(en)).Append("</span></h").Append(level).Append(">\n");
+    private static void DataFact(StringBuilder h, string label, List<NoticeData> data, NoticeLanguage lang)
+    {
+        h.Append("<dt>").Append(Encode(label)).Append("</dt><dd>");
+        for (var i = 0; i < data.Count; i++)
+        {
+            var d = data[i];
+            h.Append(i == 0 ? string.Empty : lang == NoticeLanguage.English ? "; " : "、").Append(Encode(d.Name.In(lang)));
+            if (d.Sensitive)
+            {
+                h.Append(lang == NoticeLanguage.English ? " <em>(sensitive)</em>" : "<em>（敏感）</em>");
+            }
+        }
 
-    private static void Link(StringBuilder h, string id, string zh, string en)
-        => h.Append("<li><a href=\"#").Append(id).Append("\">").Append(Encode(zh)).Append("</a> <span lang=\"en\" class=\"en\">").Append(Encode(en)).Append("</span></li>\n");
+        h.Append("</dd>\n");
+    }
 
-    private static void Fact(StringBuilder h, string zh, string en, string value)
-        => h.Append("<dt>").Append(Encode(zh)).Append(" <span lang=\"en\" class=\"en\">").Append(Encode(en)).Append("</span></dt><dd>")
-            .Append(Encode(value)).Append("</dd>\n");
+    internal static string PurposeName(NoticePurpose p, NoticeLanguage lang)
+        => lang == NoticeLanguage.English && p.NameEn is not null ? p.NameEn : NoticeText.Patient(p.Name, lang);
 
-    private static void Th(StringBuilder h, string zh, string en)
-        => h.Append("<th scope=\"col\">").Append(Encode(zh)).Append(" <span lang=\"en\" class=\"en\">").Append(Encode(en)).Append("</span></th>");
+    internal static string Kept(Profiles.RetentionPeriod period, Profiles.AfterRetention after, NoticeLanguage lang)
+    {
+        var then = NoticeTerms.After(after);
+        return lang == NoticeLanguage.English ? $"{NoticeTerms.Period(period).En}, then {then.En}" : $"{NoticeTerms.Period(period).Zh}，到期后{then.Zh}";
+    }
+
+    private static string Join(string separator, params string?[] parts) => string.Join(separator, parts.Where(p => !string.IsNullOrEmpty(p)));
+
+    private static void Heading(StringBuilder h, int level, string id, string text)
+        => h.Append("<h").Append(level).Append(" id=\"").Append(id).Append("\">").Append(Encode(text)).Append("</h").Append(level).Append(">\n");
+
+    private static void Link(StringBuilder h, string id, string text)
+        => h.Append("<li><a href=\"#").Append(Encode(id)).Append("\">").Append(Encode(text)).Append("</a></li>\n");
+
+    private static void Fact(StringBuilder h, string label, string value)
+        => h.Append("<dt>").Append(Encode(label)).Append("</dt><dd>").Append(Encode(value)).Append("</dd>\n");
 
     /// <summary>Encodes text for HTML element content and attribute values: &amp; &lt; &gt; " ' become entities.</summary>
     internal static string Encode(string value)

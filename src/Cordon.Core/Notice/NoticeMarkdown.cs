@@ -1,163 +1,144 @@
 using System.Text;
-using Cordon.Core.Catalog;
-using Cordon.Core.Profiles;
 
 namespace Cordon.Core.Notice;
 
-/// <summary>Renders a <see cref="PrivacyNotice"/> as Markdown. Profile text is escaped so that it cannot add markup or HTML.</summary>
+/// <summary>Renders the patient's notice (as <see cref="NoticeHtml"/>) as Markdown in one language. Profile text is escaped so that it cannot add markup or HTML.</summary>
 internal static class NoticeMarkdown
 {
-    public static string Render(PrivacyNotice n)
+    public static string Render(PrivacyNotice n, NoticeLanguage lang)
     {
-        var md = new StringBuilder();
+        var md = new StringBuilder(16 * 1024);
         var o = n.Operator;
-        md.Append("# ").AppendLine(Text(n.Title)).AppendLine();
-        md.Append("版本 / Version: `").Append(n.Version).Append('`');
+        string T(string zh, string en) => lang == NoticeLanguage.English ? en : zh;
+        string P(string text) => NoticeText.Patient(text, lang);
+
+        md.Append("# ").AppendLine(Text(P(n.Title))).AppendLine();
+        md.Append(T("版本 ", "Version ")).Append('`').Append(n.Version).Append('`');
         if (n.Effective is not null)
         {
-            md.Append(" · 生效日期 / Effective: ").Append(Text(n.Effective));
+            md.Append(T(" · 生效日期 ", " · effective ")).Append(Text(n.Effective));
         }
 
-        md.AppendLine().AppendLine().AppendLine(Text(n.Intro)).AppendLine();
+        md.AppendLine().AppendLine().AppendLine(Text(P(n.Intro))).AppendLine();
 
-        md.AppendLine("## 我们是谁 / Who we are").AppendLine();
-        md.AppendLine("| 项目 / Item | 内容 / Details |").AppendLine("| --- | --- |");
-        Row(md, "名称 / Name", o.NameEn is null ? o.Name : $"{o.Name} / {o.NameEn}");
-        Row(md, "类型 / Type", NoticeTerms.OperatorType(o.Type).ToString());
+        md.Append("## ").AppendLine(T("我们是谁", "Who we are")).AppendLine();
+        Item(md, T("名称", "Name"), lang == NoticeLanguage.English && o.NameEn is not null ? o.NameEn : o.Name);
+        Item(md, T("类型", "Type"), NoticeTerms.OperatorType(o.Type).In(lang));
         if (o.Licence is not null)
         {
-            Row(md, "执业许可 / Licence", o.Licence);
+            Item(md, T("执业许可", "Licence"), P(o.Licence));
         }
 
-        Row(md, "地址 / Address", o.Address);
-        Row(md, "电话 / Phone", o.Phone);
-        Row(md, "电子邮箱 / E-mail", o.Email);
-        Row(md, "数据存储地 / Data stored in", o.StorageRegion);
+        Item(md, T("地址", "Address"), P(o.Address));
+        Item(md, T("电话", "Phone"), o.Phone);
+        Item(md, T("电子邮箱", "E-mail"), o.Email);
+        Item(md, T("个人信息保护负责人", "Personal-information protection officer"), string.Join(" · ", new[] { P(o.Dpo.Name), o.Dpo.Email, o.Dpo.Phone }.Where(x => !string.IsNullOrEmpty(x))));
+        Item(md, T("信息存储地", "Where your information is stored"), NoticeTerms.Region(o.StorageRegion).In(lang));
         md.AppendLine();
 
-        md.AppendLine("## 个人信息保护负责人 / Personal-information protection officer").AppendLine();
-        md.Append(Text(o.Dpo.Name)).Append(" · ").Append(Text(o.Dpo.Email));
-        if (o.Dpo.Phone is not null)
-        {
-            md.Append(" · ").Append(Text(o.Dpo.Phone));
-        }
-
-        md.AppendLine().AppendLine();
-
-        md.AppendLine("## 处理目的 / Why we process your information").AppendLine();
+        md.Append("## ").AppendLine(T("我们处理哪些信息、为什么", "What we process and why")).AppendLine();
+        md.AppendLine(T("标“敏感”的是敏感个人信息（《个人信息保护法》第二十八条）；我们只在必要时处理，并事先单独征得您的同意。",
+            "Items marked “sensitive” are sensitive personal information (Personal Information Protection Law, “PIPL”, Art. 28); we process them only where necessary and ask for your separate consent first.")).AppendLine();
         foreach (var p in n.Purposes)
         {
-            Purpose(md, p);
+            Purpose(md, p, lang);
         }
 
-        if (n.RetentionRules.Count > 0)
+        var recipients = n.Purposes.SelectMany(p => p.Recipients).DistinctBy(r => r.Key).ToList();
+        if (recipients.Count > 0)
         {
-            md.AppendLine("## 特定记录的保存期限 / Retention of particular records").AppendLine();
-            md.AppendLine("| 记录类型 / Record type | 保存期限 / Kept for | 到期后 / Then |").AppendLine("| --- | --- | --- |");
-            foreach (var r in n.RetentionRules)
+            md.Append("## ").AppendLine(T("向他人提供与委托处理", "Who else receives your information")).AppendLine();
+            foreach (var r in recipients)
             {
-                md.Append("| ").Append(Cell(r.TypeDescription is null ? r.Type : $"{r.Type}: {r.TypeDescription}"))
-                    .Append(" | ").Append(Cell(NoticeTerms.Period(r.Period).ToString()))
-                    .Append(" | ").Append(Cell(NoticeTerms.After(r.After).ToString())).AppendLine(" |");
+                md.Append("- **").Append(Text(P(r.Name))).Append("** (").Append(Text(NoticeTerms.RecipientKind(r.Kind).In(lang))).Append(", ")
+                    .Append(Text(NoticeTerms.Region(r.Jurisdiction).In(lang))).Append(", ").Append(Text(P(r.Contact))).Append(')');
+                if (r.Receives is not null)
+                {
+                    md.Append(T("：", ": ")).Append(Text(P(r.Receives)));
+                }
+
+                md.AppendLine();
             }
 
             md.AppendLine();
         }
 
-        md.AppendLine("## 您的权利 / Your rights").AppendLine();
-        md.AppendLine("| 权利 / Right | 如何行使 / How |").AppendLine("| --- | --- |");
-        foreach (var r in n.Rights)
+        md.Append("## ").AppendLine(T("保存期限", "How long we keep it")).AppendLine();
+        foreach (var r in n.RetentionRules)
         {
-            Row(md, NoticeTerms.Right(r.Right).ToString(), r.How);
+            md.Append("- ").Append(Text(r.TypeName.In(lang))).Append(T("：", ": ")).AppendLine(Text(NoticeHtml.Kept(r.Period, r.After, lang)));
+        }
+
+        md.AppendLine().AppendLine(Text(P(n.AfterRetention))).AppendLine();
+
+        md.Append("## ").AppendLine(T("您的权利", "Your rights")).AppendLine();
+        md.AppendLine(Text(string.Format(System.Globalization.CultureInfo.InvariantCulture, T(
+            "您可以随时行使以下权利（《个人信息保护法》第四十四条至第五十条）。我们在收到申请后 {0} 个工作日内答复；不能满足的，会告诉您理由。",
+            "You may exercise these rights at any time (PIPL Arts. 44–50). We answer a request within {0} working days, and if we cannot do what you ask we tell you why."), n.RightsDueWorkingDays))).AppendLine();
+        foreach (var r in n.Rights.Where(r => r.Right != "complaint"))
+        {
+            Item(md, NoticeTerms.Right(r.Right).In(lang), P(r.How));
         }
 
         md.AppendLine();
-        md.AppendLine("## 儿童个人信息 / Children's information").AppendLine().AppendLine(Text(n.ChildPolicy)).AppendLine();
-        md.AppendLine("## 保存期满后 / When retention ends").AppendLine().AppendLine(Text(n.AfterRetention)).AppendLine();
-        if (n.Complaint is not null)
-        {
-            md.AppendLine("## 投诉举报 / Complaints").AppendLine().AppendLine(Text(n.Complaint));
-        }
-
+        md.Append("## ").AppendLine(T("儿童的个人信息", "Children's information")).AppendLine();
+        md.Append(Text(P(n.ChildPolicy))).AppendLine(T("（《个人信息保护法》第三十一条）", " (PIPL Art. 31)")).AppendLine();
+        md.Append("## ").AppendLine(T("联系我们与投诉", "Contact and complaints")).AppendLine();
+        md.AppendLine(Text(n.Complaint is { } complaint ? P(complaint) : $"{P(o.Dpo.Name)} · {o.Dpo.Email}"));
         return md.ToString();
     }
 
-    private static void Purpose(StringBuilder md, NoticePurpose p)
+    private static void Purpose(StringBuilder md, NoticePurpose p, NoticeLanguage lang)
     {
-        md.Append("### ").Append(Text(p.NameEn is null ? p.Name : $"{p.Name} / {p.NameEn}")).Append(" (`").Append(p.Key).AppendLine("`)").AppendLine();
-        md.AppendLine(Text(p.Description)).AppendLine();
-        Item(md, "法律依据 / Legal basis", NoticeTerms.LegalBasis(p.LegalBasis).ToString());
-        Item(md, "同意 / Consent", NoticeTerms.Consent(p.Consent).ToString());
-        Item(md, "是否必需 / Necessary", NoticeTerms.Necessary(p.Necessary).ToString());
-        Item(md, "处理方式 / How", p.Method);
-        Item(md, "保存期限 / Kept for", $"{NoticeTerms.Period(p.Retention)}; 到期后{NoticeTerms.After(p.AfterRetention).Zh} / then {NoticeTerms.After(p.AfterRetention).En}");
+        string T(string zh, string en) => lang == NoticeLanguage.English ? en : zh;
+        string P(string text) => NoticeText.Patient(text, lang);
+
+        md.Append("### ").Append(Text(NoticeHtml.PurposeName(p, lang)));
         if (p.Sensitive)
         {
-            var tags = string.Join("、", p.SensitiveTags.Select(t => NoticeTerms.Tag(t).Zh));
-            var tagsEn = string.Join(", ", p.SensitiveTags.Select(t => NoticeTerms.Tag(t).En));
-            Item(md, "敏感个人信息 / Sensitive information", p.SensitiveTags.Count == 0 ? "是 / Yes" : $"是（{tags}）/ Yes ({tagsEn})");
-            Item(md, "必要性 / Why it is necessary", p.Necessity ?? "-");
-            Item(md, "对您的影响 / Effect on you", p.Impact ?? "-");
+            md.Append(T("（敏感）", " (sensitive)"));
         }
-        else
+
+        if (!p.Necessary)
         {
-            Item(md, "敏感个人信息 / Sensitive information", "否 / No");
+            md.Append(T("（可选）", " (optional)"));
+        }
+
+        md.AppendLine().AppendLine().AppendLine(Text(P(p.Description))).AppendLine();
+        var collected = p.Data.Where(d => d.Collected).ToList();
+        var used = p.Data.Where(d => !d.Collected).ToList();
+        if (collected.Count > 0)
+        {
+            Item(md, T("我们收集", "We collect"), Data(collected, lang));
+        }
+
+        if (used.Count > 0)
+        {
+            Item(md, collected.Count > 0 ? T("我们还会使用", "We also use") : T("我们使用", "We use"), Data(used, lang));
+        }
+
+        Item(md, T("如何处理", "How"), P(p.Method));
+        Item(md, T("法律依据", "Legal basis"), $"{NoticeTerms.LegalBasis(p.LegalBasis).In(lang)}{T("（", " (")}{NoticeTerms.LegalBasisCitation(p.LegalBasis).In(lang)}{T("）", ")")}");
+        Item(md, T("您的同意", "Your consent"), NoticeTerms.ConsentForPatient(p.Consent).In(lang));
+        Item(md, T("是否必需", "Required?"), NoticeTerms.Necessary(p.Necessary).In(lang));
+        Item(md, T("保存期限", "Kept for"), NoticeHtml.Kept(p.Retention, p.AfterRetention, lang));
+        Item(md, T("接收方", "Received by"), p.Recipients.Count == 0 ? T("不向他人提供", "No one else") : string.Join(T("、", ", "), p.Recipients.Select(r => P(r.Name))));
+        if (p.Sensitive)
+        {
+            var tags = string.Join(T("、", ", "), p.SensitiveTags.Select(t => NoticeTerms.Tag(t).In(lang)));
+            Item(md, T("敏感个人信息", "Sensitive information"), tags.Length == 0 ? T("是", "Yes") : T($"是（{tags}）", $"Yes ({tags})"));
+            Item(md, T("为什么必要", "Why it is necessary"), p.Necessity is null ? "-" : P(p.Necessity));
+            Item(md, T("对您的影响", "How it may affect you"), p.Impact is null ? "-" : P(p.Impact));
         }
 
         md.AppendLine();
-        if (p.Fields.Count > 0)
-        {
-            md.AppendLine("| 记录类型 / Record | 字段 / Field | 说明 / Description | 类别 / Category | 级别 / Level | 敏感类别 / Sensitive | 收集或使用 / Collected or used |");
-            md.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
-            foreach (var f in p.Fields)
-            {
-                md.Append("| ").Append(Cell(f.Type))
-                    .Append(" | `").Append(Code(f.When is null ? f.Path : $"{f.Path} [{f.When.Sibling}={f.When.Value}]")).Append('`')
-                    .Append(" | ").Append(Cell(f.Description ?? string.Empty))
-                    .Append(" | ").Append(Cell(NoticeTerms.Category(f.Category).ToString()))
-                    .Append(" | ").Append(f.Level.ToKey())
-                    .Append(" | ").Append(Cell(string.Join(", ", f.Tags.Select(t => NoticeTerms.Tag(t).ToString()))))
-                    .Append(" | ").Append(f.Collected ? "收集 / collected" : "使用 / used")
-                    .AppendLine(" |");
-            }
-
-            md.AppendLine();
-        }
-
-        if (p.Escalations.Count > 0)
-        {
-            md.AppendLine("记录含以下内容时按更高级别保护 / Records with the following are protected at a higher level:").AppendLine();
-            foreach (var e in p.Escalations)
-            {
-                md.Append("- ").Append(Text(e.Type)).Append(": ").Append(Text(e.Reason)).Append(" → ").AppendLine(e.Level.ToKey());
-            }
-
-            md.AppendLine();
-        }
-
-        if (p.Recipients.Count > 0)
-        {
-            md.AppendLine("| 接收方 / Recipient | 类型 / Kind | 所在地 / Jurisdiction | 联系方式 / Contact | 接收的信息 / Receives |");
-            md.AppendLine("| --- | --- | --- | --- | --- |");
-            foreach (var r in p.Recipients)
-            {
-                md.Append("| ").Append(Cell(r.Name))
-                    .Append(" | ").Append(Cell(NoticeTerms.RecipientKind(r.Kind).ToString()))
-                    .Append(" | ").Append(Cell(r.Jurisdiction))
-                    .Append(" | ").Append(Cell(r.Contact))
-                    .Append(" | ").Append(Cell(r.Receives ?? string.Empty))
-                    .AppendLine(" |");
-            }
-
-            md.AppendLine();
-        }
     }
+
+    private static string Data(List<NoticeData> data, NoticeLanguage lang)
+        => string.Join(lang == NoticeLanguage.English ? "; " : "、", data.Select(d => d.Sensitive ? d.Name.In(lang) + (lang == NoticeLanguage.English ? " (sensitive)" : "（敏感）") : d.Name.In(lang)));
 
     private static void Item(StringBuilder md, string label, string value)
         => md.Append("- **").Append(label).Append("**: ").AppendLine(Text(value));
-
-    private static void Row(StringBuilder md, string label, string value)
-        => md.Append("| ").Append(label).Append(" | ").Append(Cell(value)).AppendLine(" |");
 
     /// <summary>Escapes Markdown punctuation and HTML, and folds line breaks, so profile text stays text.</summary>
     internal static string Text(string value)
@@ -181,9 +162,4 @@ internal static class NoticeMarkdown
 
         return sb.ToString();
     }
-
-    private static string Cell(string value) => Text(value);
-
-    /// <summary>Inside a code span only the backtick and the table pipe matter.</summary>
-    private static string Code(string value) => value.Replace('`', '\'').Replace("|", "¦", StringComparison.Ordinal);
 }

@@ -24,6 +24,34 @@ public static class NoticeTerms
         _ => new("法律、行政法规规定的其他情形", "Other cases provided by law"),
     };
 
+    /// <summary>Where PIPL Art. 13 allows the basis, in words (no rule id): the patient page cites the law, not the engine.</summary>
+    public static BilingualText LegalBasisCitation(LegalBasis basis) => basis switch
+    {
+        Profiles.LegalBasis.Consent => new("《个人信息保护法》第十三条第一款第一项", "PIPL Art. 13(1)(i)"),
+        Profiles.LegalBasis.Contract => new("《个人信息保护法》第十三条第一款第二项", "PIPL Art. 13(1)(ii)"),
+        Profiles.LegalBasis.LegalDuty => new("《个人信息保护法》第十三条第一款第三项", "PIPL Art. 13(1)(iii)"),
+        Profiles.LegalBasis.HealthEmergency => new("《个人信息保护法》第十三条第一款第四项", "PIPL Art. 13(1)(iv)"),
+        Profiles.LegalBasis.News => new("《个人信息保护法》第十三条第一款第五项", "PIPL Art. 13(1)(v)"),
+        Profiles.LegalBasis.PublicInformation => new("《个人信息保护法》第十三条第一款第六项", "PIPL Art. 13(1)(vi)"),
+        _ => new("《个人信息保护法》第十三条第一款第七项", "PIPL Art. 13(1)(vii)"),
+    };
+
+    /// <summary>The consent a purpose needs, said to the person who gives it.</summary>
+    public static BilingualText ConsentForPatient(ConsentRequirement consent) => consent switch
+    {
+        ConsentRequirement.None => new("无需您的同意", "Your consent is not needed"),
+        ConsentRequirement.General => new("需要您的同意，您可以随时撤回", "Needs your consent; you may withdraw it at any time"),
+        ConsentRequirement.Separate => new("需要您单独同意，您可以随时撤回", "Needs your separate consent; you may withdraw it at any time"),
+        _ => new("需要您的书面同意，您可以随时撤回", "Needs your written consent; you may withdraw it at any time"),
+    };
+
+    /// <summary>Where data is stored, for a person: mainland China in words, any other region by its code.</summary>
+    public static BilingualText Region(string region) => region switch
+    {
+        "CN" => new("中华人民共和国境内", "Mainland China"),
+        _ => new(region, region),
+    };
+
     public static BilingualText Consent(ConsentRequirement consent) => consent switch
     {
         ConsentRequirement.None => new("无需同意", "No consent needed"),

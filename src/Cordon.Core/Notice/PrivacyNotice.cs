@@ -33,6 +33,22 @@ public sealed record NoticeField(
     string? Description,
     bool Collected);
 
+/// <summary>
+/// One kind of data a purpose handles, in the words a person understands: a group of fields or a record type, by
+/// its display name (<see cref="DisplayName"/>). <see cref="Collected"/> when the purpose collects any field of it, else it
+/// only uses what was collected before; <see cref="Sensitive"/> when any of those fields is sensitive personal information.
+/// </summary>
+public sealed record NoticeData(BilingualText Name, bool Collected, bool Sensitive, IReadOnlyList<string> Tags);
+
+/// <summary>A record type as the notice names it, with every field some purpose collects or uses (the technical annex).</summary>
+public sealed record NoticeType(string Name, BilingualText DisplayName, string? Description, IReadOnlyList<NoticeTypeField> Fields, IReadOnlyList<NoticeEscalation> Escalations);
+
+/// <summary>A field of the annex: its catalog entry, the name the patient page gives it, and each purpose that collects or uses it.</summary>
+public sealed record NoticeTypeField(NoticeField Field, BilingualText DisplayName, IReadOnlyList<NoticeUse> Uses);
+
+/// <summary>A purpose that collects (or only uses) a field.</summary>
+public sealed record NoticeUse(string Purpose, string PurposeName, bool Collected);
+
 /// <summary>A reason the level of a record of a type the purpose touches is raised (an HIV code makes it L5).</summary>
 public sealed record NoticeEscalation(string Type, Level Level, IReadOnlyList<string> Tags, string Reason);
 
@@ -56,10 +72,11 @@ public sealed record NoticePurpose(
     AfterRetention AfterRetention,
     IReadOnlyList<NoticeField> Fields,
     IReadOnlyList<NoticeEscalation> Escalations,
-    IReadOnlyList<NoticeRecipient> Recipients);
+    IReadOnlyList<NoticeRecipient> Recipients,
+    IReadOnlyList<NoticeData> Data);
 
 /// <summary>A record type kept for a period of its own, whichever purpose collected it.</summary>
-public sealed record NoticeRetention(string Type, string? TypeDescription, RetentionPeriod Period, AfterRetention After);
+public sealed record NoticeRetention(string Type, string? TypeDescription, RetentionPeriod Period, AfterRetention After, BilingualText TypeName);
 
 public sealed record NoticeRight(string Right, string How);
 
@@ -87,7 +104,9 @@ public sealed class PrivacyNotice
         IReadOnlyList<NoticeRetention> retentionRules,
         IReadOnlyList<NoticeRight> rights,
         string childPolicy,
-        string afterRetention)
+        string afterRetention,
+        int rightsDueWorkingDays,
+        IReadOnlyList<NoticeType> types)
     {
         Title = title;
         Intro = intro;
@@ -98,6 +117,8 @@ public sealed class PrivacyNotice
         Rights = rights;
         ChildPolicy = childPolicy;
         AfterRetention = afterRetention;
+        RightsDueWorkingDays = rightsDueWorkingDays;
+        Types = types;
         Version = ComputeVersion();
     }
 
@@ -122,6 +143,16 @@ public sealed class PrivacyNotice
 
     public string AfterRetention { get; }
 
+    /// <summary>The working days within which a rights request is answered (the profile's setting).</summary>
+    public int RightsDueWorkingDays { get; }
+
+    /// <summary>
+    /// The record types some purpose touches, in catalog order, each with those fields: the technical annex. The fields
+    /// are those of <see cref="Purposes"/> arranged by type; the types' names are written beside them (<c>types</c> in
+    /// the JSON), so all of it counts in <see cref="Version"/>.
+    /// </summary>
+    public IReadOnlyList<NoticeType> Types { get; }
+
     /// <summary>How to complain (the <c>complaint</c> right's channel).</summary>
     public string? Complaint => Rights.FirstOrDefault(r => r.Right == "complaint")?.How;
 
@@ -134,7 +165,9 @@ public sealed class PrivacyNotice
 
         var purposes = profile.Purposes.Select(p => BuildPurpose(p, types, recipients)).ToList();
         var retention = profile.RetentionRules
-            .Select(r => new NoticeRetention(r.Type, profile.Catalog.TryGetType(r.Type, out var t) ? t.Description : null, r.Period, r.After))
+            .Select(r => profile.Catalog.TryGetType(r.Type, out var t)
+                ? new NoticeRetention(r.Type, t.Description, r.Period, r.After, DisplayNameOf(t))
+                : new NoticeRetention(r.Type, null, r.Period, r.After, new BilingualText(r.Type, r.Type)))
             .ToList();
 
         return new PrivacyNotice(
@@ -146,12 +179,67 @@ public sealed class PrivacyNotice
             retention,
             [.. profile.Notice.Rights.Select(r => new NoticeRight(r.Right, r.How))],
             profile.Notice.ChildPolicy,
-            profile.Notice.AfterRetention);
+            profile.Notice.AfterRetention,
+            profile.Settings.RightsRequestDueWorkingDays,
+            BuildTypes(types, purposes));
+    }
+
+    /// <summary>
+    /// The name of a type's fields outside every group: its display name, else its description ("中文 / English"),
+    /// else its name, so that a type declared without one still reads as something.
+    /// </summary>
+    internal static BilingualText DisplayNameOf(RecordTypeDef type)
+        => type.Display is { } d ? new BilingualText(d.Zh, d.En)
+            : type.Description is { } description ? NoticeText.Split(description)
+            : new BilingualText(type.Name, type.Name);
+
+    private static BilingualText DisplayNameOf(RecordTypeDef type, FieldDef field)
+        => type.GroupOf(field) is { } group ? new BilingualText(group.Display.Zh, group.Display.En) : DisplayNameOf(type);
+
+    private static List<NoticeType> BuildTypes(List<RecordTypeDef> types, List<NoticePurpose> purposes)
+    {
+        var result = new List<NoticeType>();
+        foreach (var type in types)
+        {
+            var fields = new List<NoticeTypeField>();
+            foreach (var field in type.Fields)
+            {
+                NoticeField? entry = null;
+                var uses = new List<NoticeUse>();
+                foreach (var p in purposes)
+                {
+                    foreach (var f in p.Fields)
+                    {
+                        if (f.Type == type.Name && f.Path == field.Path && f.When == field.When)
+                        {
+                            entry ??= f;
+                            uses.Add(new NoticeUse(p.Key, p.Name, f.Collected));
+                            break;
+                        }
+                    }
+                }
+
+                if (entry is not null)
+                {
+                    fields.Add(new NoticeTypeField(entry, DisplayNameOf(type, field), uses));
+                }
+            }
+
+            if (fields.Count > 0)
+            {
+                var escalations = type.Escalations.Select(e => new NoticeEscalation(type.Name, e.Level, e.Tags.ToKeys(), e.Reason))
+                    .DistinctBy(e => e.Reason).ToList();
+                result.Add(new NoticeType(type.Name, DisplayNameOf(type), type.Description, fields, escalations));
+            }
+        }
+
+        return result;
     }
 
     private static NoticePurpose BuildPurpose(PurposeDef p, List<RecordTypeDef> types, Dictionary<string, RecipientDef> recipients)
     {
         var fields = new List<NoticeField>();
+        var data = new List<DataDraft>();
         var escalations = new List<NoticeEscalation>();
         var tags = SensitiveTags.None;
         var sensitiveEscalation = false;
@@ -170,6 +258,7 @@ public sealed class PrivacyNotice
 
                 touched = true;
                 tags |= field.Tags;
+                Note(data, DisplayNameOf(type, field), Order(types, type, field), isCollected, field.Tags);
                 fields.Add(new NoticeField(type.Name, field.Path, field.When, field.Category, field.Level, field.Tags.ToKeys(), field.Description, isCollected));
             }
 
@@ -187,6 +276,12 @@ public sealed class PrivacyNotice
 
                 tags |= e.Tags;
                 sensitiveEscalation |= e.Level == Level.L5;
+
+                // The escalation makes the data named by its code path sensitive, when the purpose touches that path.
+                if (type.Fields.FirstOrDefault(f => f.Path == e.Path && ((collected?.Contains(f.Path) ?? false) || (read?.Contains(f.Path) ?? false))) is { } codeField)
+                {
+                    Note(data, DisplayNameOf(type, codeField), Order(types, type, codeField), collected: false, e.Tags, e.Level == Level.L5);
+                }
             }
         }
 
@@ -208,7 +303,56 @@ public sealed class PrivacyNotice
             p.AfterRetention,
             fields,
             escalations,
-            [.. p.Recipients.Select(k => recipients[k]).Select(r => new NoticeRecipient(r.Key, r.Name, r.Kind, r.Jurisdiction, r.Contact, r.Receives, r.Description))]);
+            [.. p.Recipients.Select(k => recipients[k]).Select(r => new NoticeRecipient(r.Key, r.Name, r.Kind, r.Jurisdiction, r.Contact, r.Receives, r.Description))],
+            [.. data.OrderBy(d => d.Order).Select(d => new NoticeData(d.Name, d.Collected, d.Tags != SensitiveTags.None || d.Highest, d.Tags.ToKeys()))]);
+    }
+
+    /// <summary>Where a field's name goes in a purpose's list: by type, then its groups in the profile's order, then the type's own name.</summary>
+    private static int Order(List<RecordTypeDef> types, RecordTypeDef type, FieldDef field)
+    {
+        var group = type.GroupOf(field);
+        return (types.IndexOf(type) * 1024) + (group is null ? 1023 : Math.Min(1022, IndexOf(type.Groups, group)));
+    }
+
+    private static int IndexOf(IReadOnlyList<FieldGroup> groups, FieldGroup group)
+    {
+        for (var i = 0; i < groups.Count; i++)
+        {
+            if (ReferenceEquals(groups[i], group))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static void Note(List<DataDraft> data, BilingualText name, int order, bool collected, SensitiveTags tags, bool highest = false)
+    {
+        var item = data.Find(d => d.Name == name);
+        if (item is null)
+        {
+            data.Add(new DataDraft(name) { Order = order, Collected = collected, Tags = tags, Highest = highest });
+            return;
+        }
+
+        item.Collected |= collected;
+        item.Tags |= tags;
+        item.Highest |= highest;
+    }
+
+    private sealed class DataDraft(BilingualText name)
+    {
+        public BilingualText Name { get; } = name;
+
+        public int Order { get; init; }
+
+        public bool Collected { get; set; }
+
+        public SensitiveTags Tags { get; set; }
+
+        /// <summary>Raised to level 5 by an escalation (an HIV code): sensitive whatever its tags.</summary>
+        public bool Highest { get; set; }
     }
 
     /// <summary>The notice as JSON (camelCase): what <c>GET /v1/privacy-notice</c> returns.</summary>
@@ -226,11 +370,17 @@ public sealed class PrivacyNotice
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <summary>The notice as Markdown, bilingual.</summary>
-    public string ToMarkdown() => NoticeMarkdown.Render(this);
+    /// <summary>The patient's notice as Markdown, in one language.</summary>
+    public string ToMarkdown(NoticeLanguage language = NoticeLanguage.Chinese) => NoticeMarkdown.Render(this, language);
 
-    /// <summary>The notice as a complete, standalone HTML page in Chinese with English alongside; all profile text is HTML-encoded.</summary>
-    public string ToHtml() => NoticeHtml.Render(this);
+    /// <summary>
+    /// The patient's notice as a complete, standalone HTML page in one language: data in plain categories per purpose,
+    /// no field paths, no rule ids, laid out for a phone. All profile text is HTML-encoded.
+    /// </summary>
+    public string ToHtml(NoticeLanguage language = NoticeLanguage.Chinese, NoticeLinks? links = null) => NoticeHtml.Render(this, language, links);
+
+    /// <summary>The technical annex for the officer and regulators: every field each purpose collects or uses, by record type, bilingual.</summary>
+    public string ToAnnexHtml(NoticeLinks? links = null) => NoticeAnnexHtml.Render(this, links);
 
     private string ComputeVersion()
     {
@@ -287,6 +437,7 @@ public sealed class PrivacyNotice
             w.WriteString("period", r.Period.ToString());
             WriteName(w, "periodText", NoticeTerms.Period(r.Period));
             w.WriteString("after", r.After.ToKey());
+            WriteName(w, "typeName", r.TypeName);
             w.WriteEndObject();
         }
 
@@ -306,6 +457,18 @@ public sealed class PrivacyNotice
         w.WriteString("childPolicy", ChildPolicy);
         w.WriteString("afterRetention", AfterRetention);
         w.WriteString("complaint", Complaint);
+        w.WriteNumber("rightsDueWorkingDays", RightsDueWorkingDays);
+
+        w.WriteStartArray("types");
+        foreach (var t in Types)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", t.Name);
+            WriteName(w, "displayName", t.DisplayName);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
     }
 
     private static void WritePurpose(Utf8JsonWriter w, NoticePurpose p)
@@ -353,6 +516,19 @@ public sealed class PrivacyNotice
             WriteStrings(w, "tags", f.Tags);
             w.WriteString("description", f.Description);
             w.WriteBoolean("collected", f.Collected);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+
+        w.WriteStartArray("data");
+        foreach (var d in p.Data)
+        {
+            w.WriteStartObject();
+            WriteName(w, "name", d.Name);
+            w.WriteBoolean("collected", d.Collected);
+            w.WriteBoolean("sensitive", d.Sensitive);
+            WriteStrings(w, "tags", d.Tags);
             w.WriteEndObject();
         }
 

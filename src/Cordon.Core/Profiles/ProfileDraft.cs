@@ -53,6 +53,10 @@ internal sealed class TypeDraft
 
     public string? Description { get; set; }
 
+    public DisplayName? Display { get; set; }
+
+    public List<FieldGroup> Groups { get; } = [];
+
     public bool Clinical { get; set; }
 
     public bool MedicalRecord { get; set; }
@@ -75,6 +79,8 @@ internal sealed class TypeDraft
         Name = Name,
         Kind = Kind,
         Description = Description,
+        Display = Display,
+        Groups = [.. Groups],
         Clinical = Clinical,
         MedicalRecord = MedicalRecord,
         RetentionClass = RetentionClass,

@@ -23,7 +23,9 @@ public static class ProfileLoader
     private static readonly string[] OperatorKeys = ["name", "nameEn", "type", "licence", "address", "phone", "email", "dpo", "storageRegion", "cryptoSuite", "publicUrl"];
     private static readonly string[] DpoKeys = ["name", "email", "phone"];
     private static readonly string[] SettingsKeys = ["guardianConsentBelowAge", "paediatricPrescriptionBelowAge", "rightsRequestDueWorkingDays", "minimumPracticeYears", "consentReaskAfterDays"];
-    private static readonly string[] TypeKeys = ["kind", "description", "clinical", "medicalRecord", "retentionClass", "fields", "escalations"];
+    private static readonly string[] TypeKeys = ["kind", "description", "display", "groups", "clinical", "medicalRecord", "retentionClass", "fields", "escalations"];
+    private static readonly string[] DisplayKeys = ["zh", "en"];
+    private static readonly string[] GroupKeys = ["display", "paths"];
     private static readonly string[] FieldKeys = ["path", "category", "level", "tags", "format", "index", "when", "description"];
     private static readonly string[] EscalationKeys = ["path", "codes", "pattern", "level", "tags", "reason"];
     private static readonly string[] PurposeKeys = ["name", "nameEn", "description", "legalBasis", "consent", "necessary", "service", "roles", "collect", "read", "retention", "afterRetention", "restrictedAccess", "recipients", "notice"];
@@ -398,6 +400,103 @@ public static class ProfileLoader
                 foreach (var item in map.List("escalations") ?? [])
                 {
                     ReadEscalation(type, item);
+                }
+
+                if (map.Value("display") is { } display)
+                {
+                    type.Display = ReadDisplay(display, map.KeyNode("display")!, $"catalog.{name}.display");
+                }
+
+                ReadGroups(type, map);
+            }
+        }
+
+        /// <summary>A <c>{ zh: …, en: … }</c> name; both languages are required and neither may be empty.</summary>
+        private DisplayName? ReadDisplay(YamlNode node, YamlNode anchor, string what)
+        {
+            const string why = "the privacy notice names data in Chinese and English";
+            var map = YamlMap.Open(errors, node, anchor, what, DisplayKeys);
+            if (map is null)
+            {
+                return null;
+            }
+
+            var zh = map.Text("zh", required: true, rule: "R09", why: why);
+            var en = map.Text("en", required: true, rule: "R09", why: why);
+            return zh is null || en is null ? null : new DisplayName(zh, en);
+        }
+
+        private void ReadGroups(TypeDraft type, YamlMap map)
+        {
+            var items = map.List("groups");
+            if (items is null)
+            {
+                return;
+            }
+
+            // Which group took each declared path, so that a field named twice is reported with the group it is already in.
+            var taken = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < items.Count; i++)
+            {
+                var what = string.Create(CultureInfo.InvariantCulture, $"catalog.{type.Name}.groups[{i}]");
+                var group = YamlMap.Open(errors, items[i], items[i], what, GroupKeys);
+                if (group is null)
+                {
+                    continue;
+                }
+
+                var before = errors.Count;
+                var display = group.Value("display") is { } d ? ReadDisplay(d, group.KeyNode("display")!, $"{what}.display") : null;
+                if (!group.Has("display"))
+                {
+                    group.Missing("display", "R09", "each group is named in the notice, in Chinese and English ({ zh: 姓名, en: Name })");
+                }
+
+                var paths = new List<string>();
+                var listed = group.List("paths", required: true);
+                if (listed is { Count: 0 })
+                {
+                    errors.Add(group.At("paths"), $"{what}.paths: list at least one field path of type '{type.Name}'");
+                }
+
+                foreach (var item in listed ?? [])
+                {
+                    if (YamlScalars.Text(errors, item, $"{what}.paths: a path") is not { } path)
+                    {
+                        continue;
+                    }
+
+                    if (!PathSyntax.TryParse(path, out _, out var pathError))
+                    {
+                        errors.Add(item, $"{what}.paths: '{path}': {pathError}");
+                        continue;
+                    }
+
+                    var selected = type.DeclaredPaths.Where(p => FieldGroup.Selects(path, p)).ToList();
+                    if (selected.Count == 0)
+                    {
+                        errors.Add(item, $"{what}.paths: '{path}' selects no field of type '{type.Name}'");
+                        continue;
+                    }
+
+                    foreach (var p in selected)
+                    {
+                        if (taken.TryGetValue(p, out var other) && other != i)
+                        {
+                            errors.Add(item, string.Create(CultureInfo.InvariantCulture, $"{what}.paths: '{path}' selects field '{p}', which is already in catalog.{type.Name}.groups[{other}]; a field is in one group"));
+                        }
+                        else
+                        {
+                            taken[p] = i;
+                        }
+                    }
+
+                    paths.Add(path);
+                }
+
+                if (errors.Count == before && display is not null && paths.Count > 0)
+                {
+                    type.Groups.Add(new FieldGroup { Display = display, Paths = paths, Line = (int)items[i].Start.Line });
                 }
             }
         }

@@ -97,6 +97,8 @@ public sealed class PrivacyNoticeTests
     [InlineData("    read: { Condition: [\"*\"], Patient: [name.text, gender] }", "    read: { Condition: [\"*\"], Patient: [name.text] }")]
     [InlineData("receives: 手机号 }", "receives: 手机号与验证码 }")]
     [InlineData("{ path: gender, category: personal-attribute, level: L3 }", "{ path: gender, category: personal-attribute, level: L2 }")]
+    [InlineData("  Patient:\n    kind: fhir\n", "  Patient:\n    kind: fhir\n    display: { zh: 就诊人, en: Patient }\n")]
+    [InlineData("  Patient:\n    kind: fhir\n", "  Patient:\n    kind: fhir\n    groups: [{ display: { zh: 性别, en: Gender }, paths: [gender] }]\n")]
     public void The_version_changes_when_notice_content_changes(string original, string replacement)
     {
         var before = PrivacyNotice.Build(LoadProfile(ProfileFixture.Valid)).Version;
@@ -119,27 +121,32 @@ public sealed class PrivacyNoticeTests
         Assert.Equal(before, after);
     }
 
-    [Fact]
-    public void Markdown_and_HTML_contain_every_purpose_and_every_right()
+    [Theory]
+    [InlineData(NoticeLanguage.Chinese)]
+    [InlineData(NoticeLanguage.English)]
+    public void Markdown_and_HTML_contain_every_purpose_and_every_right(NoticeLanguage language)
     {
         var notice = DefaultNotice();
-        var markdown = notice.ToMarkdown();
-        var html = notice.ToHtml();
+        var markdown = notice.ToMarkdown(language);
+        var html = notice.ToHtml(language);
 
         Assert.Equal(12, notice.Purposes.Count);
         foreach (var purpose in notice.Purposes)
         {
-            Assert.Contains($"(`{purpose.Key}`)", markdown, StringComparison.Ordinal);
-            Assert.Contains(purpose.Name, markdown, StringComparison.Ordinal);
-            Assert.Contains($"id=\"purpose-{purpose.Key}\"", html, StringComparison.Ordinal);
-            Assert.Contains(purpose.Name, html, StringComparison.Ordinal);
+            var name = language == NoticeLanguage.English ? purpose.NameEn! : purpose.Name;
+            Assert.Contains($"### {name}", markdown, StringComparison.Ordinal);
+            Assert.Contains($"id=\"purpose-{purpose.Key}\">{name}", html, StringComparison.Ordinal);
         }
 
         foreach (var right in notice.Rights)
         {
             Assert.Contains($"id=\"right-{right.Right}\"", html, StringComparison.Ordinal);
-            Assert.Contains(NoticeTerms.Right(right.Right).Zh, markdown, StringComparison.Ordinal);
-            Assert.Contains(NoticeTerms.Right(right.Right).En, html, StringComparison.Ordinal);
+        }
+
+        foreach (var right in notice.Rights.Where(r => r.Right != "complaint"))
+        {
+            var name = NoticeTerms.Right(right.Right);
+            Assert.Contains(language == NoticeLanguage.English ? name.En : name.Zh, markdown, StringComparison.Ordinal);
         }
 
         Assert.Equal(AllRights, notice.Rights.Select(r => r.Right));
@@ -147,22 +154,36 @@ public sealed class PrivacyNoticeTests
         Assert.Contains(notice.Version, html, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void The_HTML_is_a_complete_accessible_page()
+    [Theory]
+    [InlineData(NoticeLanguage.Chinese, "zh-CN")]
+    [InlineData(NoticeLanguage.English, "en")]
+    public void The_HTML_is_a_complete_accessible_page(NoticeLanguage language, string lang)
     {
-        var html = DefaultNotice().ToHtml();
+        var notice = DefaultNotice();
+        var html = notice.ToHtml(language, new NoticeLinks("/privacy?lang=x", "/privacy/annex"));
 
-        Assert.StartsWith("<!DOCTYPE html>\n<html lang=\"zh-CN\">", html, StringComparison.Ordinal);
+        Assert.StartsWith($"<!DOCTYPE html>\n<html lang=\"{lang}\">", html, StringComparison.Ordinal);
         Assert.Contains("<meta charset=\"utf-8\">", html, StringComparison.Ordinal);
-        Assert.Contains("<title>示例互联网医院个人信息保护政策", html, StringComparison.Ordinal);
+        Assert.Contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">", html, StringComparison.Ordinal);
+        Assert.Contains(language == NoticeLanguage.English ? "<title>Example Internet Hospital Privacy Policy</title>" : "<title>示例互联网医院个人信息保护政策</title>", html, StringComparison.Ordinal);
         Assert.Contains("<main>", html, StringComparison.Ordinal);
-        Assert.Contains("<th scope=\"col\">", html, StringComparison.Ordinal);
-        Assert.Contains("lang=\"en\"", html, StringComparison.Ordinal);
+        Assert.Contains("<nav aria-labelledby=\"toc\">", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"/privacy/annex\"", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"/privacy?lang=x\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<table", html, StringComparison.Ordinal);
         Assert.EndsWith("</html>\n", html, StringComparison.Ordinal);
-        foreach (var tag in new[] { "table", "section", "tr", "td", "dl", "ul", "h3" })
+        foreach (var tag in new[] { "section", "dl", "ul", "ol", "nav", "h2", "h3" })
         {
             Assert.Equal(Count(html, $"<{tag}>") + Count(html, $"<{tag} "), Count(html, $"</{tag}>"));
+        }
+
+        var annex = notice.ToAnnexHtml();
+        Assert.StartsWith("<!DOCTYPE html>\n<html lang=\"zh-CN\">", annex, StringComparison.Ordinal);
+        Assert.Contains("<th scope=\"col\">", annex, StringComparison.Ordinal);
+        foreach (var tag in new[] { "table", "section", "tr", "td", "ul" })
+        {
+            Assert.Equal(Count(annex, $"<{tag}>") + Count(annex, $"<{tag} "), Count(annex, $"</{tag}>"));
         }
     }
 
@@ -184,6 +205,10 @@ public sealed class PrivacyNoticeTests
         var markdown = notice.ToMarkdown();
         Assert.DoesNotContain("<script>", markdown, StringComparison.Ordinal);
         Assert.DoesNotContain("<img", markdown, StringComparison.Ordinal);
+
+        var annex = notice.ToAnnexHtml();
+        Assert.DoesNotContain("<img", annex, StringComparison.Ordinal);
+        Assert.Contains("<title>&lt;img src=x onerror=alert(1)&gt; — 技术附录 / Technical annex</title>", annex, StringComparison.Ordinal);
 
         using var json = JsonDocument.Parse(notice.ToJson());
         Assert.Equal(hostile, json.RootElement.GetProperty("purposes")[1].GetProperty("description").GetString());
