@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Cordon.Cli.Commands;
 using Cordon.Cli.Profiles;
 
@@ -43,7 +44,15 @@ public static class CordonCli
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            var code = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            if (parse.Action is HelpAction)
+            {
+                // Every command's help ends with what its exit code means.
+                await output.WriteLineAsync(ExitCodes.Description);
+                await output.WriteLineAsync();
+            }
+
+            return code;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -63,6 +72,16 @@ public static class CordonCli
 /// <summary>What every command's exit code means.</summary>
 public static class ExitCodes
 {
+    /// <summary>The exit codes as <c>--help</c> prints them.</summary>
+    public const string Description = """
+        Exit codes:
+          0  done, and what was checked holds
+          1  done, and the check failed: a broken audit chain, a refused profile, refused resources or campaign
+          2  bad usage: an unknown command or flag, a missing or invalid argument, a tenant or subject that does
+             not exist, a data directory that is not one, or several tenants and no --tenant
+          3  the command could not run: a file or database it could not reach, or a fault in Cordon
+        """;
+
     /// <summary>Done, and what was checked holds.</summary>
     public const int Ok = 0;
 
@@ -100,9 +119,8 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_WITNESS_DIR") is { Length: > 0 } d ? d : null,
     };
 
-    public static Option<string> Tenant() => new("--tenant")
+    public static Option<string?> Tenant() => new("--tenant")
     {
-        Description = "The tenant (operator). Default: default.",
-        DefaultValueFactory = _ => "default",
+        Description = "The tenant (operator). Default: the data directory's only tenant; required when it holds several (the command lists them).",
     };
 }

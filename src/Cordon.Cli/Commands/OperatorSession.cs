@@ -27,8 +27,11 @@ internal sealed class OperatorSession : IAsyncDisposable
     /// <summary>An operation at the current time.</summary>
     public Operation Operation() => new(Tenant, Store, TimeProvider.System.GetUtcNow(), ActorId, "admin");
 
-    /// <summary>Opens the data directory and finds the tenant; null (with the reason on stderr) when either is missing.</summary>
-    public static async Task<OperatorSession?> OpenAsync(CliConsole console, string directory, string? database, string tenant, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the data directory and finds the tenant named (or its only one, <see cref="TenantChoice"/>); null (with the
+    /// reason on stderr) when either is missing or the choice is ambiguous.
+    /// </summary>
+    public static async Task<OperatorSession?> OpenAsync(CliConsole console, string directory, string? database, string? tenant, CancellationToken cancellationToken)
     {
         var keyPath = KeyFile.PathIn(directory);
         if (!File.Exists(keyPath))
@@ -40,11 +43,10 @@ internal sealed class OperatorSession : IAsyncDisposable
         var store = await CordonStores.OpenAsync(directory, database, cancellationToken);
         var registry = new TenantRegistry(KeyFile.Open(keyPath));
         await registry.LoadAsync(store, cancellationToken);
-        var context = registry.Find(tenant);
+        var context = TenantChoice.Find(registry, tenant, console.Error);
         if (context is null)
         {
             await store.DisposeAsync();
-            await console.Error.WriteLineAsync($"No tenant '{tenant}' in this data directory.");
             return null;
         }
 

@@ -25,7 +25,7 @@ internal static class RetentionCommand
         };
         run.SetAction(async (parse, cancellationToken) =>
         {
-            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant)!, cancellationToken);
+            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant), cancellationToken);
             if (session is null)
             {
                 return 2;
