@@ -232,7 +232,7 @@ internal static class ImportCommand
     private static string Json(ImportReport report, string tenant, ImportOptions options)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, Core.Json.JsonOutput.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("tenant", tenant);

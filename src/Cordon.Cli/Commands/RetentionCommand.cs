@@ -94,7 +94,7 @@ internal static class RetentionCommand
     private static string Json(RetentionRunReport report)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, Core.Json.JsonOutput.WriterOptions))
         {
             w.WriteStartObject();
             w.WriteString("tenant", report.Tenant);

@@ -129,6 +129,8 @@ public static partial class CordonApp
         services.AddSingleton(PortabilityClient.Create(options.PortabilityAllowInsecureTargets));
         services.ConfigureHttpJsonOptions(o =>
         {
+            o.SerializerOptions.Encoder = Core.Json.JsonOutput.Encoder;
+
             // Each feature owns its JSON context; the host only lists them, for results and the OpenAPI schemas.
             foreach (var context in FeatureJson)
             {

@@ -128,7 +128,7 @@ public sealed class Problem : IResult
             Citation,
             httpContext.TraceIdentifier,
             Errors);
-        await JsonSerializer.SerializeAsync(response.Body, body, ProblemJson.Default.ProblemBody, httpContext.RequestAborted);
+        await JsonSerializer.SerializeAsync(response.Body, body, ProblemJson.Output.ProblemBody, httpContext.RequestAborted);
     }
 
     internal sealed record ProblemBody(
@@ -145,4 +145,13 @@ public sealed class Problem : IResult
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Problem.ProblemBody))]
-internal sealed partial class ProblemJson : JsonSerializerContext;
+internal sealed partial class ProblemJson : JsonSerializerContext
+{
+    /// <summary>The problem body as sent: Chinese in a detail as Chinese (source-generated options cannot name an encoder).</summary>
+    public static ProblemJson Output { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = Core.Json.JsonOutput.Encoder,
+    });
+}
