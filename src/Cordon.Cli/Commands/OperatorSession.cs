@@ -22,6 +22,9 @@ internal sealed class OperatorSession : IAsyncDisposable
 
     public TenantContext Tenant { get; }
 
+    /// <summary>The width tables are laid out for when stdout is not a terminal.</summary>
+    public const int DefaultWidth = 80;
+
     public static string ActorId => "cli:" + (string.IsNullOrWhiteSpace(Environment.UserName) ? "unknown" : Environment.UserName);
 
     /// <summary>An operation at the current time.</summary>
@@ -61,7 +64,10 @@ internal sealed class OperatorSession : IAsyncDisposable
     /// <summary>A Spectre console over stderr (a terminal) for progress displays.</summary>
     public static IAnsiConsole Terminal() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error), Interactive = InteractionSupport.Yes, Ansi = AnsiSupport.Yes });
 
-    /// <summary>A Spectre console over the command's stdout, for tables: plain text when it is not a terminal.</summary>
+    /// <summary>
+    /// A Spectre console over the command's stdout, for tables: the terminal's width, or plain text at
+    /// <c>COLUMNS</c> (default 80) when stdout is not a terminal, so that a file or a mail reads as a terminal would.
+    /// </summary>
     public static IAnsiConsole Tables(CliConsole console)
     {
         var terminal = ReferenceEquals(console.Out, Console.Out) && !Console.IsOutputRedirected;
@@ -74,7 +80,7 @@ internal sealed class OperatorSession : IAsyncDisposable
         });
         if (!terminal)
         {
-            ansi.Profile.Width = 160;
+            ansi.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var columns) && columns is >= 40 and <= 1000 ? columns : DefaultWidth;
         }
 
         return ansi;
