@@ -8,21 +8,36 @@ namespace Cordon.Cli;
 /// <summary>The <c>cordon</c> command: one entry point that tests call in-process with their own writers.</summary>
 public static class CordonCli
 {
+    /// <summary>The commands under the root, by the name each one's <c>Create</c> gives it.</summary>
+    private static readonly (string Name, Func<CliConsole, Command> Create)[] Commands =
+    [
+        ("init", InitCommand.Create),
+        ("serve", ServeCommand.Create),
+        ("token", TokenCommand.Create),
+        ("audit", AuditCommand.Create),
+        ("import", ImportCommand.Create),
+        ("subject", SubjectCommand.Create),
+        ("retention", RetentionCommand.Create),
+        ("profile", ProfileCommands.Create),
+        ("campaign", CampaignCommand.Create),
+    ];
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var console = new CliConsole(output, error);
-        var root = new RootCommand("Cordon: the privacy and compliance core of an internet healthcare service. Stores patient data encrypted, decides every access by purpose, role and consent, keeps a tamper-evident audit chain.")
+        var root = new RootCommand("Cordon: the privacy and compliance core of an internet healthcare service. Stores patient data encrypted, decides every access by purpose, role and consent, keeps a tamper-evident audit chain.");
+
+        // Start-up time: only the command named is built (a token is minted without building the other eight and their
+        // options); all of them for the root's help, an unknown name, a directive or a response file.
+        var named = args.Length > 0 ? Array.FindIndex(Commands, c => c.Name == args[0]) : -1;
+        for (var i = 0; i < Commands.Length; i++)
         {
-            InitCommand.Create(console),
-            ServeCommand.Create(console),
-            TokenCommand.Create(console),
-            AuditCommand.Create(console),
-            ImportCommand.Create(console),
-            SubjectCommand.Create(console),
-            RetentionCommand.Create(console),
-            ProfileCommands.Create(console),
-            CampaignCommand.Create(console),
-        };
+            if (named < 0 || i == named)
+            {
+                root.Add(Commands[i].Create(console));
+            }
+        }
+
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
