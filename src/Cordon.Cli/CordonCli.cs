@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Cordon.Cli.Commands;
 using Cordon.Cli.Profiles;
 
@@ -7,21 +8,36 @@ namespace Cordon.Cli;
 /// <summary>The <c>cordon</c> command: one entry point that tests call in-process with their own writers.</summary>
 public static class CordonCli
 {
+    /// <summary>The commands under the root, by the name each one's <c>Create</c> gives it.</summary>
+    private static readonly (string Name, Func<CliConsole, Command> Create)[] Commands =
+    [
+        ("init", InitCommand.Create),
+        ("serve", ServeCommand.Create),
+        ("token", TokenCommand.Create),
+        ("audit", AuditCommand.Create),
+        ("import", ImportCommand.Create),
+        ("subject", SubjectCommand.Create),
+        ("retention", RetentionCommand.Create),
+        ("profile", ProfileCommands.Create),
+        ("campaign", CampaignCommand.Create),
+    ];
+
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
         var console = new CliConsole(output, error);
-        var root = new RootCommand("Cordon: the privacy and compliance core of an internet healthcare service. Stores patient data encrypted, decides every access by purpose, role and consent, keeps a tamper-evident audit chain.")
+        var root = new RootCommand("Cordon: the privacy and compliance core of an internet healthcare service. Stores patient data encrypted, decides every access by purpose, role and consent, keeps a tamper-evident audit chain.");
+
+        // Start-up time: only the command named is built (a token is minted without building the other eight and their
+        // options); all of them for the root's help, an unknown name, a directive or a response file.
+        var named = args.Length > 0 ? Array.FindIndex(Commands, c => c.Name == args[0]) : -1;
+        for (var i = 0; i < Commands.Length; i++)
         {
-            InitCommand.Create(console),
-            ServeCommand.Create(console),
-            TokenCommand.Create(console),
-            AuditCommand.Create(console),
-            ImportCommand.Create(console),
-            SubjectCommand.Create(console),
-            RetentionCommand.Create(console),
-            ProfileCommands.Create(console),
-            CampaignCommand.Create(console),
-        };
+            if (named < 0 || i == named)
+            {
+                root.Add(Commands[i].Create(console));
+            }
+        }
+
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -43,7 +59,15 @@ public static class CordonCli
 
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            var code = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            if (parse.Action is HelpAction)
+            {
+                // Every command's help ends with what its exit code means.
+                await output.WriteLineAsync(ExitCodes.Description);
+                await output.WriteLineAsync();
+            }
+
+            return code;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -63,6 +87,16 @@ public static class CordonCli
 /// <summary>What every command's exit code means.</summary>
 public static class ExitCodes
 {
+    /// <summary>The exit codes as <c>--help</c> prints them.</summary>
+    public const string Description = """
+        Exit codes:
+          0  done, and what was checked holds
+          1  done, and the check failed: a broken audit chain, a refused profile, refused resources or campaign
+          2  bad usage: an unknown command or flag, a missing or invalid argument, a tenant or subject that does
+             not exist, a data directory that is not one, or several tenants and no --tenant
+          3  the command could not run: a file or database it could not reach, or a fault in Cordon
+        """;
+
     /// <summary>Done, and what was checked holds.</summary>
     public const int Ok = 0;
 
@@ -100,9 +134,8 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_WITNESS_DIR") is { Length: > 0 } d ? d : null,
     };
 
-    public static Option<string> Tenant() => new("--tenant")
+    public static Option<string?> Tenant() => new("--tenant")
     {
-        Description = "The tenant (operator). Default: default.",
-        DefaultValueFactory = _ => "default",
+        Description = "The tenant (operator). Default: the data directory's only tenant; required when it holds several (the command lists them).",
     };
 }

@@ -39,10 +39,9 @@ internal static class AuditCommand
             await using var store = await CordonStores.OpenAsync(directory, parse.GetValue(db), cancellationToken);
             var registry = new TenantRegistry(KeyFile.Open(keyPath));
             await registry.LoadAsync(store, cancellationToken);
-            var context = registry.Find(parse.GetValue(tenant));
+            var context = TenantChoice.Find(registry, parse.GetValue(tenant), console.Error);
             if (context is null)
             {
-                await console.Error.WriteLineAsync($"No tenant '{parse.GetValue(tenant)}' in this data directory.");
                 return 2;
             }
 

@@ -203,10 +203,9 @@ internal static class CampaignCommand
             await using var store = await CordonStores.OpenAsync(directory, parse.GetValue(db), cancellationToken);
             var registry = new TenantRegistry(KeyFile.Open(KeyFile.PathIn(directory)));
             await registry.LoadAsync(store, cancellationToken);
-            var context = registry.Find(parse.GetValue(tenant));
+            var context = TenantChoice.Find(registry, parse.GetValue(tenant), console.Error);
             if (context is null)
             {
-                await console.Error.WriteLineAsync($"No tenant '{parse.GetValue(tenant)}' in this data directory.");
                 return 2;
             }
 

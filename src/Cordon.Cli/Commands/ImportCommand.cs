@@ -53,12 +53,12 @@ internal static class ImportCommand
 
             var directory = parse.GetValue(data)!;
             var database = parse.GetValue(db);
-            var tenantId = parse.GetValue(tenant)!;
+            var named = parse.GetValue(tenant);
             var now = TimeProvider.System.GetUtcNow();
             if (!File.Exists(KeyFile.PathIn(directory)))
             {
-                var state = await DataDirectory.InitializeAsync(directory, database, tenantId, BuiltInProfiles.Load(), now, cancellationToken);
-                await console.Error.WriteLineAsync($"Initialised {Path.GetFullPath(directory)} with tenant '{tenantId}' from the built-in {BuiltInProfiles.Default} profile.");
+                var state = await DataDirectory.InitializeAsync(directory, database, named, BuiltInProfiles.Load(), now, cancellationToken);
+                await console.Error.WriteLineAsync($"Initialised {Path.GetFullPath(directory)} with tenant '{state.Tenant}' from the built-in {BuiltInProfiles.Default} profile.");
                 foreach (var notice in state.Notices())
                 {
                     await console.Error.WriteLineAsync(notice);
@@ -68,6 +68,16 @@ internal static class ImportCommand
             await using var store = await CordonStores.OpenAsync(directory, database, cancellationToken);
             var registry = new TenantRegistry(KeyFile.Open(KeyFile.PathIn(directory)));
             await registry.LoadAsync(store, cancellationToken);
+
+            // A tenant named that does not exist yet is created (an import into a new tenant); unnamed, the directory's
+            // only tenant, or 'default' in a directory that holds none.
+            var held = registry.All.Select(t => t.Id).ToList();
+            var tenantId = named ?? (held.Count == 0 ? DataDirectory.DefaultTenant : TenantChoice.Pick(null, held, console.Error));
+            if (tenantId is null)
+            {
+                return 2;
+            }
+
             var context = registry.Find(tenantId);
             if (context is null)
             {
@@ -222,7 +232,7 @@ internal static class ImportCommand
     private static string Json(ImportReport report, string tenant, ImportOptions options)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, Core.Json.JsonOutput.WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("tenant", tenant);

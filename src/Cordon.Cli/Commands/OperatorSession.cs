@@ -22,13 +22,19 @@ internal sealed class OperatorSession : IAsyncDisposable
 
     public TenantContext Tenant { get; }
 
+    /// <summary>The width tables are laid out for when stdout is not a terminal.</summary>
+    public const int DefaultWidth = 80;
+
     public static string ActorId => "cli:" + (string.IsNullOrWhiteSpace(Environment.UserName) ? "unknown" : Environment.UserName);
 
     /// <summary>An operation at the current time.</summary>
     public Operation Operation() => new(Tenant, Store, TimeProvider.System.GetUtcNow(), ActorId, "admin");
 
-    /// <summary>Opens the data directory and finds the tenant; null (with the reason on stderr) when either is missing.</summary>
-    public static async Task<OperatorSession?> OpenAsync(CliConsole console, string directory, string? database, string tenant, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens the data directory and finds the tenant named (or its only one, <see cref="TenantChoice"/>); null (with the
+    /// reason on stderr) when either is missing or the choice is ambiguous.
+    /// </summary>
+    public static async Task<OperatorSession?> OpenAsync(CliConsole console, string directory, string? database, string? tenant, CancellationToken cancellationToken)
     {
         var keyPath = KeyFile.PathIn(directory);
         if (!File.Exists(keyPath))
@@ -40,11 +46,10 @@ internal sealed class OperatorSession : IAsyncDisposable
         var store = await CordonStores.OpenAsync(directory, database, cancellationToken);
         var registry = new TenantRegistry(KeyFile.Open(keyPath));
         await registry.LoadAsync(store, cancellationToken);
-        var context = registry.Find(tenant);
+        var context = TenantChoice.Find(registry, tenant, console.Error);
         if (context is null)
         {
             await store.DisposeAsync();
-            await console.Error.WriteLineAsync($"No tenant '{tenant}' in this data directory.");
             return null;
         }
 
@@ -59,7 +64,10 @@ internal sealed class OperatorSession : IAsyncDisposable
     /// <summary>A Spectre console over stderr (a terminal) for progress displays.</summary>
     public static IAnsiConsole Terminal() => AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error), Interactive = InteractionSupport.Yes, Ansi = AnsiSupport.Yes });
 
-    /// <summary>A Spectre console over the command's stdout, for tables: plain text when it is not a terminal.</summary>
+    /// <summary>
+    /// A Spectre console over the command's stdout, for tables: the terminal's width, or plain text at
+    /// <c>COLUMNS</c> (default 80) when stdout is not a terminal, so that a file or a mail reads as a terminal would.
+    /// </summary>
     public static IAnsiConsole Tables(CliConsole console)
     {
         var terminal = ReferenceEquals(console.Out, Console.Out) && !Console.IsOutputRedirected;
@@ -72,7 +80,7 @@ internal sealed class OperatorSession : IAsyncDisposable
         });
         if (!terminal)
         {
-            ansi.Profile.Width = 160;
+            ansi.Profile.Width = int.TryParse(Environment.GetEnvironmentVariable("COLUMNS"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var columns) && columns is >= 40 and <= 1000 ? columns : DefaultWidth;
         }
 
         return ansi;

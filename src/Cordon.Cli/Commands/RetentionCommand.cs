@@ -25,7 +25,7 @@ internal static class RetentionCommand
         };
         run.SetAction(async (parse, cancellationToken) =>
         {
-            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant)!, cancellationToken);
+            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant), cancellationToken);
             if (session is null)
             {
                 return 2;
@@ -69,16 +69,21 @@ internal static class RetentionCommand
             }
             else
             {
-                var table = new Table()
-                    .Title(isDryRun ? "Expired records (dry run: nothing deleted)" : "Retention run")
-                    .AddColumns("Type", "Purpose", "Expired", "Held", "Deleted", "After retention");
+                var table = new FittedTable(
+                    isDryRun ? "Expired records (dry run: nothing deleted)" : "Retention run",
+                    new("Type", NoWrap: true),
+                    new("Purpose", NoWrap: true),
+                    new("Expired", Right: true),
+                    new("Held", Right: true),
+                    new("Deleted", Right: true),
+                    new("Then", DropOrder: 1));
                 foreach (var line in report.Lines)
                 {
                     table.AddRow(Markup.Escape(line.Type), Markup.Escape(line.Purpose), N(line.Expired), N(line.Held), N(line.Deleted), Markup.Escape(line.After));
                 }
 
                 table.AddRow("[bold]total[/]", string.Empty, N(report.Expired), N(report.Held), N(report.Deleted), string.Empty);
-                OperatorSession.Tables(console).Write(table);
+                table.Write(OperatorSession.Tables(console));
             }
 
             await console.Error.WriteLineAsync(isDryRun
@@ -94,7 +99,7 @@ internal static class RetentionCommand
     private static string Json(RetentionRunReport report)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
+        using (var w = new Utf8JsonWriter(buffer, Core.Json.JsonOutput.WriterOptions))
         {
             w.WriteStartObject();
             w.WriteString("tenant", report.Tenant);

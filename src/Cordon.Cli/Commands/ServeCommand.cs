@@ -40,8 +40,8 @@ internal static class ServeCommand
             Description = "The address patients reach this server at (e.g. https://cordon.example-hospital.cn): unsubscribe links point there for tenants whose profile names no operator.publicUrl. Env CORDON_PUBLIC_URL. With --demo the listening address is used when neither is set.",
             DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_PUBLIC_URL") is { Length: > 0 } u ? u : null,
         };
-        var profileFile = new Option<FileInfo?>("--profile") { Description = "Publish this profile to the default tenant at start (when it differs). Without it the tenant keeps the profile it runs: a start never reverts a published one." };
-        var command = new Command("serve", "Run the Cordon server on the embedded SQLite store (or PostgreSQL with --db). Creates DIR with keys and the default tenant on first run.")
+        var profileFile = new Option<FileInfo?>("--profile") { Description = "Publish this profile to the default tenant at start (when it differs). Without it the tenant keeps the profile it runs: a start never reverts a published one. The default tenant is the data directory's only one ('default' is created on first run); not with --demo." };
+        var command = new Command("serve", "Run the Cordon server on the embedded SQLite store (or PostgreSQL with --db). Creates DIR with keys and the default tenant on first run (with --demo, the demo tenant alone).")
         {
             data, db, urls, demo, maxBody, witnessDir, witnessUrl, checkpointSeconds, profileFile, retentionSeconds, leaseSeconds, nodeId, publicUrl,
         };
@@ -73,7 +73,7 @@ internal static class ServeCommand
                 Database = parse.GetValue(db),
                 Urls = parse.GetValue(urls)!,
                 MaxBodyBytes = parse.GetValue(maxBody),
-                DefaultTenant = withDemo ? DemoTenant.Id : "default",
+                DefaultTenant = withDemo ? DemoTenant.Id : DataDirectory.DefaultTenant,
                 WitnessDirectory = parse.GetValue(witnessDir),
                 WitnessUrl = parse.GetValue(witnessUrl),
                 CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(checkpointSeconds)),
@@ -93,13 +93,35 @@ internal static class ServeCommand
 
             var now = TimeProvider.System.GetUtcNow();
             var named = parse.GetValue(profileFile);
-            var profile = named is null ? BuiltInProfiles.Load() : InitCommand.LoadProfile(named, console);
-            if (profile is null)
+            if (withDemo && named is not null)
             {
-                return 2;
+                await console.Error.WriteLineAsync("--profile publishes to the default tenant; with --demo that is the demo tenant, which runs the built-in profile. Leave out one of them.");
+                return ExitCodes.Usage;
             }
 
-            var state = await DataDirectory.InitializeAsync(options.DataDirectory, options.Database, "default", profile, now, cancellationToken, publish: named is not null);
+            var (profile, exit) = InitCommand.LoadProfile(named, console);
+            if (profile is null)
+            {
+                return exit;
+            }
+
+            // With --demo the demo tenant is the only one created: no empty 'default' beside it for a token or a
+            // verification to land on by mistake. Without it, the directory's only tenant is the default one.
+            var state = withDemo
+                ? await DataDirectory.PrepareAsync(options.DataDirectory, options.Database, cancellationToken)
+                : await DataDirectory.InitializeAsync(options.DataDirectory, options.Database, null, profile, now, cancellationToken, publish: named is not null);
+            if (!withDemo)
+            {
+                if (state.Tenant is null && named is not null)
+                {
+                    TenantChoice.Pick(null, state.Tenants, console.Error);
+                    await console.Error.WriteLineAsync("--profile publishes to the default tenant, and this directory has several; publish with cordon profile publish --tenant T instead.");
+                    return ExitCodes.Usage;
+                }
+
+                options.DefaultTenant = state.Tenant ?? DataDirectory.DefaultTenant;
+            }
+
             foreach (var notice in state.Notices())
             {
                 await console.Error.WriteLineAsync(withDemo ? "demo: " + notice : notice);

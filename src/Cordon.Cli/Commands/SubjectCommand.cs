@@ -49,7 +49,7 @@ internal static class SubjectCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant)!, cancellationToken);
+            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant), cancellationToken);
             if (session is null)
             {
                 return 2;
@@ -121,7 +121,7 @@ internal static class SubjectCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant)!, cancellationToken);
+            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant), cancellationToken);
             if (session is null)
             {
                 return 2;
@@ -215,7 +215,7 @@ internal static class SubjectCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant)!, cancellationToken);
+            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant), cancellationToken);
             if (session is null)
             {
                 return 2;
@@ -238,39 +238,55 @@ internal static class SubjectCommand
                 return 0;
             }
 
-            var ansi = OperatorSession.Tables(console);
-            ansi.WriteLine($"Subject {explanation.SubjectId}, held by {explanation.Operator} (contact {explanation.Contact}, DPO {explanation.Dpo})");
-            var held = new Table().Title("Records held").AddColumns("Type", "Records", "Restricted", "Purposes");
-            foreach (var h in explanation.Held)
-            {
-                held.AddRow(Markup.Escape(h.Type), N(h.Records), N(h.Restricted), Markup.Escape(string.Join(", ", h.Purposes)));
-            }
-
-            ansi.Write(held);
-            var purposes = new Table().Title("Purposes").AddColumns("Purpose", "Name", "Legal basis", "Consent", "Records", "Retention", "Held until", "Then", "Recipients");
-            foreach (var p in explanation.Purposes)
-            {
-                purposes.AddRow(
-                    Markup.Escape(p.Purpose),
-                    Markup.Escape(p.NameEn is null ? p.Name : $"{p.Name} / {p.NameEn}"),
-                    Markup.Escape(p.LegalBasis),
-                    Markup.Escape(p.ConsentState),
-                    N(p.Records),
-                    Markup.Escape(p.Retention),
-                    p.HeldUntil is { } until ? until.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "-",
-                    Markup.Escape(p.AfterRetention),
-                    Markup.Escape(p.Recipients.Count == 0 ? "-" : string.Join(", ", p.Recipients)));
-            }
-
-            ansi.Write(purposes);
-            foreach (var line in explanation.Summary)
-            {
-                ansi.WriteLine(line);
-            }
-
+            WriteExplanation(OperatorSession.Tables(console), explanation);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The explanation as tables that fit <paramref name="ansi"/>'s width, then its summary lines.</summary>
+    internal static void WriteExplanation(IAnsiConsole ansi, Explanation explanation)
+    {
+        FittedTable.WriteText(ansi, $"Subject {explanation.SubjectId}, held by {explanation.Operator} (contact {explanation.Contact}, DPO {explanation.Dpo})");
+        var held = new FittedTable("Records held", new("Type", NoWrap: true), new("Records", Right: true), new("Restricted", Right: true), new("Purposes"));
+        foreach (var h in explanation.Held)
+        {
+            held.AddRow(Markup.Escape(h.Type), N(h.Records), N(h.Restricted), Markup.Escape(string.Join(", ", h.Purposes)));
+        }
+
+        held.Write(ansi);
+
+        // The purpose key and its Chinese name first; what a narrow terminal leaves out is in the summary lines below.
+        var purposes = new FittedTable(
+            "Purposes",
+            new("Purpose", NoWrap: true),
+            new("Name", DropOrder: 3),
+            new("Legal basis"),
+            new("Consent", NoWrap: true),
+            new("Records", DropOrder: 5, Right: true),
+            new("Retention", DropOrder: 1, NoWrap: true),
+            new("Held until", NoWrap: true),
+            new("Then", DropOrder: 2),
+            new("Recipients", DropOrder: 4));
+        foreach (var p in explanation.Purposes)
+        {
+            purposes.AddRow(
+                $"{Markup.Escape(p.Purpose)}\n{Markup.Escape(p.Name)}",
+                Markup.Escape(p.NameEn ?? "-"),
+                Markup.Escape(p.LegalBasis),
+                Markup.Escape(p.ConsentState),
+                N(p.Records),
+                Markup.Escape(p.Retention),
+                p.HeldUntil is { } until ? until.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "-",
+                Markup.Escape(p.AfterRetention),
+                Markup.Escape(p.Recipients.Count == 0 ? "-" : string.Join(", ", p.Recipients)));
+        }
+
+        purposes.Write(ansi, "each purpose's line below has them, and --json everything");
+        foreach (var line in explanation.Summary)
+        {
+            FittedTable.WriteText(ansi, line);
+        }
     }
 
     /// <summary>The plan in plain words, in the form <see cref="RightsWorkflow.Describe"/> gives the result.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Cordon.Core.Access;
 using Cordon.Server.Auth;
+using Cordon.Storage;
 using Cordon.Storage.Keys;
 
 namespace Cordon.Cli.Commands;
@@ -8,64 +9,87 @@ namespace Cordon.Cli.Commands;
 /// <summary><c>cordon token</c>: print a bearer token for an actor (stdout: the token only).</summary>
 internal static class TokenCommand
 {
+    /// <summary>The longest lifetime the command issues, in hours (30 days, <see cref="TokenIssuer.MaxLifetime"/>).</summary>
+    private const int MaxTtlHours = 720;
+
     public static Command Create(CliConsole console)
     {
         var data = CommonOptions.Data();
+        var db = CommonOptions.Database();
         var tenant = CommonOptions.Tenant();
         var role = new Option<string>("--role") { Description = "patient, guardian, physician, pharmacist, nurse, support, marketing, analyst, dpo, security, admin or app.", Required = true };
         var actor = new Option<string>("--actor") { Description = "The actor's identity (user id, staff id, service name).", Required = true };
-        var subject = new Option<string?>("--subject") { Description = "The subject a patient token acts for (a guardian token: the guardian's own subject or the ward)." };
+        var subject = new Option<string?>("--subject") { Description = "The subject a patient token acts for (a guardian token: the guardian's own subject or the ward). It must exist in the tenant." };
         var licence = new Option<string?>("--license", "--licence") { Description = "A physician's practising licence number." };
-        var years = new Option<int?>("--practice-years") { Description = "A physician's years of independent practice." };
+        var years = new Option<int?>("--practice-years") { Description = "A physician's years of independent practice (0 or more)." };
         var ai = new Option<bool>("--ai") { Description = "Marks an automated agent: it can never act as a physician (R53)." };
-        var ttl = new Option<int>("--ttl-hours") { Description = "Lifetime in hours, 1 to 720 (default 1: tokens are short-lived; revoke one with cordon token revoke).", DefaultValueFactory = _ => 1 };
-        var command = new Command("token", "Print a bearer token for that actor, signed with the tenant's token key from the key file.")
+        var ttl = new Option<int>("--ttl-hours") { Description = $"Lifetime in hours, 1 to {MaxTtlHours} (default 1: tokens are short-lived; revoke one with cordon token revoke).", DefaultValueFactory = _ => 1 };
+        var command = new Command("token", "Print a bearer token for that actor (stdout: the token only), signed with the tenant's token key from the key file. Exit 2 when an option is wrong or names a tenant or subject that does not exist.")
         {
-            data, tenant, role, actor, subject, licence, years, ai, ttl,
+            data, db, tenant, role, actor, subject, licence, years, ai, ttl,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellationToken) =>
         {
+            // Everything the command line alone can tell is checked before any file is opened.
             if (!RoleNames.TryParse(parse.GetValue(role), out var parsedRole))
             {
-                console.Error.WriteLine($"Unknown role '{parse.GetValue(role)}'; one of: {string.Join(", ", Enum.GetValues<Role>().Select(r => r.ToKey()))}.");
-                return 2;
+                await console.Error.WriteLineAsync($"--role: unknown role '{parse.GetValue(role)}'; one of: {string.Join(", ", Enum.GetValues<Role>().Select(r => r.ToKey()))}.");
+                return ExitCodes.Usage;
             }
 
             if (!ActorIds.IsValid(parse.GetValue(actor)))
             {
-                console.Error.WriteLine($"--actor takes an id: {ActorIds.Description}.");
-                return 2;
+                await console.Error.WriteLineAsync($"--actor takes an id: {ActorIds.Description}.");
+                return ExitCodes.Usage;
             }
 
-            if (parsedRole.IsSubjectSide() && string.IsNullOrWhiteSpace(parse.GetValue(subject)))
+            var subjectId = parse.GetValue(subject);
+            if (parsedRole.IsSubjectSide() && string.IsNullOrWhiteSpace(subjectId))
             {
-                console.Error.WriteLine($"A {parsedRole.ToKey()} token names its subject: add --subject <id>.");
-                return 2;
+                await console.Error.WriteLineAsync($"A {parsedRole.ToKey()} token names its subject: add --subject <id>.");
+                return ExitCodes.Usage;
             }
 
-            var keyPath = KeyFile.PathIn(parse.GetValue(data)!);
+            if (parse.GetValue(ttl) is < 1 or > MaxTtlHours)
+            {
+                await console.Error.WriteLineAsync($"--ttl-hours takes 1 to {MaxTtlHours} (got {parse.GetValue(ttl)}): a token must live, and not longer than a revocation is kept.");
+                return ExitCodes.Usage;
+            }
+
+            if (parse.GetValue(years) is < 0)
+            {
+                await console.Error.WriteLineAsync($"--practice-years takes 0 or more (got {parse.GetValue(years)}).");
+                return ExitCodes.Usage;
+            }
+
+            var directory = parse.GetValue(data)!;
+            var keyPath = KeyFile.PathIn(directory);
             if (!File.Exists(keyPath))
             {
-                console.Error.WriteLine($"No key file at {keyPath}; run cordon init (or cordon serve) first.");
-                return 2;
+                await console.Error.WriteLineAsync($"No key file at {keyPath}; run cordon init (or cordon serve) first.");
+                return ExitCodes.Usage;
             }
 
-            var keys = KeyFile.Open(keyPath).Find(parse.GetValue(tenant)!);
-            if (keys is null)
+            // The key file knows the tenants without opening the database: an app or staff token costs no store access.
+            var keyFile = KeyFile.Open(keyPath);
+            if (TenantChoice.Pick(parse.GetValue(tenant), keyFile.Tenants, console.Error) is not { } tenantId || keyFile.Find(tenantId) is not { } keys)
             {
-                console.Error.WriteLine($"The key file has no tenant '{parse.GetValue(tenant)}'.");
-                return 2;
+                return ExitCodes.Usage;
             }
 
-            if (parse.GetValue(ttl) is < 1 or > 720)
+            if (subjectId is not null)
             {
-                console.Error.WriteLine($"--ttl-hours takes 1 to 720 (got {parse.GetValue(ttl)}).");
-                return 2;
+                await using var store = await CordonStores.OpenAsync(directory, parse.GetValue(db), cancellationToken);
+                if (await store.GetSubjectAsync(tenantId, subjectId, cancellationToken) is null)
+                {
+                    await console.Error.WriteLineAsync($"--subject: no subject '{subjectId}' in tenant '{tenantId}'. A token for it would be refused on every request; register the subject first (POST /v1/subjects) and use the id it returns.");
+                    return ExitCodes.Usage;
+                }
             }
 
-            var request = new TokenRequest(parse.GetValue(tenant)!, parse.GetValue(actor)!, parsedRole, parse.GetValue(subject), parse.GetValue(licence), parse.GetValue(years), parse.GetValue(ai));
-            console.Out.WriteLine(TokenIssuer.Issue(request, keys.TokenKey, TimeProvider.System.GetUtcNow(), TimeSpan.FromHours(parse.GetValue(ttl))));
-            return 0;
+            var request = new TokenRequest(tenantId, parse.GetValue(actor)!, parsedRole, subjectId, parse.GetValue(licence), parse.GetValue(years), parse.GetValue(ai));
+            await console.Out.WriteLineAsync(TokenIssuer.Issue(request, keys.TokenKey, TimeProvider.System.GetUtcNow(), TimeSpan.FromHours(parse.GetValue(ttl))));
+            return ExitCodes.Ok;
         });
         command.Subcommands.Add(Revoke(console));
         return command;
@@ -84,7 +108,7 @@ internal static class TokenCommand
         var command = new Command("revoke", "Revoke one bearer token, or every token of an actor issued until now.") { data, db, tenant, token, id, actor, reason };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant)!, cancellationToken);
+            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant), cancellationToken);
             if (session is null)
             {
                 return 2;

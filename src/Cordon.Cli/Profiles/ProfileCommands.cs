@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cordon.Cli.Commands;
 using Cordon.Core.Audit;
 using Cordon.Core.Notice;
 using Cordon.Core.Profiles;
@@ -33,31 +34,36 @@ internal static class ProfileCommands
         {
             publishFile, data, db, tenant,
         };
-        publish.SetAction((parse, cancellationToken) => PublishAsync(parse.GetValue(publishFile)!, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant)!, console, cancellationToken));
+        publish.SetAction((parse, cancellationToken) => PublishAsync(parse.GetValue(publishFile)!, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant), console, cancellationToken));
 
         return new Command("profile", "Compliance profiles") { check, notice, publish };
     }
 
-    internal static async Task<int> PublishAsync(FileInfo file, string directory, string? database, string tenant, CliConsole console, CancellationToken cancellationToken)
+    internal static async Task<int> PublishAsync(FileInfo file, string directory, string? database, string? named, CliConsole console, CancellationToken cancellationToken)
     {
+        if (!file.Exists)
+        {
+            await console.Error.WriteLineAsync($"{file.FullName}: no such file");
+            return ExitCodes.Usage;
+        }
+
         if (Load(file, console.Error) is not { } profile)
         {
-            return 1;
+            return ExitCodes.CheckFailed;
         }
 
         if (!File.Exists(KeyFile.PathIn(directory)))
         {
             await console.Error.WriteLineAsync($"{Path.GetFullPath(directory)} is not a Cordon data directory; create it with cordon init.");
-            return 1;
+            return ExitCodes.Usage;
         }
 
         var registry = new TenantRegistry(KeyFile.OpenOrCreate(KeyFile.PathIn(directory)));
         await using var store = await CordonStores.OpenAsync(directory, database, cancellationToken);
         await registry.LoadAsync(store, cancellationToken);
-        if (registry.Find(tenant) is null)
+        if (TenantChoice.Find(registry, named, console.Error)?.Id is not { } tenant)
         {
-            await console.Error.WriteLineAsync($"No tenant '{tenant}' in {Path.GetFullPath(directory)}; create it with cordon init --tenant {tenant}.");
-            return 1;
+            return ExitCodes.Usage;
         }
 
         var audit = new Server.Audit.AuditContext(tenant, "cordon-cli", "admin", TimeProvider.System.GetUtcNow()).Draft("profile.publish", AuditOutcome.Done, rules: ["R04", "R09"]);
@@ -87,9 +93,15 @@ internal static class ProfileCommands
 
     internal static int Check(FileInfo file, TextWriter output, TextWriter errors)
     {
+        if (!file.Exists)
+        {
+            errors.WriteLine($"{file.FullName}: no such file");
+            return ExitCodes.Usage;
+        }
+
         if (Load(file, errors) is not { } profile)
         {
-            return 1;
+            return ExitCodes.CheckFailed;
         }
 
         output.WriteLine($"{file.Name}: valid — {profile.Catalog.Types.Count} record types, {profile.Purposes.Count} purposes; notice version {PrivacyNotice.Build(profile).Version}");
@@ -98,9 +110,15 @@ internal static class ProfileCommands
 
     internal static int Notice(FileInfo file, string format, TextWriter output, TextWriter errors, NoticeLanguage language = NoticeLanguage.Chinese)
     {
+        if (!file.Exists)
+        {
+            errors.WriteLine($"{file.FullName}: no such file");
+            return ExitCodes.Usage;
+        }
+
         if (Load(file, errors) is not { } profile)
         {
-            return 1;
+            return ExitCodes.CheckFailed;
         }
 
         var notice = PrivacyNotice.Build(profile);

@@ -130,6 +130,8 @@ public static partial class CordonApp
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o =>
         {
+            o.SerializerOptions.Encoder = Core.Json.JsonOutput.Encoder;
+
             // Each feature owns its JSON context; the host only lists them, for results and the OpenAPI schemas.
             foreach (var context in FeatureJson)
             {

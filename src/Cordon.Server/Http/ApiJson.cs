@@ -7,6 +7,7 @@ namespace Cordon.Server.Http;
 /// The options of the API's JSON contract, written once and used by every feature's source-generated context
 /// (<c>RecordsJson</c>, <c>ConsentJson</c>, …: each feature owns its own). Requests are strict: unknown members,
 /// missing required members, nulls where none are allowed, duplicate members and numbers in strings are refused.
+/// Responses write Chinese as Chinese (<see cref="Core.Json.JsonOutput"/>).
 /// </summary>
 public static class ApiJsonOptions
 {
@@ -20,6 +21,9 @@ public static class ApiJsonOptions
         RespectRequiredConstructorParameters = true,
         AllowDuplicateProperties = false,
         NumberHandling = JsonNumberHandling.Strict,
+
+        // Chinese as Chinese in every response; HTML-sensitive characters still escaped.
+        Encoder = Core.Json.JsonOutput.Encoder,
     };
 }
 

@@ -178,7 +178,7 @@ public sealed partial class Problem : IResult
             Citation,
             httpContext.TraceIdentifier,
             Errors);
-        await JsonSerializer.SerializeAsync(response.Body, body, ProblemJson.Default.ProblemBody, httpContext.RequestAborted);
+        await JsonSerializer.SerializeAsync(response.Body, body, ProblemJson.Output.ProblemBody, httpContext.RequestAborted);
     }
 
     /// <summary>
@@ -220,4 +220,13 @@ public sealed partial class Problem : IResult
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Problem.ProblemBody))]
-internal sealed partial class ProblemJson : JsonSerializerContext;
+internal sealed partial class ProblemJson : JsonSerializerContext
+{
+    /// <summary>The problem body as sent: Chinese in a detail as Chinese (source-generated options cannot name an encoder).</summary>
+    public static ProblemJson Output { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = Core.Json.JsonOutput.Encoder,
+    });
+}

@@ -280,7 +280,7 @@ public static class RecordEndpoints
 
             // The body is built first and sent with a Content-Length, in one write: no chunked framing.
             var buffer = new ArrayBufferWriter<byte>(EstimateSize());
-            using (var writer = new Utf8JsonWriter(buffer))
+            using (var writer = new Utf8JsonWriter(buffer, Core.Json.JsonOutput.WriterOptions))
             {
                 Write(writer);
             }

@@ -38,7 +38,7 @@ public static class SubjectExport
         ArgumentNullException.ThrowIfNull(op);
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(output);
-        await using var writer = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false });
+        await using var writer = new Utf8JsonWriter(output, Core.Json.JsonOutput.WriterOptions);
         var filter = include ?? (static _ => true);
         return format == ExportFormat.Fhir
             ? await WriteFhirAsync(op, subject, writer, reference, filter, progress, cancellationToken)

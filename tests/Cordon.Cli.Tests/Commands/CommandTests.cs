@@ -43,7 +43,8 @@ public sealed class CommandTests : IDisposable
 
         var (code, _, error) = await RunAsync("init", "--data", _data, "--profile", profile);
 
-        Assert.Equal(2, code);
+        // Refused, as cordon profile check refuses it: the check failed (1), not bad usage.
+        Assert.Equal(1, code);
         Assert.Contains("bad.yaml:", error, StringComparison.Ordinal);
         Assert.Contains("R44", error, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_data, "cordon.db")));

@@ -12,7 +12,7 @@ public sealed class ServeDemoTests : IDisposable
     }
 
     [Fact]
-    public async Task Serve_with_demo_prints_a_token_per_role_and_curl_examples()
+    public async Task Serve_with_demo_prints_a_token_per_role_and_curl_examples_and_makes_demo_the_only_tenant()
     {
         var output = new StringWriter();
         var errors = new SynchronizedWriter();
@@ -44,6 +44,20 @@ public sealed class ServeDemoTests : IDisposable
         Assert.Contains("-H 'X-Purpose: appointment'", banner, StringComparison.Ordinal);
         Assert.Matches(@"/v1/subjects/sub_[0-9a-z]{16}/records", banner);
         Assert.DoesNotMatch(@"\d{17}[\dX]", banner.Replace("eyJ", string.Empty, StringComparison.Ordinal).Split('\n').Where(l => !l.StartsWith("export", StringComparison.Ordinal)).Aggregate(string.Empty, (a, b) => a + b));
+
+        // The demo tenant is the directory's only one, so the CLI's default is the demo, not an empty 'default'.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await using (var store = await Storage.CordonStores.OpenAsync(_data, null))
+        {
+            Assert.Equal(["demo"], (await store.ListTenantsAsync(CancellationToken.None)).Select(t => t.Id));
+        }
+
+        var (tokenCode, token, tokenError) = await CommandTests.RunInProcessAsync("token", "--data", _data, "--role", "dpo", "--actor", "dpo-wang");
+        Assert.True(tokenCode == 0, tokenError);
+        Assert.Equal("demo", new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().ReadJsonWebToken(token.Trim()).GetClaim("tid").Value);
+        var (verified, _, said) = await CommandTests.RunInProcessAsync("audit", "verify", "--data", _data);
+        Assert.Equal(0, verified);
+        Assert.Contains("tenant 'demo' holds", said, StringComparison.Ordinal);
     }
 
     /// <summary>The command writes from its own thread while the test reads.</summary>

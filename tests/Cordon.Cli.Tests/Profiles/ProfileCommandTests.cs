@@ -138,7 +138,7 @@ public sealed class ProfilePublishCommandTests : IDisposable
         var good = Path.Combine(AppContext.BaseDirectory, "profiles", "internet-hospital.yaml");
 
         var (missing, _, noData) = await RunAsync("profile", "publish", "--data", Path.Combine(_data, "none"), good);
-        Assert.Equal(1, missing);
+        Assert.Equal(2, missing);
         Assert.Contains("cordon init", noData, StringComparison.Ordinal);
 
         Assert.Equal(0, (await RunAsync("init", "--data", _data)).Code);
