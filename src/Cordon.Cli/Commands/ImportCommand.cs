@@ -87,9 +87,20 @@ internal static class ImportCommand
                 OnInvalid = parse.GetValue(onInvalid) == "drop-field" ? InvalidValueHandling.DropField : InvalidValueHandling.Refuse,
                 BatchSize = Math.Clamp(parse.GetValue(batch), 1, 10_000),
             };
-            var report = IsTerminal(console)
-                ? await WithProgressBarAsync(context, store, inputs, options, cancellationToken)
-                : await WithProgressLinesAsync(console, context, store, inputs, options, cancellationToken);
+            ImportReport report;
+            try
+            {
+                report = IsTerminal(console)
+                    ? await WithProgressBarAsync(context, store, inputs, options, cancellationToken)
+                    : await WithProgressLinesAsync(console, context, store, inputs, options, cancellationToken);
+            }
+            catch (WriteConflictException)
+            {
+                // A source id is unique per subject in the store: another import wrote one of these resources meanwhile.
+                await console.Error.WriteLineAsync("Another import stored some of the same resources at the same time; the batch that met them was not stored. Run the import again: what is stored by then is reported as already stored.");
+                return 1;
+            }
+
             if (parse.GetValue(json))
             {
                 await console.Out.WriteLineAsync(Json(report, tenantId, options));
