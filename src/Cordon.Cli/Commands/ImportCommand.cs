@@ -323,7 +323,7 @@ internal static class ImportCommand
 
     /// <summary>For each refusal code of the run, what would help (a flag, a profile change, a fix at the source).</summary>
     private static List<(string Code, string Hint)> Hints(ImportReport report)
-        => [.. report.Refused.Keys.Select(code => (code, ImportHints.For(code))).Where(h => h.Item2 is not null).Select(h => (h.code, h.Item2!))];
+        => [.. report.Refused.Keys.Select(code => (Code: code, Hint: ImportHints.For(code))).Where(h => h.Hint is not null).Select(h => (h.Code, h.Hint!))];
 
     /// <summary>Reports synchronously on the importer's thread (Progress&lt;T&gt; would post out of order).</summary>
     private sealed class DirectProgress(Action<ImportProgress> report) : IProgress<ImportProgress>

@@ -26,8 +26,10 @@ namespace Cordon.Server.Import;
 /// Patient, resources that name no patient (the Practitioners of a Synthea bundle) belong to that patient.
 /// Catalogued types are written under the purpose through <see cref="RecordWriter"/> — classification, formats,
 /// minimum necessary, the access decision, sealing — in batches, each record with its audit entry. Uncatalogued types
-/// are skipped and counted; refused resources are counted by reason, audited as denials, and nothing of them is stored.
-/// Places in the input are given as file number and line or entry, never by file name (Synthea names files after the patient).
+/// are skipped and counted; refused resources are counted by reason and by element, audited as denials, and nothing of
+/// them is stored. A resource whose source id (type and id, else its entry's full URL) its subject already has is
+/// counted as already stored and neither written nor audited again, so a re-run stores nothing twice. Places in the
+/// input are given as file number and line or entry, never by file name (Synthea names files after the patient).
 /// </summary>
 public static partial class FhirImport
 {
