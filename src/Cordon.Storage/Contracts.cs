@@ -81,6 +81,13 @@ public interface IVault
     /// </summary>
     Task<(RecordRow Record, SubjectRow Subject, SubjectKeyRow Key, ConsentEvent? Consent, IReadOnlyList<CareTeamRow> CareTeam)?> GetRecordForReadAsync(string tenant, string recordId, string? consentPurpose, bool careTeam, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The source ids of a subject's records (the hashes of its <see cref="LookupRow.SourceId"/> lookups): what an import
+    /// has stored for the subject before. A second record with a source id the subject has fails its write
+    /// (<see cref="WriteConflictException"/>).
+    /// </summary>
+    Task<IReadOnlyList<byte[]>> ListSourceIdsAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+
     /// <summary>Current versions of a subject's records, optionally of one type, oldest first.</summary>
     Task<IReadOnlyList<RecordRow>> ListRecordsAsync(string tenant, string subjectId, string? type, CancellationToken cancellationToken);
 

@@ -33,7 +33,15 @@ public sealed record SubjectRow
 public sealed record SubjectKeyRow(string Tenant, string SubjectId, int Version, byte[] Wrapped, DateTimeOffset CreatedAt);
 
 /// <summary>A keyed blind index of a searchable value (kind: external-id, cn-resident-id, cn-mobile …).</summary>
-public sealed record LookupRow(string Tenant, string Kind, byte[] Hash, string SubjectId, string? RecordId);
+public sealed record LookupRow(string Tenant, string Kind, byte[] Hash, string SubjectId, string? RecordId)
+{
+    /// <summary>
+    /// The kind of the lookup that names where a record came from (an imported resource's type and id, or its Bundle
+    /// entry's full URL): unique per subject, so the same source resource is stored once for a subject; kept across the
+    /// record's versions.
+    /// </summary>
+    public const string SourceId = "source-id";
+}
 
 /// <summary>A stored record version. Type, level and purpose are clear; the resource is sealed.</summary>
 public sealed record RecordRow

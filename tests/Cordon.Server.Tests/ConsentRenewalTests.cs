@@ -78,8 +78,8 @@ public sealed class ConsentRenewalTests : ServerTest
         // Consultation already reads observations; collecting them changes only what it collects.
         "collected fields beyond what it reads" => text => Replace(
             text,
-            "      Encounter: [\"*\"]\n      Condition: [\"*\"]\n    read:\n      Communication: [\"*\"]",
-            "      Encounter: [\"*\"]\n      Condition: [\"*\"]\n      Observation: [\"*\"]\n    read:\n      Communication: [\"*\"]"),
+            "      DocumentReference: [\"*\"]\n    read:\n      Communication: [\"*\"]",
+            "      DocumentReference: [\"*\"]\n      Observation: [\"*\"]\n    read:\n      Communication: [\"*\"]"),
         "method" => text => Replace(text, "您或监护人在线填写就诊人姓名", "您或监护人在线或电话填写就诊人姓名"),
         "recipients" => text => Replace(
             text,

@@ -60,6 +60,50 @@ public abstract partial class StoreContract
     }
 
     [Fact]
+    public async Task A_source_id_is_stored_once_per_subject_listed_for_it_and_kept_across_versions()
+    {
+        var a = await CreateSubjectAsync("sub_src_a");
+        var b = await CreateSubjectAsync("sub_src_b");
+        LookupRow Source(string value, string subject, string record) => Lookup(LookupRow.SourceId, value, subject) with { RecordId = record };
+        await Store.PutRecordsAsync(
+            [
+                (Record("rec_s1", a, "Observation", 1), [Source("Observation/o-1", a, "rec_s1"), Lookup("cn-mobile", "13700000001", a) with { RecordId = "rec_s1" }]),
+                (Record("rec_s2", a, "Observation", 1), [Source("Observation/o-2", a, "rec_s2")]),
+
+                // Another subject may hold a resource with the same source id (ids are unique per source system, not per tenant).
+                (Record("rec_s3", b, "Observation", 1), [Source("Observation/o-1", b, "rec_s3")]),
+            ],
+            [Audit("record.import", a) with { RecordIds = ["rec_s1", "rec_s2"] }, Audit("record.import", b) with { RecordIds = ["rec_s3"] }],
+            default);
+
+        Assert.Equal(
+            new[] { Hash("Observation/o-1"), Hash("Observation/o-2") }.Select(Convert.ToHexString).Order(),
+            (await Store.ListSourceIdsAsync(Tenant, a, default)).Select(Convert.ToHexString).Order());
+        Assert.Equal([Convert.ToHexString(Hash("Observation/o-1"))], (await Store.ListSourceIdsAsync(Tenant, b, default)).Select(Convert.ToHexString));
+        Assert.Empty(await Store.ListSourceIdsAsync(Tenant, "sub_none", default));
+
+        // The same source id again for the same subject: the whole batch fails, its audit entry with it.
+        var entries = await CountAuditAsync();
+        await Assert.ThrowsAsync<WriteConflictException>(() => Store.PutRecordsAsync(
+            [(Record("rec_s4", a, "Condition", 1), []), (Record("rec_s5", a, "Observation", 1), [Source("Observation/o-2", a, "rec_s5")])],
+            [Audit("record.import", a) with { RecordIds = ["rec_s4", "rec_s5"] }],
+            default));
+        Assert.Equal(2, (await Store.ListRecordsAsync(Tenant, a, null, default)).Count);
+        Assert.Equal(entries, await CountAuditAsync());
+
+        // A correction is the same source resource: its source id stays, its index values are the new version's.
+        Assert.Equal(WriteStatus.Done, await Store.PutRecordVersionAsync(Record("rec_s1", a, "Observation", 2), 1, [], Audit("record.correct", a), default));
+        Assert.Equal(2, (await Store.ListSourceIdsAsync(Tenant, a, default)).Count);
+        Assert.Empty(await Store.FindSubjectsAsync(Tenant, "cn-mobile", Hash("13700000001"), default));
+
+        // Deleting the record frees its source id.
+        Assert.Equal(1, await Store.DeleteRecordsAsync(Tenant, ["rec_s2"], [Audit("record.delete", a) with { RecordIds = ["rec_s2"] }], default));
+        Assert.Equal([Convert.ToHexString(Hash("Observation/o-1"))], (await Store.ListSourceIdsAsync(Tenant, a, default)).Select(Convert.ToHexString));
+        var result = await VerifyAsync();
+        Assert.True(result.Valid, result.Reason);
+    }
+
+    [Fact]
     public async Task A_record_read_gets_subject_key_latest_consent_and_care_team_in_one_read()
     {
         var subject = await CreateSubjectAsync("sub_f");

@@ -97,9 +97,20 @@ internal static class ImportCommand
                 OnInvalid = parse.GetValue(onInvalid) == "drop-field" ? InvalidValueHandling.DropField : InvalidValueHandling.Refuse,
                 BatchSize = Math.Clamp(parse.GetValue(batch), 1, 10_000),
             };
-            var report = IsTerminal(console)
-                ? await WithProgressBarAsync(context, store, inputs, options, cancellationToken)
-                : await WithProgressLinesAsync(console, context, store, inputs, options, cancellationToken);
+            ImportReport report;
+            try
+            {
+                report = IsTerminal(console)
+                    ? await WithProgressBarAsync(context, store, inputs, options, cancellationToken)
+                    : await WithProgressLinesAsync(console, context, store, inputs, options, cancellationToken);
+            }
+            catch (WriteConflictException)
+            {
+                // A source id is unique per subject in the store: another import wrote one of these resources meanwhile.
+                await console.Error.WriteLineAsync("Another import stored some of the same resources at the same time; the batch that met them was not stored. Run the import again: what is stored by then is reported as already stored.");
+                return 1;
+            }
+
             if (parse.GetValue(json))
             {
                 await console.Out.WriteLineAsync(Json(report, tenantId, options));
@@ -194,7 +205,7 @@ internal static class ImportCommand
     {
         var text = new System.Text.StringBuilder();
         void Line(string line) => text.Append(line).Append('\n');
-        void Counts(string title, SortedDictionary<string, long> counts)
+        void Counts(string title, SortedDictionary<string, long> counts, bool countFirst = false)
         {
             if (counts.Count == 0)
             {
@@ -204,18 +215,23 @@ internal static class ImportCommand
             Line(string.Create(CultureInfo.InvariantCulture, $"{title} ({counts.Values.Sum():N0}):"));
             foreach (var (key, count) in counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal))
             {
-                Line(string.Create(CultureInfo.InvariantCulture, $"  {key,-44} {count,9:N0}"));
+                // Long keys (an element and its reason) after the count, so that the counts stay in one column.
+                Line(countFirst
+                    ? string.Create(CultureInfo.InvariantCulture, $"  {count,9:N0}  {key}")
+                    : string.Create(CultureInfo.InvariantCulture, $"  {key,-44} {count,9:N0}"));
             }
         }
 
         Line(string.Create(CultureInfo.InvariantCulture, $"Imported into tenant '{tenant}' under '{options.Purpose}' (on invalid values: {(options.OnInvalid == InvalidValueHandling.DropField ? "drop-field" : "refuse")})"));
         Line(string.Create(CultureInfo.InvariantCulture, $"  files {report.Files:N0}, resources read {report.Resources:N0}"));
         Line(string.Create(CultureInfo.InvariantCulture, $"  subjects {report.SubjectsCreated:N0} created, {report.SubjectsMatched:N0} matched to existing subjects{(report.MinorsWithoutGuardian > 0 ? $", {report.MinorsWithoutGuardian:N0} under the guardian-consent age without a guardian" : string.Empty)}"));
-        Line(string.Create(CultureInfo.InvariantCulture, $"  {report.RecordsStored:N0} records stored in {report.Elapsed.TotalSeconds:0.00} s ({report.RecordsPerSecond:N0} records/s)"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"  {report.RecordsStored:N0} records stored in {report.Elapsed.TotalSeconds:0.00} s ({report.RecordsPerSecond:N0} records/s), {report.AlreadyStoredTotal:N0} already stored, {report.RefusedTotal:N0} refused"));
         Counts("Records stored by type", report.Records);
+        Counts("Already stored for their subject (same id), not stored again", report.AlreadyStored);
         Counts("Skipped, type not in the catalog", report.Skipped);
         Counts("Not stored, belongs to no patient", report.Unlinked);
         Counts("Refused, by reason (nothing of them stored)", report.Refused);
+        Counts("Refused, by element and reason", report.RefusedElements, countFirst: true);
         Counts("Values dropped (--on-invalid drop-field)", report.Dropped);
         if (report.FirstRefusals.Count > 0)
         {
@@ -223,6 +239,20 @@ internal static class ImportCommand
             foreach (var refusal in report.FirstRefusals)
             {
                 Line($"  {refusal.Where}: {refusal.Type} {refusal.Code}");
+                foreach (var issue in refusal.Issues)
+                {
+                    Line(issue.Path is null ? $"      {issue.Reason}" : $"      {issue.Path}: {issue.Reason}");
+                }
+            }
+        }
+
+        var hints = Hints(report);
+        if (hints.Count > 0)
+        {
+            Line("What would help:");
+            foreach (var (code, hint) in hints)
+            {
+                Line($"  {code}: {hint}");
             }
         }
 
@@ -245,6 +275,7 @@ internal static class ImportCommand
             writer.WriteNumber("minorsWithoutGuardian", report.MinorsWithoutGuardian);
             writer.WriteNumber("records", report.RecordsStored);
             writer.WriteNumber("refused", report.RefusedTotal);
+            writer.WriteNumber("alreadyStored", report.AlreadyStoredTotal);
             writer.WriteNumber("seconds", Math.Round(report.Elapsed.TotalSeconds, 3));
             writer.WriteNumber("recordsPerSecond", Math.Round(report.RecordsPerSecond, 1));
             void Counts(string name, SortedDictionary<string, long> counts)
@@ -262,12 +293,47 @@ internal static class ImportCommand
             Counts("skippedByType", report.Skipped);
             Counts("unlinkedByType", report.Unlinked);
             Counts("refusedByReason", report.Refused);
+            Counts("refusedByElement", report.RefusedElements);
+            Counts("alreadyStoredByType", report.AlreadyStored);
             Counts("dropped", report.Dropped);
+            writer.WriteStartArray("refusals");
+            foreach (var refusal in report.FirstRefusals)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("where", refusal.Where);
+                writer.WriteString("type", refusal.Type);
+                writer.WriteString("code", refusal.Code);
+                writer.WriteStartArray("elements");
+                foreach (var issue in refusal.Issues)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("path", issue.Path);
+                    writer.WriteString("reason", issue.Reason);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteString("hint", refusal.Hint);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartObject("hints");
+            foreach (var (code, hint) in Hints(report))
+            {
+                writer.WriteString(code, hint);
+            }
+
+            writer.WriteEndObject();
             writer.WriteEndObject();
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
+
+    /// <summary>For each refusal code of the run, what would help (a flag, a profile change, a fix at the source).</summary>
+    private static List<(string Code, string Hint)> Hints(ImportReport report)
+        => [.. report.Refused.Keys.Select(code => (Code: code, Hint: ImportHints.For(code))).Where(h => h.Hint is not null).Select(h => (h.Code, h.Hint!))];
 
     /// <summary>Reports synchronously on the importer's thread (Progress&lt;T&gt; would post out of order).</summary>
     private sealed class DirectProgress(Action<ImportProgress> report) : IProgress<ImportProgress>

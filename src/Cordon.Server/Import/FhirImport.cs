@@ -26,10 +26,12 @@ namespace Cordon.Server.Import;
 /// Patient, resources that name no patient (the Practitioners of a Synthea bundle) belong to that patient.
 /// Catalogued types are written under the purpose through <see cref="RecordWriter"/> — classification, formats,
 /// minimum necessary, the access decision, sealing — in batches, each record with its audit entry. Uncatalogued types
-/// are skipped and counted; refused resources are counted by reason, audited as denials, and nothing of them is stored.
-/// Places in the input are given as file number and line or entry, never by file name (Synthea names files after the patient).
+/// are skipped and counted; refused resources are counted by reason and by element, audited as denials, and nothing of
+/// them is stored. A resource whose source id (type and id, else its entry's full URL) its subject already has is
+/// counted as already stored and neither written nor audited again, so a re-run stores nothing twice. Places in the
+/// input are given as file number and line or entry, never by file name (Synthea names files after the patient).
 /// </summary>
-public static class FhirImport
+public static partial class FhirImport
 {
     public static async Task<ImportReport> RunAsync(TenantContext tenant, ICordonStore store, IReadOnlyList<string> files, ImportOptions options, TimeProvider time, IProgress<ImportProgress>? progress, CancellationToken cancellationToken)
     {
@@ -165,11 +167,11 @@ public static class FhirImport
                 if (_byReference.TryGetValue(item.Reference, out var subject))
                 {
                     using var document = JsonDocument.Parse(item.Json, CheckedOptions);
-                    await WriteAsync(subject, item.Type, document.RootElement, item.Json, item.Where, cancellationToken);
+                    await WriteAsync(subject, item.Type, document.RootElement, item.Json, item.Source, item.Where, cancellationToken);
                 }
                 else
                 {
-                    Refuse(item.Where, item.Type, "import.no-patient", null, cancellationToken);
+                    Refuse(item.Where, item.Type, "import.no-patient", null, cancellationToken, issues: [new ImportIssue(item.Element, "refers to a Patient that is neither in the input nor a subject of the tenant")]);
                 }
             }
 
@@ -243,7 +245,7 @@ public static class FhirImport
             else
             {
                 Report.Resources++;
-                Refuse(Where(line), "?", "request.malformed", null, cancellationToken);
+                Refuse(Where(line), "?", "request.malformed", null, cancellationToken, issues: [new ImportIssue(null, text.Problem ?? "not one well-formed JSON value (truncated, text after it, or a property of the Bundle or of an entry named twice)")]);
             }
         }
 
@@ -295,7 +297,7 @@ public static class FhirImport
             if (document is null)
             {
                 // Scanned as well-formed JSON, but with a property named twice in the resource, or a string that is not text.
-                Refuse(where, entry.Type, "request.malformed", null, cancellationToken);
+                Refuse(where, entry.Type, "request.malformed", null, cancellationToken, issues: [new ImportIssue(null, "a property is named twice in the resource, or a string is not text that can be written back out (invalid UTF-8, a lone surrogate, a control character)")]);
                 return null;
             }
 
@@ -357,13 +359,13 @@ public static class FhirImport
             Report.Resources++;
             if (type is null)
             {
-                Refuse(where, "?", "import.no-resource-type", null, cancellationToken);
+                Refuse(where, "?", "import.no-resource-type", null, cancellationToken, issues: [new ImportIssue("resourceType", "missing, or not a string")]);
                 return false;
             }
 
             if (type == InvalidText)
             {
-                Refuse(where, "?", "request.malformed", null, cancellationToken);
+                Refuse(where, "?", "request.malformed", null, cancellationToken, issues: [new ImportIssue("resourceType", "not text that can be written back out (invalid UTF-8, a lone surrogate)")]);
                 return false;
             }
 
@@ -379,10 +381,11 @@ public static class FhirImport
         /// <summary>A resource of a catalogued type, with its bytes (and its catalog checks when they ran ahead); for a Patient, returns its subject.</summary>
         private async Task<Subject?> AcceptAsync(string type, JsonElement resource, byte[] json, string? fullUrl, string where, BundleContext? bundle, CancellationToken cancellationToken, Preparation? preparation = null)
         {
+            var source = SourceOf(type, resource, fullUrl);
             if (type == "Patient")
             {
                 var patient = await AcceptPatientAsync(resource, fullUrl, where, cancellationToken);
-                await WriteAsync(patient, type, resource, json, where, cancellationToken, preparation);
+                await WriteAsync(patient, type, resource, json, source, where, cancellationToken, preparation);
                 return patient;
             }
 
@@ -398,7 +401,7 @@ public static class FhirImport
             {
                 if (bundle?.Single is { } single)
                 {
-                    await WriteAsync(single, type, resource, json, where, cancellationToken, preparation);
+                    await WriteAsync(single, type, resource, json, source, where, cancellationToken, preparation);
                 }
                 else
                 {
@@ -411,11 +414,11 @@ public static class FhirImport
             var subject = await ResolveAsync(reference, cancellationToken);
             if (subject is null)
             {
-                _deferred.Add(new Deferred(reference, type, json, where));
+                _deferred.Add(new Deferred(reference, ReferenceElement(resource), type, json, source, where));
                 return null;
             }
 
-            await WriteAsync(subject, type, resource, json, where, cancellationToken, preparation);
+            await WriteAsync(subject, type, resource, json, source, where, cancellationToken, preparation);
             return null;
         }
 
@@ -441,7 +444,7 @@ public static class FhirImport
                 var id = SubjectVault.NewId("sub");
                 var (row, key, lookup, opened) = SubjectVault.CreateOpened(tenant, id, new SubjectProfile(externalId, birthDate, DisplayName(patient)), null, _now);
                 var under = Age.YearsOn(birthDate, Today) < tenant.Profile.Settings.GuardianConsentBelowAge;
-                subject = new Subject(id) { Opened = opened, State = SubjectState.Active, UnderGuardianAge = under, Consents = [] };
+                subject = new Subject(id) { Opened = opened, State = SubjectState.Active, UnderGuardianAge = under, Consents = [], Sources = [] };
                 subject.Creation = store.CreateSubjectAsync(row, key, [lookup], Audit("subject.create", AuditOutcome.Done, id), cancellationToken);
                 _opened.Add(subject);
                 _creating.Add(subject);
@@ -463,12 +466,25 @@ public static class FhirImport
             return subject;
         }
 
-        private async Task WriteAsync(Subject subject, string type, JsonElement resource, byte[] json, string where, CancellationToken cancellationToken, Preparation? preparation = null)
+        private async Task WriteAsync(Subject subject, string type, JsonElement resource, byte[] json, string? source, string where, CancellationToken cancellationToken, Preparation? preparation = null)
         {
             if (subject.RefusedCode is { } refused)
             {
-                Refuse(where, type, refused, null, cancellationToken);
+                Refuse(where, type, refused, null, cancellationToken, issues: [type == "Patient" ? PatientProblem(refused) : new ImportIssue(null, $"the Patient it belongs to was refused ({refused})")]);
                 return;
+            }
+
+            // Stored for this subject before (an earlier run, or earlier in this one): not stored again, and not audited
+            // again either — nothing is written, read or decided; the entry of the write that stored it stands.
+            var sourceId = source is null ? null : tenant.Indexer.Compute(LookupRow.SourceId, source);
+            if (sourceId is not null)
+            {
+                subject.Sources ??= [.. (await store.ListSourceIdsAsync(tenant.Id, subject.Id, cancellationToken)).Select(SourceKey)];
+                if (subject.Sources.Contains(SourceKey(sourceId)))
+                {
+                    ImportReport.Count(Report.AlreadyStored, type);
+                    return;
+                }
             }
 
             var (prepared, droppedFields) = preparation ?? Prepare(type, resource, json);
@@ -479,7 +495,7 @@ public static class FhirImport
 
             if (prepared.Failed)
             {
-                Refuse(where, type, prepared.Failure.Code, subject.Id, cancellationToken, prepared.Failure.Rule);
+                Refuse(where, type, prepared.Failure.Code, subject.Id, cancellationToken, prepared.Failure.Rule, IssuesOf(prepared.Failure));
                 return;
             }
 
@@ -487,7 +503,7 @@ public static class FhirImport
             var opened = await OpenAsync(subject, cancellationToken);
             if (opened is null)
             {
-                Refuse(where, type, "import.patient-refused", null, cancellationToken);
+                Refuse(where, type, "import.patient-refused", null, cancellationToken, issues: [new ImportIssue(null, "the subject could not be opened (it has no current data key: erased while the import ran)")]);
                 return;
             }
 
@@ -500,11 +516,18 @@ public static class FhirImport
             var admission = RecordAdmission.Admit(tenant, _audit with { Now = _now }, _actor, facts, purpose, record, "record.import");
             if (!admission.Admitted)
             {
-                Refuse(where, type, admission.Refusal!.Code, subject.Id, cancellationToken, admission.Refusal.Rule);
+                Refuse(where, type, admission.Refusal!.Code, subject.Id, cancellationToken, admission.Refusal.Rule, [new ImportIssue(null, admission.Refusal.Detail)]);
                 return;
             }
 
-            _batch.Add((admission.Row, admission.Lookups, admission.Audit));
+            var lookups = admission.Lookups;
+            if (sourceId is not null)
+            {
+                subject.Sources!.Add(SourceKey(sourceId));
+                lookups = [.. lookups, new LookupRow(tenant.Id, LookupRow.SourceId, sourceId, subject.Id, admission.Row.Id)];
+            }
+
+            _batch.Add((admission.Row, lookups, admission.Audit));
             _batchSubjects.Add(subject);
             if (_batch.Count >= options.BatchSize)
             {
@@ -576,7 +599,7 @@ public static class FhirImport
             {
                 if (_batchSubjects[i].RefusedCode is not null)
                 {
-                    Refuse("(batch)", _batch[i].Record.Type, "import.subject-conflict", null, cancellationToken);
+                    Refuse("(batch)", _batch[i].Record.Type, "import.subject-conflict", null, cancellationToken, issues: [new ImportIssue(null, "another writer created a subject with the same external id while this import ran")]);
                     _batch.RemoveAt(i);
                     _batchSubjects.RemoveAt(i);
                 }
@@ -681,17 +704,63 @@ public static class FhirImport
             return subject;
         }
 
-        private void Refuse(string where, string type, string code, string? subjectId, CancellationToken cancellationToken, string? rule = null)
+        private void Refuse(string where, string type, string code, string? subjectId, CancellationToken cancellationToken, string? rule = null, IReadOnlyList<ImportIssue>? issues = null)
         {
             ImportReport.Count(Report.Refused, code);
+            issues ??= [];
+            foreach (var key in issues.Select(i => ElementKey(type, i, code)).Distinct(StringComparer.Ordinal))
+            {
+                ImportReport.Count(Report.RefusedElements, key);
+            }
+
             if (Report.FirstRefusals.Count < ImportReport.ListedRefusals)
             {
-                Report.FirstRefusals.Add(new ImportRefusal(where, type, code));
+                Report.FirstRefusals.Add(new ImportRefusal(where, type, code) { Issues = [.. issues.Take(ImportRefusal.ListedIssues)], Hint = ImportHints.For(code) });
             }
 
             var draft = Audit("record.import", AuditOutcome.Deny, subjectId, rules: rule is null ? [] : [rule]) with { Code = code };
             _denials.Add(store.AppendAsync(draft, cancellationToken));
         }
+
+        /// <summary>The elements of a failed preparation and what is wrong with each (paths and reasons only: the failures never hold values).</summary>
+        private static IReadOnlyList<ImportIssue> IssuesOf(Core.Failure failure)
+            => failure.Errors is { Count: > 0 } errors
+                ? [.. errors.SelectMany(e => e.Value.Select(reason => new ImportIssue(e.Key, reason)))]
+                : [new ImportIssue(null, failure.Detail)];
+
+        /// <summary>
+        /// The key a refusal is counted under: type, element, reason and code; the line and position a FHIR issue names
+        /// differ from resource to resource, so they are left out of the count (the listed refusals keep them).
+        /// </summary>
+        private static string ElementKey(string type, ImportIssue issue, string code)
+        {
+            var reason = LinePosition().Replace(issue.Reason, string.Empty);
+            return issue.Path is null ? $"{type}: {reason} ({code})" : $"{type}.{issue.Path}: {reason} ({code})";
+        }
+
+        private static ImportIssue PatientProblem(string code) => code switch
+        {
+            "import.patient-without-id" => new("id", "the Patient has neither an id nor an identifier value of clean text (at most 128 characters)"),
+            "import.patient-birth-date" => new("birthDate", "missing, or not a full date (YYYY-MM-DD) from 1900 to today"),
+            _ => new(null, "the Patient's subject could not be created (" + code + ")"),
+        };
+
+        /// <summary>
+        /// Where a resource came from: its type and FHIR id, else its Bundle entry's full URL; null when it has neither
+        /// (such a resource is stored again by a re-run). Only its blind index is stored.
+        /// </summary>
+        private static string? SourceOf(string type, JsonElement resource, string? fullUrl)
+            => resource.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 } value
+                ? type + "/" + value
+                : fullUrl;
+
+        private static UInt128 SourceKey(byte[] hash) => MemoryMarshal.Read<UInt128>(hash);
+
+        /// <summary>The element that names the resource's patient (for a refusal that names it).</summary>
+        private static string ReferenceElement(JsonElement resource)
+            => resource.TryGetProperty("subject", out _) ? "subject.reference"
+                : resource.TryGetProperty("patient", out _) ? "patient.reference"
+                : "participant.actor.reference";
 
         private AuditDraft Audit(string action, AuditOutcome outcome, string? subject, IReadOnlyList<string>? records = null, AuditFlags flags = AuditFlags.None, IReadOnlyList<string>? rules = null)
             => (_audit with { Now = _now }).Draft(action, outcome, _purpose.Key, subject, records, rules: rules, flags: flags);
@@ -882,6 +951,9 @@ public static class FhirImport
 
         public Task<WriteStatus>? Creation { get; set; }
 
+        /// <summary>The source ids stored for this subject (its blind-index values), read from the store when first needed; none for a subject created by this run.</summary>
+        public HashSet<UInt128>? Sources { get; set; }
+
         /// <summary>Why this patient's resources are refused (no id, no birth date, lost its external id to a concurrent writer).</summary>
         public string? RefusedCode { get; set; }
 
@@ -893,7 +965,7 @@ public static class FhirImport
         public Subject? Single { get; set; }
     }
 
-    private sealed record Deferred(string Reference, string Type, byte[] Json, string Where);
+    private sealed record Deferred(string Reference, string Element, string Type, byte[] Json, string? Source, string Where);
 
     /// <summary>A Bundle's resource parsed alone (no document when a property is named twice in it), and its catalog checks.</summary>
     private sealed record Parsed(JsonDocument? Document, Preparation? Preparation);
@@ -1103,6 +1175,9 @@ public static class FhirImport
             seen = true;
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@" \(line \d+, position \d+\)", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex LinePosition();
 
     /// <summary>A resource's catalog checks, and the fields dropped to pass them (drop-field).</summary>
     private sealed record Preparation(Core.Result<PreparedRecord> Prepared, IReadOnlyList<string> Dropped);

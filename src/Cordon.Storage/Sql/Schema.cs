@@ -362,6 +362,13 @@ internal static class Schema
         );
         """;
 
+    /// <summary>
+    /// An imported resource is stored once per subject: its source id (a blind index of its type and id, or its Bundle
+    /// entry's full URL) is a lookup that is unique per subject, so a re-run of an import, or two imports racing, cannot
+    /// store it twice. The subject comes first so that the index also serves the list of a subject's source ids.
+    /// </summary>
+    private const string SourceIds = "CREATE UNIQUE INDEX lookups_source_id ON lookups (tenant, subject, hash) WHERE kind = 'source-id';";
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", Tables.Replace("{BLOB}", "BLOB", StringComparison.Ordinal).Replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)),
@@ -374,6 +381,7 @@ internal static class Schema
         new(8, "audit: entries stored as their own bytes", "ALTER TABLE audit_entries ADD COLUMN body BLOB;", (c, t, ct) => AuditBodies.MigrateAsync(c, t, notNull: false, ct)),
         new(9, "revoked bearer tokens", TokenRevocations),
         new(10, "state every node shares: tenant versions, job runs", SharedState),
+        new(11, "imported records: one per subject and source id", SourceIds),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -386,5 +394,6 @@ internal static class Schema
         new(6, "audit: entries stored as their own bytes", "ALTER TABLE audit_entries ADD COLUMN body BYTEA;", (c, t, ct) => AuditBodies.MigrateAsync(c, t, notNull: true, ct)),
         new(7, "revoked bearer tokens", TokenRevocations),
         new(8, "state every node shares: tenant versions, job runs", SharedState),
+        new(9, "imported records: one per subject and source id", SourceIds),
     ];
 }

@@ -64,7 +64,10 @@ internal sealed partial class SqlStore
                 .Add("updated", record.UpdatedAt.ToUnixTimeMilliseconds()).Add("sealed", record.Sealed)
                 .Add("tenant", record.Tenant).Add("id", record.Id)
                 .ExecuteNonQueryAsync();
-            await ctx.Command("DELETE FROM lookups WHERE tenant = @tenant AND record_id = @id").Add("tenant", record.Tenant).Add("id", record.Id).ExecuteNonQueryAsync();
+            // A new version is still the same source resource: its source id stays, the index values are the new version's.
+            await ctx.Command("DELETE FROM lookups WHERE tenant = @tenant AND record_id = @id AND kind <> @source")
+                .Add("tenant", record.Tenant).Add("id", record.Id).Add("source", LookupRow.SourceId)
+                .ExecuteNonQueryAsync();
             await InsertLookupsAsync(ctx, lookups);
             await ctx.AppendAuditAsync(audit);
             return WriteStatus.Done;
@@ -133,6 +136,13 @@ internal sealed partial class SqlStore
 
         return (foundRecord, foundSubject, foundKey, foundConsent, team);
     }
+
+    public Task<IReadOnlyList<byte[]>> ListSourceIdsAsync(string tenant, string subjectId, CancellationToken cancellationToken)
+        => QueryAsync(
+            "SELECT hash FROM lookups WHERE tenant = @tenant AND subject = @subject AND kind = @kind",
+            c => c.Add("tenant", tenant).Add("subject", subjectId).Add("kind", LookupRow.SourceId),
+            r => (byte[])r.GetValue(0),
+            cancellationToken);
 
     public Task<IReadOnlyList<RecordRow>> ListRecordsAsync(string tenant, string subjectId, string? type, CancellationToken cancellationToken)
         => type is null

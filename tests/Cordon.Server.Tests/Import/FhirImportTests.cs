@@ -185,16 +185,19 @@ public sealed class FhirImportTests : ServerTest
         Assert.Equal(4, report.Refused["request.malformed"]);
         Assert.Equal(2, report.Refused["import.no-resource-type"]);
         Assert.Equal(
-            new ImportRefusal[]
+            new (string, string, string)[]
             {
-                new ImportRefusal("file 1, entry 4", "?", "import.no-resource-type"),
-                new ImportRefusal("file 1, entry 5", "?", "import.no-resource-type"),
-                new ImportRefusal("file 1, entry 6", "Observation", "request.malformed"),
-                new ImportRefusal("file 2", "?", "request.malformed"),
-                new ImportRefusal("file 4", "?", "request.malformed"),
-                new ImportRefusal("file 5", "?", "request.malformed"),
+                ("file 1, entry 4", "?", "import.no-resource-type"),
+                ("file 1, entry 5", "?", "import.no-resource-type"),
+                ("file 1, entry 6", "Observation", "request.malformed"),
+                ("file 2", "?", "request.malformed"),
+                ("file 4", "?", "request.malformed"),
+                ("file 5", "?", "request.malformed"),
             },
-            report.FirstRefusals);
+            report.FirstRefusals.Select(r => (r.Where, r.Type, r.Code)));
+        Assert.All(report.FirstRefusals, r => Assert.NotEmpty(r.Issues));
+        Assert.All(report.FirstRefusals, r => Assert.NotNull(r.Hint));
+        Assert.Equal("resourceType", report.FirstRefusals[0].Issues.Single().Path);
 
         var tenant = Server.TenantContext;
         var store = Server.Host.Store;
@@ -266,10 +269,72 @@ public sealed class FhirImportTests : ServerTest
         Assert.Equal(0, report.RecordsStored);
     }
 
+    [Fact]
+    public async Task A_refused_Patient_is_reported_with_the_element_the_reason_and_what_would_help_never_its_values()
+    {
+        var bundle = Path.Combine(Server.Directory, "refused.json");
+        await File.WriteAllTextAsync(bundle, $$$"""
+            {"resourceType":"Bundle","type":"collection","entry":[
+              {"fullUrl":"urn:uuid:p-40","resource":{"resourceType":"Patient","id":"p-40","birthDate":"1970-05-06","name":[{"text":"MARKER-NAME"}],"telecom":[{"system":"phone","value":"555-010-4477"}]}},
+              {"fullUrl":"urn:uuid:p-41","resource":{"resourceType":"Patient","id":"p-41","birthDate":"1971-05-06","gender":"M"}},
+              {"fullUrl":"urn:uuid:p-42","resource":{"resourceType":"Patient","id":"p-42","name":[{"text":"MARKER-NONAME"}]}},
+              {"resource":{{{Observation("obs-42", "urn:uuid:p-42", 120)}}} }
+            ]}
+            """);
+
+        var report = await ImportAsync([bundle], new ImportOptions());
+
+        var phone = Assert.Single(report.FirstRefusals, r => r.Where == "file 1, entry 1");
+        Assert.Equal(("Patient", "validation.failed"), (phone.Type, phone.Code));
+        Assert.Equal("telecom.value", Assert.Single(phone.Issues).Path);
+        Assert.Contains("mobile", phone.Issues[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("--on-invalid drop-field", phone.Hint, StringComparison.Ordinal);
+
+        var gender = Assert.Single(report.FirstRefusals, r => r.Where == "file 1, entry 2");
+        Assert.Equal("fhir.invalid", gender.Code);
+        Assert.Contains(gender.Issues, i => i.Path == "gender" && i.Reason.Contains("male", StringComparison.Ordinal));
+
+        var birth = Assert.Single(report.FirstRefusals, r => r.Where == "file 1, entry 3");
+        Assert.Equal(("import.patient-birth-date", "birthDate"), (birth.Code, Assert.Single(birth.Issues).Path));
+        var observation = Assert.Single(report.FirstRefusals, r => r.Where == "file 1, entry 4");
+        Assert.Equal("import.patient-birth-date", observation.Code);
+        Assert.Contains("Patient it belongs to was refused", Assert.Single(observation.Issues).Reason, StringComparison.Ordinal);
+
+        // Every refusal is counted under its element and reason, not only the listed ones.
+        Assert.Equal(1, Assert.Single(report.RefusedElements, e => e.Key.StartsWith("Patient.telecom.value: ", StringComparison.Ordinal) && e.Key.EndsWith("(validation.failed)", StringComparison.Ordinal)).Value);
+        Assert.Equal(4, report.RefusedElements.Values.Sum());
+        var everything = string.Join('\n', report.FirstRefusals.SelectMany(r => r.Issues.Select(i => $"{i.Path} {i.Reason} {r.Hint}")).Concat(report.RefusedElements.Keys));
+        foreach (var value in new[] { "MARKER-NAME", "MARKER-NONAME", "555-010-4477", "p-40", "p-41", "p-42", "1970-05-06", "\"M\"" })
+        {
+            Assert.DoesNotContain(value, everything, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task The_Synthea_bundles_store_the_medical_record_types_a_patient_record_needs()
+    {
+        var report = await ImportAsync(SyntheaFiles(), new ImportOptions { OnInvalid = InvalidValueHandling.DropField });
+
+        Assert.Equal(2, report.Records["AllergyIntolerance"]);
+        Assert.Equal(135, report.Records["Immunization"]);
+        Assert.Equal(365, report.Records["Procedure"]);
+        Assert.Equal(7, report.Records["ImagingStudy"]);
+        Assert.Equal(43, report.Records["CarePlan"]);
+        Assert.Equal(23, report.Records["Goal"]);
+        Assert.Equal(43, report.Records["CareTeam"]);
+        Assert.Equal(481, report.Records["DocumentReference"]);
+        Assert.Equal(4004, report.RecordsStored);
+        Assert.Empty(report.Refused);
+
+        // Left out on purpose: US payer billing, directory data that is not about the patient, and the bundles' provenance.
+        Assert.Equal(["Claim", "ExplanationOfBenefit", "Location", "Organization", "PractitionerRole", "Provenance"], report.Skipped.Keys);
+        Assert.Equal(1275, report.Skipped.Values.Sum());
+    }
+
     private async Task<ImportReport> ImportAsync(IReadOnlyList<string> files, ImportOptions options)
         => await FhirImport.RunAsync(Server.TenantContext, Server.Host.Store, files, options, Server.Time, null, CancellationToken.None);
 
-    private static List<string> SyntheaFiles()
+    internal static List<string> SyntheaFiles()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -324,7 +389,7 @@ public sealed class FhirImportTests : ServerTest
 
     private static void Count(SortedDictionary<string, long> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
 
-    private static string Observation(string id, string patient, int systolic) => Line(new
+    internal static string Observation(string id, string patient, int systolic) => Line(new
     {
         resourceType = "Observation",
         id,
@@ -334,7 +399,7 @@ public sealed class FhirImportTests : ServerTest
         valueQuantity = new { value = systolic, unit = "mmHg", system = "http://unitsofmeasure.org", code = "mm[Hg]" },
     });
 
-    private static string Line(object resource) => JsonSerializer.Serialize(resource);
+    internal static string Line(object resource) => JsonSerializer.Serialize(resource);
 
     private sealed class Expectation
     {
