@@ -267,6 +267,62 @@ public sealed class AccessPolicyTests
         Assert.Equal(PermitRules.None, denied.Rules);
     }
 
+    // Tests for what the mutation run (Stryker.NET, December 2026) found no test would notice.
+
+    [Fact]
+    public void A_permit_names_the_rules_it_rests_on()
+    {
+        Assert.Equal(["R02"], _policy.Decide(Request(Role.App, "consultation", "Patient")).RuleIds);
+        Assert.Equal(["R01"], _policy.Decide(Request(Role.App, "newsletter", "Account")).RuleIds);
+        Assert.Empty(_policy.Decide(Request(Role.App, "account", "Account") with { Consent = ConsentStatus.NotRequired }).RuleIds);
+        Assert.Equal(["R02", "R46"], _policy.Decide(Request(Role.Physician, "consultation", "Condition") with { Care = CareRelation.TreatingPhysician }).RuleIds);
+        var child = _policy.Decide(Request(Role.App, "consultation", "Patient") with { UnderGuardianAge = true, Consent = ConsentStatus.GrantedByGuardian });
+        Assert.Contains("R03", child.RuleIds);
+    }
+
+    [Fact]
+    public void An_explanation_lists_every_rule_checked_in_order()
+    {
+        var patient = Request(Role.Patient, "consultation", "Condition") with { Link = SubjectLink.Self };
+        var explained = _policy.Explain(patient);
+        Assert.True(explained.Decision.IsPermitted);
+        Assert.Equal(["R59", "R46", "R53", "R46", "R06", "R19", "R02"], explained.Checks.Take(7).Select(c => c.Rule));
+        Assert.All(explained.Checks, c => Assert.True(c.Passed, c.Check));
+
+        var clinician = _policy.Explain(Request(Role.Physician, "consultation", "Condition") with { Care = CareRelation.TreatingPhysician, Level = Level.L5, HasJustification = true });
+        Assert.Contains(clinician.Checks, c => c.Check == "care relationship" && c.Passed);
+        Assert.Contains(clinician.Checks, c => c.Check == "level 5" && c.Passed);
+        var masked = _policy.Explain(Request(Role.Support, "consultation", "Patient"));
+        Assert.Contains(masked.Checks, c => c.Check == "masking" && c.Passed && c.Detail.Contains("masked values", StringComparison.Ordinal));
+        var refused = _policy.Explain(Request(Role.Nurse, "consultation", "Condition"));
+        Assert.Contains(refused.Checks, c => c.Check == "care relationship" && !c.Passed);
+    }
+
+    [Fact]
+    public void Reading_and_collecting_are_covered_apart()
+    {
+        // In the default profile the consultation reads test results but does not collect them.
+        var policy = new AccessPolicy(Cordon.Core.Profiles.ProfileLoader.Load(RepoFiles.ReadProfile("internet-hospital.yaml"), "internet-hospital.yaml").Profile!);
+        Assert.True(policy.TryGetPurpose("consultation", out var consultation));
+        Assert.True(policy.TryGetType("Observation", out var observation));
+        Assert.True(policy.Covers(consultation, observation, AccessAction.Read));
+        Assert.False(policy.Covers(consultation, observation, AccessAction.Write));
+        Assert.True(policy.TryGetType("Condition", out var condition));
+        Assert.True(policy.Covers(consultation, condition, AccessAction.Write));
+    }
+
+    [Fact]
+    public void Masking_applies_to_the_role_and_type_it_names_only()
+    {
+        Assert.True(_policy.TryGetType("Patient", out var patient));
+        Assert.True(_policy.TryGetType("Condition", out var condition));
+        Assert.True(_policy.IsMasked(Role.Support, patient));
+        Assert.False(_policy.IsMasked(Role.Support, condition));
+        Assert.False(_policy.IsMasked(Role.App, patient));
+        var masked = _policy.Decide(Request(Role.Support, "consultation", "Patient"));
+        Assert.True(masked.Flags.HasFlag(AuditFlags.Masked));
+    }
+
     private AccessRequest Request(Role role, string purpose, string type, AccessAction action = AccessAction.Read)
     {
         Assert.True(_policy.TryGetPurpose(purpose, out var p));
