@@ -6,8 +6,9 @@ using Cordon.Server.Records;
 namespace Cordon.Bench.Records;
 
 /// <summary>
-/// The R4 structure check every FHIR record passes on write (<see cref="FhirStructure.Check"/>), on the Observation
-/// the load driver writes. Baseline: parsing the same bytes into a <see cref="JsonDocument"/>, which the write does anyway.
+/// The R4 structure check every FHIR record passes on write (<see cref="FhirStructure.Check"/>: the one-pass check,
+/// falling back to the SDK), against the Firely SDK's strict reading alone and its syntax-only reading, on a small
+/// Observation and Patient. Baseline: parsing the same bytes into a <see cref="JsonDocument"/>, which the write does anyway.
 /// </summary>
 [MemoryDiagnoser]
 public class FhirStructureBenchmarks
@@ -50,5 +51,11 @@ public class FhirStructureBenchmarks
     }
 
     [Benchmark]
+    public int SdkObservation() => FhirStructure.CheckWithSdk(_observation, "Observation").Count;
+
+    [Benchmark]
     public int CheckPatient() => FhirStructure.Check(_patient, "Patient").Count;
+
+    [Benchmark]
+    public int SdkPatient() => FhirStructure.CheckWithSdk(_patient, "Patient").Count;
 }

@@ -181,6 +181,10 @@ internal static class ServeCommand
         }
 
         e.WriteLine();
+        e.WriteLine("The clinicians' tokens carry a practising-licence number and years of practice as claims. Cordon does not yet");
+        e.WriteLine("check them against a practitioner register (R53 is only partly enforced: docs/rules.md); the demo's licence numbers");
+        e.WriteLine("are random and stand for no real registration.");
+        e.WriteLine();
         e.WriteLine("Paste these into a shell to keep the tokens at hand:");
         foreach (var login in logins)
         {
@@ -192,12 +196,12 @@ internal static class ServeCommand
         e.WriteLine();
         e.WriteLine("Then, for example:");
         e.WriteLine($"  # support staff see the booking record with the ID number and name masked");
-        e.WriteLine($"  curl -s {url}/v1/subjects/{patient}/records?type=Patient -H \"Authorization: Bearer ${Variable("support")}\" -H 'X-Purpose: appointment'");
+        e.WriteLine($"  curl -s \"{url}/v1/subjects/{patient}/records?type=Patient\" -H \"Authorization: Bearer ${Variable("support")}\" -H 'X-Purpose: appointment'");
         e.WriteLine($"  # the treating physician reads the consultation records of a patient in their care team");
-        e.WriteLine($"  curl -s {url}/v1/subjects/{patient}/records -H \"Authorization: Bearer ${Variable("physician")}\" -H 'X-Purpose: consultation'");
+        e.WriteLine($"  curl -s \"{url}/v1/subjects/{patient}/records\" -H \"Authorization: Bearer ${Variable("physician")}\" -H 'X-Purpose: consultation'");
         e.WriteLine($"  # a guardian reads the child's test results; then the audit chain is verified");
-        e.WriteLine($"  curl -s {url}/v1/subjects/{ward}/records -H \"Authorization: Bearer ${Variable("guardian")}\" -H 'X-Purpose: test-results'");
-        e.WriteLine($"  curl -s {url}/v1/audit/verify -H \"Authorization: Bearer ${Variable("security")}\"");
+        e.WriteLine($"  curl -s \"{url}/v1/subjects/{ward}/records\" -H \"Authorization: Bearer ${Variable("guardian")}\" -H 'X-Purpose: test-results'");
+        e.WriteLine($"  curl -s \"{url}/v1/audit/verify\" -H \"Authorization: Bearer ${Variable("security")}\"");
     }
 
     private static string Variable(string role) => "CORDON_" + role.ToUpperInvariant();

@@ -40,7 +40,13 @@ public sealed class ServeDemoTests : IDisposable
         }
 
         Assert.Contains("records sealed and stored", banner, StringComparison.Ordinal);
-        Assert.Contains("curl -s http://127.0.0.1:", banner, StringComparison.Ordinal);
+        Assert.Contains("curl -s \"http://127.0.0.1:", banner, StringComparison.Ordinal);
+
+        // Every URL is quoted, so a '?' is no glob in zsh; and the banner does not pretend the licences are checked.
+        Assert.DoesNotMatch(@"curl -s http", banner);
+        Assert.Contains("records?type=Patient\"", banner, StringComparison.Ordinal);
+        Assert.Contains("does not yet", banner, StringComparison.Ordinal);
+        Assert.Contains("practitioner register", banner, StringComparison.Ordinal);
         Assert.Contains("-H 'X-Purpose: appointment'", banner, StringComparison.Ordinal);
         Assert.Matches(@"/v1/subjects/sub_[0-9a-z]{16}/records", banner);
         Assert.DoesNotMatch(@"\d{17}[\dX]", banner.Replace("eyJ", string.Empty, StringComparison.Ordinal).Split('\n').Where(l => !l.StartsWith("export", StringComparison.Ordinal)).Aggregate(string.Empty, (a, b) => a + b));
