@@ -31,6 +31,9 @@ public sealed record Failure(FailureKind Kind, string Code, string Title, string
     /// <summary>Field (or element path) → what is wrong with it.</summary>
     public IReadOnlyDictionary<string, string[]>? Errors { get; init; }
 
+    /// <summary>The use case already wrote the refusal's audit entry (with its own record, in one transaction): the caller must not audit it again.</summary>
+    public bool Recorded { get; init; }
+
     public static Failure Invalid(IReadOnlyDictionary<string, string[]> errors, string? rule = null, string? citation = null)
         => new(FailureKind.Invalid, "validation.failed", "Validation failed", "One or more fields are invalid; see errors.", rule, citation) { Errors = errors };
 

@@ -1,5 +1,6 @@
 using Cordon.Core.Audit;
 using Cordon.Core.Consent;
+using Cordon.Core.Sharing;
 
 namespace Cordon.Storage;
 
@@ -272,7 +273,44 @@ public interface ISharedState
 
 }
 
-public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, IVault, IAuditLog, IRightsStore, IMarketingStore, ITokenRevocations, ISharedState, IAsyncDisposable
+/// <summary>
+/// Sharing: the evidence recorded for recipients (contracts, transfer mechanisms, genetic-data filings), impact
+/// assessments, the disclosure record (kept at least three years, R10) and the year's cross-border counts.
+/// </summary>
+public interface ISharingStore
+{
+    /// <summary>Records a piece of evidence for a recipient, with its audit entry; the latest of each kind is the one in force.</summary>
+    Task PutRecipientEvidenceAsync(RecipientEvidenceRow evidence, AuditDraft audit, CancellationToken cancellationToken);
+
+    /// <summary>The evidence recorded for the tenant's recipients (or one of them), oldest first.</summary>
+    Task<IReadOnlyList<RecipientEvidenceRow>> ListRecipientEvidenceAsync(string tenant, string? recipient, CancellationToken cancellationToken);
+
+    Task PutAssessmentAsync(AssessmentRow assessment, AuditDraft audit, CancellationToken cancellationToken);
+
+    /// <summary>The tenant's impact assessments, newest first.</summary>
+    Task<IReadOnlyList<AssessmentRow>> ListAssessmentsAsync(string tenant, CancellationToken cancellationToken);
+
+    /// <summary>The distinct individuals counted abroad in <paramref name="year"/> (zero when none).</summary>
+    Task<CrossBorderCounts> GetCrossBorderCountsAsync(string tenant, int year, CancellationToken cancellationToken);
+
+    /// <summary>How many of <paramref name="subjects"/> are not yet counted in the year's sensitive (or non-sensitive) set.</summary>
+    Task<int> CountUncountedAsync(string tenant, int year, bool sensitive, IReadOnlyList<string> subjects, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records a disclosure before anything leaves: the row, its subjects, the audit entries and, for a transfer abroad,
+    /// the subjects added to the year's counts — refused, with nothing written, when the counts would pass the charge's
+    /// limits (checked inside the transaction, so two disclosures racing cannot both cross).
+    /// </summary>
+    Task<DisclosureStart> StartDisclosureAsync(DisclosureRow disclosure, IReadOnlyList<string> subjects, CrossBorderCharge? charge, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken);
+
+    /// <summary>Records how a started disclosure ended (delivered or failed), with its audit entry.</summary>
+    Task FinishDisclosureAsync(string tenant, string id, DisclosureStatus status, string detail, string? packageHash, AuditDraft audit, CancellationToken cancellationToken);
+
+    /// <summary>Disclosures, newest first, of one recipient or to which one subject's data went.</summary>
+    Task<IReadOnlyList<DisclosureRow>> ListDisclosuresAsync(string tenant, string? recipient, string? subject, int limit, CancellationToken cancellationToken);
+}
+
+public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, IVault, IAuditLog, IRightsStore, IMarketingStore, ISharingStore, ITokenRevocations, ISharedState, IAsyncDisposable
 {
     /// <summary>sqlite or postgres.</summary>
     string Engine { get; }

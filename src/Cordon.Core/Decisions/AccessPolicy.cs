@@ -335,6 +335,16 @@ public sealed class AccessPolicy
             var recipient = profile.Recipients.FirstOrDefault(x => string.Equals(x.Key, key, StringComparison.Ordinal));
             text.Append('|').Append(key).Append('=').Append(recipient?.Name).Append('/').Append(recipient?.Kind)
                 .Append('/').Append(recipient?.Jurisdiction).Append('/').Append(recipient?.Receives);
+            if (recipient is not null && (recipient.ForeignControlled || recipient.Deidentify || recipient.Fields.Count > 0))
+            {
+                // What the notice says the recipient receives, in the terms of the catalog: a change renews consent (R04).
+                // Appended only when declared, so that profiles without these keys keep the fingerprints they had.
+                text.Append('/').Append(recipient.ForeignControlled).Append('/').Append(recipient.Deidentify);
+                foreach (var (type, paths) in recipient.Fields.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+                {
+                    text.Append(type).Append(':').AppendJoin(',', paths.Order(StringComparer.Ordinal)).Append(';');
+                }
+            }
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];

@@ -117,6 +117,7 @@ public static class NoticeTerms
         "joint-controller" => new("共同处理者", "Joint controller"),
         "sdk" => new("第三方 SDK", "Third-party SDK"),
         "cloud" => new("云服务提供者", "Cloud provider"),
+        "public" => new("公开", "The public"),
         _ => new(kind, kind),
     };
 

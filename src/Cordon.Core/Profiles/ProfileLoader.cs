@@ -22,7 +22,7 @@ public static class ProfileLoader
     private static readonly string[] TopKeys = ["schema", "operator", "settings", "auditRetentionDays", "catalog", "purposes", "masking", "recipients", "retention", "notice"];
     private static readonly string[] OperatorKeys = ["name", "nameEn", "type", "licence", "address", "phone", "email", "dpo", "storageRegion", "cryptoSuite", "publicUrl"];
     private static readonly string[] DpoKeys = ["name", "email", "phone"];
-    private static readonly string[] SettingsKeys = ["guardianConsentBelowAge", "paediatricPrescriptionBelowAge", "rightsRequestDueWorkingDays", "minimumPracticeYears", "consentReaskAfterDays"];
+    private static readonly string[] SettingsKeys = ["guardianConsentBelowAge", "paediatricPrescriptionBelowAge", "rightsRequestDueWorkingDays", "minimumPracticeYears", "consentReaskAfterDays", "crossBorderExemptBelow", "crossBorderAssessmentAt", "crossBorderSensitiveAssessmentAt", "minimumK"];
     private static readonly string[] TypeKeys = ["kind", "description", "display", "groups", "clinical", "medicalRecord", "retentionClass", "fields", "escalations"];
     private static readonly string[] DisplayKeys = ["zh", "en"];
     private static readonly string[] GroupKeys = ["display", "paths"];
@@ -31,7 +31,7 @@ public static class ProfileLoader
     private static readonly string[] PurposeKeys = ["name", "nameEn", "description", "legalBasis", "consent", "necessary", "service", "roles", "collect", "read", "retention", "afterRetention", "restrictedAccess", "recipients", "notice"];
     private static readonly string[] RoleKeys = ["write", "read"];
     private static readonly string[] PurposeNoticeKeys = ["method", "necessity", "impact"];
-    private static readonly string[] RecipientKeys = ["name", "kind", "jurisdiction", "contact", "description", "receives"];
+    private static readonly string[] RecipientKeys = ["name", "kind", "jurisdiction", "contact", "description", "receives", "foreignControlled", "method", "endpoint", "tlsPin", "publicKey", "fields", "deidentify"];
     private static readonly string[] RetentionKeys = ["type", "period", "after"];
     private static readonly string[] NoticeKeys = ["title", "intro", "rights", "childPolicy", "afterRetention", "effective"];
 
@@ -320,6 +320,10 @@ public static class ProfileLoader
                 RightsRequestDueWorkingDays = Setting(map, "rightsRequestDueWorkingDays", 1, 15, defaults.RightsRequestDueWorkingDays, "R22", "the regulators' benchmark is at most 15 working days"),
                 MinimumPracticeYears = Setting(map, "minimumPracticeYears", 3, 60, defaults.MinimumPracticeYears, "R53", "internet diagnosis needs at least 3 years of independent practice"),
                 ConsentReaskAfterDays = Setting(map, "consentReaskAfterDays", 1, 3650, defaults.ConsentReaskAfterDays, "R05", "a refused consent may not be asked for again frequently"),
+                CrossBorderExemptBelow = Setting(map, "crossBorderExemptBelow", 1, defaults.CrossBorderExemptBelow, defaults.CrossBorderExemptBelow, "R34", "the 2024 provisions exempt fewer than 100,000 individuals; an operator may be stricter, never looser"),
+                CrossBorderAssessmentAt = Setting(map, "crossBorderAssessmentAt", 1, defaults.CrossBorderAssessmentAt, defaults.CrossBorderAssessmentAt, "R36", "the 2024 provisions require a security assessment from 1,000,000 individuals; an operator may be stricter, never looser"),
+                CrossBorderSensitiveAssessmentAt = Setting(map, "crossBorderSensitiveAssessmentAt", 1, defaults.CrossBorderSensitiveAssessmentAt, defaults.CrossBorderSensitiveAssessmentAt, "R36", "the 2024 provisions require a security assessment from 10,000 individuals' sensitive data; an operator may be stricter, never looser"),
+                MinimumK = Setting(map, "minimumK", 2, 1000, defaults.MinimumK, "R10", "a de-identified cohort in which one person stands alone identifies that person"),
             };
         }
 
@@ -753,6 +757,13 @@ public static class ProfileLoader
 
                 var contact = map.Text("contact", required: true, rule: "R10", why: r10);
                 var receives = map.Text("receives", required: true, rule: "R10", why: r10);
+                var delivery = ReadDelivery(map, what);
+                var fields = new List<PathSelection>();
+                if (map.Map("fields") is { } selected)
+                {
+                    ReadSelections(selected, fields, what, "receives");
+                }
+
                 var definition = errors.Count != before
                     ? Placeholder(name)
                     : new RecipientDef
@@ -764,10 +775,51 @@ public static class ProfileLoader
                         Contact = contact!,
                         Receives = receives,
                         Description = map.Text("description"),
+                        ForeignControlled = map.Bool("foreignControlled") ?? false,
+                        Method = delivery.Method,
+                        Endpoint = delivery.Endpoint,
+                        TlsPin = delivery.TlsPin,
+                        PublicKey = delivery.PublicKey,
+                        Fields = Selections(fields),
+                        Deidentify = map.Bool("deidentify") ?? false,
                         Line = (int)key.Start.Line,
                     };
                 _draft.Recipients[name] = new RecipientDraft { KeyNode = key, Definition = definition };
             }
+        }
+
+        private (string Method, string? Endpoint, string? TlsPin, string? PublicKey) ReadDelivery(YamlMap map, string what)
+        {
+            var method = map.Text("method") ?? "api";
+            if (!ProfileNames.DeliveryMethods.Contains(method))
+            {
+                errors.Add(map.At("method"), $"{what}: method '{method}' is not known (known: {string.Join(", ", ProfileNames.DeliveryMethods)})");
+            }
+
+            var endpoint = map.Text("endpoint");
+            if (endpoint is not null && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps && string.IsNullOrEmpty(uri.UserInfo)))
+            {
+                errors.Add(map.At("endpoint"), $"{what}: endpoint '{endpoint}' is an https:// URL without user information; data leaves Cordon only encrypted in transit", "R10");
+            }
+
+            var pin = map.Text("tlsPin");
+            if (pin is not null && !(Convert.TryFromBase64String(pin, new byte[32], out var pinLength) && pinLength == 32))
+            {
+                errors.Add(map.At("tlsPin"), $"{what}: tlsPin is the base64 SHA-256 of the certificate's public key (SubjectPublicKeyInfo), 44 characters");
+            }
+
+            var publicKey = map.Text("publicKey");
+            if (publicKey is not null && !publicKey.Contains("-----BEGIN PUBLIC KEY-----", StringComparison.Ordinal))
+            {
+                errors.Add(map.At("publicKey"), $"{what}: publicKey is a PEM public key (-----BEGIN PUBLIC KEY-----): SM2 under the national suite, P-256 otherwise");
+            }
+
+            if (method == "package" && publicKey is null)
+            {
+                errors.Add(map.At("method"), $"{what}: method 'package' needs a publicKey to encrypt packages to; Cordon never hands data out in clear", "R10");
+            }
+
+            return (method, endpoint, pin, publicKey);
         }
 
         private static RecipientDef Placeholder(string key) => new() { Key = key, Name = key, Kind = "controller", Jurisdiction = "CN", Contact = "-" };

@@ -207,6 +207,18 @@ public sealed class ProfileSettings
 
     /// <summary>After a refusal, the app may not ask again for an optional consent for this many days (R05).</summary>
     public int ConsentReaskAfterDays { get; init; } = 180;
+
+    /// <summary>Cross-border transfers need no mechanism below this many individuals' non-sensitive data since 1 January (R34).</summary>
+    public int CrossBorderExemptBelow { get; init; } = 100_000;
+
+    /// <summary>A security assessment from this many individuals' non-sensitive data since 1 January (R36).</summary>
+    public int CrossBorderAssessmentAt { get; init; } = 1_000_000;
+
+    /// <summary>A security assessment from this many individuals' sensitive data since 1 January (R36); below it, any sensitive data needs a standard contract or certification (R35).</summary>
+    public int CrossBorderSensitiveAssessmentAt { get; init; } = 10_000;
+
+    /// <summary>A cohort leaves de-identified only when every combination of its quasi-identifiers is shared by at least this many people.</summary>
+    public int MinimumK { get; init; } = 5;
 }
 
 /// <summary>What the privacy notice says about one purpose beyond its fields (PIPL Art. 17, 30; NDSMR Art. 21).</summary>
@@ -306,6 +318,30 @@ public sealed class RecipientDef
     public string? Receives { get; init; }
 
     public string? Description { get; init; }
+
+    /// <summary>Controlled from abroad although registered in China: genetic data never goes to it without the filing (R39).</summary>
+    public bool ForeignControlled { get; init; }
+
+    /// <summary>How data reaches it through the egress gate: <c>api</c> (Cordon posts to <see cref="Endpoint"/>), <c>package</c> (encrypted to <see cref="PublicKey"/>), <c>sdk</c> (collected in the app; the gate sends nothing).</summary>
+    public string Method { get; init; } = "api";
+
+    /// <summary>The HTTPS endpoint Cordon delivers disclosures to (method <c>api</c>).</summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary>SHA-256 of the endpoint certificate's public key (base64), pinned when set: the delivery trusts that key and nothing else.</summary>
+    public string? TlsPin { get; init; }
+
+    /// <summary>The recipient's public key (PEM, SubjectPublicKeyInfo; SM2 under the national suite, P-256 otherwise) for packages (method <c>package</c>).</summary>
+    public string? PublicKey { get; init; }
+
+    /// <summary>Record type → declared catalog paths the recipient may receive; nothing else leaves for it.</summary>
+    public IReadOnlyDictionary<string, IReadOnlySet<string>> Fields { get; init; } = new Dictionary<string, IReadOnlySet<string>>();
+
+    /// <summary>Its terms require de-identified data: what leaves for it goes through the de-identification engine first.</summary>
+    public bool Deidentify { get; init; }
+
+    /// <summary>Outside mainland China (its jurisdiction is not CN): sending it data is a cross-border transfer (R33).</summary>
+    public bool Abroad => !string.Equals(Jurisdiction, "CN", StringComparison.Ordinal);
 
     public int Line { get; init; }
 }

@@ -56,7 +56,13 @@ public static class ProfileNames
     public const string MarketingService = "marketing";
 
     /// <summary>Kinds of recipient (R10, R11).</summary>
-    public static IReadOnlyList<string> RecipientKinds { get; } = ["entrusted-processor", "controller", "joint-controller", "sdk", "cloud"];
+    public static IReadOnlyList<string> RecipientKinds { get; } = ["entrusted-processor", "controller", "joint-controller", "sdk", "cloud", "public"];
+
+    /// <summary>Recipient kinds that process on the operator's behalf under a contract (entrusting, R11).</summary>
+    public static IReadOnlyList<string> ProcessorKinds { get; } = ["entrusted-processor", "sdk", "cloud"];
+
+    /// <summary>How a recipient receives data through the egress gate.</summary>
+    public static IReadOnlyList<string> DeliveryMethods { get; } = ["api", "package", "sdk"];
 
     /// <summary>Recipient kinds that decide purposes and means themselves: giving them data is a provision under PIPL Art. 23 (R10).</summary>
     public static IReadOnlyList<string> ControllerKinds { get; } = ["controller", "joint-controller"];

@@ -164,7 +164,11 @@ internal static class ProfileRules
         foreach (var (key, node) in p.Recipients)
         {
             var recipient = d.Recipients[key].Definition;
-            if (ProfileNames.ControllerKinds.Contains(recipient.Kind))
+            if (recipient.Kind == "public")
+            {
+                errors.Add(node, $"purpose '{p.Key}' discloses data publicly through '{key}'; public disclosure needs separate consent ({Cite("R12")})", "R12");
+            }
+            else if (ProfileNames.ControllerKinds.Contains(recipient.Kind))
             {
                 errors.Add(node, $"purpose '{p.Key}' provides data to '{key}', a {recipient.Kind}; providing personal information to another processor needs separate consent ({Cite("R10")})", "R10");
             }

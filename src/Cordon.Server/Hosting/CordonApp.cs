@@ -13,6 +13,7 @@ using Cordon.Server.Personalisation;
 using Cordon.Server.Records;
 using Cordon.Server.Retention;
 using Cordon.Server.Rights;
+using Cordon.Server.Sharing;
 using Cordon.Server.Subjects;
 using Cordon.Server.Tenancy;
 using Cordon.Storage;
@@ -126,6 +127,7 @@ public static partial class CordonApp
         services.AddHostedService<SharedStateService>();
         services.AddHostedService<RetentionService>();
         services.AddSingleton(PortabilityClient.Create(options.PortabilityAllowInsecureTargets));
+        services.AddSingleton(new RecipientDelivery(options.PortabilityAllowInsecureTargets));
         // A query parameter that does not bind (limit=abc) throws, so the problem can name the parameter and what it takes.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.ConfigureHttpJsonOptions(o =>
@@ -188,6 +190,10 @@ public static partial class CordonApp
         v1.MapGroup("/campaigns").WithTags("Marketing").MapCampaigns();
         v1.MapGroup("/token-revocations").WithTags("Security").MapTokenRevocations();
         v1.MapGroup("/me").WithTags("Security").MapMe();
+        v1.MapGroup("/recipients").WithTags("Sharing").MapRecipients();
+        v1.MapGroup("/assessments").WithTags("Sharing").MapAssessments();
+        v1.MapGroup("/disclosures").WithTags("Sharing").MapDisclosures();
+        v1.MapGroup("/crossborder").WithTags("Sharing").MapCrossBorder();
         app.MapUnsubscribe();
         app.MapPrivacyNotice();
         app.MapHealth();
@@ -202,7 +208,7 @@ public static partial class CordonApp
     internal static readonly System.Text.Json.Serialization.JsonSerializerContext[] FeatureJson =
     [
         ApiJson.Strict, Audit.AuditJson.Strict, Auth.AuthJson.Strict, Care.CareJson.Strict, Consent.ConsentJson.Strict,
-        Decisions.DecisionsJson.Strict, Marketing.MarketingJson.Strict, Personalisation.PersonalisationJson.Strict,
+        Decisions.DecisionsJson.Strict, Marketing.MarketingJson.Strict, Personalisation.PersonalisationJson.Strict, SharingJson.Strict,
         Records.RecordsJson.Strict, Retention.RetentionJson.Strict, Rights.RightsApiJson.Strict, Subjects.SubjectsApiJson.Strict,
         Tenancy.TenancyJson.Strict,
     ];

@@ -10,6 +10,7 @@ using Cordon.Server.Marketing;
 using Cordon.Server.Personalisation;
 using Cordon.Server.Retention;
 using Cordon.Server.Rights;
+using Cordon.Server.Sharing;
 using Cordon.Server.Subjects;
 using Cordon.Server.Tenancy;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -71,6 +72,11 @@ internal static class OpenApiOperations
             """,
         [typeof(AdTermRequest)] = """{ "term": "包治百病", "category": "efficacy-guarantee", "pattern": false }""",
         [typeof(TokenRevocationRequest)] = """{ "actor": "my-app", "reason": "应用密钥泄露 / The app's credentials leaked" }""",
+        [typeof(ContractRequest)] = """{ "reference": "HT-2026-017", "signedOn": "2026-11-20", "validFrom": "2026-12-01", "validUntil": "2027-11-30", "purposes": ["prescription"], "permits": "仅用于处方配送 / Only to deliver prescriptions", "subEntrustingApproved": false, "atEnd": "delete" }""",
+        [typeof(TransferRequest)] = """{ "kind": "standard-contract", "reference": "沪网信备〔2026〕0123", "since": "2026-10-15" }""",
+        [typeof(GeneticFilingRequest)] = """{ "reference": "国科遗办备字〔2026〕001", "filedOn": "2026-09-01" }""",
+        [typeof(AssessmentRequest)] = """{ "title": "向合作药房提供处方信息的影响评估 / PIPIA: prescriptions to the partner pharmacy", "covers": ["sensitive", "sharing"], "purposes": ["prescription"], "recipients": ["partner-pharmacy"], "risks": ["处方可能反映病情 / A prescription can reveal illness"], "measures": ["仅提供配送所需字段，传输加密 / Only the fields delivery needs, encrypted in transit"], "approvedBy": "王敏（个人信息保护负责人）", "approvedOn": "2026-11-25" }""",
+        [typeof(DisclosureRequest)] = $$"""{ "recipient": "partner-pharmacy", "subjectIds": ["{{SubjectId}}"], "types": ["MedicationRequest"] }""",
     };
 
     /// <summary>Ids in the shape Cordon gives them, by the collection they name, so that "Test Request" can send.</summary>
@@ -83,6 +89,7 @@ internal static class OpenApiOperations
         ["campaigns"] = "cmp_2b4c6d8e0f1g3h5j",
         ["tags"] = "tag_6h8j0k2m4n6p8q0r",
         ["calendar"] = "2027",
+        ["recipients"] = "partner-pharmacy",
     };
 
     public static void Configure(OpenApiOptions options)

@@ -206,7 +206,12 @@ public sealed partial class Call
     }
 
     /// <summary>A use case's failure as the problem to return (audited by <see cref="CallFilter"/>).</summary>
-    public Problem Refused(Core.Failure failure) => Problem.From(failure);
+    public Problem Refused(Core.Failure failure)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        RefusalRecorded |= failure.Recorded;
+        return Problem.From(failure);
+    }
 
     /// <summary>The problem to return (audited by <see cref="CallFilter"/>); reads well after <see cref="About"/>.</summary>
     public Problem Refused(Problem problem) => problem;

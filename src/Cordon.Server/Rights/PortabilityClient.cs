@@ -14,6 +14,10 @@ public sealed class PortabilityClient(HttpClient http, bool allowInsecureTargets
     /// reach the operator's own network.
     /// </summary>
     public static PortabilityClient Create(bool allowInsecureTargets)
+        => new(new HttpClient(CreateHandler(allowInsecureTargets)) { Timeout = TimeSpan.FromSeconds(30) }, allowInsecureTargets);
+
+    /// <summary>The handler of every delivery Cordon makes (portability, disclosures): no redirects, and public addresses only unless insecure targets are allowed.</summary>
+    internal static SocketsHttpHandler CreateHandler(bool allowInsecureTargets)
     {
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10), AllowAutoRedirect = false };
         if (!allowInsecureTargets)
@@ -36,7 +40,7 @@ public sealed class PortabilityClient(HttpClient http, bool allowInsecureTargets
             };
         }
 
-        return new PortabilityClient(new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) }, allowInsecureTargets);
+        return handler;
     }
 
     /// <summary>The endpoint if it may be called: https to a public address (or anything, where the operator allowed it for tests).</summary>

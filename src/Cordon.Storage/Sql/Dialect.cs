@@ -15,6 +15,9 @@ internal abstract class Dialect
     /// <summary>Reads a lane head inside the write transaction, locking it where the engine allows several writers.</summary>
     public abstract string SelectLaneHeadForUpdate { get; }
 
+    /// <summary>The clause that locks a row read inside the write transaction where several writers may race (PostgreSQL); empty on SQLite, whose writer is alone.</summary>
+    public virtual string ForUpdate => string.Empty;
+
     /// <summary>Whether the batcher may keep one connection open for all writes (SQLite) or takes one per batch (PostgreSQL).</summary>
     public abstract bool KeepsWriterConnection { get; }
 

@@ -29,6 +29,8 @@ internal sealed class PostgresDialect : Dialect
 
     public override IReadOnlyList<Migration> Migrations => Schema.Postgres;
 
+    public override string ForUpdate => " FOR UPDATE";
+
     public override string SelectLaneHeadForUpdate => "SELECT head_seq, head_hash FROM audit_lanes WHERE tenant = @tenant AND lane = @lane FOR UPDATE";
 
     public override bool KeepsWriterConnection => false;

@@ -369,6 +369,77 @@ internal static class Schema
     /// </summary>
     private const string SourceIds = "CREATE UNIQUE INDEX lookups_source_id ON lookups (tenant, subject, hash) WHERE kind = 'source-id';";
 
+    /// <summary>
+    /// Sharing: evidence per recipient (contracts, transfer mechanisms, genetic-data filings) and impact assessments as
+    /// JSON bodies; every disclosure and the subjects whose data it carried (kept three years, R10); the distinct
+    /// individuals counted abroad per year, split sensitive and not, with a running total per year so that the mechanism
+    /// check reads one row and one index probe per subject, never a count from scratch (R34–R36).
+    /// </summary>
+    private const string Sharing = """
+        CREATE TABLE recipient_evidence (
+            tenant TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            recorded_at BIGINT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            body TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            PRIMARY KEY (tenant, recipient, kind, id)
+        );
+        CREATE TABLE assessments (
+            tenant TEXT NOT NULL,
+            id TEXT NOT NULL,
+            recorded_at BIGINT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            body TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            PRIMARY KEY (tenant, id)
+        );
+        CREATE TABLE disclosures (
+            tenant TEXT NOT NULL,
+            id TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            status INTEGER NOT NULL,
+            subjects INTEGER NOT NULL,
+            records INTEGER NOT NULL,
+            abroad INTEGER NOT NULL,
+            sensitive INTEGER NOT NULL,
+            deidentified INTEGER NOT NULL,
+            method TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            package_hash TEXT,
+            finished_at BIGINT,
+            PRIMARY KEY (tenant, id)
+        );
+        CREATE INDEX disclosures_recipient ON disclosures (tenant, recipient, created_at);
+        CREATE INDEX disclosures_time ON disclosures (tenant, created_at);
+        CREATE TABLE disclosure_subjects (
+            tenant TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            disclosure TEXT NOT NULL,
+            PRIMARY KEY (tenant, subject, disclosure)
+        );
+        CREATE TABLE crossborder_subjects (
+            tenant TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            sensitive INTEGER NOT NULL,
+            subject TEXT NOT NULL,
+            PRIMARY KEY (tenant, year, sensitive, subject)
+        );
+        CREATE TABLE crossborder_counts (
+            tenant TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            non_sensitive BIGINT NOT NULL,
+            sensitive BIGINT NOT NULL,
+            important INTEGER NOT NULL,
+            PRIMARY KEY (tenant, year)
+        );
+        """;
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", Tables.Replace("{BLOB}", "BLOB", StringComparison.Ordinal).Replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)),
@@ -382,6 +453,7 @@ internal static class Schema
         new(9, "revoked bearer tokens", TokenRevocations),
         new(10, "state every node shares: tenant versions, job runs", SharedState),
         new(11, "imported records: one per subject and source id", SourceIds),
+        new(12, "sharing: recipient evidence, assessments, disclosures, cross-border counts", Sharing),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -395,5 +467,6 @@ internal static class Schema
         new(7, "revoked bearer tokens", TokenRevocations),
         new(8, "state every node shares: tenant versions, job runs", SharedState),
         new(9, "imported records: one per subject and source id", SourceIds),
+        new(10, "sharing: recipient evidence, assessments, disclosures, cross-border counts", Sharing),
     ];
 }
