@@ -17,18 +17,16 @@ internal static class AuditCommand
 {
     public static Command Create(CliConsole console)
     {
-        var data = CommonOptions.Data();
-        var db = CommonOptions.Database();
-        var tenant = CommonOptions.Tenant();
+        var tenantData = new TenantDataOptions();
         var witnessDir = CommonOptions.WitnessDirectory();
         var extra = new Option<FileInfo[]>("--witness") { Description = "A file of witness lines an external witness kept (repeatable): the chain is checked against it too.", AllowMultipleArgumentsPerToken = false };
         var verify = new Command("verify", "Verify the audit chain against its lane heads, signed checkpoints and witness: exit 0 and print the entry count when it holds; exit 1 and name every broken range when it does not.")
         {
-            data, db, tenant, witnessDir, extra,
+            tenantData, witnessDir, extra,
         };
         verify.SetAction(async (parse, cancellationToken) =>
         {
-            var directory = parse.GetValue(data)!;
+            var directory = parse.GetValue(tenantData.Data)!;
             var keyPath = KeyFile.PathIn(directory);
             if (!File.Exists(keyPath))
             {
@@ -36,10 +34,10 @@ internal static class AuditCommand
                 return 2;
             }
 
-            await using var store = await CordonStores.OpenAsync(directory, parse.GetValue(db), cancellationToken);
+            await using var store = await CordonStores.OpenAsync(directory, parse.GetValue(tenantData.Database), cancellationToken);
             var registry = new TenantRegistry(KeyFile.Open(keyPath));
             await registry.LoadAsync(store, cancellationToken);
-            var context = TenantChoice.Find(registry, parse.GetValue(tenant), console.Error);
+            var context = TenantChoice.Find(registry, parse.GetValue(tenantData.Tenant), console.Error);
             if (context is null)
             {
                 return 2;

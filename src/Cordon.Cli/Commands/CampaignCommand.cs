@@ -78,14 +78,7 @@ internal static class CampaignCommand
             }
 
             var r = sent.Value;
-            await console.Out.WriteLineAsync(JsonSerializer.Serialize(r, MarketingJson.Strict.SendReport));
-            await console.Error.WriteLineAsync($"Queued {r.Queued} of an audience of {r.Audience}: {r.Personalised} personalised, {r.Plain} non-personalised; {r.ExcludedChildren} children without guardian consent and {r.NoAddress} without an address left out. Deliver with: cordon campaign deliver");
-            foreach (var warning in r.Warnings)
-            {
-                await console.Error.WriteLineAsync("warning: " + warning);
-            }
-
-            return 0;
+            return await ReportAsync(console, JsonSerializer.Serialize(r, MarketingJson.Strict.SendReport), $"Queued {r.Queued} of an audience of {r.Audience}: {r.Personalised} personalised, {r.Plain} non-personalised; {r.ExcludedChildren} children without guardian consent and {r.NoAddress} without an address left out. Deliver with: cordon campaign deliver", r.Warnings);
         });
 
         var retryId = new Argument<string>("ID") { Description = "The campaign id (cmp_…)." };
@@ -98,14 +91,7 @@ internal static class CampaignCommand
             }
 
             var r = retried.Value;
-            await console.Out.WriteLineAsync(JsonSerializer.Serialize(r, MarketingJson.Strict.RetryReport));
-            await console.Error.WriteLineAsync($"Requeued {r.Requeued} failed message(s) of {r.CampaignId}. Deliver with: cordon campaign deliver");
-            foreach (var warning in r.Warnings)
-            {
-                await console.Error.WriteLineAsync("warning: " + warning);
-            }
-
-            return 0;
+            return await ReportAsync(console, JsonSerializer.Serialize(r, MarketingJson.Strict.RetryReport), $"Requeued {r.Requeued} failed message(s) of {r.CampaignId}. Deliver with: cordon campaign deliver", r.Warnings);
         });
 
         var statusId = new Argument<string>("ID") { Description = "The campaign id (cmp_…)." };
@@ -185,35 +171,44 @@ internal static class CampaignCommand
 
     private static Command WithStore(Command command, CliConsole console, Func<Operation, CordonServerOptions, ParseResult, CancellationToken, Task<int>> action)
     {
-        var data = CommonOptions.Data();
-        var db = CommonOptions.Database();
-        var tenant = CommonOptions.Tenant();
-        command.Add(data);
-        command.Add(db);
-        command.Add(tenant);
+        var tenantData = new TenantDataOptions();
+        command.Add(tenantData);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var directory = parse.GetValue(data)!;
+            var directory = parse.GetValue(tenantData.Data)!;
             if (!File.Exists(KeyFile.PathIn(directory)))
             {
                 await console.Error.WriteLineAsync($"No key file in {directory}; run cordon init first.");
                 return 2;
             }
 
-            await using var store = await CordonStores.OpenAsync(directory, parse.GetValue(db), cancellationToken);
+            await using var store = await CordonStores.OpenAsync(directory, parse.GetValue(tenantData.Database), cancellationToken);
             var registry = new TenantRegistry(KeyFile.Open(KeyFile.PathIn(directory)));
             await registry.LoadAsync(store, cancellationToken);
-            var context = TenantChoice.Find(registry, parse.GetValue(tenant), console.Error);
+            var context = TenantChoice.Find(registry, parse.GetValue(tenantData.Tenant), console.Error);
             if (context is null)
             {
                 return 2;
             }
 
-            var options = new CordonServerOptions { DataDirectory = directory, Database = parse.GetValue(db) };
+            var options = new CordonServerOptions { DataDirectory = directory, Database = parse.GetValue(tenantData.Database) };
             var op = new Operation(context, store, TimeProvider.System.GetUtcNow(), "cordon-cli:" + Environment.UserName, "admin");
             return await action(op, options, parse, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>A queueing's report: its JSON on stdout, the summary and each warning on stderr; exit 0.</summary>
+    private static async Task<int> ReportAsync(CliConsole console, string json, string summary, IEnumerable<string> warnings)
+    {
+        await console.Out.WriteLineAsync(json);
+        await console.Error.WriteLineAsync(summary);
+        foreach (var warning in warnings)
+        {
+            await console.Error.WriteLineAsync("warning: " + warning);
+        }
+
+        return 0;
     }
 
     /// <summary>A use case's failure: printed with its rule, exit 2 when something named does not exist, 1 when a rule or check refused.</summary>

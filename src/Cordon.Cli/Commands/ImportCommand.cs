@@ -18,9 +18,7 @@ internal static class ImportCommand
 {
     public static Command Create(CliConsole console)
     {
-        var data = CommonOptions.Data();
-        var db = CommonOptions.Database();
-        var tenant = CommonOptions.Tenant();
+        var tenantData = new TenantDataOptions();
         var purpose = new Option<string>("--purpose")
         {
             Description = "The purpose the records are written under; its collect sets and consent rules apply. Default record-keeping (legal duty: keeping medical records).",
@@ -41,7 +39,7 @@ internal static class ImportCommand
         };
         var command = new Command("import", "Import FHIR R4 Bundles and NDJSON: a subject per Patient, every catalogued resource classified, minimised, decided, sealed and audited; uncatalogued types skipped, refusals counted by reason.")
         {
-            data, db, tenant, purpose, onInvalid, batch, json, files,
+            tenantData, purpose, onInvalid, batch, json, files,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,9 +49,9 @@ internal static class ImportCommand
                 return 2;
             }
 
-            var directory = parse.GetValue(data)!;
-            var database = parse.GetValue(db);
-            var named = parse.GetValue(tenant);
+            var directory = parse.GetValue(tenantData.Data)!;
+            var database = parse.GetValue(tenantData.Database);
+            var named = parse.GetValue(tenantData.Tenant);
             var now = TimeProvider.System.GetUtcNow();
             if (!File.Exists(KeyFile.PathIn(directory)))
             {

@@ -14,23 +14,15 @@ internal static class RetentionCommand
 {
     public static Command Create(CliConsole console)
     {
-        var data = CommonOptions.Data();
-        var db = CommonOptions.Database();
-        var tenant = CommonOptions.Tenant();
+        var tenantData = new TenantDataOptions();
         var dryRun = new Option<bool>("--dry-run") { Description = "List what has expired (and what a legal hold keeps) without deleting anything." };
         var json = new Option<bool>("--json") { Description = "Print the report as one JSON object instead of a table." };
         var run = new Command("run", "Run the retention engine now: delete every record past the later of its declared retention and its legal floor (R18, R20; floors R58, R10, R44), keep those under a legal hold (R19), finish interrupted purges of shredded subjects. One audit entry per subject and batch.")
         {
-            data, db, tenant, dryRun, json,
+            tenantData, dryRun, json,
         };
-        run.SetAction(async (parse, cancellationToken) =>
+        tenantData.SetSessionAction(run, console, async (session, parse, cancellationToken) =>
         {
-            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant), cancellationToken);
-            if (session is null)
-            {
-                return 2;
-            }
-
             var op = session.Operation();
             var isDryRun = parse.GetValue(dryRun);
             RetentionRunReport report;

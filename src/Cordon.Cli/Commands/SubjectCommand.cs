@@ -32,9 +32,7 @@ internal static class SubjectCommand
 
     private static Command Export(CliConsole console)
     {
-        var data = CommonOptions.Data();
-        var db = CommonOptions.Database();
-        var tenant = CommonOptions.Tenant();
+        var tenantData = new TenantDataOptions();
         var subjectId = SubjectId();
         var format = new Option<string>("--format")
         {
@@ -45,16 +43,10 @@ internal static class SubjectCommand
         var output = new Option<string?>("--out") { Description = "Write the export to this file (created or replaced) instead of stdout." };
         var command = new Command("export", "Export everything held about a subject, decrypted (PIPL Art. 45): records kept only because a law requires it are listed without their content. The export is audited (subject.export, R22) before a byte of it is written.")
         {
-            data, db, tenant, format, output, subjectId,
+            tenantData, format, output, subjectId,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        tenantData.SetSessionAction(command, console, async (session, parse, cancellationToken) =>
         {
-            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant), cancellationToken);
-            if (session is null)
-            {
-                return 2;
-            }
-
             var op = session.Operation();
             var id = parse.GetValue(subjectId)!;
             using var subject = await SubjectVault.OpenAsync(session.Tenant, session.Store, id, cancellationToken);
@@ -105,9 +97,7 @@ internal static class SubjectCommand
 
     private static Command Delete(CliConsole console)
     {
-        var data = CommonOptions.Data();
-        var db = CommonOptions.Database();
-        var tenant = CommonOptions.Tenant();
+        var tenantData = new TenantDataOptions();
         var subjectId = SubjectId();
         var cancel = new Option<bool>("--cancel") { Description = "Cancel the account as well (PIPL Art. 47, account cancellation): the subject can no longer be found or signed in to. When no law keeps any of its records, every key of the subject is destroyed and its rows purged." };
         var purposes = new Option<string[]>("--purpose")
@@ -117,16 +107,10 @@ internal static class SubjectCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be deleted and what kept (and why, until when) without changing anything." };
         var command = new Command("delete", "Erase a subject's data by crypto-shredding (PIPL Art. 47): what no law keeps is deleted and its key destroyed, so backup copies can no longer be read; what a legal minimum (R58, R10, R44) or a legal hold keeps stays, re-sealed under a new key and restricted (R19). Prints what was deleted, what is kept, why and until when.")
         {
-            data, db, tenant, cancel, purposes, dryRun, subjectId,
+            tenantData, cancel, purposes, dryRun, subjectId,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        tenantData.SetSessionAction(command, console, async (session, parse, cancellationToken) =>
         {
-            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant), cancellationToken);
-            if (session is null)
-            {
-                return 2;
-            }
-
             var id = parse.GetValue(subjectId)!;
             var scope = parse.GetValue(purposes) is { Length: > 0 } listed ? (IReadOnlySet<string>)listed.ToHashSet(StringComparer.Ordinal) : null;
             foreach (var purpose in scope ?? new HashSet<string>())
@@ -204,23 +188,15 @@ internal static class SubjectCommand
 
     private static Command Explain(CliConsole console)
     {
-        var data = CommonOptions.Data();
-        var db = CommonOptions.Database();
-        var tenant = CommonOptions.Tenant();
+        var tenantData = new TenantDataOptions();
         var subjectId = SubjectId();
         var json = new Option<bool>("--json") { Description = "Print the explanation as one JSON object (as the rights API returns it) instead of tables." };
         var command = new Command("explain", "Explain the processing of a subject's data (PIPL Art. 48): which records are held, under which purposes and legal bases, until when, who receives them.")
         {
-            data, db, tenant, json, subjectId,
+            tenantData, json, subjectId,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        tenantData.SetSessionAction(command, console, async (session, parse, cancellationToken) =>
         {
-            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant), cancellationToken);
-            if (session is null)
-            {
-                return 2;
-            }
-
             var id = parse.GetValue(subjectId)!;
             using var subject = await SubjectVault.OpenAsync(session.Tenant, session.Store, id, cancellationToken);
             if (subject is null)

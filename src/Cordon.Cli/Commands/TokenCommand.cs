@@ -14,9 +14,7 @@ internal static class TokenCommand
 
     public static Command Create(CliConsole console)
     {
-        var data = CommonOptions.Data();
-        var db = CommonOptions.Database();
-        var tenant = CommonOptions.Tenant();
+        var tenantData = new TenantDataOptions();
         var role = new Option<string>("--role") { Description = "patient, guardian, physician, pharmacist, nurse, support, marketing, analyst, dpo, security, admin or app.", Required = true };
         var actor = new Option<string>("--actor") { Description = "The actor's identity (user id, staff id, service name).", Required = true };
         var subject = new Option<string?>("--subject") { Description = "The subject a patient token acts for (a guardian token: the guardian's own subject or the ward). It must exist in the tenant." };
@@ -26,7 +24,7 @@ internal static class TokenCommand
         var ttl = new Option<int>("--ttl-hours") { Description = $"Lifetime in hours, 1 to {MaxTtlHours} (default 1: tokens are short-lived; revoke one with cordon token revoke).", DefaultValueFactory = _ => 1 };
         var command = new Command("token", "Print a bearer token for that actor (stdout: the token only), signed with the tenant's token key from the key file. Exit 2 when an option is wrong or names a tenant or subject that does not exist.")
         {
-            data, db, tenant, role, actor, subject, licence, years, ai, ttl,
+            tenantData, role, actor, subject, licence, years, ai, ttl,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -62,7 +60,7 @@ internal static class TokenCommand
                 return ExitCodes.Usage;
             }
 
-            var directory = parse.GetValue(data)!;
+            var directory = parse.GetValue(tenantData.Data)!;
             var keyPath = KeyFile.PathIn(directory);
             if (!File.Exists(keyPath))
             {
@@ -72,14 +70,14 @@ internal static class TokenCommand
 
             // The key file knows the tenants without opening the database: an app or staff token costs no store access.
             var keyFile = KeyFile.Open(keyPath);
-            if (TenantChoice.Pick(parse.GetValue(tenant), keyFile.Tenants, console.Error) is not { } tenantId || keyFile.Find(tenantId) is not { } keys)
+            if (TenantChoice.Pick(parse.GetValue(tenantData.Tenant), keyFile.Tenants, console.Error) is not { } tenantId || keyFile.Find(tenantId) is not { } keys)
             {
                 return ExitCodes.Usage;
             }
 
             if (subjectId is not null)
             {
-                await using var store = await CordonStores.OpenAsync(directory, parse.GetValue(db), cancellationToken);
+                await using var store = await CordonStores.OpenAsync(directory, parse.GetValue(tenantData.Database), cancellationToken);
                 if (await store.GetSubjectAsync(tenantId, subjectId, cancellationToken) is null)
                 {
                     await console.Error.WriteLineAsync($"--subject: no subject '{subjectId}' in tenant '{tenantId}'. A token for it would be refused on every request; register the subject first (POST /v1/subjects) and use the id it returns.");
@@ -98,22 +96,14 @@ internal static class TokenCommand
     /// <summary><c>cordon token revoke</c>: the same revocation as the API; every running node refuses the tokens within a second.</summary>
     private static Command Revoke(CliConsole console)
     {
-        var data = CommonOptions.Data();
-        var db = CommonOptions.Database();
-        var tenant = CommonOptions.Tenant();
+        var tenantData = new TenantDataOptions();
         var token = new Option<string?>("--token") { Description = "The bearer token itself." };
         var id = new Option<string?>("--id") { Description = "The token's id (its jti claim)." };
         var actor = new Option<string?>("--actor") { Description = "Every token of this actor issued until now (a new one issued later is valid)." };
         var reason = new Option<string>("--reason") { Description = "Why (kept with the revocation and audited).", Required = true };
-        var command = new Command("revoke", "Revoke one bearer token, or every token of an actor issued until now.") { data, db, tenant, token, id, actor, reason };
-        command.SetAction(async (parse, cancellationToken) =>
+        var command = new Command("revoke", "Revoke one bearer token, or every token of an actor issued until now.") { tenantData, token, id, actor, reason };
+        tenantData.SetSessionAction(command, console, async (session, parse, cancellationToken) =>
         {
-            await using var session = await OperatorSession.OpenAsync(console, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant), cancellationToken);
-            if (session is null)
-            {
-                return 2;
-            }
-
             var op = session.Operation() with { RequestId = "cli-" + Guid.NewGuid().ToString("N") };
             var (row, errors) = TokenRevocations.Build(session.Tenant.Id, new TokenRevocationRequest(parse.GetValue(reason)!, parse.GetValue(token), parse.GetValue(id), parse.GetValue(actor)), op.ActorId, op.Now);
             if (row is null)

@@ -27,14 +27,12 @@ internal static class ProfileCommands
         notice.SetAction(parse => Notice(parse.GetValue(noticeFile)!, parse.GetValue(format)!, console.Out, console.Error, parse.GetValue(lang) == "en" ? NoticeLanguage.English : NoticeLanguage.Chinese));
 
         var publishFile = new Argument<FileInfo>("file") { Description = "The profile YAML file" };
-        var data = CommonOptions.Data();
-        var db = CommonOptions.Database();
-        var tenant = CommonOptions.Tenant();
+        var tenantData = new TenantDataOptions();
         var publish = new Command("publish", "Publish a profile for a tenant of the data directory; print the purposes it changes and how many subjects must consent again (R04). Exit 1 when it is refused.")
         {
-            publishFile, data, db, tenant,
+            publishFile, tenantData,
         };
-        publish.SetAction((parse, cancellationToken) => PublishAsync(parse.GetValue(publishFile)!, parse.GetValue(data)!, parse.GetValue(db), parse.GetValue(tenant), console, cancellationToken));
+        publish.SetAction((parse, cancellationToken) => PublishAsync(parse.GetValue(publishFile)!, parse.GetValue(tenantData.Data)!, parse.GetValue(tenantData.Database), parse.GetValue(tenantData.Tenant), console, cancellationToken));
 
         return new Command("profile", "Compliance profiles") { check, notice, publish };
     }

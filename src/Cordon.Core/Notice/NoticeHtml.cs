@@ -92,18 +92,11 @@ internal static class NoticeHtml
 
         Heading(h, 2, "operator", T("我们是谁", "Who we are"));
         h.Append("<dl class=\"facts\">\n");
-        Fact(h, T("名称", "Name"), lang == NoticeLanguage.English && o.NameEn is not null ? o.NameEn : o.Name);
-        Fact(h, T("类型", "Type"), NoticeTerms.OperatorType(o.Type).In(lang));
-        if (o.Licence is not null)
+        foreach (var (label, value) in OperatorFacts(o, lang))
         {
-            Fact(h, T("执业许可", "Licence"), P(o.Licence));
+            Fact(h, label, value);
         }
 
-        Fact(h, T("地址", "Address"), P(o.Address));
-        Fact(h, T("电话", "Phone"), o.Phone);
-        Fact(h, T("电子邮箱", "E-mail"), o.Email);
-        Fact(h, T("个人信息保护负责人", "Personal-information protection officer"), Join(" · ", P(o.Dpo.Name), o.Dpo.Email, o.Dpo.Phone));
-        Fact(h, T("信息存储地", "Where your information is stored"), NoticeTerms.Region(o.StorageRegion).In(lang));
         h.Append("</dl>\n");
 
         Heading(h, 2, "purposes", T("我们处理哪些信息、为什么", "What we process and why"));
@@ -217,12 +210,11 @@ internal static class NoticeHtml
             DataFact(h, collected.Count > 0 ? T("我们还会使用", "We also use") : T("我们使用", "We use"), used, lang);
         }
 
-        Fact(h, T("如何处理", "How"), P(p.Method));
-        var basis = NoticeTerms.LegalBasis(p.LegalBasis);
-        Fact(h, T("法律依据", "Legal basis"), $"{basis.In(lang)}{T("（", " (")}{NoticeTerms.LegalBasisCitation(p.LegalBasis).In(lang)}{T("）", ")")}");
-        Fact(h, T("您的同意", "Your consent"), NoticeTerms.ConsentForPatient(p.Consent).In(lang));
-        Fact(h, T("是否必需", "Required?"), NoticeTerms.Necessary(p.Necessary).In(lang));
-        Fact(h, T("保存期限", "Kept for"), Kept(p.Retention, p.AfterRetention, lang));
+        foreach (var (label, value) in ProcessingFacts(p, lang))
+        {
+            Fact(h, label, value);
+        }
+
         if (p.Recipients.Count > 0)
         {
             h.Append("<dt>").Append(T("接收方", "Received by")).Append("</dt><dd>");
@@ -239,15 +231,61 @@ internal static class NoticeHtml
             Fact(h, T("接收方", "Received by"), T("不向他人提供", "No one else"));
         }
 
-        if (p.Sensitive)
+        foreach (var (label, value) in SensitiveFacts(p, lang))
         {
-            var tags = string.Join(separator, p.SensitiveTags.Select(t => NoticeTerms.Tag(t).In(lang)));
-            Fact(h, T("敏感个人信息", "Sensitive information"), tags.Length == 0 ? T("是", "Yes") : T($"是（{tags}）", $"Yes ({tags})"));
-            Fact(h, T("为什么必要", "Why it is necessary"), p.Necessity is null ? "-" : P(p.Necessity));
-            Fact(h, T("对您的影响", "How it may affect you"), p.Impact is null ? "-" : P(p.Impact));
+            Fact(h, label, value);
         }
 
         h.Append("</dl>\n</section>\n");
+    }
+
+    /// <summary>Who the operator is, as label and value, in the order both renderings list it.</summary>
+    internal static IEnumerable<(string Label, string Value)> OperatorFacts(NoticeOperator o, NoticeLanguage lang)
+    {
+        string T(string zh, string en) => lang == NoticeLanguage.English ? en : zh;
+        string P(string text) => NoticeText.Patient(text, lang);
+
+        yield return (T("名称", "Name"), lang == NoticeLanguage.English && o.NameEn is not null ? o.NameEn : o.Name);
+        yield return (T("类型", "Type"), NoticeTerms.OperatorType(o.Type).In(lang));
+        if (o.Licence is not null)
+        {
+            yield return (T("执业许可", "Licence"), P(o.Licence));
+        }
+
+        yield return (T("地址", "Address"), P(o.Address));
+        yield return (T("电话", "Phone"), o.Phone);
+        yield return (T("电子邮箱", "E-mail"), o.Email);
+        yield return (T("个人信息保护负责人", "Personal-information protection officer"), Join(" · ", P(o.Dpo.Name), o.Dpo.Email, o.Dpo.Phone));
+        yield return (T("信息存储地", "Where your information is stored"), NoticeTerms.Region(o.StorageRegion).In(lang));
+    }
+
+    /// <summary>How a purpose processes, on what legal basis, with what consent, whether it is required and how long it keeps.</summary>
+    internal static IEnumerable<(string Label, string Value)> ProcessingFacts(NoticePurpose p, NoticeLanguage lang)
+    {
+        string T(string zh, string en) => lang == NoticeLanguage.English ? en : zh;
+
+        yield return (T("如何处理", "How"), NoticeText.Patient(p.Method, lang));
+        yield return (T("法律依据", "Legal basis"), $"{NoticeTerms.LegalBasis(p.LegalBasis).In(lang)}{T("（", " (")}{NoticeTerms.LegalBasisCitation(p.LegalBasis).In(lang)}{T("）", ")")}");
+        yield return (T("您的同意", "Your consent"), NoticeTerms.ConsentForPatient(p.Consent).In(lang));
+        yield return (T("是否必需", "Required?"), NoticeTerms.Necessary(p.Necessary).In(lang));
+        yield return (T("保存期限", "Kept for"), Kept(p.Retention, p.AfterRetention, lang));
+    }
+
+    /// <summary>For a purpose that processes sensitive information: which, why it is necessary, how it may affect the patient; nothing otherwise.</summary>
+    internal static IEnumerable<(string Label, string Value)> SensitiveFacts(NoticePurpose p, NoticeLanguage lang)
+    {
+        if (!p.Sensitive)
+        {
+            yield break;
+        }
+
+        string T(string zh, string en) => lang == NoticeLanguage.English ? en : zh;
+        string P(string text) => NoticeText.Patient(text, lang);
+
+        var tags = string.Join(T("、", ", "), p.SensitiveTags.Select(t => NoticeTerms.Tag(t).In(lang)));
+        yield return (T("敏感个人信息", "Sensitive information"), tags.Length == 0 ? T("是", "Yes") : T($"是（{tags}）", $"Yes ({tags})"));
+        yield return (T("为什么必要", "Why it is necessary"), p.Necessity is null ? "-" : P(p.Necessity));
+        yield return (T("对您的影响", "How it may affect you"), p.Impact is null ? "-" : P(p.Impact));
     }
 
     private static void DataFact(StringBuilder h, string label, List<NoticeData> data, NoticeLanguage lang)

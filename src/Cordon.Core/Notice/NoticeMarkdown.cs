@@ -22,18 +22,11 @@ internal static class NoticeMarkdown
         md.AppendLine().AppendLine().AppendLine(Text(P(n.Intro))).AppendLine();
 
         md.Append("## ").AppendLine(T("我们是谁", "Who we are")).AppendLine();
-        Item(md, T("名称", "Name"), lang == NoticeLanguage.English && o.NameEn is not null ? o.NameEn : o.Name);
-        Item(md, T("类型", "Type"), NoticeTerms.OperatorType(o.Type).In(lang));
-        if (o.Licence is not null)
+        foreach (var (label, value) in NoticeHtml.OperatorFacts(o, lang))
         {
-            Item(md, T("执业许可", "Licence"), P(o.Licence));
+            Item(md, label, value);
         }
 
-        Item(md, T("地址", "Address"), P(o.Address));
-        Item(md, T("电话", "Phone"), o.Phone);
-        Item(md, T("电子邮箱", "E-mail"), o.Email);
-        Item(md, T("个人信息保护负责人", "Personal-information protection officer"), string.Join(" · ", new[] { P(o.Dpo.Name), o.Dpo.Email, o.Dpo.Phone }.Where(x => !string.IsNullOrEmpty(x))));
-        Item(md, T("信息存储地", "Where your information is stored"), NoticeTerms.Region(o.StorageRegion).In(lang));
         md.AppendLine();
 
         md.Append("## ").AppendLine(T("我们处理哪些信息、为什么", "What we process and why")).AppendLine();
@@ -117,18 +110,15 @@ internal static class NoticeMarkdown
             Item(md, collected.Count > 0 ? T("我们还会使用", "We also use") : T("我们使用", "We use"), Data(used, lang));
         }
 
-        Item(md, T("如何处理", "How"), P(p.Method));
-        Item(md, T("法律依据", "Legal basis"), $"{NoticeTerms.LegalBasis(p.LegalBasis).In(lang)}{T("（", " (")}{NoticeTerms.LegalBasisCitation(p.LegalBasis).In(lang)}{T("）", ")")}");
-        Item(md, T("您的同意", "Your consent"), NoticeTerms.ConsentForPatient(p.Consent).In(lang));
-        Item(md, T("是否必需", "Required?"), NoticeTerms.Necessary(p.Necessary).In(lang));
-        Item(md, T("保存期限", "Kept for"), NoticeHtml.Kept(p.Retention, p.AfterRetention, lang));
-        Item(md, T("接收方", "Received by"), p.Recipients.Count == 0 ? T("不向他人提供", "No one else") : string.Join(T("、", ", "), p.Recipients.Select(r => P(r.Name))));
-        if (p.Sensitive)
+        foreach (var (label, value) in NoticeHtml.ProcessingFacts(p, lang))
         {
-            var tags = string.Join(T("、", ", "), p.SensitiveTags.Select(t => NoticeTerms.Tag(t).In(lang)));
-            Item(md, T("敏感个人信息", "Sensitive information"), tags.Length == 0 ? T("是", "Yes") : T($"是（{tags}）", $"Yes ({tags})"));
-            Item(md, T("为什么必要", "Why it is necessary"), p.Necessity is null ? "-" : P(p.Necessity));
-            Item(md, T("对您的影响", "How it may affect you"), p.Impact is null ? "-" : P(p.Impact));
+            Item(md, label, value);
+        }
+
+        Item(md, T("接收方", "Received by"), p.Recipients.Count == 0 ? T("不向他人提供", "No one else") : string.Join(T("、", ", "), p.Recipients.Select(r => P(r.Name))));
+        foreach (var (label, value) in NoticeHtml.SensitiveFacts(p, lang))
+        {
+            Item(md, label, value);
         }
 
         md.AppendLine();

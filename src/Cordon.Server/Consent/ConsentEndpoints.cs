@@ -183,19 +183,13 @@ public static class ConsentEndpoints
 
     private static async Task<Results<JsonOk<ConsentsResponse>, Problem>> ListAsync(string id, Call call)
     {
-        using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
-        if (subject is null)
+        var opened = await SubjectOfCall.OpenAsync(call, id, SubjectOfCall.StaffOrLinked);
+        if (opened.Failed)
         {
-            return Problem.NotFound("subject");
+            return opened.Problem;
         }
 
-        call.About(subject.Id);
-
-        if (call.Actor.Role.IsSubjectSide() && SubjectFacts.LinkOf(call.Actor, subject) == SubjectLink.None)
-        {
-            return Problem.From(Refusals.NotTheSubject);
-        }
-
+        using var subject = opened.Value;
         var history = await call.Store.GetHistoryAsync(call.Tenant.Id, subject.Id, call.Aborted);
         var current = ConsentLedger.Current(history, call.Tenant.Policy.PurposeFingerprint)
             .Select(c => new ConsentCurrentResponse(c.Purpose, c.Recipient, c.Status.ToKey(), c.Since, c.NoticeVersion, c.GivenBy?.ToKey()))
@@ -206,19 +200,13 @@ public static class ConsentEndpoints
 
     private static async Task<Results<JsonOk<ConsentPromptsResponse>, Problem>> PromptsAsync(string id, Call call)
     {
-        using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
-        if (subject is null)
+        var opened = await SubjectOfCall.OpenAsync(call, id, SubjectOfCall.StaffOrLinked);
+        if (opened.Failed)
         {
-            return Problem.NotFound("subject");
+            return opened.Problem;
         }
 
-        call.About(subject.Id);
-
-        if (call.Actor.Role.IsSubjectSide() && SubjectFacts.LinkOf(call.Actor, subject) == SubjectLink.None)
-        {
-            return Problem.From(Refusals.NotTheSubject);
-        }
-
+        using var subject = opened.Value;
         var profile = call.Tenant.Profile;
         var child = subject.AgeOn(call.Today) < profile.Settings.GuardianConsentBelowAge;
         var history = await call.Store.GetHistoryAsync(call.Tenant.Id, subject.Id, call.Aborted);

@@ -84,19 +84,13 @@ public static partial class UserTagEndpoints
 
     private static async Task<Results<JsonOk<TagList>, Problem>> ListAsync(string id, Call call)
     {
-        using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
-        if (subject is null)
+        var opened = await SubjectOfCall.OpenAsync(call, id, MayAct, PersonalisationPurpose);
+        if (opened.Failed)
         {
-            return Problem.NotFound("subject");
+            return opened.Problem;
         }
 
-        call.About(subject.Id, PersonalisationPurpose);
-
-        if (!MayAct(call, subject))
-        {
-            return Problem.From(Refusals.NotTheSubject);
-        }
-
+        using var subject = opened.Value;
         var rows = await call.Store.ListTagsAsync(call.Tenant.Id, subject.Id, call.Aborted);
         var tags = new List<TagView>(rows.Count);
         foreach (var row in rows)
@@ -177,19 +171,13 @@ public static partial class UserTagEndpoints
 
     private static async Task<Results<JsonOk<TagsDeleted>, Problem>> DeleteAsync(string id, string? tagId, Call call)
     {
-        using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
-        if (subject is null)
+        var opened = await SubjectOfCall.OpenAsync(call, id, MayAct, PersonalisationPurpose);
+        if (opened.Failed)
         {
-            return Problem.NotFound("subject");
+            return opened.Problem;
         }
 
-        call.About(subject.Id, PersonalisationPurpose);
-
-        if (!MayAct(call, subject))
-        {
-            return Problem.From(Refusals.NotTheSubject);
-        }
-
+        using var subject = opened.Value;
         if (tagId is not null)
         {
             var tags = await call.Store.ListTagsAsync(call.Tenant.Id, subject.Id, call.Aborted);

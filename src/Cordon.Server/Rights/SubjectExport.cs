@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Cordon.Core.Catalog;
 using Cordon.Core.Consent;
@@ -204,10 +205,8 @@ public static class SubjectExport
         w.WriteString("resourceType", "Bundle");
         if (reference is not null)
         {
-            w.WriteStartObject("identifier");
-            w.WriteString("system", CordonFhir + "/rights-request");
-            w.WriteString("value", reference);
-            w.WriteEndObject();
+            w.WritePropertyName("identifier");
+            WriteIdentifier(w, CordonFhir + "/rights-request", reference);
         }
 
         w.WriteString("type", "collection");
@@ -226,25 +225,7 @@ public static class SubjectExport
             else
             {
                 // A declared (non-FHIR) record travels as a Basic resource carrying its JSON.
-                w.WriteStartObject();
-                w.WriteString("resourceType", "Basic");
-                w.WriteString("id", FhirId(row.Id));
-                w.WriteStartArray("extension");
-                w.WriteStartObject();
-                w.WriteString("url", CordonFhir + "/StructureDefinition/declared-record");
-                w.WriteString("valueString", System.Text.Encoding.UTF8.GetString(plain));
-                w.WriteEndObject();
-                w.WriteEndArray();
-                w.WriteStartObject("code");
-                w.WriteStartArray("coding");
-                w.WriteStartObject();
-                w.WriteString("system", CordonFhir + "/record-type");
-                w.WriteString("code", row.Type);
-                w.WriteEndObject();
-                w.WriteEndArray();
-                w.WriteEndObject();
-                w.WriteString("created", row.CreatedAt.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
-                w.WriteEndObject();
+                WriteBasic(w, row, ("declared-record", System.Text.Encoding.UTF8.GetString(plain)));
             }
 
             w.WriteEndObject();
@@ -258,10 +239,7 @@ public static class SubjectExport
         foreach (var e in history)
         {
             // Each ledger event as a FHIR Consent: opt-in for a grant, opt-out for a withdrawal, the purpose as provision.
-            w.WriteStartObject();
-            w.WriteStartObject("resource");
-            w.WriteString("resourceType", "Consent");
-            w.WriteString("id", FhirId(e.Id));
+            StartEntry(w, "Consent", FhirId(e.Id));
             w.WriteString("status", e.Action == ConsentAction.Grant ? "active" : "inactive");
             w.WriteStartObject("scope");
             WriteCoding(w, "http://terminology.hl7.org/CodeSystem/consentscope", "patient-privacy", "Privacy Consent");
@@ -278,14 +256,10 @@ public static class SubjectExport
             w.WriteStartObject("provision");
             w.WriteString("type", e.Action == ConsentAction.Grant ? "permit" : "deny");
             w.WriteStartArray("purpose");
-            w.WriteStartObject();
-            w.WriteString("system", CordonFhir + "/purpose");
-            w.WriteString("code", e.Purpose);
-            w.WriteEndObject();
+            WriteCodingValue(w, CordonFhir + "/purpose", e.Purpose, null);
             w.WriteEndArray();
             w.WriteEndObject();
-            w.WriteEndObject();
-            w.WriteEndObject();
+            EndEntry(w);
         }
 
         foreach (var row in restricted)
@@ -325,19 +299,10 @@ public static class SubjectExport
     /// <summary>The subject's registered identity as the Bundle's Patient: Cordon's id, the operator's external id, name and birth date.</summary>
     private static void WritePatient(Utf8JsonWriter w, OpenSubject subject)
     {
-        w.WriteStartObject();
-        w.WriteStartObject("resource");
-        w.WriteString("resourceType", "Patient");
-        w.WriteString("id", FhirId(subject.Id));
+        StartEntry(w, "Patient", FhirId(subject.Id));
         w.WriteStartArray("identifier");
-        w.WriteStartObject();
-        w.WriteString("system", CordonFhir + "/subject-id");
-        w.WriteString("value", subject.Id);
-        w.WriteEndObject();
-        w.WriteStartObject();
-        w.WriteString("system", CordonFhir + "/external-id");
-        w.WriteString("value", subject.Profile.ExternalId);
-        w.WriteEndObject();
+        WriteIdentifier(w, CordonFhir + "/subject-id", subject.Id);
+        WriteIdentifier(w, CordonFhir + "/external-id", subject.Profile.ExternalId);
         w.WriteEndArray();
         w.WriteBoolean("active", subject.Row.State == SubjectState.Active);
         if (subject.Profile.DisplayName is { } name)
@@ -364,26 +329,35 @@ public static class SubjectExport
             w.WriteEndArray();
         }
 
-        w.WriteEndObject();
-        w.WriteEndObject();
+        EndEntry(w);
     }
 
     /// <summary>A record kept only because a law requires it: listed, not opened (R19).</summary>
     private static void WriteRestricted(Utf8JsonWriter w, RecordRow row)
     {
         w.WriteStartObject();
-        w.WriteStartObject("resource");
+        w.WritePropertyName("resource");
+        WriteBasic(w, row, ("restricted-record", "Kept only because a law requires it; stored and protected, not otherwise processed (R19). / 仅因法律要求而保存，除存储和必要的安全保护外不作其他处理。"), ("purpose", row.Purpose));
+        w.WriteEndObject();
+    }
+
+    /// <summary>A record as a Basic resource: its id, the string extensions that carry it, its record type and the day it was made.</summary>
+    private static void WriteBasic(Utf8JsonWriter w, RecordRow row, params ReadOnlySpan<(string Name, string Value)> extensions)
+    {
+        w.WriteStartObject();
         w.WriteString("resourceType", "Basic");
         w.WriteString("id", FhirId(row.Id));
         w.WriteStartArray("extension");
-        WriteStringExtension(w, "restricted-record", "Kept only because a law requires it; stored and protected, not otherwise processed (R19). / 仅因法律要求而保存，除存储和必要的安全保护外不作其他处理。");
-        WriteStringExtension(w, "purpose", row.Purpose);
+        foreach (var (name, value) in extensions)
+        {
+            WriteStringExtension(w, name, value);
+        }
+
         w.WriteEndArray();
         w.WriteStartObject("code");
         WriteCoding(w, CordonFhir + "/record-type", row.Type, null);
         w.WriteEndObject();
         w.WriteString("created", row.CreatedAt.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
-        w.WriteEndObject();
         w.WriteEndObject();
     }
 
@@ -391,14 +365,9 @@ public static class SubjectExport
     private static void WriteDisclosure(Utf8JsonWriter w, Profile profile, OpenSubject subject, Core.Audit.AuditEntry entry)
     {
         var d = entry.Draft;
-        w.WriteStartObject();
-        w.WriteStartObject("resource");
-        w.WriteString("resourceType", "AuditEvent");
-        w.WriteString("id", "audit-" + entry.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        w.WriteStartObject("type");
-        w.WriteString("system", CordonFhir + "/audit-action");
-        w.WriteString("code", d.Action);
-        w.WriteEndObject();
+        StartEntry(w, "AuditEvent", "audit-" + entry.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        w.WritePropertyName("type");
+        WriteCodingValue(w, CordonFhir + "/audit-action", d.Action, null);
         w.WriteString("recorded", d.Time);
         if (d.Purpose is not null)
         {
@@ -412,10 +381,8 @@ public static class SubjectExport
         w.WriteStartArray("agent");
         w.WriteStartObject();
         w.WriteStartObject("who");
-        w.WriteStartObject("identifier");
-        w.WriteString("system", CordonFhir + "/actor");
-        w.WriteString("value", d.ActorId);
-        w.WriteEndObject();
+        w.WritePropertyName("identifier");
+        WriteIdentifier(w, CordonFhir + "/actor", d.ActorId);
         w.WriteEndObject();
         w.WriteBoolean("requestor", true);
         w.WriteEndObject();
@@ -433,17 +400,13 @@ public static class SubjectExport
         w.WriteString("description", d.RecordIds.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) + " record(s)");
         w.WriteEndObject();
         w.WriteEndArray();
-        w.WriteEndObject();
-        w.WriteEndObject();
+        EndEntry(w);
     }
 
     /// <summary>A party that receives data under a purpose the subject takes part in (R10), as an Organization.</summary>
     private static void WriteRecipient(Utf8JsonWriter w, string purpose, RecipientDef recipient)
     {
-        w.WriteStartObject();
-        w.WriteStartObject("resource");
-        w.WriteString("resourceType", "Organization");
-        w.WriteString("id", "recipient-" + FhirId(recipient.Key) + "-" + FhirId(purpose));
+        StartEntry(w, "Organization", "recipient-" + FhirId(recipient.Key) + "-" + FhirId(purpose));
         w.WriteStartArray("extension");
         WriteStringExtension(w, "recipient-of", purpose);
         if (recipient.Receives is not null)
@@ -460,22 +423,15 @@ public static class SubjectExport
         w.WriteEndObject();
         w.WriteEndArray();
         w.WriteString("name", recipient.Name);
-        w.WriteEndObject();
-        w.WriteEndObject();
+        EndEntry(w);
     }
 
     /// <summary>A rights request of the subject's, as a Task: what was asked, when, by when it is due and where it stands.</summary>
     private static void WriteRightsRequest(Utf8JsonWriter w, OpenSubject subject, RightsRequestRow r)
     {
-        w.WriteStartObject();
-        w.WriteStartObject("resource");
-        w.WriteString("resourceType", "Task");
-        w.WriteString("id", FhirId(r.Id));
+        StartEntry(w, "Task", FhirId(r.Id));
         w.WriteStartArray("identifier");
-        w.WriteStartObject();
-        w.WriteString("system", CordonFhir + "/rights-request");
-        w.WriteString("value", r.Id);
-        w.WriteEndObject();
+        WriteIdentifier(w, CordonFhir + "/rights-request", r.Id);
         w.WriteEndArray();
         w.WriteString("status", r.Status switch
         {
@@ -501,7 +457,29 @@ public static class SubjectExport
         w.WriteString("end", Day(r.DueOn));
         w.WriteEndObject();
         w.WriteEndObject();
+        EndEntry(w);
+    }
+
+    /// <summary>Opens a Bundle entry and its resource of the type and id given; <see cref="EndEntry"/> closes both.</summary>
+    private static void StartEntry(Utf8JsonWriter w, string resourceType, string id)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("resource");
+        w.WriteString("resourceType", resourceType);
+        w.WriteString("id", id);
+    }
+
+    private static void EndEntry(Utf8JsonWriter w)
+    {
         w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteIdentifier(Utf8JsonWriter w, string system, string value)
+    {
+        w.WriteStartObject();
+        w.WriteString("system", system);
+        w.WriteString("value", value);
         w.WriteEndObject();
     }
 
@@ -519,10 +497,8 @@ public static class SubjectExport
         ArgumentNullException.ThrowIfNull(op);
         ArgumentNullException.ThrowIfNull(subject);
         int records = 0, restricted = 0;
-        (DateTimeOffset, string)? after = null;
-        while (true)
+        await foreach (var page in RecordPagesAsync(op, subject.Id, cancellationToken))
         {
-            var page = await op.Store.ListRecordsPageAsync(op.Tenant.Id, subject.Id, after, Page, cancellationToken);
             foreach (var row in page)
             {
                 if (row.Restricted)
@@ -534,13 +510,6 @@ public static class SubjectExport
                     records++;
                 }
             }
-
-            if (page.Count < Page)
-            {
-                break;
-            }
-
-            after = (page[^1].CreatedAt, page[^1].Id);
         }
 
         var history = await op.Store.GetHistoryAsync(op.Tenant.Id, subject.Id, cancellationToken);
@@ -556,10 +525,8 @@ public static class SubjectExport
     private static async Task<int> ForEachRecordAsync(Operation op, OpenSubject subject, List<RecordRow> restricted, Func<RecordRow, bool> include, Func<RecordRow, byte[], Task> write, Action<int>? progress, CancellationToken cancellationToken)
     {
         var count = 0;
-        (DateTimeOffset, string)? after = null;
-        while (true)
+        await foreach (var page in RecordPagesAsync(op, subject.Id, cancellationToken))
         {
-            var page = await op.Store.ListRecordsPageAsync(op.Tenant.Id, subject.Id, after, Page, cancellationToken);
             foreach (var row in page)
             {
                 if (!include(row))
@@ -579,9 +546,22 @@ public static class SubjectExport
             }
 
             progress?.Invoke(count + restricted.Count);
+        }
+
+        return count;
+    }
+
+    /// <summary>The subject's current records, a page at a time.</summary>
+    private static async IAsyncEnumerable<IReadOnlyList<RecordRow>> RecordPagesAsync(Operation op, string subjectId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        (DateTimeOffset, string)? after = null;
+        while (true)
+        {
+            var page = await op.Store.ListRecordsPageAsync(op.Tenant.Id, subjectId, after, Page, cancellationToken);
+            yield return page;
             if (page.Count < Page)
             {
-                return count;
+                yield break;
             }
 
             after = (page[^1].CreatedAt, page[^1].Id);
@@ -647,9 +627,16 @@ public static class SubjectExport
         }
     }
 
+    /// <summary>A <c>coding</c> array of one Coding.</summary>
     private static void WriteCoding(Utf8JsonWriter w, string system, string code, string? display)
     {
         w.WriteStartArray("coding");
+        WriteCodingValue(w, system, code, display);
+        w.WriteEndArray();
+    }
+
+    private static void WriteCodingValue(Utf8JsonWriter w, string system, string code, string? display)
+    {
         w.WriteStartObject();
         w.WriteString("system", system);
         w.WriteString("code", code);
@@ -659,6 +646,5 @@ public static class SubjectExport
         }
 
         w.WriteEndObject();
-        w.WriteEndArray();
     }
 }

@@ -4,7 +4,6 @@ using Cordon.Core.Audit;
 using Cordon.Core.Decisions;
 using Cordon.Core.Identifiers;
 using Cordon.Core.Subjects;
-using Cordon.Server.Decisions;
 using Cordon.Server.Http;
 using Cordon.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -109,20 +108,14 @@ public static class SubjectEndpoints
 
     private static async Task<Results<JsonOk<SubjectResponse>, Problem>> GetAsync(string id, Call call)
     {
-        using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, id, call.Aborted);
-        if (subject is null)
+        var opened = await SubjectOfCall.OpenAsync(call, id, SubjectOfCall.StaffOrLinked);
+        if (opened.Failed)
         {
-            return Problem.NotFound("subject");
+            return opened.Problem;
         }
 
-        call.About(subject.Id);
-
+        using var subject = opened.Value;
         var actor = call.Actor;
-        if (actor.Role.IsSubjectSide() && SubjectFacts.LinkOf(actor, subject) == SubjectLink.None)
-        {
-            return Problem.From(Refusals.NotTheSubject);
-        }
-
         if (actor.Role.IsClinician())
         {
             var care = await call.Store.GetCareTeamAsync(call.Tenant.Id, subject.Id, call.Aborted);

@@ -58,7 +58,7 @@ internal sealed partial class SqlStore
         => QueryAsync(
             "SELECT id, purpose, recipient, action, given_by, notice_version, fingerprint, channel, actor, time FROM consent_events WHERE tenant = @tenant AND subject = @subject ORDER BY n",
             c => c.Add("tenant", tenant).Add("subject", subjectId),
-            r => ReadConsent(r, tenant, subjectId),
+            r => ReadConsentAt(r, tenant, subjectId, 0),
             cancellationToken);
 
     public async Task<ConsentEvent?> GetLatestConsentAsync(string tenant, string subjectId, string purpose, string? recipient, CancellationToken cancellationToken)
@@ -75,7 +75,7 @@ internal sealed partial class SqlStore
                     c.Add("recipient", recipient);
                 }
             },
-            r => ReadConsent(r, tenant, subjectId),
+            r => ReadConsentAt(r, tenant, subjectId, 0),
             cancellationToken);
         return rows.Count == 0 ? null : rows[0];
     }
@@ -83,20 +83,21 @@ internal sealed partial class SqlStore
     private static ConsentCurrentRow ReadCurrent(DbDataReader r)
         => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3).Length == 0 ? null : r.GetString(3), (ConsentAction)r.GetInt32(4), (ConsentGiver)r.GetInt32(5), r.GetString(6), r.GetString(7), Time(r.GetInt64(8)));
 
-    private static ConsentEvent ReadConsent(DbDataReader r, string tenant, string subjectId)
+    /// <summary>A consent event from the reader's columns <paramref name="at"/> on (id, purpose, recipient … time).</summary>
+    private static ConsentEvent ReadConsentAt(DbDataReader r, string tenant, string subjectId, int at)
         => new()
             {
-                Id = r.GetString(0),
+                Id = r.GetString(at),
                 Tenant = tenant,
                 SubjectId = subjectId,
-                Purpose = r.GetString(1),
-                Recipient = r.IsDBNull(2) ? null : r.GetString(2),
-                Action = (ConsentAction)r.GetInt32(3),
-                GivenBy = (ConsentGiver)r.GetInt32(4),
-                NoticeVersion = r.GetString(5),
-                PurposeFingerprint = r.GetString(6),
-                Channel = r.GetString(7),
-                ActorId = r.GetString(8),
-                Time = Time(r.GetInt64(9)),
+                Purpose = r.GetString(at + 1),
+                Recipient = r.IsDBNull(at + 2) ? null : r.GetString(at + 2),
+                Action = (ConsentAction)r.GetInt32(at + 3),
+                GivenBy = (ConsentGiver)r.GetInt32(at + 4),
+                NoticeVersion = r.GetString(at + 5),
+                PurposeFingerprint = r.GetString(at + 6),
+                Channel = r.GetString(at + 7),
+                ActorId = r.GetString(at + 8),
+                Time = Time(r.GetInt64(at + 9)),
             };
 }

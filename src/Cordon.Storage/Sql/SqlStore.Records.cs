@@ -97,21 +97,7 @@ internal sealed partial class SqlStore
                     var record = ReadRecord(r);
                     var subject = ReadSubjectAt(r, tenant, record.SubjectId, 11);
                     var key = new SubjectKeyRow(tenant, subject.Id, subject.KeyVersion, (byte[])r.GetValue(17), Time(r.GetInt64(18)));
-                    var consent = r.IsDBNull(19) ? null : new ConsentEvent
-                    {
-                        Id = r.GetString(19),
-                        Tenant = tenant,
-                        SubjectId = subject.Id,
-                        Purpose = r.GetString(20),
-                        Recipient = r.IsDBNull(21) ? null : r.GetString(21),
-                        Action = (ConsentAction)r.GetInt32(22),
-                        GivenBy = (ConsentGiver)r.GetInt32(23),
-                        NoticeVersion = r.GetString(24),
-                        PurposeFingerprint = r.GetString(25),
-                        Channel = r.GetString(26),
-                        ActorId = r.GetString(27),
-                        Time = Time(r.GetInt64(28)),
-                    };
+                    var consent = r.IsDBNull(19) ? null : ReadConsentAt(r, tenant, subject.Id, 19);
                     first = (record, subject, key, consent);
                 }
 

@@ -40,17 +40,7 @@ internal sealed partial class SqlStore
         var rows = await QueryAsync(
             "SELECT tenant, id, state, guardian_id, created_at, updated_at, key_version, sealed FROM subjects WHERE tenant = @tenant AND id = @id",
             c => c.Add("tenant", tenant).Add("id", subjectId),
-            r => new SubjectRow
-            {
-                Tenant = r.GetString(0),
-                Id = r.GetString(1),
-                State = (SubjectState)r.GetInt32(2),
-                GuardianId = r.IsDBNull(3) ? null : r.GetString(3),
-                CreatedAt = Time(r.GetInt64(4)),
-                UpdatedAt = Time(r.GetInt64(5)),
-                KeyVersion = r.GetInt32(6),
-                Sealed = (byte[])r.GetValue(7),
-            },
+            r => ReadSubjectAt(r, r.GetString(0), r.GetString(1), 2),
             cancellationToken);
         return rows.Count == 0 ? null : rows[0];
     }
@@ -72,17 +62,7 @@ internal sealed partial class SqlStore
             c => c.Add("tenant", tenant).Add("id", subjectId),
             r =>
             {
-                var subject = new SubjectRow
-                {
-                    Tenant = tenant,
-                    Id = subjectId,
-                    State = (SubjectState)r.GetInt32(0),
-                    GuardianId = r.IsDBNull(1) ? null : r.GetString(1),
-                    CreatedAt = Time(r.GetInt64(2)),
-                    UpdatedAt = Time(r.GetInt64(3)),
-                    KeyVersion = r.GetInt32(4),
-                    Sealed = (byte[])r.GetValue(5),
-                };
+                var subject = ReadSubjectAt(r, tenant, subjectId, 0);
                 return (subject, new SubjectKeyRow(tenant, subjectId, subject.KeyVersion, (byte[])r.GetValue(6), Time(r.GetInt64(7))));
             },
             cancellationToken);
