@@ -21,7 +21,15 @@ public sealed class ConsoleTests : IAsyncLifetime
     private IBrowser? _browser;
     private readonly List<string> _elsewhere = [];
 
-    private CordonServer Server => _server!;
+    /// <summary>The server, started only when Chromium is there: without it every test is skipped (and says why) rather than failed.</summary>
+    private CordonServer Server
+    {
+        get
+        {
+            Assert.SkipWhen(_server is null, $"Console tests skipped: {Chromium} is not installed (apt-get install chromium).");
+            return _server!;
+        }
+    }
 
     private string Origin => new Uri(Server.Http.BaseAddress!, "/").GetLeftPart(UriPartial.Authority);
 

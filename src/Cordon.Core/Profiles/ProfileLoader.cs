@@ -809,9 +809,10 @@ public static class ProfileLoader
             }
 
             var publicKey = map.Text("publicKey");
-            if (publicKey is not null && !publicKey.Contains("-----BEGIN PUBLIC KEY-----", StringComparison.Ordinal))
+            var suite = _draft.Operator.CryptoSuite;
+            if (publicKey is not null && !Sharing.DisclosurePackage.IsUsableKey(Crypto.CryptoSuite.For(suite), publicKey))
             {
-                errors.Add(map.At("publicKey"), $"{what}: publicKey is a PEM public key (-----BEGIN PUBLIC KEY-----): SM2 under the national suite, P-256 otherwise");
+                errors.Add(map.At("publicKey"), $"{what}: publicKey is not a PEM public key (-----BEGIN PUBLIC KEY-----) the {Crypto.CryptoSuite.ToKey(suite)} suite can seal packages to: {(suite == Crypto.CryptoSuiteId.National ? "SM2 (sm2p256v1)" : "P-256")}");
             }
 
             if (method == "package" && publicKey is null)

@@ -23,6 +23,8 @@ public static class DisclosurePackage
 
     private const string Info = "cordon disclosure package v1";
 
+    private static readonly Org.BouncyCastle.Asn1.X9.X9ECParameters Sm2Curve = Org.BouncyCastle.Asn1.GM.GMNamedCurves.GetByName("sm2p256v1");
+
     /// <summary>Whether <paramref name="publicKeyPem"/> is a public key the suite can seal to.</summary>
     public static bool IsUsableKey(CryptoSuite suite, string publicKeyPem)
     {
@@ -111,7 +113,7 @@ public static class DisclosurePackage
     private static (byte[] Ephemeral, byte[] Key) EcdhWrap(string publicKeyPem, int keySize, string disclosureId)
     {
         using var recipient = ECDiffieHellman.Create();
-        recipient.ImportFromPem(publicKeyPem);
+        ImportPem(recipient, publicKeyPem);
         if (recipient.KeySize != 256)
         {
             throw new CryptographicException("The standard suite seals packages to P-256 keys.");
@@ -128,7 +130,7 @@ public static class DisclosurePackage
     private static byte[] EcdhUnwrap(string privateKeyPem, ReadOnlySpan<byte> ephemeralKey, int keySize, string disclosureId)
     {
         using var own = ECDiffieHellman.Create();
-        own.ImportFromPem(privateKeyPem);
+        ImportPem(own, privateKeyPem);
         using var ephemeral = ECDiffieHellman.Create();
         ephemeral.ImportSubjectPublicKeyInfo(ephemeralKey, out _);
         var shared = own.DeriveRawSecretAgreement(ephemeral.PublicKey);
@@ -137,10 +139,25 @@ public static class DisclosurePackage
         return key;
     }
 
+    private static void ImportPem(ECDiffieHellman key, string pem)
+    {
+        try
+        {
+            key.ImportFromPem(pem);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CryptographicException("Not a PEM EC key.", ex);
+        }
+    }
+
     private static byte[] Sm2Encrypt(string publicKeyPem, byte[] contentKey)
     {
-        var key = ReadPem(publicKeyPem, "PUBLIC KEY", der => PublicKeyFactory.CreateKey(der)) as ECPublicKeyParameters
-            ?? throw new CryptographicException("The national suite seals packages to SM2 public keys.");
+        if (ReadPem(publicKeyPem, "PUBLIC KEY", der => PublicKeyFactory.CreateKey(der)) is not ECPublicKeyParameters key || !key.Parameters.Curve.Equals(Sm2Curve.Curve))
+        {
+            throw new CryptographicException("The national suite seals packages to SM2 public keys (curve sm2p256v1).");
+        }
+
         var engine = new SM2Engine(new SM3Digest(), SM2Engine.Mode.C1C3C2);
         engine.Init(true, new ParametersWithRandom(key, new SecureRandom()));
         try
