@@ -155,6 +155,7 @@ public static class SubjectExport
         w.WriteEndObject();
 
         var disclosures = await DisclosuresAsync(op, subject.Id, cancellationToken);
+        var recipients = (await op.Store.ListDisclosuresAsync(op.Tenant.Id, null, subject.Id, 1000, cancellationToken)).ToDictionary(d => d.Id, d => d.Recipient, StringComparer.Ordinal);
         w.WriteStartArray("disclosures");
         foreach (var d in disclosures)
         {
@@ -164,6 +165,16 @@ public static class SubjectExport
             if (d.Draft.Purpose is not null)
             {
                 w.WriteString("purpose", d.Draft.Purpose);
+            }
+
+            // Through the egress gate: the disclosure's id comes first among the entry's records; say to whom (PIPL Art. 48).
+            if (d.Draft.RecordIds.Count > 0 && recipients.TryGetValue(d.Draft.RecordIds[0], out var key))
+            {
+                w.WriteString("recipient", key);
+                if (tenant.Profile.Recipients.FirstOrDefault(r => r.Key == key) is { } recipient)
+                {
+                    w.WriteString("recipientName", recipient.Name);
+                }
             }
 
             w.WriteString("by", d.Draft.ActorId);
@@ -575,7 +586,8 @@ public static class SubjectExport
         while (true)
         {
             var page = await op.Store.QueryAsync(op.Tenant.Id, new AuditQuery { SubjectId = subjectId, ActionPrefix = "disclosure.", After = after, Limit = 1000 }, cancellationToken);
-            all.AddRange(page);
+            // What left: a disclosure the gate refused took nothing with it.
+            all.AddRange(page.Where(e => e.Draft.Outcome != Core.Audit.AuditOutcome.Deny));
             if (page.Count < 1000)
             {
                 return all;

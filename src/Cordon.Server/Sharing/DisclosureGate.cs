@@ -212,7 +212,7 @@ public static class DisclosureGate
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(left));
-        var finish = op.Audit(status0 == DisclosureStatus.Delivered ? "disclosure.delivered" : "disclosure.failed", AuditOutcome.Done, single, [id], rules, purpose.Key);
+        var finish = op.Audit(status0 == DisclosureStatus.Delivered ? "disclosure.delivered" : "disclosure.failed", AuditOutcome.Done, null, [id], rules, purpose.Key);
         await op.Store.FinishDisclosureAsync(op.Tenant.Id, id, status0, detail, hash, finish, CancellationToken.None);
         var done = row0 with { Status = status0, Detail = detail, PackageHash = hash, FinishedAt = op.Now };
         return View(done) with { Excluded = excluded.Count == 0 ? null : excluded, Package = package };

@@ -241,6 +241,15 @@ public abstract class DisclosureTests : IAsyncLifetime
         var (_, list) = await Server.SendAsync(HttpMethod.Get, $"/v1/disclosures?subject={subject}", Server.Dpo);
         Assert.Single(list!["disclosures"]!.AsArray());
 
+        // The patient's own copy says who received their data, when and under which purpose (PIPL Art. 45, 48).
+        var patientToken = Server.Token(Role.Patient, "patient-" + subject, subject);
+        var (asked, rights) = await Server.SendAsync(HttpMethod.Post, "/v1/rights-requests", patientToken, json: new { subjectId = subject, kind = "access" });
+        Assert.True(asked.StatusCode == HttpStatusCode.Created, rights?.ToJsonString());
+        var (_, export) = await Server.SendAsync(HttpMethod.Get, $"/v1/rights-requests/{rights!["id"]!.GetValue<string>()}/export", patientToken);
+        var disclosed = Assert.Single(export!["disclosures"]!.AsArray(), d => d!["action"]!.GetValue<string>() == "disclosure.send")!;
+        Assert.Equal("partner-lab", disclosed["recipient"]!.GetValue<string>());
+        Assert.Equal("consultation", disclosed["purpose"]!.GetValue<string>());
+
         await GrantRecipientAsync(subject, "consultation", "partner-lab", "withdraw");
         (response, json) = await DiscloseAsync("consultation", "partner-lab", [subject]);
         AssertRefused(response, json, "consent.recipient-missing", "R08");
