@@ -107,7 +107,21 @@ marketing.SetAction(async (parse, cancellationToken) =>
     return 0;
 });
 
-var rootCommand = new RootCommand("The Cordon load driver: prints one JSON object per scenario {scenario, requests, seconds, throughput, p50Ms, p99Ms, errors, baseline, ratio}.") { http, import, rights, marketing };
+var gateDecisions = new Option<int>("--decisions") { Description = "Gate and access decisions timed one by one for the percentiles.", DefaultValueFactory = _ => 200_000 };
+var counted = new Option<int>("--counted") { Description = "Individuals already counted abroad this year when the mechanism check is timed.", DefaultValueFactory = _ => 1_000_000 };
+var cohort = new Option<int>("--cohort") { Description = "Subjects in the cohort disclosed to the local HTTPS receiver.", DefaultValueFactory = _ => 10_000 };
+var sharing = new Command("sharing", "The egress gate: decision latency in process, the cross-border check over --counted individuals on SQLite, a --cohort disclosure to a local HTTPS receiver.") { gateDecisions, counted, cohort };
+sharing.SetAction(async (parse, cancellationToken) =>
+{
+    foreach (var result in await SharingBench.RunAsync(parse.GetValue(gateDecisions), parse.GetValue(counted), parse.GetValue(cohort), Console.Error))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(result, LoadJson.Default.ScenarioResult));
+    }
+
+    return 0;
+});
+
+var rootCommand = new RootCommand("The Cordon load driver: prints one JSON object per scenario {scenario, requests, seconds, throughput, p50Ms, p99Ms, errors, baseline, ratio}.") { http, import, rights, marketing, sharing };
 return await rootCommand.Parse(args).InvokeAsync();
 
 static string RepoRoot()
