@@ -79,7 +79,7 @@ public sealed class DeidentificationPlan
 {
     /// <summary>The element names whose strings are free text and are scrubbed by default.</summary>
     internal static readonly FrozenSet<string> FreeTextNames = FrozenSet.Create(StringComparer.Ordinal,
-        "div", "text", "description", "comment", "contentString", "valueString", "valueMarkdown", "note", "patientInstruction", "summary");
+        "div", "text", "display", "description", "comment", "contentString", "valueString", "valueMarkdown", "note", "patientInstruction", "summary");
 
     private readonly FrozenDictionary<string, TypePlan> _types;
 
@@ -351,8 +351,9 @@ public sealed class DeidentificationPlan
 
         if ((field.Category == DataCategory.PersonalAttribute && field.Level >= Level.L4)
             || (field.Tags & SensitiveTags.Location) != 0
+            || (field.Category == DataCategory.PersonalAttribute && segments[0] is "name" or "telecom" or "photo" or "contact")
             || segments.Contains("photo")
-            || (last == "data" && parent == "attachment"))
+            || last == "data")
         {
             return new(ValueMethod.Redact);
         }

@@ -60,6 +60,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         var reader = new Utf8JsonReader(resource);
         reader.Read();
         writer.WriteStartObject();
+        writer.WriteString("resourceType"u8, typeName);
         var meta = Object(ref reader, new PathCursor(type.Catalog.Root, -1), new PathCursor(type.Rules.Root, -1), isRoot: true);
         Meta(resource, meta);
         writer.WriteEndObject();

@@ -128,6 +128,14 @@ public static class FreeTextScrubber
         while (i < text.Length)
         {
             var b = text[i];
+            if (context.FirstBytes[SubjectContext.Fold(b)] && Term(text, i, context) is { } term)
+            {
+                Emit(text, ref emitted, i, i + term.Text.Length, term.Placeholder, output);
+                replaced++;
+                i += term.Text.Length;
+                continue;
+            }
+
             if ((char.IsAsciiDigit((char)b) || b == '+') && !IsWordByte(text, i - 1))
             {
                 var (length, placeholder) = Number(text, i);
@@ -153,14 +161,6 @@ public static class FreeTextScrubber
                 Emit(text, ref emitted, start, end, "[EMAIL]"u8, output);
                 replaced++;
                 i = end;
-                continue;
-            }
-
-            if (context.FirstBytes[SubjectContext.Fold(b)] && Term(text, i, context) is { } term)
-            {
-                Emit(text, ref emitted, i, i + term.Text.Length, term.Placeholder, output);
-                replaced++;
-                i += term.Text.Length;
                 continue;
             }
 
