@@ -92,7 +92,7 @@ public class ProjectionBenchmarks
     [Benchmark]
     public Level Classify() => _type.Classify(_document.RootElement).Level;
 
-    private static string FindProfile()
+    internal static string FindProfile()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

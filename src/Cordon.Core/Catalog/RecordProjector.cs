@@ -93,7 +93,7 @@ public static class RecordProjector
 
         public void Object(ref Utf8JsonReader reader, PathCursor cursor, bool isRoot = false)
         {
-            var holding = JsonScratch.Holding(reader, cursor.Node, stackalloc bool[32]);
+            var holding = cursor.Node is { ChildConditions.Length: > 0 } ? JsonScratch.Holding(reader, cursor.Node, stackalloc bool[32]) : [];
             Span<char> nameChars = stackalloc char[StackNameLength];
 
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)

@@ -192,6 +192,9 @@ public sealed class DeidentificationPlan
     /// <summary>The subject seed of a resource: its own id for a Patient, else the id its subject, patient or beneficiary reference names; null when it names none.</summary>
     public static string? SubjectSeedOf(ReadOnlySpan<byte> resourceUtf8) => Deidentifier.SubjectSeedOf(resourceUtf8);
 
+    /// <summary>The <c>resourceType</c> of a JSON object (null when it has none); malformed JSON throws <see cref="JsonException"/>.</summary>
+    public static string? ResourceTypeOf(ReadOnlySpan<byte> resourceUtf8) => Deidentifier.ResourceTypeOf(resourceUtf8);
+
     /// <summary>Opens a value written by an <c>encrypt</c> rule (for the key holder); null when it does not open under these keys.</summary>
     public string? Decrypt(string encrypted) => ValueTransforms.Decrypt(this, Guard.NotNull(encrypted));
 

@@ -22,6 +22,9 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     private readonly PendingContainers _containers = new(writer);
     private readonly JsonScratch _scratch = new();
     private readonly ArrayBufferWriter<byte> _text = new(256);
+    private readonly Dictionary<int, (byte[] Id, byte[] Uuid)> _pseudonyms = [];
+    private readonly Dictionary<int, (byte[] System, byte[] Pseudonym)> _systems = [];
+    private ValueTransforms.IdPseudonym? _pseudonymOf;
     private IAeadKey? _aead;
 
     private TypePlan _type = null!;
@@ -110,7 +113,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     /// <summary>Walks an object's members; at the root, returns where <c>meta</c> was (written last, with the labels).</summary>
     private Range Object(ref Utf8JsonReader reader, PathCursor catalog, PathCursor rules, bool isRoot = false)
     {
-        var holding = JsonScratch.Holding(reader, catalog.Node, stackalloc bool[32]);
+        var holding = catalog.Node is { ChildConditions.Length: > 0 } ? JsonScratch.Holding(reader, catalog.Node, stackalloc bool[32]) : [];
         Span<char> nameChars = stackalloc char[128];
         Range meta = default;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
@@ -149,7 +152,8 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         }
 
         var rule = rules.Descend(name);
-        Value(ref reader, child, rule, child.Resolve(holding), rule.Resolve([]), nameBytes, FreeText.Contains(name));
+        var freeText = reader.TokenType is JsonTokenType.String or JsonTokenType.StartArray && FreeText.Contains(name);
+        Value(ref reader, child, rule, child.Resolve(holding), rule.Resolve([]), nameBytes, freeText);
     }
 
     private void Value(ref Utf8JsonReader reader, PathCursor catalog, PathCursor rules, int field, int rule, scoped ReadOnlySpan<byte> name, bool freeText)
@@ -200,13 +204,13 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
                 Default(name, value, isString, freeText, action);
                 return;
             case ValueMethod.PseudonymId when isString:
-                ValueTransforms.PseudonymId(plan, value, small);
+                Pseudonym(value, small);
                 _id = Encoding.ASCII.GetString(small[..ValueTransforms.UuidLength]);
                 Pseudonymised(name, small[..ValueTransforms.UuidLength]);
                 return;
             case ValueMethod.PseudonymReference when isString:
                 var reference = value.Length + ValueTransforms.UuidLength <= small.Length ? small : new byte[value.Length + ValueTransforms.UuidLength];
-                if (ValueTransforms.Reference(plan, value, reference, out var written))
+                if (ValueTransforms.Reference(value, reference, _pseudonymOf ??= Pseudonym, out var written))
                 {
                     Pseudonymised(name, reference[..written]);
                 }
@@ -221,7 +225,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
                 Pseudonymised(name, small[..32]);
                 return;
             case ValueMethod.PseudonymSystem when isString:
-                Pseudonymised(name, Encoding.UTF8.GetBytes(ValueTransforms.PseudonymSystem(plan, value)));
+                Pseudonymised(name, System(value));
                 return;
             case ValueMethod.DateShift when isString:
                 Shift(name, value, action, small);
@@ -449,6 +453,46 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
 
     private int Offset() => _offset ??= ValueTransforms.DateOffset(plan, _seed);
 
+    /// <summary>The pseudonym system of an identifier system, from the walker's cache (a Bundle has a handful of systems).</summary>
+    private byte[] System(ReadOnlySpan<byte> system)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(system);
+        var key = hash.ToHashCode();
+        if (_systems.TryGetValue(key, out var cached) && system.SequenceEqual(cached.System))
+        {
+            return cached.Pseudonym;
+        }
+
+        var pseudonym = Encoding.UTF8.GetBytes(ValueTransforms.PseudonymSystem(plan, system));
+        _systems[key] = (system.ToArray(), pseudonym);
+        return pseudonym;
+    }
+
+    /// <summary>
+    /// The pseudonym of a resource id, from the walker's cache when the id came before: a subject's and an encounter's
+    /// ids are referenced by hundreds of resources of a Bundle, and the keyed MAC is the costliest step of a reference.
+    /// </summary>
+    private void Pseudonym(ReadOnlySpan<byte> id, Span<byte> uuid)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(id);
+        var key = hash.ToHashCode();
+        if (_pseudonyms.TryGetValue(key, out var cached) && id.SequenceEqual(cached.Id))
+        {
+            cached.Uuid.CopyTo(uuid);
+            return;
+        }
+
+        ValueTransforms.PseudonymId(plan, id, uuid);
+        if (_pseudonyms.Count >= 65_536)
+        {
+            _pseudonyms.Clear();
+        }
+
+        _pseudonyms[key] = (id.ToArray(), uuid[..ValueTransforms.UuidLength].ToArray());
+    }
+
     private void Skip(ref Utf8JsonReader reader)
     {
         if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
@@ -586,10 +630,18 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             if (which is 1 or 2 && reader.TokenType == JsonTokenType.String)
             {
                 (which == 1 ? ref id : ref type) = reader.GetString();
+                if (type == "Patient" && id is not null)
+                {
+                    return id;
+                }
             }
             else if (which == 3 && reader.TokenType == JsonTokenType.StartObject && referenced is null)
             {
                 referenced = ReferencedId(ref reader);
+                if (referenced is not null && type is not null && type != "Patient")
+                {
+                    return referenced;
+                }
             }
             else
             {

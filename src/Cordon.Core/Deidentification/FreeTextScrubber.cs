@@ -128,7 +128,7 @@ public static class FreeTextScrubber
         while (i < text.Length)
         {
             var b = text[i];
-            if (context.FirstBytes[SubjectContext.Fold(b)] && Term(text, i, context) is { } term)
+            if (context.FirstBytes[SubjectContext.Fold(b)] && (b >= 0x80 || !IsWordByte(text, i - 1)) && Term(text, i, context) is { } term)
             {
                 Emit(text, ref emitted, i, i + term.Text.Length, term.Placeholder, output);
                 replaced++;

@@ -56,6 +56,11 @@ internal static class ValueTransforms
     /// a local <c>#x</c> unchanged. False for a conditional reference (<c>Type?identifier=…</c>), which cannot be resolved and is removed.
     /// </summary>
     public static bool Reference(DeidentificationPlan plan, ReadOnlySpan<byte> reference, Span<byte> destination, out int written)
+        => Reference(reference, destination, (id, uuid) => PseudonymId(plan, id, uuid), out written);
+
+    public delegate void IdPseudonym(ReadOnlySpan<byte> id, Span<byte> uuid);
+
+    public static bool Reference(ReadOnlySpan<byte> reference, Span<byte> destination, IdPseudonym pseudonym, out int written)
     {
         written = 0;
         if (reference.IndexOf((byte)'?') >= 0)
@@ -73,7 +78,7 @@ internal static class ValueTransforms
         if (reference.StartsWith("urn:uuid:"u8) || reference.StartsWith("urn:oid:"u8))
         {
             "urn:uuid:"u8.CopyTo(destination);
-            PseudonymId(plan, reference.StartsWith("urn:uuid:"u8) ? reference[9..] : reference[8..], destination[9..]);
+            pseudonym(reference.StartsWith("urn:uuid:"u8) ? reference[9..] : reference[8..], destination[9..]);
             written = 9 + UuidLength;
             return true;
         }
@@ -95,7 +100,7 @@ internal static class ValueTransforms
             destination[written++] = (byte)'/';
         }
 
-        PseudonymId(plan, id, destination[written..]);
+        pseudonym(id, destination[written..]);
         written += UuidLength;
         return true;
     }
