@@ -100,20 +100,7 @@ public class DeidentificationBenchmarks
         {
             var reader = new Utf8JsonReader(_ndjson.AsSpan(start, length));
             writer.Reset(_output);
-            while (reader.Read())
-            {
-                switch (reader.TokenType)
-                {
-                    case JsonTokenType.StartObject: writer.WriteStartObject(); break;
-                    case JsonTokenType.EndObject: writer.WriteEndObject(); break;
-                    case JsonTokenType.StartArray: writer.WriteStartArray(); break;
-                    case JsonTokenType.EndArray: writer.WriteEndArray(); break;
-                    case JsonTokenType.PropertyName: writer.WritePropertyName(reader.ValueSpan); break;
-                    case JsonTokenType.String: writer.WriteStringValue(reader.ValueSpan); break;
-                    default: writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true); break;
-                }
-            }
-
+            ProjectionBenchmarks.CopyTokens(ref reader, writer);
             writer.Flush();
         }
 
