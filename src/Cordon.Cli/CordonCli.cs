@@ -16,6 +16,7 @@ public static class CordonCli
         ("token", TokenCommand.Create),
         ("audit", AuditCommand.Create),
         ("import", ImportCommand.Create),
+        ("deidentify", DeidentifyCommand.Create),
         ("subject", SubjectCommand.Create),
         ("retention", RetentionCommand.Create),
         ("profile", ProfileCommands.Create),

@@ -123,7 +123,7 @@ internal static class ImportCommand
         return command;
     }
 
-    private static List<string>? Expand(string[] arguments, CliConsole console)
+    internal static List<string>? Expand(string[] arguments, CliConsole console)
     {
         var files = new List<string>();
         foreach (var argument in arguments)
@@ -147,14 +147,14 @@ internal static class ImportCommand
 
         if (files.Count == 0)
         {
-            console.Error.WriteLine("No .json, .ndjson or .jsonl files to import.");
+            console.Error.WriteLine("No .json, .ndjson or .jsonl files given.");
             return null;
         }
 
         return files;
     }
 
-    private static bool IsTerminal(CliConsole console) => ReferenceEquals(console.Error, Console.Error) && !Console.IsErrorRedirected;
+    internal static bool IsTerminal(CliConsole console) => ReferenceEquals(console.Error, Console.Error) && !Console.IsErrorRedirected;
 
     private static async Task<ImportReport> WithProgressBarAsync(TenantContext context, ICordonStore store, List<string> inputs, ImportOptions options, CancellationToken cancellationToken)
     {

@@ -54,6 +54,9 @@ internal sealed class PathNode
 
     public bool HasDefinition => Unconditional >= 0 || Conditions.Length > 0;
 
+    /// <summary>Whether any path continues below this node (it is a prefix of a declared path).</summary>
+    public bool HasChildren => _building.Count > 0 || _choicesBuilding.Count > 0;
+
     public PathNode GetOrAdd(PathSegment segment)
     {
         if (segment.Kind == SegmentKind.Choice)

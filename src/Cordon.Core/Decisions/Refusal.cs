@@ -114,4 +114,12 @@ public static class Refusals
         "tenant.service-not-allowed", 403, "Service not allowed for this operator",
         "An operator that is not a medical institution may not store or process medical-record or health-record data, nor diagnose or treat.",
         "R59");
+
+    public static readonly Refusal DeidentifyUnknownPath = Refusal.Of(
+        "deidentify.unknown-path", 422, "De-identification rule names an unknown path",
+        "A de-identification rule names a record type or element path the catalog does not classify; each error names the rule, the path and the nearest known path.");
+
+    public static readonly Refusal KAnonymityTooLow = Refusal.Of(
+        "deidentify.k-anonymity-too-low", 422, "Release below the minimum k",
+        "Some records of the de-identified release share their quasi-identifiers (birth year, gender, province, city …) with fewer records than the minimum k; generalise further or leave those records out.");
 }

@@ -1,6 +1,5 @@
 using System.Collections.Frozen;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Cordon.Core.Access;
 using Cordon.Core.Catalog;
 using Cordon.Core.Rules;
@@ -44,47 +43,14 @@ public static class ProfileLoader
         Guard.NotEmpty(fileName);
         var errors = new ProfileErrors(fileName);
 
-        YamlNode root;
         if (yamlText.Length > MaxLength)
         {
             errors.Add(Mark.Empty, string.Create(CultureInfo.InvariantCulture, $"the profile is {yamlText.Length:N0} characters; a profile is at most {MaxLength:N0}"));
             return ProfileLoadResult.Failure(errors.Sorted());
         }
 
-        var duplicates = DuplicateKeys.Create(errors);
-        try
+        if (!YamlText.TryLoad(yamlText, errors, "profile", out var root))
         {
-            duplicates.Find(yamlText);
-            if (errors.Count > 0)
-            {
-                return ProfileLoadResult.Failure(errors.Sorted());
-            }
-
-            var stream = new YamlStream();
-            stream.Load(new StringReader(yamlText));
-            if (stream.Documents.Count != 1)
-            {
-                errors.Add(Mark.Empty, stream.Documents.Count == 0 ? "the profile is empty" : "a profile is one YAML document");
-                return ProfileLoadResult.Failure(errors.Sorted());
-            }
-
-            root = stream.Documents[0].RootNode;
-        }
-        catch (YamlException e)
-        {
-            errors.Add(e.Start, $"YAML syntax: {SyntaxMessage(e.Message)}");
-            return ProfileLoadResult.Failure(errors.Sorted());
-        }
-        catch (InvalidOperationException)
-        {
-            // YamlDotNet's scanner fails this way on some malformed flow collections (an unclosed '[' or '{').
-            errors.Add(duplicates.LastGood, "YAML syntax: the text after this point cannot be read (an unclosed '[' or '{'?)");
-            return ProfileLoadResult.Failure(errors.Sorted());
-        }
-        catch (ArgumentException)
-        {
-            // And this way on an escape that pairs a surrogate with something that is not its other half ("\uD800\u1").
-            errors.Add(duplicates.LastGood, "YAML syntax: an escape after this point is not a character (a \\uD800–\\uDFFF escape without its pair?)");
             return ProfileLoadResult.Failure(errors.Sorted());
         }
 
@@ -97,13 +63,6 @@ public static class ProfileLoader
         }
 
         return ProfileLoadResult.Success(Build(draft, fileName, yamlText));
-    }
-
-    private static string SyntaxMessage(string message)
-    {
-        // YamlDotNet sometimes prefixes the message with the positions, which the error already carries.
-        var trimmed = Regex.Replace(message, @"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", string.Empty, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-        return trimmed.TrimEnd('.');
     }
 
     private static Profile Build(ProfileDraft d, string fileName, string text)

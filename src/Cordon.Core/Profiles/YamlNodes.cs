@@ -451,3 +451,57 @@ internal sealed class DuplicateKeys
         };
     }
 }
+
+/// <summary>Loads one YAML document strictly (duplicate keys, depth and alias expansion checked first), reporting syntax errors with their position.</summary>
+internal static class YamlText
+{
+    /// <summary>The root node of the only document of <paramref name="text"/>; false with the errors added when it cannot be read.</summary>
+    public static bool TryLoad(string text, ProfileErrors errors, string what, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out YamlNode? root)
+    {
+        root = null;
+        var duplicates = DuplicateKeys.Create(errors);
+        try
+        {
+            duplicates.Find(text);
+            if (errors.Count > 0)
+            {
+                return false;
+            }
+
+            var stream = new YamlStream();
+            stream.Load(new StringReader(text));
+            if (stream.Documents.Count != 1)
+            {
+                errors.Add(Mark.Empty, stream.Documents.Count == 0 ? $"the {what} is empty" : $"a {what} is one YAML document");
+                return false;
+            }
+
+            root = stream.Documents[0].RootNode;
+            return true;
+        }
+        catch (YamlException e)
+        {
+            errors.Add(e.Start, $"YAML syntax: {SyntaxMessage(e.Message)}");
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way on some malformed flow collections (an unclosed '[' or '{').
+            errors.Add(duplicates.LastGood, "YAML syntax: the text after this point cannot be read (an unclosed '[' or '{'?)");
+            return false;
+        }
+        catch (ArgumentException)
+        {
+            // And this way on an escape that pairs a surrogate with something that is not its other half ("\uD800\u1").
+            errors.Add(duplicates.LastGood, "YAML syntax: an escape after this point is not a character (a \\uD800–\\uDFFF escape without its pair?)");
+            return false;
+        }
+    }
+
+    private static string SyntaxMessage(string message)
+    {
+        // YamlDotNet sometimes prefixes the message with the positions, which the error already carries.
+        var trimmed = System.Text.RegularExpressions.Regex.Replace(message, @"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", string.Empty, System.Text.RegularExpressions.RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+        return trimmed.TrimEnd('.');
+    }
+}

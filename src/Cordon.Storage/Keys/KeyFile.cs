@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Cordon.Core.Crypto;
+using Cordon.Core.Deidentification;
 
 namespace Cordon.Storage.Keys;
 
@@ -58,6 +59,9 @@ public sealed class TenantKeys
     }
 
     public BlindIndexer CreateIndexer() => new(Suite, BlindIndexKey);
+
+    /// <summary>The de-identification keys, derived from the blind-index key by HKDF with their own info string (<see cref="DeidentificationKeys.Info"/>).</summary>
+    public DeidentificationKeys CreateDeidentificationKeys() => DeidentificationKeys.Derive(CryptoSuite.For(Suite), Tenant, BlindIndexKey);
 
     /// <summary>Signs a checkpoint's bytes with the current signing key.</summary>
     public byte[] SignCheckpoint(ReadOnlySpan<byte> data) => CryptoSuite.For(Signing.Suite).Sign(Signing.PrivateKey, data);

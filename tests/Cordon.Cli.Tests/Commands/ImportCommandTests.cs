@@ -129,7 +129,7 @@ public sealed class ImportCommandTests : IDisposable
         return (exit, output.ToString(), errors.ToString());
     }
 
-    private static string SyntheaFolder()
+    internal static string SyntheaFolder()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

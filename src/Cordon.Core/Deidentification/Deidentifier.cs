@@ -1,0 +1,692 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Cordon.Core.Catalog;
+using Cordon.Core.Crypto;
+using Cordon.Core.Json;
+
+namespace Cordon.Core.Deidentification;
+
+/// <summary>
+/// One de-identification walk: reads a resource with <see cref="Utf8JsonReader"/> and writes it with
+/// <see cref="Utf8JsonWriter"/> in one pass, the catalog's trie and the rules' trie walked side by side. Reused across the
+/// resources of a Bundle or an NDJSON file (its buffers are rented once); not thread-safe.
+/// </summary>
+internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWriter writer) : IDisposable
+{
+    public static readonly JsonWriterOptions WriterOptions = JsonOutput.WriterOptions;
+
+    private static readonly FrozenLookup FreeText = new(DeidentificationPlan.FreeTextNames);
+
+    private readonly PendingContainers _containers = new(writer);
+    private readonly JsonScratch _scratch = new();
+    private readonly ArrayBufferWriter<byte> _text = new(256);
+    private readonly Dictionary<int, (byte[] Id, byte[] Uuid)> _pseudonyms = [];
+    private readonly Dictionary<int, (byte[] System, byte[] Pseudonym)> _systems = [];
+    private ValueTransforms.IdPseudonym? _pseudonymOf;
+    private IAeadKey? _aead;
+
+    private TypePlan _type = null!;
+    private SubjectContext _context = SubjectContext.Empty;
+    private string _seed = string.Empty;
+    private string? _subject;
+    private string? _subjectSeed;
+    private int? _offset;
+    private SecurityLabels _labels;
+    private int _redacted;
+    private int _unclassified;
+    private int _pseudonymised;
+    private int _shifted;
+    private int _generalized;
+    private int _transformed;
+    private int _scrubbed;
+    private string? _id;
+    private List<KeyValuePair<string, string>>? _quasi;
+
+    public Result<DeidentifiedResource> Resource(ReadOnlySpan<byte> resource, string seed, SubjectContext? context)
+    {
+        var typeName = ResourceTypeOf(resource);
+        if (typeName is null)
+        {
+            return Failure.Malformed("a resource is a JSON object with a resourceType");
+        }
+
+        Reset(seed);
+        if (!plan.TypeLookup.TryGetValue(typeName, out var type))
+        {
+            return new DeidentifiedResource { ResourceType = typeName, Subject = Subject(), Withheld = "catalog.unknown-type" };
+        }
+
+        _type = type;
+        _context = context ?? (typeName == "Patient" ? SubjectContext.FromPatient(resource) : SubjectContext.Empty);
+        var reader = new Utf8JsonReader(resource);
+        reader.Read();
+        writer.WriteStartObject();
+        writer.WriteString("resourceType"u8, typeName);
+        var meta = Object(ref reader, new PathCursor(type.Catalog.Root, -1), new PathCursor(type.Rules.Root, -1), isRoot: true);
+        Meta(resource, meta);
+        writer.WriteEndObject();
+        return new DeidentifiedResource
+        {
+            ResourceType = typeName,
+            Id = _id,
+            Subject = Subject(),
+            Labels = _labels,
+            Redacted = _redacted,
+            Unclassified = _unclassified,
+            Pseudonymised = _pseudonymised,
+            DatesShifted = _shifted,
+            Generalized = _generalized,
+            Transformed = _transformed,
+            Scrubbed = _scrubbed,
+            QuasiIdentifiers = _quasi is null ? [] : Joined(_quasi),
+        };
+    }
+
+    private void Reset(string seed)
+    {
+        if (!string.Equals(seed, _seed, StringComparison.Ordinal))
+        {
+            _seed = seed;
+            _offset = null;
+            _subject = null;
+        }
+
+        _labels = SecurityLabels.None;
+        _redacted = _unclassified = _pseudonymised = _shifted = _generalized = _transformed = _scrubbed = 0;
+        _id = null;
+        _quasi = null;
+    }
+
+    private string Subject()
+    {
+        if (_subject is null || !ReferenceEquals(_subjectSeed, _seed))
+        {
+            _subject = ValueTransforms.PseudonymId(plan, _seed);
+            _subjectSeed = _seed;
+        }
+
+        return _subject;
+    }
+
+    /// <summary>Walks an object's members; at the root, returns where <c>meta</c> was (written last, with the labels).</summary>
+    private Range Object(ref Utf8JsonReader reader, PathCursor catalog, PathCursor rules, bool isRoot = false)
+    {
+        var holding = catalog.Node is { ChildConditions.Length: > 0 } ? JsonScratch.Holding(reader, catalog.Node, stackalloc bool[32]) : [];
+        Span<char> nameChars = stackalloc char[128];
+        Range meta = default;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var nameBytes = JsonScratch.UnescapedName(ref reader);
+            var name = JsonScratch.Decode(nameBytes, nameChars);
+            reader.Read();
+            if (isRoot && name.SequenceEqual(PathSyntax.Discriminator))
+            {
+                Skip(ref reader);
+                continue;
+            }
+
+            if (isRoot && name.SequenceEqual("meta") && reader.TokenType == JsonTokenType.StartObject)
+            {
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                meta = start..(int)reader.BytesConsumed;
+                continue;
+            }
+
+            Member(ref reader, catalog, rules, holding, nameBytes, name);
+        }
+
+        return meta;
+    }
+
+    private void Member(ref Utf8JsonReader reader, PathCursor catalog, PathCursor rules, scoped ReadOnlySpan<bool> holding, scoped ReadOnlySpan<byte> nameBytes, scoped ReadOnlySpan<char> name)
+    {
+        var child = catalog.Descend(name);
+        if (child.IsDead)
+        {
+            Unclassified();
+            Skip(ref reader);
+            return;
+        }
+
+        var rule = rules.Descend(name);
+        var freeText = reader.TokenType is JsonTokenType.String or JsonTokenType.StartArray && FreeText.Contains(name);
+        Value(ref reader, child, rule, child.Resolve(holding), rule.Resolve([]), nameBytes, freeText);
+    }
+
+    private void Value(ref Utf8JsonReader reader, PathCursor catalog, PathCursor rules, int field, int rule, scoped ReadOnlySpan<byte> name, bool freeText)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.StartObject:
+                _containers.Push(name, isArray: false);
+                Object(ref reader, catalog, rules);
+                _containers.Pop(isArray: false);
+                break;
+            case JsonTokenType.StartArray:
+                _containers.Push(name, isArray: true);
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    Value(ref reader, catalog, rules, field, rule, default, freeText);
+                }
+
+                _containers.Pop(isArray: true);
+                break;
+            default:
+                Primitive(ref reader, field, rule, name, freeText);
+                break;
+        }
+    }
+
+    private void Primitive(ref Utf8JsonReader reader, int field, int rule, scoped ReadOnlySpan<byte> name, bool freeText)
+    {
+        if (field < 0 && rule < 0)
+        {
+            Unclassified();
+            return;
+        }
+
+        var action = rule >= 0 ? _type.RuleActions[rule] : _type.Defaults[field];
+        var isString = reader.TokenType == JsonTokenType.String;
+        var value = isString ? _scratch.UnescapedString(ref reader) : reader.ValueSpan;
+        Span<byte> small = stackalloc byte[128];
+        switch (action.Method)
+        {
+            case ValueMethod.Redact:
+                Redact();
+                return;
+            case ValueMethod.Keep:
+                Write(name, value, isString, action);
+                return;
+            case ValueMethod.Default:
+                Default(name, value, isString, freeText, action);
+                return;
+            case ValueMethod.PseudonymId when isString:
+                Pseudonym(value, small);
+                _id = Encoding.ASCII.GetString(small[..ValueTransforms.UuidLength]);
+                Pseudonymised(name, small[..ValueTransforms.UuidLength]);
+                return;
+            case ValueMethod.PseudonymReference when isString:
+                var reference = value.Length + ValueTransforms.UuidLength <= small.Length ? small : new byte[value.Length + ValueTransforms.UuidLength];
+                if (ValueTransforms.Reference(value, reference, _pseudonymOf ??= Pseudonym, out var written))
+                {
+                    Pseudonymised(name, reference[..written]);
+                }
+                else
+                {
+                    Redact();
+                }
+
+                return;
+            case ValueMethod.PseudonymIdentifier:
+                ValueTransforms.PseudonymIdentifier(plan, value, small);
+                Pseudonymised(name, small[..32]);
+                return;
+            case ValueMethod.PseudonymSystem when isString:
+                Pseudonymised(name, System(value));
+                return;
+            case ValueMethod.DateShift when isString:
+                Shift(name, value, action, small);
+                return;
+            case ValueMethod.CryptoHash:
+                ValueTransforms.CryptoHash(plan, value, small);
+                Transformed(name, small[..64], SecurityLabels.CryptoHashed, action);
+                return;
+            case ValueMethod.Encrypt:
+                _aead ??= plan.Suite.CreateAead(plan.Keys.Encrypt);
+                Transformed(name, Encoding.ASCII.GetBytes(ValueTransforms.Encrypt(plan, _aead, value)), SecurityLabels.Masked, action);
+                return;
+            case ValueMethod.Substitute:
+                Substitute(name, action, isNumber: reader.TokenType == JsonTokenType.Number);
+                return;
+            case ValueMethod.Perturb when reader.TokenType == JsonTokenType.Number && reader.TryGetDecimal(out var number):
+                Perturb(name, value, number, action);
+                return;
+            case ValueMethod.Generalize:
+                Generalize(ref reader, name, value, isString, action);
+                return;
+            default:
+                // A method that does not apply to this kind of value (a date shift of a number, noise on a string): removed.
+                Redact();
+                return;
+        }
+    }
+
+    private void Default(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool isString, bool freeText, ValueAction action)
+    {
+        if (isString && ValueTransforms.StartsWithFullDate(value))
+        {
+            Span<byte> shifted = stackalloc byte[64];
+            if (value.Length <= shifted.Length && ValueTransforms.ShiftDate(value, Offset(), shifted, out var length))
+            {
+                _shifted++;
+                _labels |= SecurityLabels.Perturbed;
+                Write(name, shifted[..length], isString: true, action);
+                return;
+            }
+        }
+
+        if (isString && freeText)
+        {
+            _text.ResetWrittenCount();
+            var replaced = FreeTextScrubber.Scrub(value, _context, _text);
+            if (replaced > 0)
+            {
+                _scrubbed += replaced;
+                _labels |= SecurityLabels.Redacted;
+                Write(name, _text.WrittenSpan, isString: true, action);
+                return;
+            }
+        }
+
+        Write(name, value, isString, action);
+    }
+
+    private void Shift(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, ValueAction action, Span<byte> buffer)
+    {
+        if (value.Length <= buffer.Length && ValueTransforms.ShiftDate(value, Offset(), buffer, out var length))
+        {
+            _shifted++;
+            _labels |= SecurityLabels.Perturbed;
+            Write(name, buffer[..length], isString: true, action);
+        }
+        else
+        {
+            Redact();
+        }
+    }
+
+    private void Substitute(ReadOnlySpan<byte> name, ValueAction action, bool isNumber)
+    {
+        var substitute = action.Rule!.Value!;
+        _transformed++;
+        _labels |= SecurityLabels.Masked;
+        _containers.Open();
+        WriteName(name);
+        if (isNumber && decimal.TryParse(substitute, NumberStyles.Float, CultureInfo.InvariantCulture, out var number))
+        {
+            writer.WriteNumberValue(number);
+        }
+        else
+        {
+            writer.WriteStringValue(substitute);
+        }
+
+        Quasi(action, Encoding.UTF8.GetBytes(substitute));
+    }
+
+    private void Perturb(ReadOnlySpan<byte> name, ReadOnlySpan<byte> raw, decimal value, ValueAction action)
+    {
+        var rule = action.Rule!;
+        var noise = ValueTransforms.Noise(plan, _seed, action.Path);
+        var perturbed = value + (noise * (rule.Span ?? (rule.Ratio!.Value * Math.Abs(value))));
+        var decimals = Decimals(raw);
+        _transformed++;
+        _labels |= SecurityLabels.Perturbed;
+        WriteNumber(name, Math.Round(perturbed, decimals, MidpointRounding.ToEven), action);
+    }
+
+    private void Generalize(ref Utf8JsonReader reader, scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> value, bool isString, ValueAction action)
+    {
+        var rule = action.Rule!;
+        if (rule.To is { } to)
+        {
+            if (isString && ValueTransforms.Generalize(value, to, out var length))
+            {
+                Generalized(name, value[..length], action);
+            }
+            else
+            {
+                Redact();
+            }
+
+            return;
+        }
+
+        if (rule.Width is { } width)
+        {
+            if (reader.TokenType == JsonTokenType.Number && reader.TryGetDecimal(out var number))
+            {
+                _generalized++;
+                _labels |= SecurityLabels.Generalized;
+                WriteNumber(name, Math.Floor(number / width) * width, action);
+            }
+            else
+            {
+                Redact();
+            }
+
+            return;
+        }
+
+        var chars = _scratch.Chars(value.Length);
+        var text = chars.AsSpan(0, Encoding.UTF8.GetChars(value, chars));
+        if (action.Mapping!.Value.TryGetValue(text, out var mapped) || rule.Otherwise is { } otherwise && (mapped = otherwise) is not null)
+        {
+            Generalized(name, Encoding.UTF8.GetBytes(mapped), action);
+        }
+        else
+        {
+            Redact();
+        }
+    }
+
+    private void Generalized(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, ValueAction action)
+    {
+        _generalized++;
+        _labels |= SecurityLabels.Generalized;
+        Write(name, value, isString: true, action);
+    }
+
+    private void Pseudonymised(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        _pseudonymised++;
+        _labels |= SecurityLabels.Pseudonymised;
+        _containers.Open();
+        WriteName(name);
+        writer.WriteStringValue(value);
+    }
+
+    private void Transformed(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, SecurityLabels label, ValueAction action)
+    {
+        _transformed++;
+        _labels |= label;
+        Write(name, value, isString: true, action);
+    }
+
+    private void Write(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, bool isString, ValueAction action)
+    {
+        _containers.Open();
+        WriteName(name);
+        if (isString)
+        {
+            writer.WriteStringValue(value);
+        }
+        else
+        {
+            writer.WriteRawValue(value, skipInputValidation: true);
+        }
+
+        Quasi(action, value);
+    }
+
+    private void WriteNumber(ReadOnlySpan<byte> name, decimal number, ValueAction action)
+    {
+        _containers.Open();
+        WriteName(name);
+        writer.WriteNumberValue(number);
+        if (action.QuasiIdentifier is not null)
+        {
+            Quasi(action, Encoding.ASCII.GetBytes(number.ToString(CultureInfo.InvariantCulture)));
+        }
+    }
+
+    private void Quasi(ValueAction action, ReadOnlySpan<byte> written)
+    {
+        if (action.QuasiIdentifier is { } key)
+        {
+            (_quasi ??= []).Add(new(key, Encoding.UTF8.GetString(written)));
+        }
+    }
+
+    private void WriteName(ReadOnlySpan<byte> name)
+    {
+        if (!name.IsEmpty)
+        {
+            writer.WritePropertyName(name);
+        }
+    }
+
+    private void Redact()
+    {
+        _redacted++;
+        _labels |= SecurityLabels.Redacted;
+    }
+
+    private void Unclassified()
+    {
+        _unclassified++;
+        Redact();
+    }
+
+    private int Offset() => _offset ??= ValueTransforms.DateOffset(plan, _seed);
+
+    /// <summary>The pseudonym system of an identifier system, from the walker's cache (a Bundle has a handful of systems).</summary>
+    private byte[] System(ReadOnlySpan<byte> system)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(system);
+        var key = hash.ToHashCode();
+        if (_systems.TryGetValue(key, out var cached) && system.SequenceEqual(cached.System))
+        {
+            return cached.Pseudonym;
+        }
+
+        var pseudonym = Encoding.UTF8.GetBytes(ValueTransforms.PseudonymSystem(plan, system));
+        _systems[key] = (system.ToArray(), pseudonym);
+        return pseudonym;
+    }
+
+    /// <summary>
+    /// The pseudonym of a resource id, from the walker's cache when the id came before: a subject's and an encounter's
+    /// ids are referenced by hundreds of resources of a Bundle, and the keyed MAC is the costliest step of a reference.
+    /// </summary>
+    private void Pseudonym(ReadOnlySpan<byte> id, Span<byte> uuid)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(id);
+        var key = hash.ToHashCode();
+        if (_pseudonyms.TryGetValue(key, out var cached) && id.SequenceEqual(cached.Id))
+        {
+            cached.Uuid.CopyTo(uuid);
+            return;
+        }
+
+        ValueTransforms.PseudonymId(plan, id, uuid);
+        if (_pseudonyms.Count >= 65_536)
+        {
+            _pseudonyms.Clear();
+        }
+
+        _pseudonyms[key] = (id.ToArray(), uuid[..ValueTransforms.UuidLength].ToArray());
+    }
+
+    private void Skip(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+        {
+            reader.Skip();
+        }
+    }
+
+    /// <summary>
+    /// Writes <c>meta</c> last, once every label is known: the resource's own meta walked like any element (its
+    /// <c>lastUpdated</c> shifted), then <c>security</c> with the labels it had and the labels of what was done.
+    /// </summary>
+    private void Meta(ReadOnlySpan<byte> resource, Range meta)
+    {
+        var catalog = new PathCursor(_type.Catalog.Root, -1).Descend("meta");
+        var rules = new PathCursor(_type.Rules.Root, -1).Descend("meta");
+        var existing = new List<Range>();
+        _containers.Push("meta"u8, isArray: false);
+        if (meta.End.Value > 0)
+        {
+            var slice = resource[meta];
+            var reader = new Utf8JsonReader(slice);
+            reader.Read();
+            Span<char> nameChars = stackalloc char[128];
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                var nameBytes = JsonScratch.UnescapedName(ref reader);
+                var name = JsonScratch.Decode(nameBytes, nameChars);
+                reader.Read();
+                if (name.SequenceEqual("security") && reader.TokenType == JsonTokenType.StartArray)
+                {
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        var start = (int)reader.TokenStartIndex;
+                        Skip(ref reader);
+                        existing.Add((meta.Start.Value + start)..(meta.Start.Value + (int)reader.BytesConsumed));
+                    }
+
+                    continue;
+                }
+
+                if (catalog.IsDead)
+                {
+                    Unclassified();
+                    Skip(ref reader);
+                    continue;
+                }
+
+                Member(ref reader, catalog, rules, [], nameBytes, name);
+            }
+        }
+
+        if (_labels != SecurityLabels.None || existing.Count > 0)
+        {
+            _containers.Open();
+            writer.WritePropertyName("security"u8);
+            writer.WriteStartArray();
+            foreach (var range in existing)
+            {
+                writer.WriteRawValue(resource[range], skipInputValidation: true);
+            }
+
+            foreach (var code in DeidentifiedResource.Codes(_labels))
+            {
+                writer.WriteStartObject();
+                writer.WriteString("system"u8, DeidentifiedResource.LabelSystem);
+                writer.WriteString("code"u8, code);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        _containers.Pop(isArray: false);
+    }
+
+    private static int Decimals(ReadOnlySpan<byte> raw)
+    {
+        if (raw.IndexOfAny((byte)'e', (byte)'E') >= 0)
+        {
+            return 6;
+        }
+
+        var dot = raw.IndexOf((byte)'.');
+        return dot < 0 ? 0 : raw.Length - dot - 1;
+    }
+
+    private static KeyValuePair<string, string>[] Joined(List<KeyValuePair<string, string>> values)
+        => [.. values.GroupBy(v => v.Key, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new KeyValuePair<string, string>(g.Key, string.Join('|', g.Select(v => v.Value))))];
+
+    /// <summary>The <c>resourceType</c> of a JSON object at the top level, or null when it is not an object or has none. Malformed JSON throws.</summary>
+    public static string? ResourceTypeOf(ReadOnlySpan<byte> resource)
+    {
+        var reader = new Utf8JsonReader(resource);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isType = reader.ValueTextEquals("resourceType"u8);
+            reader.Read();
+            if (isType && reader.TokenType == JsonTokenType.String)
+            {
+                return reader.GetString();
+            }
+
+            reader.Skip();
+        }
+
+        return null;
+    }
+
+    public static string? SubjectSeedOf(ReadOnlySpan<byte> resource)
+    {
+        var reader = new Utf8JsonReader(resource);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        string? id = null;
+        string? type = null;
+        string? referenced = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var which = reader.ValueTextEquals("id"u8) ? 1
+                : reader.ValueTextEquals("resourceType"u8) ? 2
+                : reader.ValueTextEquals("subject"u8) || reader.ValueTextEquals("patient"u8) || reader.ValueTextEquals("beneficiary"u8) ? 3
+                : 0;
+            reader.Read();
+            if (which is 1 or 2 && reader.TokenType == JsonTokenType.String)
+            {
+                (which == 1 ? ref id : ref type) = reader.GetString();
+                if (type == "Patient" && id is not null)
+                {
+                    return id;
+                }
+            }
+            else if (which == 3 && reader.TokenType == JsonTokenType.StartObject && referenced is null)
+            {
+                referenced = ReferencedId(ref reader);
+                if (referenced is not null && type is not null && type != "Patient")
+                {
+                    return referenced;
+                }
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return type == "Patient" ? id : referenced;
+    }
+
+    private static string? ReferencedId(ref Utf8JsonReader reader)
+    {
+        string? result = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isReference = reader.ValueTextEquals("reference"u8);
+            reader.Read();
+            if (isReference && reader.TokenType == JsonTokenType.String)
+            {
+                var reference = reader.GetString()!;
+                var history = reference.IndexOf("/_history/", StringComparison.Ordinal);
+                reference = history >= 0 ? reference[..history] : reference;
+                result = reference.StartsWith("urn:uuid:", StringComparison.Ordinal) ? reference[9..] : reference[(reference.LastIndexOf('/') + 1)..];
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return result;
+    }
+
+    public void Dispose()
+    {
+        _containers.Dispose();
+        _scratch.Dispose();
+        _aead?.Dispose();
+    }
+
+    /// <summary>The free-text element names, looked up by span.</summary>
+    private sealed class FrozenLookup(System.Collections.Frozen.FrozenSet<string> names)
+    {
+        private readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup = names.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public bool Contains(ReadOnlySpan<char> name) => _lookup.Contains(name);
+    }
+}
