@@ -89,9 +89,4 @@ public static class SharingRefusals
         "crossborder.mechanism-required", 403, "Security assessment required",
         "With this transfer the individuals whose data went abroad since 1 January reach the security-assessment threshold (or important data is among it); record the regulator's approval for this recipient first.",
         "R36");
-
-    public static readonly Refusal CohortTooSmall = Refusal.Of(
-        "deidentify.k-anonymity-too-low", 422, "De-identified cohort too small to release",
-        "In the de-identified cohort some combination of quasi-identifiers is shared by fewer people than the profile's minimum k; widen the cohort or generalise more.",
-        "R10");
 }

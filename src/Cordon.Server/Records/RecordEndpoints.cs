@@ -152,7 +152,18 @@ public static class RecordEndpoints
             flags |= decision.Flags;
             masked |= decision.Outcome == DecisionOutcome.PermitMasked;
             var plan = call.Tenant.Plan(call.Purpose, call.Actor.Role, rowType);
-            served.Add((row, RecordProjector.Project(RecordWriter.Open(call.Tenant, subject, row), plan)));
+            var projected = RecordProjector.Project(RecordWriter.Open(call.Tenant, subject, row), plan);
+            if (Sharing.ResearchView.Applies(purposeDef, call.Actor.Role))
+            {
+                if (Sharing.ResearchView.Deidentify(call.Tenant, subject.Id, projected) is not { } deidentified)
+                {
+                    continue;
+                }
+
+                projected = deidentified;
+            }
+
+            served.Add((row, projected));
         }
 
         var audit = call.Audit(masked ? AuditOutcome.PermitMasked : AuditOutcome.Permit, purposeDef.Key, subject.Id, [.. served.Select(s => s.Row.Id)], flags: flags, note: call.Justification);
@@ -189,6 +200,11 @@ public static class RecordEndpoints
         }
 
         var projected = RecordProjector.Project(RecordWriter.Open(call.Tenant, subject, row), call.Tenant.Plan(call.Purpose, call.Actor.Role, typeIndex));
+        if (Sharing.ResearchView.Applies(policy.Purpose(call.Purpose), call.Actor.Role))
+        {
+            projected = Sharing.ResearchView.Deidentify(call.Tenant, subject.Id, projected) ?? [.. "{}"u8];
+        }
+
         await call.Store.AppendAsync(call.Audit(decision.AuditOutcome, call.PurposeName, subject.Id, [row.Id], flags: decision.Flags, note: call.Justification), CancellationToken.None);
         return new RecordsResult(subject.Id, [(row, projected)], single: true);
     }

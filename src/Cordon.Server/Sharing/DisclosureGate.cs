@@ -5,6 +5,7 @@ using Cordon.Core;
 using Cordon.Core.Audit;
 using Cordon.Core.Catalog;
 using Cordon.Core.Consent;
+using Cordon.Core.Deidentification;
 using Cordon.Core.Json;
 using Cordon.Core.Profiles;
 using Cordon.Core.Sharing;
@@ -68,10 +69,7 @@ public static class DisclosureGate
         }
 
         var plan = planned.Value;
-        if (plan.Deidentify)
-        {
-            return await RefuseAsync(op, recipient.Key, purpose.Key, single, subjects.Count, Failure.Conflict("sharing.deidentification-unavailable", "This recipient's terms require de-identified data, and this build of Cordon has no de-identification engine to produce it."), cancellationToken);
-        }
+        var anonymity = plan.Deidentify ? new KAnonymity() : null;
 
         // Each subject: state and separate consent (read fresh, so a withdrawal stops the very next disclosure), then their records.
         var fingerprint = op.Tenant.Policy.PurposeFingerprint(purpose.Key) ?? string.Empty;
@@ -110,7 +108,12 @@ public static class DisclosureGate
             }
 
             var ids = new List<string>();
-            foreach (var row in await op.Store.ListRecordsAsync(op.Tenant.Id, subject.Id, null, cancellationToken))
+            var rows = await op.Store.ListRecordsAsync(op.Tenant.Id, subject.Id, null, cancellationToken);
+            // What the record itself says of the person (names, address lines) is scrubbed from free text when de-identifying.
+            var context = anonymity is null || rows.FirstOrDefault(r => r.Type == "Patient" && !r.Restricted) is not { } patient
+                ? null
+                : SubjectContext.FromPatient(RecordWriter.Open(op.Tenant, subject, patient));
+            foreach (var row in rows)
             {
                 if (!projections.TryGetValue(row.Type, out var projection))
                 {
@@ -124,7 +127,22 @@ public static class DisclosureGate
                     continue;
                 }
 
-                resources.Add(RecordProjector.Project(RecordWriter.Open(op.Tenant, subject, row), projection));
+                var projected = RecordProjector.Project(RecordWriter.Open(op.Tenant, subject, row), projection);
+                if (anonymity is not null)
+                {
+                    var buffer = new ArrayBufferWriter<byte>(projected.Length + 256);
+                    var applied = op.Tenant.Deidentification.Apply(projected, subject.Id, buffer, context);
+                    if (applied.Failed || !applied.Value.Written)
+                    {
+                        withheld++;
+                        continue;
+                    }
+
+                    anonymity.Add(applied.Value);
+                    projected = buffer.WrittenSpan.ToArray();
+                }
+
+                resources.Add(projected);
                 ids.Add(row.Id);
             }
 
@@ -137,6 +155,12 @@ public static class DisclosureGate
             var (code, _) = excluded.OrderByDescending(kv => kv.Value).First();
             return await RefuseAsync(op, recipient.Key, purpose.Key, null, subjects.Count,
                 new Failure(FailureKind.Refused, code, "No subject may be disclosed", $"None of the {subjects.Count} subjects may go to '{recipient.Key}': {Describe(excluded)}.", "R10", Core.Rules.RuleBook.Get("R10").Citation), cancellationToken);
+        }
+
+        // De-identified data of a cohort in which someone stands alone identifies them: below the profile's k, nothing goes.
+        if (anonymity?.CheckRelease(op.Tenant.Profile.Settings.MinimumK) is { Failed: true } release)
+        {
+            return await RefuseAsync(op, recipient.Key, purpose.Key, single, subjects.Count, release.Failure, cancellationToken);
         }
 
         // Abroad: the mechanism the year's counts would require with these individuals, before anything leaves (R34–R36).

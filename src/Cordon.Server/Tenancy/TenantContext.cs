@@ -17,6 +17,7 @@ namespace Cordon.Server.Tenancy;
 public sealed class TenantContext
 {
     private readonly ConcurrentDictionary<(int Purpose, Role Role, int Type), ProjectionPlan> _plans = new();
+    private readonly Lazy<Core.Deidentification.DeidentificationPlan> _deidentification;
 
     public TenantContext(string id, Profile profile, TenantKeys keys)
     {
@@ -28,7 +29,15 @@ public sealed class TenantContext
         Notice = PrivacyNotice.Build(profile);
         Indexer = keys.CreateIndexer();
         TokenSigningKey = Auth.TokenIssuer.SigningKey(id, keys.TokenKey);
+        _deidentification = new(() =>
+        {
+            var compiled = Core.Deidentification.DeidentificationPlan.Compile(Catalog, Core.Deidentification.DeidentificationRules.Defaults, keys.CreateDeidentificationKeys(), Suite);
+            return compiled.Failed ? throw new InvalidOperationException("The catalog's default de-identification does not compile: " + compiled.Failure.Detail) : compiled.Value;
+        });
     }
+
+    /// <summary>The catalog-driven de-identification under this tenant's keys (what leaves for a recipient whose terms require it, and what analysts of a research purpose see).</summary>
+    public Core.Deidentification.DeidentificationPlan Deidentification => _deidentification.Value;
 
     /// <summary>The key this tenant's bearer tokens are verified with (one instance, so its signature provider is cached).</summary>
     public Microsoft.IdentityModel.Tokens.SymmetricSecurityKey TokenSigningKey { get; }

@@ -116,6 +116,19 @@ public abstract class DisclosureTests : IAsyncLifetime
             {{key}}
                 fields:
                   Patient: [id, identifier.value]
+              research-partner:
+                name: "合作研究机构（测试）/ Research partner (test)"
+                kind: controller
+                jurisdiction: CN
+                contact: "research@example.cn"
+                receives: "去标识化的性别、出生年份与诊断 / De-identified gender, birth year and diagnoses"
+                deidentify: true
+                method: api
+                endpoint: "{{endpoint}}"
+                tlsPin: "{{pin}}"
+                fields:
+                  Patient: [id, name.text, gender, birthDate]
+                  Condition: ["*"]
               fc-lab:
                 name: "外资控股检测公司（测试）/ Foreign-controlled laboratory (test)"
                 kind: entrusted-processor
@@ -131,7 +144,7 @@ public abstract class DisclosureTests : IAsyncLifetime
 
             """;
         text = text.Replace("\nretention:\n  - { type: Communication", "\n" + recipients.Replace("\n", "\n", StringComparison.Ordinal) + "retention:\n  - { type: Communication", StringComparison.Ordinal);
-        text = text.Replace("    service: consultation\n", "    service: consultation\n    recipients: [partner-lab, overseas-registry, fc-lab]\n", StringComparison.Ordinal);
+        text = text.Replace("    service: consultation\n", "    service: consultation\n    recipients: [partner-lab, overseas-registry, fc-lab, research-partner]\n", StringComparison.Ordinal);
         text = text.Replace("    service: appointment\n", "    service: appointment\n    recipients: [overseas-registry, overseas-insurer]\n", StringComparison.Ordinal);
         return text.Replace("  consentReaskAfterDays:", "  crossBorderExemptBelow: 2\n  crossBorderAssessmentAt: 3\n  consentReaskAfterDays:", StringComparison.Ordinal);
     }
@@ -198,11 +211,11 @@ public abstract class DisclosureTests : IAsyncLifetime
     private Task<(HttpResponseMessage Response, JsonNode? Body)> DiscloseAsync(string purpose, string recipient, string[] subjects, string[]? types = null, string? token = null)
         => Server.SendAsync(HttpMethod.Post, "/v1/disclosures", token ?? Server.App, purpose, new { recipient, subjectIds = subjects, types });
 
-    private static void AssertRefused(HttpResponseMessage response, JsonNode? body, string code, string rule)
+    private static void AssertRefused(HttpResponseMessage response, JsonNode? body, string code, string? rule)
     {
         Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.UnprocessableEntity or HttpStatusCode.Conflict, body?.ToJsonString());
         Assert.Equal(code, body!["code"]!.GetValue<string>());
-        Assert.Equal(rule, body["rule"]!.GetValue<string>());
+        Assert.Equal(rule, body["rule"]?.GetValue<string>());
         Assert.False(string.IsNullOrWhiteSpace(body["detail"]?.GetValue<string>()));
     }
 
@@ -370,6 +383,62 @@ public abstract class DisclosureTests : IAsyncLifetime
         (response, json) = await DiscloseAsync("appointment", "overseas-registry", [third]);
         Assert.True(response.StatusCode == HttpStatusCode.Created, json?.ToJsonString());
         Assert.Equal(3, await Server.ScalarAsync("SELECT non_sensitive FROM crossborder_counts"));
+    }
+
+    [Fact]
+    public async Task A_recipient_whose_terms_require_it_receives_only_de_identified_data_and_only_from_a_cohort_of_at_least_k()
+    {
+        await ContractAsync("research-partner", ["consultation"]);
+        await AssessAsync(["sharing"], ["research-partner"]);
+        var cohort = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            var subject = await PatientWithRecordsAsync("赵小明");
+            await Server.WriteAsync(subject, "record-keeping", new { resourceType = "Patient", name = new[] { new { text = "赵小明" } }, gender = "female", birthDate = "1985-06-01" });
+            await Server.WriteAsync(subject, "consultation", CordonServer.Condition("I10", "高血压", note: "赵小明自述头晕，电话 13812345678"));
+            await GrantRecipientAsync(subject, "consultation", "research-partner");
+            cohort.Add(subject);
+        }
+
+        // Four people of the same birth year and gender are a class of four: below the default minimum k of 5, nothing goes.
+        var (response, json) = await DiscloseAsync("consultation", "research-partner", [.. cohort.Take(4)]);
+        AssertRefused(response, json, "deidentify.k-anonymity-too-low", null);
+        Assert.True(_received.IsEmpty);
+
+        (response, json) = await DiscloseAsync("consultation", "research-partner", [.. cohort]);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, json?.ToJsonString());
+        Assert.True(json!["deidentified"]!.GetValue<bool>());
+        Assert.True(_received.TryDequeue(out var delivered));
+        var text = Encoding.UTF8.GetString(delivered);
+        Assert.DoesNotContain("赵小明", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("13812345678", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("1985-06-01", text, StringComparison.Ordinal);
+        Assert.Contains("I10", text, StringComparison.Ordinal);
+        foreach (var subject in cohort)
+        {
+            Assert.DoesNotContain(subject, text, StringComparison.Ordinal);
+        }
+
+        var entries = JsonNode.Parse(delivered)!["entry"]!.AsArray().Select(e => e!["resource"]!).ToList();
+        // Whatever was changed says so: every Patient (names removed, birth date generalised) and every note scrubbed of a name or mobile.
+        var changed = entries.Where(r => r["resourceType"]!.GetValue<string>() == "Patient" || r.ToJsonString().Contains("I10", StringComparison.Ordinal)).ToList();
+        Assert.Equal(15, changed.Count);
+        Assert.All(changed, r => Assert.Contains(r["meta"]!["security"]!.AsArray(), l => l!["system"]!.GetValue<string>() == "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"));
+    }
+
+    [Fact]
+    public async Task An_analyst_under_the_research_purpose_reads_only_the_de_identified_form()
+    {
+        var subject = await Server.CreateSubjectAsync();
+        await Server.WriteAsync(subject, "record-keeping", new { resourceType = "Patient", name = new[] { new { text = "钱多多" } }, gender = "male", birthDate = "1979-03-15" });
+        await Server.GrantAsync(subject, "research.deidentified");
+        var analyst = Server.Token(Role.Analyst, "analyst-1");
+        var (response, json) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/records?type=Patient", analyst, "research.deidentified");
+        Assert.True(response.StatusCode == HttpStatusCode.OK, json?.ToJsonString());
+        var resource = json!["records"]!.AsArray().Single()!["resource"]!;
+        Assert.DoesNotContain("钱多多", resource.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("1979", resource["birthDate"]!.GetValue<string>());
+        Assert.NotNull(resource["meta"]!["security"]);
     }
 
     [Fact]
