@@ -23,9 +23,10 @@ public sealed class SharingPolicyTests
               lab: { name: 检验所, kind: controller, jurisdiction: CN, contact: lab@test.cn, receives: 诊断, endpoint: "https://lab.test/in", fields: { Condition: ["*"], Patient: [name.text] } }
               abroad: { name: 境外机构, kind: controller, jurisdiction: SG, contact: a@test.sg, receives: 姓名, endpoint: "https://abroad.test/in", fields: { Patient: [name.text, gender], Condition: ["*"] } }
               proc: { name: 外资检测, kind: entrusted-processor, jurisdiction: CN, foreignControlled: true, contact: p@test.cn, receives: 诊断, endpoint: "https://proc.test/in", fields: { Condition: ["*"] } }
+              board: { name: 公开病例榜, kind: public, jurisdiction: CN, contact: web@test.cn, receives: 病种, endpoint: "https://board.test/in", fields: { Condition: [code.text] } }
               app-sdk: { name: 统计 SDK, kind: sdk, jurisdiction: CN, contact: s@test.cn, receives: 设备信息, method: sdk, fields: { Condition: [code.text] } }
             """);
-        text = ProfileFixture.Replace(text, "    read: { Condition: [\"*\"], Patient: [name.text, gender] }\n", "    read: { Condition: [\"*\"], Patient: [name.text, gender] }\n    recipients: [lab, abroad, proc, app-sdk]\n");
+        text = ProfileFixture.Replace(text, "    read: { Condition: [\"*\"], Patient: [name.text, gender] }\n", "    read: { Condition: [\"*\"], Patient: [name.text, gender] }\n    recipients: [lab, abroad, proc, board, app-sdk]\n");
         text = ProfileFixture.Replace(text, "level: L5, tags: [medical-health], reason: HIV }", "level: L5, tags: [medical-health], reason: HIV }\n      - { path: code.coding.code, codes: [\"41040004\"], level: L5, tags: [medical-health, genetic], reason: 遗传病 }");
         var loaded = ProfileFixture.Load(text);
         Assert.True(loaded.Succeeded, string.Join(Environment.NewLine, loaded.Errors));
@@ -207,6 +208,18 @@ public sealed class SharingPolicyTests
             "  sms: { name: 公开榜单, kind: public, jurisdiction: CN, contact: web@test.cn, receives: 昵称 }");
         var result = ProfileFixture.Load(text);
         Assert.Contains(result.Errors, e => e.Rule == "R12");
+    }
+
+    [Fact]
+    public void Public_disclosure_needs_the_subjects_consent_and_an_assessment_of_disclosure()
+    {
+        AssertRefused(Plan("board", null, [Assessment("sharing")]), "assessment.required", "R25");
+        var plan = Plan("board", null, [Assessment("disclosure")]);
+        Assert.False(plan.Failed, plan.Failure?.Detail);
+        Assert.Equal(SharingActivity.Disclose, plan.Value.Activity);
+        Assert.True(plan.Value.ConsentRequired);
+        Assert.Equal(["R12", "R25"], plan.Value.Rules);
+        Assert.Equal("consent.recipient-missing", SharingPolicy.CheckSubject(plan.Value, SubjectState.Active, ConsentStatus.None, false)?.Code);
     }
 
     [Fact]

@@ -383,6 +383,16 @@ public abstract class DisclosureTests : IAsyncLifetime
         (response, json) = await DiscloseAsync("appointment", "overseas-registry", [third]);
         Assert.True(response.StatusCode == HttpStatusCode.Created, json?.ToJsonString());
         Assert.Equal(3, await Server.ScalarAsync("SELECT non_sensitive FROM crossborder_counts"));
+
+        // An exemption of R37 (here: necessary for a contract with the individual) needs no mechanism and is not counted; consent still applies.
+        (put, body) = await Server.SendAsync(HttpMethod.Put, "/v1/recipients/overseas-insurer/transfer", Server.Dpo, json: new { kind = "exempt", reference = "保险合同履行所必需", since = Day(-1), exemptBasis = "contract-with-individual" });
+        Assert.True(put.StatusCode == HttpStatusCode.OK, body?.ToJsonString());
+        (response, json) = await DiscloseAsync("appointment", "overseas-insurer", [first]);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, json?.ToJsonString());
+        Assert.Equal(0, await Server.ScalarAsync("SELECT sensitive FROM crossborder_counts"));
+        await GrantRecipientAsync(second, "appointment", "overseas-insurer", "withdraw");
+        (response, json) = await DiscloseAsync("appointment", "overseas-insurer", [second]);
+        AssertRefused(response, json, "consent.recipient-missing", "R08");
     }
 
     [Fact]
