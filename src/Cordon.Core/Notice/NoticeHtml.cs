@@ -131,6 +131,16 @@ internal static class NoticeHtml
 
                 Fact(h, T("用于", "For"), string.Join(T("、", ", "), n.Purposes.Where(p => p.Recipients.Any(x => x.Key == r.Key)).Select(p => PurposeName(p, lang))));
                 Fact(h, T("所在地", "Located in"), NoticeTerms.Region(r.Jurisdiction).In(lang));
+                if (r.ForeignControlled)
+                {
+                    Fact(h, T("控制关系", "Control"), T("境外实体控制", "Controlled from outside China"));
+                }
+
+                if (r.Deidentified)
+                {
+                    Fact(h, T("提供方式", "In what form"), T("仅提供去标识化信息", "De-identified information only"));
+                }
+
                 Fact(h, T("联系方式", "Contact"), P(r.Contact));
                 if (r.Description is not null)
                 {

@@ -44,7 +44,10 @@ internal static class NoticeMarkdown
             foreach (var r in recipients)
             {
                 md.Append("- **").Append(Text(P(r.Name))).Append("** (").Append(Text(NoticeTerms.RecipientKind(r.Kind).In(lang))).Append(", ")
-                    .Append(Text(NoticeTerms.Region(r.Jurisdiction).In(lang))).Append(", ").Append(Text(P(r.Contact))).Append(')');
+                    .Append(Text(NoticeTerms.Region(r.Jurisdiction).In(lang)))
+                    .Append(r.ForeignControlled ? T("，境外实体控制", ", controlled from outside China") : string.Empty)
+                    .Append(r.Deidentified ? T("，仅提供去标识化信息", ", de-identified information only") : string.Empty)
+                    .Append(", ").Append(Text(P(r.Contact))).Append(')');
                 if (r.Receives is not null)
                 {
                     md.Append(T("：", ": ")).Append(Text(P(r.Receives)));

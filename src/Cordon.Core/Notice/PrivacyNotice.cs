@@ -52,7 +52,14 @@ public sealed record NoticeUse(string Purpose, string PurposeName, bool Collecte
 /// <summary>A reason the level of a record of a type the purpose touches is raised (an HIV code makes it L5).</summary>
 public sealed record NoticeEscalation(string Type, Level Level, IReadOnlyList<string> Tags, string Reason);
 
-public sealed record NoticeRecipient(string Key, string Name, string Kind, string Jurisdiction, string Contact, string? Receives, string? Description);
+public sealed record NoticeRecipient(string Key, string Name, string Kind, string Jurisdiction, string Contact, string? Receives, string? Description)
+{
+    /// <summary>Controlled from abroad although in China (said in the notice only when so).</summary>
+    public bool ForeignControlled { get; init; }
+
+    /// <summary>Receives only de-identified information (said in the notice only when so).</summary>
+    public bool Deidentified { get; init; }
+}
 
 public sealed record NoticePurpose(
     string Key,
@@ -303,7 +310,7 @@ public sealed class PrivacyNotice
             p.AfterRetention,
             fields,
             escalations,
-            [.. p.Recipients.Select(k => recipients[k]).Select(r => new NoticeRecipient(r.Key, r.Name, r.Kind, r.Jurisdiction, r.Contact, r.Receives, r.Description))],
+            [.. p.Recipients.Select(k => recipients[k]).Select(r => new NoticeRecipient(r.Key, r.Name, r.Kind, r.Jurisdiction, r.Contact, r.Receives, r.Description) { ForeignControlled = r.ForeignControlled, Deidentified = r.Deidentify })],
             [.. data.OrderBy(d => d.Order).Select(d => new NoticeData(d.Name, d.Collected, d.Tags != SensitiveTags.None || d.Highest, d.Tags.ToKeys()))]);
     }
 
@@ -559,6 +566,18 @@ public sealed class PrivacyNotice
             w.WriteString("contact", r.Contact);
             w.WriteString("receives", r.Receives);
             w.WriteString("description", r.Description);
+
+            // Written only when true, so that a notice without them keeps its version.
+            if (r.ForeignControlled)
+            {
+                w.WriteBoolean("foreignControlled", true);
+            }
+
+            if (r.Deidentified)
+            {
+                w.WriteBoolean("deidentified", true);
+            }
+
             w.WriteEndObject();
         }
 

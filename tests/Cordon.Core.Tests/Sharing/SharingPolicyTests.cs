@@ -223,6 +223,20 @@ public sealed class SharingPolicyTests
     }
 
     [Fact]
+    public void The_notice_says_which_recipient_is_controlled_from_abroad_in_both_languages()
+    {
+        var notice = Core.Notice.PrivacyNotice.Build(Profile);
+        Assert.Contains("境外实体控制", Core.Notice.NoticeHtml.Render(notice, Core.Notice.NoticeLanguage.Chinese, null), StringComparison.Ordinal);
+        Assert.Contains("Controlled from outside China", Core.Notice.NoticeHtml.Render(notice, Core.Notice.NoticeLanguage.English, null), StringComparison.Ordinal);
+        Assert.Contains("controlled from outside China", Core.Notice.NoticeMarkdown.Render(notice, Core.Notice.NoticeLanguage.English), StringComparison.Ordinal);
+        Assert.Contains("\"foreignControlled\":true", notice.ToJson(), StringComparison.Ordinal);
+
+        // A profile without the key keeps the notice (and its version) it had.
+        var plain = Core.Notice.PrivacyNotice.Build(ProfileFixture.Load(ProfileFixture.Valid).Profile!);
+        Assert.DoesNotContain("foreignControlled", plain.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void What_a_recipient_receives_is_part_of_its_purposes_fingerprint_so_a_change_renews_consent()
     {
         var before = new AccessPolicy(Profile).PurposeFingerprint("consultation");
