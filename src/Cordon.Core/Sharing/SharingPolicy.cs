@@ -201,6 +201,21 @@ public static class SharingPolicy
         return new SharingPlan(recipient.Key, purpose.Key, activity, recipient.Abroad, sensitive, genetic, recipient.Deidentify, consentRequired, fields, rules);
     }
 
+    /// <summary>
+    /// Whether one subject's data may go under the plan: their state, the consent the purpose itself rests on (a
+    /// withdrawn purpose shares nothing, R08), and, where the plan needs it, their separate consent to the recipient.
+    /// </summary>
+    public static Refusal? CheckSubject(SharingPlan plan, PurposeDef purpose, SubjectState state, ConsentStatus purposeConsent, ConsentStatus recipientConsent, bool underGuardianAge)
+    {
+        Guard.NotNull(purpose);
+        if (state == SubjectState.Active && AccessPolicy.ConsentRequired(purpose, underGuardianAge) && AccessPolicy.ConsentRefusal(purpose, purposeConsent, underGuardianAge) is { } refusal)
+        {
+            return refusal;
+        }
+
+        return CheckSubject(plan, state, recipientConsent, underGuardianAge);
+    }
+
     /// <summary>Whether one subject's data may go under the plan: their state and, where the plan needs it, their separate consent to the recipient.</summary>
     public static Refusal? CheckSubject(SharingPlan plan, SubjectState state, ConsentStatus recipientConsent, bool underGuardianAge)
     {

@@ -22,6 +22,9 @@ public sealed record PurposeExplained(
     bool Automated,
     string Method);
 
+/// <summary>A disclosure of the subject's data through the egress gate: to whom, when, under which purpose, how many records.</summary>
+public sealed record DisclosureExplained(DateTimeOffset Time, string Recipient, string RecipientName, string Purpose, int Records, bool Abroad, bool Deidentified);
+
 public sealed record Explanation(
     string SubjectId,
     DateTimeOffset GeneratedAt,
@@ -31,7 +34,8 @@ public sealed record Explanation(
     IReadOnlyList<HeldType> Held,
     IReadOnlyList<PurposeExplained> Purposes,
     IReadOnlyList<string> Summary,
-    IReadOnlyDictionary<string, string> Rights);
+    IReadOnlyDictionary<string, string> Rights,
+    IReadOnlyList<DisclosureExplained> Disclosures);
 
 /// <summary>
 /// The explanation of PIPL Art. 48, built from the profile and from what is actually held about the subject: which
@@ -66,7 +70,8 @@ public static class SubjectExplainer
         }
 
         var history = await op.Store.GetHistoryAsync(op.Tenant.Id, subject.Id, cancellationToken);
-        var current = ConsentLedger.Current(history, op.Tenant.Policy.PurposeFingerprint).ToDictionary(c => c.Purpose, StringComparer.Ordinal);
+        // The purpose's own consent; consents to a recipient (for sharing) are a dimension of their own.
+        var current = ConsentLedger.Current(history, op.Tenant.Policy.PurposeFingerprint).Where(c => c.Recipient is null).ToDictionary(c => c.Purpose, StringComparer.Ordinal);
 
         var held = facts.GroupBy(f => f.Type, StringComparer.Ordinal)
             .Select(g => new HeldType(g.Key, g.Count(), g.Count(f => restrictedIds.Contains(f.Id)), [.. g.Select(f => f.Purpose).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]))
@@ -106,7 +111,17 @@ public static class SubjectExplainer
             summary.Add($"{p.Name} / {p.NameEn ?? p.Purpose}: {p.Records} records, basis {p.LegalBasis}, kept until {p.HeldUntil:yyyy-MM-dd} then {p.AfterRetention}d; received by {who}.");
         }
 
+        // What actually went to others (R10; PIPL Art. 48): the disclosures the gate delivered, not only who may receive.
+        var disclosures = (await op.Store.ListDisclosuresAsync(op.Tenant.Id, null, subject.Id, 1000, cancellationToken))
+            .Where(d => d.Status == Storage.DisclosureStatus.Delivered)
+            .Select(d => new DisclosureExplained(d.CreatedAt, d.Recipient, profile.Recipients.FirstOrDefault(r => r.Key == d.Recipient)?.Name ?? d.Recipient, d.Purpose, d.Records, d.Abroad, d.Deidentified))
+            .ToList();
+        if (disclosures.Count > 0)
+        {
+            summary.Add($"您的信息已 {disclosures.Count} 次提供给他人：{string.Join("、", disclosures.Select(d => d.RecipientName).Distinct(StringComparer.Ordinal))}。/ Your information was provided to others {disclosures.Count} time(s): {string.Join(", ", disclosures.Select(d => d.Recipient).Distinct(StringComparer.Ordinal))}.");
+        }
+
         var rights = profile.Notice.Rights.ToDictionary(r => r.Right, r => r.How, StringComparer.Ordinal);
-        return new Explanation(subject.Id, op.Now, profile.Operator.Name, profile.Operator.Email, profile.Operator.DpoEmail, held, purposes, summary, rights);
+        return new Explanation(subject.Id, op.Now, profile.Operator.Name, profile.Operator.Email, profile.Operator.DpoEmail, held, purposes, summary, rights, disclosures);
     }
 }

@@ -586,8 +586,9 @@ public static class SubjectExport
         while (true)
         {
             var page = await op.Store.QueryAsync(op.Tenant.Id, new AuditQuery { SubjectId = subjectId, ActionPrefix = "disclosure.", After = after, Limit = 1000 }, cancellationToken);
-            // What left: a disclosure the gate refused took nothing with it.
-            all.AddRange(page.Where(e => e.Draft.Outcome != Core.Audit.AuditOutcome.Deny));
+            // What left, or was attempted on the subject's own behalf: the gate's requests (disclosure.create) are not
+            // disclosures; its disclosure.send entries are, one per subject whose data went.
+            all.AddRange(page.Where(e => e.Draft.Action != Sharing.DisclosureGate.Action));
             if (page.Count < 1000)
             {
                 return all;

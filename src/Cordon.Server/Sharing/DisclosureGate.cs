@@ -5,6 +5,7 @@ using Cordon.Core;
 using Cordon.Core.Audit;
 using Cordon.Core.Catalog;
 using Cordon.Core.Consent;
+using Cordon.Core.Decisions;
 using Cordon.Core.Deidentification;
 using Cordon.Core.Json;
 using Cordon.Core.Profiles;
@@ -93,10 +94,12 @@ public static class DisclosureGate
                 continue;
             }
 
-            var latest = plan.ConsentRequired ? await op.Store.GetLatestConsentAsync(op.Tenant.Id, subject.Id, purpose.Key, recipient.Key, cancellationToken) : null;
-            var status = latest is null ? ConsentStatus.None : ConsentLedger.StatusOf(latest, fingerprint);
             var underAge = subject.AgeOn(op.Today) < op.Tenant.Profile.Settings.GuardianConsentBelowAge;
-            if (SharingPolicy.CheckSubject(plan, subject.Row.State, status, underAge) is { } refusal)
+            var ownLatest = AccessPolicy.ConsentRequired(purpose, underAge) ? await op.Store.GetLatestConsentAsync(op.Tenant.Id, subject.Id, purpose.Key, null, cancellationToken) : null;
+            var latest = plan.ConsentRequired ? await op.Store.GetLatestConsentAsync(op.Tenant.Id, subject.Id, purpose.Key, recipient.Key, cancellationToken) : null;
+            var own = ownLatest is null ? ConsentStatus.None : ConsentLedger.StatusOf(ownLatest, fingerprint);
+            var status = latest is null ? ConsentStatus.None : ConsentLedger.StatusOf(latest, fingerprint);
+            if (SharingPolicy.CheckSubject(plan, purpose, subject.Row.State, own, status, underAge) is { } refusal)
             {
                 if (single is not null)
                 {
@@ -270,7 +273,7 @@ public static class DisclosureGate
         _ => new(year, sensitive, t.ExemptBelow - 1L, 0),
     };
 
-    private static string TransferDetail(Core.Decisions.Refusal refusal, CrossBorderCounts after, TransferBasis? held)
+    private static string TransferDetail(Refusal refusal, CrossBorderCounts after, TransferBasis? held)
         => $"{refusal.Detail} With it, {after.Year} would count {after.NonSensitive:N0} individuals' non-sensitive and {after.Sensitive:N0} individuals' sensitive data abroad; held for this recipient: {(held is null ? "nothing" : $"{held.Kind} {held.Reference}{(held.ValidUntil is { } until ? $" until {until:yyyy-MM-dd}" : string.Empty)}")}.";
 
     /// <summary>Records a refused disclosure (nothing left) and its audit entry in one transaction; the endpoint returns the failure without auditing it again.</summary>

@@ -21,12 +21,13 @@ public sealed class SharingPolicyTests
             """
               sms: { name: 短信服务商, kind: entrusted-processor, jurisdiction: CN, contact: sms@test.cn, receives: 手机号 }
               lab: { name: 检验所, kind: controller, jurisdiction: CN, contact: lab@test.cn, receives: 诊断, endpoint: "https://lab.test/in", fields: { Condition: ["*"], Patient: [name.text] } }
-              abroad: { name: 境外机构, kind: controller, jurisdiction: SG, contact: a@test.sg, receives: 姓名, endpoint: "https://abroad.test/in", fields: { Patient: [name.text, gender], Condition: ["*"] } }
+              abroad: { name: 境外机构, kind: controller, jurisdiction: SG, contact: a@test.sg, receives: 姓名, endpoint: "https://abroad.test/in", fields: { Patient: [name.text, gender], Condition: ["*"], Survey: [district] } }
               proc: { name: 外资检测, kind: entrusted-processor, jurisdiction: CN, foreignControlled: true, contact: p@test.cn, receives: 诊断, endpoint: "https://proc.test/in", fields: { Condition: ["*"] } }
               board: { name: 公开病例榜, kind: public, jurisdiction: CN, contact: web@test.cn, receives: 病种, endpoint: "https://board.test/in", fields: { Condition: [code.text] } }
               app-sdk: { name: 统计 SDK, kind: sdk, jurisdiction: CN, contact: s@test.cn, receives: 设备信息, method: sdk, fields: { Condition: [code.text] } }
             """);
-        text = ProfileFixture.Replace(text, "    read: { Condition: [\"*\"], Patient: [name.text, gender] }\n", "    read: { Condition: [\"*\"], Patient: [name.text, gender] }\n    recipients: [lab, abroad, proc, board, app-sdk]\n");
+        text = ProfileFixture.Replace(text, "  AccessLog:\n", "  Survey:\n    kind: declared\n    fields:\n      - { path: district, category: public-health, level: L2 }\n  AccessLog:\n");
+        text = ProfileFixture.Replace(text, "    read: { Condition: [\"*\"], Patient: [name.text, gender] }\n", "    read: { Condition: [\"*\"], Patient: [name.text, gender], Survey: [district] }\n    recipients: [lab, abroad, proc, board, app-sdk]\n");
         text = ProfileFixture.Replace(text, "level: L5, tags: [medical-health], reason: HIV }", "level: L5, tags: [medical-health], reason: HIV }\n      - { path: code.coding.code, codes: [\"41040004\"], level: L5, tags: [medical-health, genetic], reason: 遗传病 }");
         var loaded = ProfileFixture.Load(text);
         Assert.True(loaded.Succeeded, string.Join(Environment.NewLine, loaded.Errors));
@@ -101,6 +102,7 @@ public sealed class SharingPolicyTests
     public void A_medical_institutions_clinical_data_never_goes_abroad_and_export_needs_its_own_assessment()
     {
         AssertRefused(Plan("abroad", Contract(), [Assessment("sharing"), Assessment("export")]), "localisation.required", "R38");
+        AssertRefused(Plan("abroad", Contract(), [Assessment("sharing"), Assessment("export")], types: ["Survey"]), "localisation.required", "R38");
         AssertRefused(Plan("abroad", Contract(), [Assessment("sharing")], types: ["Patient"]), "assessment.required", "R25");
         var plan = Plan("abroad", Contract(), [Assessment("sharing"), Assessment("export")], types: ["Patient"]);
         Assert.False(plan.Failed, plan.Failure?.Detail);
@@ -141,6 +143,17 @@ public sealed class SharingPolicyTests
         var refusal = SharingPolicy.CheckSubject(plan, state, consent, child);
         Assert.Equal(code, refusal?.Code);
         Assert.Equal(rule, refusal?.Rule);
+    }
+
+    [Fact]
+    public void A_subject_who_withdrew_the_purposes_own_consent_shares_nothing_under_it_whatever_the_recipient_consent_says()
+    {
+        var plan = Plan("lab", Contract(), [Assessment("sharing")]).Value!;
+        var consultation = Purpose("consultation");
+        Assert.Null(SharingPolicy.CheckSubject(plan, consultation, SubjectState.Active, ConsentStatus.Granted, ConsentStatus.Granted, false));
+        Assert.Equal("R08", SharingPolicy.CheckSubject(plan, consultation, SubjectState.Active, ConsentStatus.Withdrawn, ConsentStatus.Granted, false)?.Rule);
+        Assert.Equal("consent.missing", SharingPolicy.CheckSubject(plan, consultation, SubjectState.Active, ConsentStatus.None, ConsentStatus.Granted, false)?.Code);
+        Assert.Equal("access.subject-restricted", SharingPolicy.CheckSubject(plan, consultation, SubjectState.Restricted, ConsentStatus.Withdrawn, ConsentStatus.Granted, false)?.Code);
     }
 
     [Fact]

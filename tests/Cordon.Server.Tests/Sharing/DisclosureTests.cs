@@ -262,6 +262,9 @@ public abstract class DisclosureTests : IAsyncLifetime
         var disclosed = Assert.Single(export!["disclosures"]!.AsArray(), d => d!["action"]!.GetValue<string>() == "disclosure.send")!;
         Assert.Equal("partner-lab", disclosed["recipient"]!.GetValue<string>());
         Assert.Equal("consultation", disclosed["purpose"]!.GetValue<string>());
+        var (explainAsked, explain) = await Server.SendAsync(HttpMethod.Post, "/v1/rights-requests", patientToken, json: new { subjectId = subject, kind = "explanation" });
+        Assert.True(explainAsked.StatusCode == HttpStatusCode.Created, explain?.ToJsonString());
+        Assert.Contains("partner-lab", explain!.ToJsonString(), StringComparison.Ordinal);
 
         await GrantRecipientAsync(subject, "consultation", "partner-lab", "withdraw");
         (response, json) = await DiscloseAsync("consultation", "partner-lab", [subject]);
@@ -486,11 +489,16 @@ public abstract class DisclosureTests : IAsyncLifetime
 
         var consented = await PatientWithRecordsAsync();
         var silent = await PatientWithRecordsAsync();
+        var withdrawn = await PatientWithRecordsAsync();
         await GrantRecipientAsync(consented, "consultation", "partner-lab");
-        var (response, json) = await DiscloseAsync("consultation", "partner-lab", [consented, silent]);
+        await GrantRecipientAsync(withdrawn, "consultation", "partner-lab");
+        await Server.WithdrawAsync(withdrawn, "consultation");
+        var (response, json) = await DiscloseAsync("consultation", "partner-lab", [consented, silent, withdrawn]);
         Assert.True(response.StatusCode == HttpStatusCode.Created, json?.ToJsonString());
         Assert.Equal(1, json!["subjects"]!.GetValue<int>());
         Assert.Equal(1, json["excluded"]!["consent.recipient-missing"]!.GetValue<int>());
+        // The purpose's own consent withdrawn: nothing of theirs is shared under it, whatever the recipient consent says (R08).
+        Assert.Equal(1, json["excluded"]!["consent.missing"]!.GetValue<int>());
 
         var (all, list) = await Server.SendAsync(HttpMethod.Get, "/v1/recipients", Server.Token(Role.Security, "sec-1"));
         Assert.Equal(HttpStatusCode.OK, all.StatusCode);
@@ -499,6 +507,16 @@ public abstract class DisclosureTests : IAsyncLifetime
         // A patient cannot call the gate at all.
         (response, json) = await DiscloseAsync("consultation", "partner-lab", [consented], token: Server.Token(Role.Patient, "p", consented));
         AssertRefused(response, json, "access.role-not-allowed", "R46");
+    }
+
+    [Fact]
+    public async Task Outside_tests_the_delivery_refuses_a_loopback_endpoint_as_portability_does()
+    {
+        var recipient = Server.TenantContext.Profile.Recipients.Single(r => r.Key == "partner-lab");
+        var outcome = await new Cordon.Server.Sharing.RecipientDelivery(allowInsecureTargets: false).PostAsync(recipient, "{}"u8.ToArray(), CancellationToken.None);
+        Assert.False(outcome.Delivered);
+        Assert.Contains("public address", outcome.Detail, StringComparison.Ordinal);
+        Assert.True(_received.IsEmpty);
     }
 
     [Fact]
