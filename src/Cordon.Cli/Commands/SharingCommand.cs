@@ -175,19 +175,14 @@ internal static class SharingCommand
 
     public static Command CrossBorder(CliConsole console)
     {
-        var tenantData = new TenantDataOptions();
-        var json = new Option<bool>("--json") { Description = "Print the status as one JSON object (as GET /v1/crossborder answers)." };
-        var status = new Command("status", "This calendar year's transfers abroad: distinct individuals since 1 January (sensitive and not), the mechanism the counts require (R34–R36), and for each recipient abroad what is held, until when, and the 60-working-day renewal window of a security assessment.")
-        {
-            tenantData, json,
-        };
-        tenantData.SetSessionAction(status, console, async (session, parse, ct) =>
+        var status = new Command("status", "This calendar year's transfers abroad: distinct individuals since 1 January (sensitive and not), the mechanism the counts require (R34–R36), and for each recipient abroad what is held, until when, and the 60-working-day renewal window of a security assessment.");
+        Read(status, console, "GET /v1/crossborder", async (session, _, json, ct) =>
         {
             var op = session.Operation();
             var calendar = await new CalendarCache(session.Store).GetAsync(session.Tenant.Id, ct);
             var view = await CrossBorderStatus.GetAsync(session.Tenant, session.Store, calendar, op.Today, ct);
             await session.Store.AppendAsync(op.Audit("crossborder.read", AuditOutcome.Permit, null), ct);
-            if (parse.GetValue(json))
+            if (json)
             {
                 await console.Out.WriteLineAsync(JsonSerializer.Serialize(view, SharingJson.Strict.CrossBorderView));
                 return ExitCodes.Ok;
@@ -226,17 +221,12 @@ internal static class SharingCommand
     }
 
     private static void ListRecipients(Command command, CliConsole console)
-    {
-        var tenantData = new TenantDataOptions();
-        var json = new Option<bool>("--json") { Description = "Print the register as one JSON object (as GET /v1/recipients answers)." };
-        command.Add(tenantData);
-        command.Add(json);
-        tenantData.SetSessionAction(command, console, async (session, parse, ct) =>
+        => Read(command, console, "GET /v1/recipients", async (session, _, json, ct) =>
         {
             var op = session.Operation();
             var recipients = await RecipientRegister.ListAsync(session.Tenant, session.Store, op.Today, ct);
             await session.Store.AppendAsync(op.Audit("recipient.list", AuditOutcome.Permit, null), ct);
-            if (parse.GetValue(json))
+            if (json)
             {
                 await console.Out.WriteLineAsync(JsonSerializer.Serialize(new RecipientList(recipients), SharingJson.Strict.RecipientList));
                 return ExitCodes.Ok;
@@ -277,15 +267,12 @@ internal static class SharingCommand
             await console.Error.WriteLineAsync($"{recipients.Count} recipient(s); {incomplete} the gate would still refuse (see Missing; cordon recipients show KEY).");
             return ExitCodes.Ok;
         });
-    }
 
     private static Command ShowRecipient(CliConsole console)
     {
-        var tenantData = new TenantDataOptions();
         var key = RecipientKey();
-        var json = new Option<bool>("--json") { Description = "Print the recipient as one JSON object (as GET /v1/recipients/KEY answers)." };
-        var command = new Command("show", "One recipient of the register with the fields it may receive and its evidence.") { tenantData, json, key };
-        tenantData.SetSessionAction(command, console, async (session, parse, ct) =>
+        var command = new Command("show", "One recipient of the register with the fields it may receive and its evidence.") { key };
+        Read(command, console, "GET /v1/recipients/KEY", async (session, parse, json, ct) =>
         {
             var op = session.Operation();
             var found = await RecipientRegister.GetAsync(session.Tenant, session.Store, parse.GetValue(key)!, op.Today, ct);
@@ -295,7 +282,7 @@ internal static class SharingCommand
             }
 
             await session.Store.AppendAsync(op.Audit("recipient.read", AuditOutcome.Permit, null, [found.Value.Key]), ct);
-            return await WriteRecipientAsync(console, found.Value, parse.GetValue(json));
+            return await WriteRecipientAsync(console, found.Value, json);
         });
         return command;
     }
@@ -369,17 +356,12 @@ internal static class SharingCommand
     }
 
     private static void ListAssessments(Command command, CliConsole console)
-    {
-        var tenantData = new TenantDataOptions();
-        var json = new Option<bool>("--json") { Description = "Print the assessments as one JSON object (as GET /v1/assessments answers)." };
-        command.Add(tenantData);
-        command.Add(json);
-        tenantData.SetSessionAction(command, console, async (session, parse, ct) =>
+        => Read(command, console, "GET /v1/assessments", async (session, _, json, ct) =>
         {
             var op = session.Operation();
             var list = await Server.Sharing.Assessments.ListAsync(session.Store, session.Tenant.Id, ct);
             await session.Store.AppendAsync(op.Audit("assessment.list", AuditOutcome.Permit, null), ct);
-            if (parse.GetValue(json))
+            if (json)
             {
                 await console.Out.WriteLineAsync(JsonSerializer.Serialize(new AssessmentList(list), SharingJson.Strict.AssessmentList));
                 return ExitCodes.Ok;
@@ -412,6 +394,18 @@ internal static class SharingCommand
             table.Write(ansi);
             return ExitCodes.Ok;
         });
+
+    /// <summary>
+    /// Makes <paramref name="command"/> a read with <c>--data</c>, <c>--db</c>, <c>--tenant</c> and <c>--json</c> (the
+    /// object <paramref name="answers"/> answers with); the action audits the read once it has it, as the endpoint does.
+    /// </summary>
+    private static void Read(Command command, CliConsole console, string answers, Func<OperatorSession, ParseResult, bool, CancellationToken, Task<int>> action)
+    {
+        var tenantData = new TenantDataOptions();
+        var json = new Option<bool>("--json") { Description = $"Print one JSON object, as {answers} answers." };
+        command.Add(tenantData);
+        command.Add(json);
+        tenantData.SetSessionAction(command, console, (session, parse, ct) => action(session, parse, parse.GetValue(json), ct));
     }
 
     /// <summary>Evidence recorded: the recipient as it now stands on stdout, what was recorded on stderr.</summary>

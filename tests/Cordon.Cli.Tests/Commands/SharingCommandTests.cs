@@ -232,12 +232,5 @@ public sealed class SharingCommandTests : IDisposable
         return string.Concat(key.ExportSubjectPublicKeyInfoPem().Split('\n').Select(l => "      " + l.TrimEnd('\r') + "\n"));
     }
 
-    private async Task<object?> ScalarAsync(string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "cordon.db")};Pooling=False;Mode=ReadOnly");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return await command.ExecuteScalarAsync();
-    }
+    private Task<object?> ScalarAsync(string sql) => CommandTests.ScalarAsync(_data, sql);
 }

@@ -407,13 +407,18 @@ function transferCell(r) {
     el("div", { class: "muted" }, t.reference + (t.validUntil ? ` · until ${t.validUntil}` : "")));
 }
 
+// The body of a list's table when the API answered; else the problem in its status line, the table emptied, and null.
+function listBody(result, statusId, tableId) {
+  const body = $(tableId).querySelector("tbody");
+  if (result.ok) return body;
+  show($(statusId), problemBox(result.json, result.status));
+  show(body);
+  return null;
+}
+
 function showRecipients(result) {
-  const body = $("recipients-table").querySelector("tbody");
-  if (!result.ok) {
-    show($("recipients-status"), problemBox(result.json, result.status));
-    show(body);
-    return;
-  }
+  const body = listBody(result, "recipients-status", "recipients-table");
+  if (!body) return;
   const recipients = result.json.recipients;
   const incomplete = recipients.filter((r) => r.missing.length > 0).length;
   show($("recipients-status"), el("div", { class: incomplete ? "problem" : "ok" },
@@ -434,12 +439,8 @@ function showRecipients(result) {
 }
 
 function showDisclosures(result) {
-  const body = $("disclosures-table").querySelector("tbody");
-  if (!result.ok) {
-    show($("disclosures-status"), problemBox(result.json, result.status));
-    show(body);
-    return;
-  }
+  const body = listBody(result, "disclosures-status", "disclosures-table");
+  if (!body) return;
   const disclosures = result.json.disclosures;
   show($("disclosures-status"), disclosures.length ? null : el("div", { class: "muted" }, "No disclosure yet · 暂无对外提供记录"));
   show(body, disclosures.map((d) => el("tr", { "data-disclosure": d.id },
