@@ -21,6 +21,10 @@ public static class CordonCli
         ("retention", RetentionCommand.Create),
         ("profile", ProfileCommands.Create),
         ("campaign", CampaignCommand.Create),
+        ("recipients", SharingCommand.Recipients),
+        ("assessments", SharingCommand.Assessments),
+        ("disclose", SharingCommand.Disclose),
+        ("crossborder", SharingCommand.CrossBorder),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
@@ -28,7 +32,7 @@ public static class CordonCli
         var console = new CliConsole(output, error);
         var root = new RootCommand("Cordon: the privacy and compliance core of an internet healthcare service. Stores patient data encrypted, decides every access by purpose, role and consent, keeps a tamper-evident audit chain.");
 
-        // Start-up time: only the command named is built (a token is minted without building the other eight and their
+        // Start-up time: only the command named is built (a token is minted without building the others and their
         // options); all of them for the root's help, an unknown name, a directive or a response file.
         var named = args.Length > 0 ? Array.FindIndex(Commands, c => c.Name == args[0]) : -1;
         for (var i = 0; i < Commands.Length; i++)
@@ -92,7 +96,8 @@ public static class ExitCodes
     public const string Description = """
         Exit codes:
           0  done, and what was checked holds
-          1  done, and the check failed: a broken audit chain, a refused profile, refused resources or campaign
+          1  done, and the check failed: a broken audit chain, a refused profile, refused resources, campaign
+             or disclosure, a failed delivery
           2  bad usage: an unknown command or flag, a missing or invalid argument, a tenant or subject that does
              not exist, a data directory that is not one, or several tenants and no --tenant
           3  the command could not run: a file or database it could not reach, or a fault in Cordon
@@ -101,7 +106,7 @@ public static class ExitCodes
     /// <summary>Done, and what was checked holds.</summary>
     public const int Ok = 0;
 
-    /// <summary>Done, and the check failed: a chain is broken, a profile was refused, resources were refused.</summary>
+    /// <summary>Done, and the check failed: a chain is broken, a profile was refused, resources or a disclosure were refused.</summary>
     public const int CheckFailed = 1;
 
     /// <summary>Bad usage: an unknown flag, a missing or invalid argument.</summary>

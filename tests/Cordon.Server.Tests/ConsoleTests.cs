@@ -429,6 +429,61 @@ public sealed class ConsoleTests : IAsyncLifetime
         AssertNothingLeftCordon();
     }
 
+    [Fact]
+    public async Task The_DPO_sees_the_recipient_register_with_what_is_missing_the_disclosure_log_and_the_cross_border_counts()
+    {
+        // One disclosure the gate refuses (the default profile declares no fields for the pharmacy): it is on the log.
+        var subject = await Server.CreateSubjectAsync();
+        var (refused, problem) = await Server.SendAsync(HttpMethod.Post, "/v1/disclosures", Server.Dpo, "prescription", json: new { recipient = "partner-pharmacy", subjectIds = new[] { subject } });
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("sharing.field-not-allowed", problem!["code"]!.GetValue<string>());
+
+        var page = await OpenAsync(Server.Dpo);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sharing · 共享" }).ClickAsync();
+        var recipients = page.GetByTestId("recipients-table").Locator("tbody tr");
+        await Assertions.Expect(recipients).ToHaveCountAsync(3);
+        foreach (var key in new[] { "sms-gateway", "payment-gateway", "partner-pharmacy" })
+        {
+            var row = page.Locator($"#recipients-table tr[data-recipient='{key}']");
+            await Assertions.Expect(row.GetByTestId("recipient-missing")).ToContainTextAsync("contract: none recorded (R11)");
+            await Assertions.Expect(row.GetByTestId("recipient-contract")).ToHaveTextAsync("none · 无");
+        }
+
+        await Assertions.Expect(page.Locator("#recipients-table tr[data-recipient='sms-gateway']")).ToContainTextAsync("entrust · 委托处理");
+        await Assertions.Expect(page.Locator("#recipients-table tr[data-recipient='partner-pharmacy']")).ToContainTextAsync("prescription");
+        await Assertions.Expect(page.GetByTestId("recipients-table").Locator("thead")).ToContainTextAsync("Missing · 尚缺");
+
+        var disclosures = page.GetByTestId("disclosures-table").Locator("tbody tr");
+        await Assertions.Expect(disclosures).ToHaveCountAsync(1);
+        await Assertions.Expect(disclosures.First.GetByTestId("disclosure-status")).ToHaveTextAsync("refused · 已拒绝");
+        await Assertions.Expect(disclosures.First).ToContainTextAsync("partner-pharmacy");
+        await Assertions.Expect(disclosures.First).ToContainTextAsync("sharing.field-not-allowed");
+
+        await Assertions.Expect(page.GetByTestId("crossborder-year")).ToHaveTextAsync(BeijingToday.Year.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(page.GetByTestId("crossborder-non-sensitive")).ToHaveTextAsync("0");
+        await Assertions.Expect(page.GetByTestId("crossborder-sensitive")).ToHaveTextAsync("0");
+        await Assertions.Expect(page.GetByTestId("crossborder-required")).ToHaveTextAsync("none · 无需");
+        await Assertions.Expect(page.GetByTestId("crossborder")).ToContainTextAsync("No recipient in the register is abroad");
+        await Assertions.Expect(page.GetByTestId("problem")).ToHaveCountAsync(0);
+        AssertNothingLeftCordon();
+    }
+
+    [Fact]
+    public async Task Security_reads_the_register_without_the_cross_border_counts_and_support_has_no_sharing_tab()
+    {
+        var page = await OpenAsync(Server.Token(Role.Security, "sec-liu"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sharing · 共享" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("recipients-table").Locator("tbody tr")).ToHaveCountAsync(3);
+        await Assertions.Expect(page.GetByTestId("disclosures-status")).ToContainTextAsync("No disclosure yet");
+        await Assertions.Expect(page.GetByTestId("crossborder")).ToContainTextAsync("for the DPO and administrators");
+        await Assertions.Expect(page.GetByTestId("problem")).ToHaveCountAsync(0);
+
+        var support = await OpenAsync(Server.Token(Role.Support, "support-zhao"));
+        await Assertions.Expect(support.Locator("nav button[data-tab='sharing']")).ToBeHiddenAsync();
+        await Assertions.Expect(support.Locator("#tab-sharing")).ToBeHiddenAsync();
+        AssertNothingLeftCordon();
+    }
+
     private async Task<IPage> OpenAsync(string token)
     {
         var page = await SignInPageAsync(token);

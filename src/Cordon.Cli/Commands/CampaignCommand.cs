@@ -36,7 +36,7 @@ internal static class CampaignCommand
             var request = RequestBody.Deserialize(await File.ReadAllBytesAsync(path, ct), MarketingJson.Strict.CreateCampaignRequest);
             if (request.Failed)
             {
-                return await ProblemAsync(console, request.Problem, 2);
+                return await ProblemOutput.WriteAsync(console, request.Problem, 2);
             }
 
             var created = await Campaigns.CreateAsync(op, request.Value, ct);
@@ -100,7 +100,7 @@ internal static class CampaignCommand
             var row = await op.Store.GetCampaignAsync(op.Tenant.Id, parse.GetValue(statusId)!, ct);
             if (row is null)
             {
-                return await ProblemAsync(console, Problem.NotFound("campaign"), 1);
+                return await ProblemOutput.WriteAsync(console, Problem.NotFound("campaign"), 1);
             }
 
             var view = await Campaigns.ViewAsync(op.Store, row, true, ct);
@@ -213,19 +213,5 @@ internal static class CampaignCommand
 
     /// <summary>A use case's failure: printed with its rule, exit 2 when something named does not exist, 1 when a rule or check refused.</summary>
     private static Task<int> FailureAsync(CliConsole console, Core.Failure failure)
-        => ProblemAsync(console, Problem.From(failure), failure.Kind == Core.FailureKind.NotFound ? ExitCodes.Usage : ExitCodes.CheckFailed);
-
-    private static async Task<int> ProblemAsync(CliConsole console, Problem problem, int exit)
-    {
-        await console.Out.WriteLineAsync($"{problem.Code}{(problem.Rule is null ? string.Empty : $" ({problem.Rule}, {problem.Citation})")}: {problem.Detail}");
-        foreach (var (field, messages) in problem.Errors ?? new Dictionary<string, string[]>())
-        {
-            foreach (var message in messages)
-            {
-                await console.Out.WriteLineAsync($"  {field}: {message}");
-            }
-        }
-
-        return exit;
-    }
+        => ProblemOutput.WriteAsync(console, failure, failure.Kind == Core.FailureKind.NotFound ? ExitCodes.Usage : ExitCodes.CheckFailed);
 }

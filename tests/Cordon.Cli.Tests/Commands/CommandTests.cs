@@ -151,6 +151,16 @@ public sealed class CommandTests : IDisposable
 
     private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => RunInProcessAsync(args);
 
+    /// <summary>One value read from a data directory's SQLite database (read-only, unpooled).</summary>
+    internal static async Task<object?> ScalarAsync(string directory, string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "cordon.db")};Pooling=False;Mode=ReadOnly");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync();
+    }
+
     /// <summary>Runs a <c>cordon</c> command in this process with its own writers.</summary>
     internal static async Task<(int Code, string Output, string Error)> RunInProcessAsync(params string[] args)
     {

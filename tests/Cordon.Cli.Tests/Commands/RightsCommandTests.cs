@@ -265,14 +265,7 @@ public sealed class RightsCommandTests : IDisposable
         return string.Join("\n", parts);
     }
 
-    private async Task<object?> ScalarAsync(string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={Path.Combine(_data, "cordon.db")};Pooling=False;Mode=ReadOnly");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return await command.ExecuteScalarAsync();
-    }
+    private Task<object?> ScalarAsync(string sql) => CommandTests.ScalarAsync(_data, sql);
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {

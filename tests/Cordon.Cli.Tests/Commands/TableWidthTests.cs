@@ -64,7 +64,7 @@ public sealed partial class TableWidthTests : IDisposable
     }
 
     /// <summary>No line wider than <paramref name="width"/> cells; no date or id cut at a line's end.</summary>
-    private static void AssertFits(string text, int width)
+    internal static void AssertFits(string text, int width)
     {
         foreach (var line in text.Split('\n'))
         {

@@ -33,7 +33,7 @@ const LABELS = {
   active: "正常", restricted: "限制处理", deceased: "已故", cancelled: "已注销",
   passed: "通过", failed: "未通过",
 };
-const bi = (key) => (key && LABELS[key] ? `${key} · ${LABELS[key]}` : key || "");
+const bi = (key, labels = LABELS) => (key && labels[key] ? `${key} · ${labels[key]}` : key || "");
 
 // Times are shown in Beijing time (UTC+8) whatever the browser's zone, and say so.
 function beijing(iso) {
@@ -80,9 +80,19 @@ function showWho() {
   if (me) selectTab(document.querySelector("nav button.active").dataset.tab);
 }
 
+// A tab naming roles (data-roles) is shown to those roles only; the API refuses the others anyway.
+function mayOpen(button) {
+  const roles = button.dataset.roles;
+  return !roles || (!!state.me && roles.split(" ").includes(state.me.role));
+}
+
 function selectTab(name) {
+  for (const button of document.querySelectorAll("nav button[data-tab]")) button.hidden = !mayOpen(button);
+  const chosen = document.querySelector(`nav button[data-tab="${name}"]`);
+  if (!chosen || chosen.hidden) name = "subject";
   for (const button of document.querySelectorAll("nav button")) button.classList.toggle("active", button.dataset.tab === name);
   for (const section of document.querySelectorAll(".tab")) section.hidden = section.id !== "tab-" + name;
+  if (name === "sharing" && state.me) loadSharing();
 }
 
 async function loadNotice() {
@@ -368,6 +378,129 @@ async function loadRights(done) {
     el("td", {}, rightsActions(r)))));
 }
 
+// Sharing: the recipient register with what the egress gate would still refuse each one for, the disclosure log and
+// this year's cross-border counts (the counts are for the DPO and administrators only).
+const SHARING = {
+  "entrusted-processor": "受托处理者", controller: "个人信息处理者", "joint-controller": "共同处理者", sdk: "第三方 SDK", cloud: "云服务",
+  provide: "向他人提供", entrust: "委托处理", disclose: "公开",
+  api: "接口推送", package: "加密数据包",
+  started: "处理中", delivered: "已送达", failed: "送达失败", refused: "已拒绝",
+  none: "无需", "standard-contract-or-certification": "标准合同或认证", "security-assessment": "安全评估",
+  exempt: "豁免", "standard-contract": "标准合同", certification: "认证",
+};
+
+const beijingToday = () => beijing(new Date().toISOString()).slice(0, 10);
+
+function contractCell(c) {
+  if (!c) return el("span", { class: "deny" }, "none · 无");
+  const today = beijingToday();
+  const inForce = c.validFrom <= today && today <= c.validUntil;
+  return el("div", {}, c.reference,
+    el("div", { class: inForce ? "permit" : "deny" }, `${c.validFrom} – ${c.validUntil}` + (inForce ? "" : " (not in force · 未生效或已到期)")));
+}
+
+function transferCell(r) {
+  if (!r.abroad) return el("span", { class: "muted" }, "— in China · 境内");
+  const t = r.transfer;
+  if (!t) return el("span", { class: "deny" }, "none · 无");
+  return el("div", {}, bi(t.kind, SHARING), t.exemptBasis ? el("div", { class: "muted" }, t.exemptBasis) : null,
+    el("div", { class: "muted" }, t.reference + (t.validUntil ? ` · until ${t.validUntil}` : "")));
+}
+
+// The body of a list's table when the API answered; else the problem in its status line, the table emptied, and null.
+function listBody(result, statusId, tableId) {
+  const body = $(tableId).querySelector("tbody");
+  if (result.ok) return body;
+  show($(statusId), problemBox(result.json, result.status));
+  show(body);
+  return null;
+}
+
+function showRecipients(result) {
+  const body = listBody(result, "recipients-status", "recipients-table");
+  if (!body) return;
+  const recipients = result.json.recipients;
+  const incomplete = recipients.filter((r) => r.missing.length > 0).length;
+  show($("recipients-status"), el("div", { class: incomplete ? "problem" : "ok" },
+    `${recipients.length} recipient(s) · ${recipients.length} 个接收方; ${incomplete} the gate would still refuse · ${incomplete} 个尚不满足条件`));
+  show(body, recipients.map((r) => el("tr", { "data-recipient": r.key },
+    el("td", {}, el("code", {}, r.key)),
+    el("td", {}, r.name),
+    el("td", {}, bi(r.kind, SHARING), el("div", { class: "muted" }, bi(r.activity, SHARING))),
+    el("td", {}, r.jurisdiction + " ", r.abroad ? el("span", { class: "tag deny" }, "abroad · 境外") : null,
+      r.foreignControlled ? el("span", { class: "tag" }, "foreign-controlled · 外资控制") : null),
+    el("td", {}, bi(r.method, SHARING)),
+    el("td", {}, r.purposes.length ? r.purposes.map((p) => el("span", { class: "tag" }, p)) : "—"),
+    el("td", { "data-testid": "recipient-contract" }, contractCell(r.contract)),
+    el("td", {}, transferCell(r)),
+    el("td", { "data-testid": "recipient-missing" }, r.missing.length
+      ? el("ul", { class: "missing" }, r.missing.map((m) => el("li", {}, m)))
+      : el("span", { class: "permit" }, "nothing · 无")))));
+}
+
+function showDisclosures(result) {
+  const body = listBody(result, "disclosures-status", "disclosures-table");
+  if (!body) return;
+  const disclosures = result.json.disclosures;
+  show($("disclosures-status"), disclosures.length ? null : el("div", { class: "muted" }, "No disclosure yet · 暂无对外提供记录"));
+  show(body, disclosures.map((d) => el("tr", { "data-disclosure": d.id },
+    el("td", {}, beijing(d.createdAt)), el("td", {}, d.id),
+    el("td", { class: d.status === "delivered" ? "permit" : d.status === "started" ? "" : "deny", "data-testid": "disclosure-status" }, bi(d.status, SHARING)),
+    el("td", {}, d.recipient), el("td", {}, d.purpose), el("td", {}, d.subjects), el("td", {}, d.records),
+    el("td", {}, d.abroad ? "yes · 是" : "no · 否"), el("td", {}, d.detail))));
+}
+
+function counter(testid, label, value) {
+  return el("div", { class: "counter" }, el("span", { class: "muted" }, label), el("strong", { "data-testid": testid }, value));
+}
+
+function showCrossBorder(result) {
+  const out = $("crossborder");
+  const table = $("crossborder-table");
+  const body = table.querySelector("tbody");
+  table.hidden = true;
+  show(body);
+  if (!result) {
+    show(out, el("div", { class: "muted" }, "The cross-border counts are for the DPO and administrators · 出境统计仅限个人信息保护负责人与管理员查看"));
+    return;
+  }
+  if (!result.ok) {
+    show(out, problemBox(result.json, result.status));
+    return;
+  }
+  const c = result.json;
+  const t = c.thresholds;
+  show(out,
+    el("div", { class: "counters" },
+      counter("crossborder-year", "Year · 年度", c.year),
+      counter("crossborder-non-sensitive", "Individuals, non-sensitive · 一般个人信息（人）", c.nonSensitive),
+      counter("crossborder-sensitive", "Individuals, sensitive · 敏感个人信息（人）", c.sensitive),
+      counter("crossborder-required", "Required mechanism · 所需机制", bi(c.required, SHARING))),
+    el("div", { class: "muted" }, `Rule ${c.rule}. Counted since 1 January · 自 1 月 1 日起累计. Nothing below ${t.exemptBelow} individuals without sensitive data; `
+      + `a standard contract or certification from ${t.exemptBelow}, or for any sensitive data; a security assessment from ${t.assessmentAt} (non-sensitive) or ${t.sensitiveAssessmentAt} (sensitive).`
+      + (c.importantData ? " Important data was transferred · 已有重要数据出境." : "")),
+    c.recipients.length ? null : el("div", { class: "muted" }, "No recipient in the register is abroad · 登记中无境外接收方"));
+  table.hidden = c.recipients.length === 0;
+  show(body, c.recipients.map((r) => el("tr", { "data-recipient": r.key },
+    el("td", {}, el("code", {}, r.key), el("div", { class: "muted" }, r.name)), el("td", {}, r.jurisdiction),
+    el("td", { class: r.held ? "" : "deny" }, r.held ? bi(r.held, SHARING) : "nothing · 无"), el("td", {}, r.reference || "—"),
+    el("td", {}, r.validUntil || "—"), el("td", {}, r.renewFrom || "—"),
+    el("td", { class: r.renewalDue ? "deny" : "" }, r.renewalDue ? "renewal due · 应续期" : "no · 否"),
+    el("td", { class: r.sufficient ? "permit" : "deny" }, r.sufficient ? "yes · 是" : "no · 否"))));
+}
+
+async function loadSharing() {
+  const officer = ["dpo", "admin"].includes(state.me.role);
+  const [recipients, disclosures, crossborder] = await Promise.all([
+    api("/v1/recipients"),
+    api("/v1/disclosures?limit=100"),
+    officer ? api("/v1/crossborder") : Promise.resolve(null),
+  ]);
+  showRecipients(recipients);
+  showDisclosures(disclosures);
+  showCrossBorder(crossborder);
+}
+
 async function explainDecision() {
   const result = await api("/v1/decisions", {
     method: "POST",
@@ -405,6 +538,7 @@ $("audit-export").addEventListener("click", exportAudit);
 $("audit-verify").addEventListener("click", verifyAudit);
 $("decision-run").addEventListener("click", explainDecision);
 $("rights-load").addEventListener("click", () => loadRights());
+$("sharing-load").addEventListener("click", loadSharing);
 for (const button of document.querySelectorAll("nav button[data-tab]")) button.addEventListener("click", () => selectTab(button.dataset.tab));
 
 if (state.token) {
