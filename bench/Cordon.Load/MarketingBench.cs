@@ -147,6 +147,10 @@ internal static class MarketingBench
         await Task.WhenAll(writes);
         log.WriteLine($"marketing: {messages:N0} subjects with push consent in {clock.Elapsed.TotalSeconds:F1} s");
 
+        // The SMS provider's contract and assessment, without which no campaign goes (R11, R25).
+        var today = op.Today;
+        await Cordon.Server.Sharing.RecipientRegister.PutContractAsync(op, "sms-gateway", new Cordon.Server.Sharing.ContractRequest("HT-bench", today.AddDays(-10), today.AddDays(-10), today.AddDays(300), ["marketing.push"], "发送短信", false, "delete"), CancellationToken.None);
+        await Cordon.Server.Sharing.Assessments.RecordAsync(op, new Cordon.Server.Sharing.AssessmentRequest("bench", ["entrusting"], ["r"], ["m"], "DPO", today.AddDays(-1)), CancellationToken.None);
         var options = Options.Create(new CordonServerOptions { DataDirectory = directory, PublicBaseUrl = "https://cordon.example.cn" });
         var campaign = await Campaigns.CreateAsync(op, new CreateCampaignRequest(
             "bench", MarketingChannels.Push, new CampaignSender("仁心互联网医院", "400-820-1234"),

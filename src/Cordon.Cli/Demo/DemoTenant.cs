@@ -62,6 +62,8 @@ public static class DemoTenant
         {
             await SeedAsync(tenant, store, staff, patients, now, progress, cancellationToken);
             var queue = await DemoRights.SeedAsync(host, tenant, patients, now, cancellationToken);
+            var recipients = await DemoSharing.SeedAsync(tenant, store, now, cancellationToken);
+            progress?.Report($"demo: contracts and impact assessments recorded for {recipients} recipients");
             progress?.Report($"demo: rights queue: {queue.Open} open ({queue.Late} late, {queue.AwaitingProof} waiting for a relative's proof to be verified), {queue.Completed} completed");
         }
         else

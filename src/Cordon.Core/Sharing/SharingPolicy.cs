@@ -110,22 +110,9 @@ public static class SharingPolicy
                 : $"'{recipient.Key}' (method {recipient.Method}) has no {(recipient.Method == "api" ? "endpoint" : "publicKey")} in the register.");
         }
 
-        if (activity != SharingActivity.Disclose)
+        if (ContractRefusal(standing, activity, purpose, today) is { } noContract)
         {
-            if (standing.Contract is not { } contract)
-            {
-                return Refuse(SharingRefusals.ContractRequired, $"No contract with '{recipient.Key}' is on record; record it with PUT /v1/recipients/{recipient.Key}/contract.");
-            }
-
-            if (!contract.InForce(today))
-            {
-                return Refuse(SharingRefusals.ContractExpired, $"The contract {contract.Reference} with '{recipient.Key}' runs {contract.ValidFrom:yyyy-MM-dd} to {contract.ValidUntil:yyyy-MM-dd}; today is {today:yyyy-MM-dd}.");
-            }
-
-            if (!contract.Purposes.Contains(purpose.Key, StringComparer.Ordinal))
-            {
-                return Refuse(SharingRefusals.BeyondContract, $"The contract {contract.Reference} with '{recipient.Key}' covers {Keys(contract.Purposes)}, not '{purpose.Key}'.");
-            }
+            return noContract;
         }
 
         var catalogTypes = profile.Catalog.Types;
@@ -199,6 +186,37 @@ public static class SharingPolicy
         // Entrusting within China needs no consent of its own (PIPL Art. 21); providing, disclosing and any transfer abroad do (Art. 23, 25, 39).
         var consentRequired = activity != SharingActivity.Entrust || recipient.Abroad;
         return new SharingPlan(recipient.Key, purpose.Key, activity, recipient.Abroad, sensitive, genetic, recipient.Deidentify, consentRequired, fields, rules);
+    }
+
+    /// <summary>
+    /// Whether a processor that Cordon's own deliveries reach outside the gate (the SMS, push and e-mail gateways of the
+    /// marketing outbox) may receive data under <paramref name="purpose"/> today: a contract in force covering the
+    /// purpose and an approved assessment of the entrusting (R11, R25); abroad, also one of the export (R33).
+    /// </summary>
+    public static Failure? CheckProcessor(RecipientStanding standing, PurposeDef purpose, IReadOnlyList<ImpactAssessment> assessments, DateOnly today)
+    {
+        Guard.NotNull(standing);
+        Guard.NotNull(purpose);
+        Guard.NotNull(assessments);
+        var recipient = standing.Recipient;
+        var activity = ActivityOf(recipient);
+        if (ContractRefusal(standing, activity, purpose, today) is { } noContract)
+        {
+            return noContract;
+        }
+
+        var scope = AssessmentScopes.Of(activity);
+        if (!assessments.Any(a => a.Allows(scope, purpose.Key, recipient.Key, today)))
+        {
+            return Refuse(SharingRefusals.AssessmentRequired, $"No approved impact assessment in force covers {scope} to '{recipient.Key}' under '{purpose.Key}'.");
+        }
+
+        if (recipient.Abroad && !assessments.Any(a => a.Allows(AssessmentScopes.Export, purpose.Key, recipient.Key, today)))
+        {
+            return Refuse(SharingRefusals.AssessmentRequired, $"'{recipient.Key}' is in {recipient.Jurisdiction}: a transfer abroad needs an approved impact assessment that covers export to it.");
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -283,6 +301,29 @@ public static class SharingPolicy
         TransferMechanism.StandardContractOrCertification => "R35",
         _ => "R36",
     };
+
+    private static Failure? ContractRefusal(RecipientStanding standing, SharingActivity activity, PurposeDef purpose, DateOnly today)
+    {
+        var key = standing.Recipient.Key;
+        if (activity == SharingActivity.Disclose)
+        {
+            return null;
+        }
+
+        if (standing.Contract is not { } contract)
+        {
+            return Refuse(SharingRefusals.ContractRequired, $"No contract with '{key}' is on record; record it with PUT /v1/recipients/{key}/contract.");
+        }
+
+        if (!contract.InForce(today))
+        {
+            return Refuse(SharingRefusals.ContractExpired, $"The contract {contract.Reference} with '{key}' runs {contract.ValidFrom:yyyy-MM-dd} to {contract.ValidUntil:yyyy-MM-dd}; today is {today:yyyy-MM-dd}.");
+        }
+
+        return contract.Purposes.Contains(purpose.Key, StringComparer.Ordinal)
+            ? null
+            : Refuse(SharingRefusals.BeyondContract, $"The contract {contract.Reference} with '{key}' covers {Keys(contract.Purposes)}, not '{purpose.Key}'.");
+    }
 
     private static Failure Refuse(Refusal refusal, string detail) => Failure.From(refusal, detail);
 

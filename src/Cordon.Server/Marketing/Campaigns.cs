@@ -174,6 +174,13 @@ public static class Campaigns
             return new Failure(FailureKind.Conflict, "marketing.no-push-purpose", "No marketing purpose", $"The tenant's profile declares no '{PushPurpose}' purpose.", "R15", RuleBook.Get("R15").Citation);
         }
 
+        // The messages leave through the gateways the purpose declares as its processors: each needs its contract and
+        // assessment in force, as any recipient of the egress gate does (R11, R25).
+        if (await Sharing.DisclosureGate.CheckProcessorsAsync(op, op.Tenant.Profile.FindPurpose(PushPurpose)!, cancellationToken) is { } unentrusted)
+        {
+            return unentrusted;
+        }
+
         // Claim the campaign before queueing anything: of two concurrent sends only the one that moves it out of draft queues.
         if (!await op.Store.ClaimCampaignAsync(op.Tenant.Id, campaign.Id, "draft", "sending", op.Audit("campaign.send", AuditOutcome.Done, null, [campaign.Id], ["R13", "R15", "R03"], PushPurpose), cancellationToken))
         {

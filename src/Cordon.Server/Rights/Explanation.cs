@@ -35,7 +35,7 @@ public sealed record Explanation(
     IReadOnlyList<PurposeExplained> Purposes,
     IReadOnlyList<string> Summary,
     IReadOnlyDictionary<string, string> Rights,
-    IReadOnlyList<DisclosureExplained> Disclosures);
+    IReadOnlyList<DisclosureExplained>? Disclosures = null);
 
 /// <summary>
 /// The explanation of PIPL Art. 48, built from the profile and from what is actually held about the subject: which

@@ -96,7 +96,7 @@ public static class Assessments
 
     private static AssessmentView View(AssessmentRow row, ImpactAssessment assessment)
     {
-        var recorded = DateOnly.FromDateTime(row.RecordedAt.UtcDateTime);
+        var recorded = DateOnly.FromDateTime(row.RecordedAt.UtcDateTime.AddHours(8));
         var end = assessment.ValidUntil is { } until && until > recorded ? until : recorded;
         return new AssessmentView(row.Id, assessment, row.RecordedAt, row.RecordedBy, end.AddYears(KeepYears));
     }

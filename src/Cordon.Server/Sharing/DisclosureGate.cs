@@ -245,6 +245,33 @@ public static class DisclosureGate
         return View(done) with { Excluded = excluded.Count == 0 ? null : excluded, Package = package };
     }
 
+    /// <summary>
+    /// The check for deliveries Cordon makes to a purpose's processors outside <see cref="DiscloseAsync"/> (the marketing
+    /// gateways): every processor the purpose lists needs a contract in force covering it and an approved assessment.
+    /// </summary>
+    public static async Task<Failure?> CheckProcessorsAsync(Operation op, PurposeDef purpose, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(op);
+        ArgumentNullException.ThrowIfNull(purpose);
+        IReadOnlyList<ImpactAssessment>? assessments = null;
+        foreach (var key in purpose.Recipients)
+        {
+            if (RecipientRegister.Find(op.Tenant, key) is not { } recipient || SharingPolicy.ActivityOf(recipient) != SharingActivity.Entrust)
+            {
+                continue;
+            }
+
+            assessments ??= Assessments.Parse(await op.Store.ListAssessmentsAsync(op.Tenant.Id, cancellationToken));
+            var standing = await RecipientRegister.StandingAsync(op.Tenant, op.Store, recipient, cancellationToken);
+            if (SharingPolicy.CheckProcessor(standing, purpose, assessments, op.Today) is { } failure)
+            {
+                return failure;
+            }
+        }
+
+        return null;
+    }
+
     public static async Task<IReadOnlyList<DisclosureView>> ListAsync(ISharingStore store, string tenant, string? recipient, string? subject, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);

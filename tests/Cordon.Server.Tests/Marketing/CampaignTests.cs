@@ -59,6 +59,43 @@ public abstract class CampaignTests : IAsyncLifetime
             o.OutboxRetryDelay = TimeSpan.FromSeconds(10);
             o.PublicBaseUrl = "https://cordon.example.cn";
         });
+        await EntrustGatewayAsync();
+    }
+
+    /// <summary>The SMS provider is the push purpose's processor: the DPO records its contract and the assessment before any campaign goes (R11, R25).</summary>
+    private async Task EntrustGatewayAsync(int validUntilDays = 365)
+    {
+        var today = DateOnly.FromDateTime(Server.Time.GetUtcNow().UtcDateTime.AddHours(8));
+        var (contract, body) = await Server.SendAsync(HttpMethod.Put, "/v1/recipients/sms-gateway/contract", Server.Dpo, json: new
+        {
+            reference = "HT-SMS-1", signedOn = today.AddDays(-400).ToString("yyyy-MM-dd"), validFrom = today.AddDays(-400).ToString("yyyy-MM-dd"),
+            validUntil = today.AddDays(validUntilDays).ToString("yyyy-MM-dd"), purposes = new[] { "account", "marketing.push" }, permits = "发送短信 / Send messages",
+            subEntrustingApproved = false, atEnd = "delete",
+        });
+        Assert.True(contract.StatusCode == HttpStatusCode.OK, body?.ToJsonString());
+        var (assessed, pia) = await Server.SendAsync(HttpMethod.Post, "/v1/assessments", Server.Dpo, json: new
+        {
+            title = "短信服务商 / SMS provider", covers = new[] { "entrusting" }, recipients = new[] { "sms-gateway" }, risks = new[] { "r" }, measures = new[] { "m" },
+            approvedBy = "DPO", approvedOn = today.AddDays(-400).ToString("yyyy-MM-dd"),
+        });
+        Assert.True(assessed.StatusCode == HttpStatusCode.Created, pia?.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Campaigns_go_through_the_gateway_only_while_its_contract_is_in_force()
+    {
+        await RecipientAsync(95);
+        var campaign = await CreateAsync();
+        await EntrustGatewayAsync(validUntilDays: -1);
+        var (refused, problem) = await Server.SendAsync(HttpMethod.Post, $"/v1/campaigns/{campaign}/send", Marketer);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("sharing.contract-expired", problem!["code"]!.GetValue<string>());
+        Assert.Equal("R11", problem["rule"]!.GetValue<string>());
+        var (_, view) = await Server.SendAsync(HttpMethod.Get, $"/v1/campaigns/{campaign}", Marketer);
+        Assert.Equal("draft", view!["status"]!.GetValue<string>());
+
+        await EntrustGatewayAsync();
+        Assert.True((await SendAsync(campaign))["queued"]!.GetValue<int>() >= 1);
     }
 
     public async ValueTask DisposeAsync()
@@ -495,6 +532,7 @@ public abstract class CampaignTests : IAsyncLifetime
             o.OutboxPollInterval = TimeSpan.Zero;
         }, editProfile: text => text.Replace("  storageRegion: CN", $"  publicUrl: {publicUrl}\n  storageRegion: CN", StringComparison.Ordinal));
         Assert.Null(Server.Host.Options.PublicBaseUrl);
+        await EntrustGatewayAsync();
 
         var (subject, _) = await RecipientAsync(90);
         await SendAsync(await CreateAsync());
