@@ -86,8 +86,11 @@ public sealed record DisclosureRow
     public DateTimeOffset? FinishedAt { get; init; }
 }
 
-/// <summary>What a transfer abroad adds to the year's counts, and the most they may reach with the mechanism held.</summary>
-public sealed record CrossBorderCharge(int Year, bool Sensitive, long MaxNonSensitive, long MaxSensitive);
+/// <summary>
+/// What a transfer abroad adds to the year's counts, and the most they may reach with the mechanism held: whether this
+/// transfer carries important data, and whether the mechanism held allows important data at all (a security assessment).
+/// </summary>
+public sealed record CrossBorderCharge(int Year, bool Sensitive, long MaxNonSensitive, long MaxSensitive, bool ImportantData = false, bool AllowsImportantData = false);
 
 /// <summary>Whether a disclosure was recorded (and counted), and the year's counts after it.</summary>
 public sealed record DisclosureStart(bool Started, Cordon.Core.Sharing.CrossBorderCounts? Counts);

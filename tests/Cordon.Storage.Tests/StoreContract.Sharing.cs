@@ -70,6 +70,15 @@ public abstract partial class StoreContract
         Assert.Equal(new CrossBorderCounts(2026, 3, 1, false), sensitive.Counts);
         Assert.Equal(new CrossBorderCounts(2027, 0, 0, false), await Store.GetCrossBorderCountsAsync(Tenant, 2027, default));
         Assert.Equal(3, await Store.CountUncountedAsync(Tenant, 2027, false, ["sub_a", "sub_b", "sub_c"], default));
+
+        // Important data goes only under a mechanism that allows it (a security assessment), and marks the year.
+        var important = new CrossBorderCharge(2027, false, long.MaxValue, long.MaxValue, ImportantData: true);
+        Assert.False((await Store.StartDisclosureAsync(Disclosure("dsc_5"), ["sub_x"], important, [], default)).Started);
+        Assert.Equal(new CrossBorderCounts(2027, 0, 0, false), await Store.GetCrossBorderCountsAsync(Tenant, 2027, default));
+        Assert.True((await Store.StartDisclosureAsync(Disclosure("dsc_6"), ["sub_x"], important with { AllowsImportantData = true }, [], default)).Started);
+        Assert.Equal(new CrossBorderCounts(2027, 1, 0, true), await Store.GetCrossBorderCountsAsync(Tenant, 2027, default));
+        // …and a later transfer without important data in it still sees that the year has some.
+        Assert.False((await Store.StartDisclosureAsync(Disclosure("dsc_7"), ["sub_y"], charge with { Year = 2027 }, [], default)).Started);
     }
 
     [Fact]

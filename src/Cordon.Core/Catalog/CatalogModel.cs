@@ -128,6 +128,12 @@ public sealed class RecordTypeDef
     /// <summary>Electronic medical record or health-record data, which only a medical institution may hold (R59).</summary>
     public bool MedicalRecord { get; init; }
 
+    /// <summary>
+    /// Important data as the regulator's catalogue names it (NDSMR Art. 62; the 2024 cross-border provisions): any of it
+    /// abroad needs a security assessment, whatever the counts (R36).
+    /// </summary>
+    public bool ImportantData { get; init; }
+
     public RetentionClass RetentionClass { get; init; }
 
     public required IReadOnlyList<FieldDef> Fields { get; init; }

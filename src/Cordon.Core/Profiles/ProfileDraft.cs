@@ -61,6 +61,8 @@ internal sealed class TypeDraft
 
     public bool MedicalRecord { get; set; }
 
+    public bool ImportantData { get; set; }
+
     public RetentionClass RetentionClass { get; set; }
 
     /// <summary>Field definitions that were read without error.</summary>
@@ -83,6 +85,7 @@ internal sealed class TypeDraft
         Groups = [.. Groups],
         Clinical = Clinical,
         MedicalRecord = MedicalRecord,
+        ImportantData = ImportantData,
         RetentionClass = RetentionClass,
         Fields = [.. Fields],
         Escalations = [.. Escalations],

@@ -22,7 +22,7 @@ public static class ProfileLoader
     private static readonly string[] OperatorKeys = ["name", "nameEn", "type", "licence", "address", "phone", "email", "dpo", "storageRegion", "cryptoSuite", "publicUrl"];
     private static readonly string[] DpoKeys = ["name", "email", "phone"];
     private static readonly string[] SettingsKeys = ["guardianConsentBelowAge", "paediatricPrescriptionBelowAge", "rightsRequestDueWorkingDays", "minimumPracticeYears", "consentReaskAfterDays", "crossBorderExemptBelow", "crossBorderAssessmentAt", "crossBorderSensitiveAssessmentAt", "minimumK"];
-    private static readonly string[] TypeKeys = ["kind", "description", "display", "groups", "clinical", "medicalRecord", "retentionClass", "fields", "escalations"];
+    private static readonly string[] TypeKeys = ["kind", "description", "display", "groups", "clinical", "medicalRecord", "importantData", "retentionClass", "fields", "escalations"];
     private static readonly string[] DisplayKeys = ["zh", "en"];
     private static readonly string[] GroupKeys = ["display", "paths"];
     private static readonly string[] FieldKeys = ["path", "category", "level", "tags", "format", "index", "when", "description"];
@@ -340,6 +340,7 @@ public static class ProfileLoader
                 type.Description = map.Text("description");
                 type.Clinical = map.Bool("clinical") ?? false;
                 type.MedicalRecord = map.Bool("medicalRecord") ?? false;
+                type.ImportantData = map.Bool("importantData") ?? false;
                 var retentionClass = map.Text("retentionClass");
                 if (retentionClass is not null)
                 {

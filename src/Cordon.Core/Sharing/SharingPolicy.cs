@@ -23,6 +23,7 @@ public sealed record SharingPlan(
     bool Genetic,
     bool Deidentify,
     bool ConsentRequired,
+    bool ImportantData,
     IReadOnlyDictionary<string, IReadOnlySet<string>> Fields,
     IReadOnlyList<string> Rules);
 
@@ -118,11 +119,13 @@ public static class SharingPolicy
         var catalogTypes = profile.Catalog.Types;
         var sensitive = false;
         var genetic = false;
+        var important = false;
         var localised = new List<string>();
         var medicalInstitution = profile.Operator.Type is OperatorType.MedicalInstitution or OperatorType.InternetHospital;
         foreach (var (type, paths) in fields)
         {
             var def = catalogTypes[type];
+            important |= def.ImportantData;
             foreach (var field in def.Fields)
             {
                 if (!paths.Contains(field.Path))
@@ -185,7 +188,7 @@ public static class SharingPolicy
 
         // Entrusting within China needs no consent of its own (PIPL Art. 21); providing, disclosing and any transfer abroad do (Art. 23, 25, 39).
         var consentRequired = activity != SharingActivity.Entrust || recipient.Abroad;
-        return new SharingPlan(recipient.Key, purpose.Key, activity, recipient.Abroad, sensitive, genetic, recipient.Deidentify, consentRequired, fields, rules);
+        return new SharingPlan(recipient.Key, purpose.Key, activity, recipient.Abroad, sensitive, genetic, recipient.Deidentify, consentRequired, important, fields, rules);
     }
 
     /// <summary>

@@ -175,13 +175,14 @@ public static class DisclosureGate
             var counts = await op.Store.GetCrossBorderCountsAsync(op.Tenant.Id, op.Today.Year, cancellationToken);
             var added = await op.Store.CountUncountedAsync(op.Tenant.Id, op.Today.Year, plan.Sensitive, eligible, cancellationToken);
             var after = plan.Sensitive ? counts with { Sensitive = counts.Sensitive + added } : counts with { NonSensitive = counts.NonSensitive + added };
+            after = after with { ImportantData = after.ImportantData || plan.ImportantData };
             if (SharingPolicy.CheckTransfer(after, thresholds, standing.Transfer, op.Today) is { } refusal)
             {
                 return await RefuseAsync(op, recipient.Key, purpose.Key, single, subjects.Count, Failure.From(refusal, TransferDetail(refusal, after, standing.Transfer)), cancellationToken);
             }
 
             var held = standing.Transfer?.Mechanism(op.Today) ?? TransferMechanism.None;
-            charge = Limits(op.Today.Year, plan.Sensitive, held, thresholds);
+            charge = Limits(op.Today.Year, plan.Sensitive, held, thresholds) with { ImportantData = plan.ImportantData };
             rules.Add(SharingPolicy.RuleOf(SharingPolicy.Required(after, thresholds)));
         }
         else if (plan.Abroad)
@@ -295,7 +296,7 @@ public static class DisclosureGate
     /// <summary>The most the year's counts may reach with the mechanism held: the gate's check again, inside the transaction.</summary>
     private static CrossBorderCharge Limits(int year, bool sensitive, TransferMechanism held, CrossBorderThresholds t) => held switch
     {
-        TransferMechanism.SecurityAssessment => new(year, sensitive, long.MaxValue, long.MaxValue),
+        TransferMechanism.SecurityAssessment => new(year, sensitive, long.MaxValue, long.MaxValue, AllowsImportantData: true),
         TransferMechanism.StandardContractOrCertification => new(year, sensitive, t.AssessmentAt - 1L, t.SensitiveAssessmentAt - 1L),
         _ => new(year, sensitive, t.ExemptBelow - 1L, 0),
     };

@@ -110,10 +110,11 @@ internal sealed partial class SqlStore
                 }
 
                 var added = distinct.Length - counted;
+                important |= c.ImportantData;
                 after = c.Sensitive
                     ? new CrossBorderCounts(c.Year, nonSensitive, sensitive + added, important)
                     : new CrossBorderCounts(c.Year, nonSensitive + added, sensitive, important);
-                if (after.NonSensitive > c.MaxNonSensitive || after.Sensitive > c.MaxSensitive)
+                if (after.NonSensitive > c.MaxNonSensitive || after.Sensitive > c.MaxSensitive || (after.ImportantData && !c.AllowsImportantData))
                 {
                     return new DisclosureStart(false, after);
                 }
@@ -125,8 +126,8 @@ internal sealed partial class SqlStore
                         .ExecuteNonQueryAsync();
                 }
 
-                await ctx.Command("UPDATE crossborder_counts SET non_sensitive = @nonSensitive, sensitive = @sensitive WHERE tenant = @tenant AND year = @year")
-                    .Add("nonSensitive", after.NonSensitive).Add("sensitive", after.Sensitive).Add("tenant", d.Tenant).Add("year", c.Year)
+                await ctx.Command("UPDATE crossborder_counts SET non_sensitive = @nonSensitive, sensitive = @sensitive, important = @important WHERE tenant = @tenant AND year = @year")
+                    .Add("nonSensitive", after.NonSensitive).Add("sensitive", after.Sensitive).Add("important", after.ImportantData ? 1 : 0).Add("tenant", d.Tenant).Add("year", c.Year)
                     .ExecuteNonQueryAsync();
             }
 

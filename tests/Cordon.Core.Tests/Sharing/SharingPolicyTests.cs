@@ -21,13 +21,13 @@ public sealed class SharingPolicyTests
             """
               sms: { name: 短信服务商, kind: entrusted-processor, jurisdiction: CN, contact: sms@test.cn, receives: 手机号 }
               lab: { name: 检验所, kind: controller, jurisdiction: CN, contact: lab@test.cn, receives: 诊断, endpoint: "https://lab.test/in", fields: { Condition: ["*"], Patient: [name.text] } }
-              abroad: { name: 境外机构, kind: controller, jurisdiction: SG, contact: a@test.sg, receives: 姓名, endpoint: "https://abroad.test/in", fields: { Patient: [name.text, gender], Condition: ["*"], Survey: [district] } }
+              abroad: { name: 境外机构, kind: controller, jurisdiction: SG, contact: a@test.sg, receives: 姓名, endpoint: "https://abroad.test/in", fields: { Patient: [name.text, gender], Condition: ["*"], Survey: [district], Registry: [count] } }
               proc: { name: 外资检测, kind: entrusted-processor, jurisdiction: CN, foreignControlled: true, contact: p@test.cn, receives: 诊断, endpoint: "https://proc.test/in", fields: { Condition: ["*"] } }
               board: { name: 公开病例榜, kind: public, jurisdiction: CN, contact: web@test.cn, receives: 病种, endpoint: "https://board.test/in", fields: { Condition: [code.text] } }
               app-sdk: { name: 统计 SDK, kind: sdk, jurisdiction: CN, contact: s@test.cn, receives: 设备信息, method: sdk, fields: { Condition: [code.text] } }
             """);
-        text = ProfileFixture.Replace(text, "  AccessLog:\n", "  Survey:\n    kind: declared\n    fields:\n      - { path: district, category: public-health, level: L2 }\n  AccessLog:\n");
-        text = ProfileFixture.Replace(text, "    read: { Condition: [\"*\"], Patient: [name.text, gender] }\n", "    read: { Condition: [\"*\"], Patient: [name.text, gender], Survey: [district] }\n    recipients: [lab, abroad, proc, board, app-sdk]\n");
+        text = ProfileFixture.Replace(text, "  AccessLog:\n", "  Survey:\n    kind: declared\n    fields:\n      - { path: district, category: public-health, level: L2 }\n  Registry:\n    kind: declared\n    importantData: true\n    fields:\n      - { path: count, category: health-resources, level: L2 }\n  AccessLog:\n");
+        text = ProfileFixture.Replace(text, "    read: { Condition: [\"*\"], Patient: [name.text, gender] }\n", "    read: { Condition: [\"*\"], Patient: [name.text, gender], Survey: [district], Registry: [count] }\n    recipients: [lab, abroad, proc, board, app-sdk]\n");
         text = ProfileFixture.Replace(text, "level: L5, tags: [medical-health], reason: HIV }", "level: L5, tags: [medical-health], reason: HIV }\n      - { path: code.coding.code, codes: [\"41040004\"], level: L5, tags: [medical-health, genetic], reason: 遗传病 }");
         var loaded = ProfileFixture.Load(text);
         Assert.True(loaded.Succeeded, string.Join(Environment.NewLine, loaded.Errors));
@@ -109,6 +109,17 @@ public sealed class SharingPolicyTests
         Assert.True(plan.Value.Abroad);
         Assert.False(plan.Value.Sensitive);
         Assert.Contains("R33", plan.Value.Rules);
+    }
+
+    [Fact]
+    public void Important_data_abroad_needs_a_security_assessment_whatever_the_counts()
+    {
+        var plan = Plan("abroad", Contract(), [Assessment("sharing"), Assessment("export")], types: ["Registry"]);
+        Assert.False(plan.Failed, plan.Failure?.Detail);
+        Assert.True(plan.Value.ImportantData);
+        Assert.False(Plan("abroad", Contract(), [Assessment("sharing"), Assessment("export")], types: ["Patient"]).Value!.ImportantData);
+        var contract = new TransferBasis(TransferBasis.StandardContract, "SCC-1", Today.AddDays(-10));
+        Assert.Equal("R36", SharingPolicy.CheckTransfer(new(2026, 1, 0, plan.Value.ImportantData), CrossBorderThresholds.Default, contract, Today)?.Rule);
     }
 
     [Fact]
