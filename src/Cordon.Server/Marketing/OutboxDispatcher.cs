@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Cordon.Core;
 using Cordon.Core.Audit;
 using Cordon.Core.Consent;
 using Cordon.Core.Subjects;
@@ -56,8 +57,20 @@ public sealed class OutboxDispatcher : IDisposable
             }
 
             claimed += batch.Count;
+
+            // The gateways are the push purpose's processors: while one's contract or assessment is not in force, nothing
+            // goes to it (checked once per tenant of the batch, as at send time).
+            var unentrusted = new Dictionary<string, Failure?>(StringComparer.Ordinal);
+            foreach (var tenantId in batch.Select(m => m.Tenant).Distinct(StringComparer.Ordinal))
+            {
+                if (_tenants.Find(tenantId) is { } tenant && tenant.Profile.FindPurpose(Campaigns.PushPurpose) is { } push)
+                {
+                    unentrusted[tenantId] = await Sharing.DisclosureGate.CheckProcessorsAsync(new Operation(tenant, _store, now, "cordon:outbox", "system"), push, cancellationToken);
+                }
+            }
+
             var results = new ConcurrentBag<(OutboxRow Row, AuditDraft Audit)>();
-            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (message, ct) => results.Add(await DeliverAsync(message, ct)));
+            await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (message, ct) => results.Add(await DeliverAsync(message, unentrusted.GetValueOrDefault(message.Tenant), ct)));
             var done = results.ToList();
             await _store.CompleteAsync([.. done.Select(r => r.Row)], [.. done.Select(r => r.Audit)], cancellationToken);
             foreach (var (row, _) in done)
@@ -83,7 +96,7 @@ public sealed class OutboxDispatcher : IDisposable
     /// <summary>The error a message records when its channel has no gateway.</summary>
     public const string NoGateway = "no gateway configured for the channel";
 
-    private async Task<(OutboxRow, AuditDraft)> DeliverAsync(OutboxRow message, CancellationToken cancellationToken)
+    private async Task<(OutboxRow, AuditDraft)> DeliverAsync(OutboxRow message, Failure? unentrusted, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var tenant = _tenants.Find(message.Tenant);
@@ -133,7 +146,12 @@ public sealed class OutboxDispatcher : IDisposable
         }
 
         string? error;
-        if (!_options.MarketingWebhooks.TryGetValue(message.Channel, out var webhook) || !Uri.TryCreate(webhook, UriKind.Absolute, out var uri))
+        if (unentrusted is not null)
+        {
+            // Retried with the others: a contract recorded before the last attempt lets the message go.
+            error = $"{unentrusted.Code} ({unentrusted.Rule})";
+        }
+        else if (!_options.MarketingWebhooks.TryGetValue(message.Channel, out var webhook) || !Uri.TryCreate(webhook, UriKind.Absolute, out var uri))
         {
             error = NoGateway;
         }

@@ -96,6 +96,13 @@ public abstract class CampaignTests : IAsyncLifetime
 
         await EntrustGatewayAsync();
         Assert.True((await SendAsync(campaign))["queued"]!.GetValue<int>() >= 1);
+
+        // The contract ends after queueing: the dispatcher sends nothing to the gateway and retries later, naming why.
+        await EntrustGatewayAsync(validUntilDays: -1);
+        var held = await Dispatcher.RunOnceAsync(cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(0, held.Sent);
+        Assert.True(_received.IsEmpty);
+        Assert.Equal(1L, await Server.ScalarAsync("SELECT COUNT(*) FROM outbox WHERE status = 0 AND last_error LIKE 'sharing.contract-expired%'"));
     }
 
     public async ValueTask DisposeAsync()
