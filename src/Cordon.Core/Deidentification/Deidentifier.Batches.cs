@@ -205,7 +205,7 @@ internal sealed partial class Deidentifier
         {
             var fullUrl = bundle[entry.FullUrl];
             var buffer = new byte[fullUrl.Length + ValueTransforms.UuidLength];
-            if (ValueTransforms.Reference(plan, fullUrl, buffer, out var written))
+            if (ValueTransforms.Reference(fullUrl, buffer, _pseudonymOf ??= Pseudonym, out var written))
             {
                 writer.WriteString("fullUrl"u8, buffer.AsSpan(0, written));
             }

@@ -26,6 +26,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     private readonly Dictionary<int, (byte[] System, byte[] Pseudonym)> _systems = [];
     private ValueTransforms.IdPseudonym? _pseudonymOf;
     private IAeadKey? _aead;
+    private IMacKey? _pseudonymKey;
 
     private TypePlan _type = null!;
     private SubjectContext _context = SubjectContext.Empty;
@@ -103,7 +104,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     {
         if (_subject is null || !ReferenceEquals(_subjectSeed, _seed))
         {
-            _subject = ValueTransforms.PseudonymId(plan, _seed);
+            _subject = ValueTransforms.PseudonymId(PseudonymKey, _seed);
             _subjectSeed = _seed;
         }
 
@@ -221,7 +222,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
 
                 return;
             case ValueMethod.PseudonymIdentifier:
-                ValueTransforms.PseudonymIdentifier(plan, value, small);
+                ValueTransforms.PseudonymIdentifier(PseudonymKey, value, small);
                 Pseudonymised(name, small[..32]);
                 return;
             case ValueMethod.PseudonymSystem when isString:
@@ -451,6 +452,9 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         Redact();
     }
 
+    /// <summary>The pseudonym key's MAC, set up once per walker: most values of a resource that change are pseudonyms.</summary>
+    private IMacKey PseudonymKey => _pseudonymKey ??= plan.Suite.CreateMac(plan.Keys.Pseudonym);
+
     private int Offset() => _offset ??= ValueTransforms.DateOffset(plan, _seed);
 
     /// <summary>The pseudonym system of an identifier system, from the walker's cache (a Bundle has a handful of systems).</summary>
@@ -464,7 +468,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             return cached.Pseudonym;
         }
 
-        var pseudonym = Encoding.UTF8.GetBytes(ValueTransforms.PseudonymSystem(plan, system));
+        var pseudonym = Encoding.UTF8.GetBytes(ValueTransforms.PseudonymSystem(PseudonymKey, plan.Keys.Tenant, system));
         _systems[key] = (system.ToArray(), pseudonym);
         return pseudonym;
     }
@@ -484,7 +488,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             return;
         }
 
-        ValueTransforms.PseudonymId(plan, id, uuid);
+        ValueTransforms.PseudonymId(PseudonymKey, id, uuid);
         if (_pseudonyms.Count >= 65_536)
         {
             _pseudonyms.Clear();
@@ -680,6 +684,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         _containers.Dispose();
         _scratch.Dispose();
         _aead?.Dispose();
+        _pseudonymKey?.Dispose();
     }
 
     /// <summary>The free-text element names, looked up by span.</summary>
