@@ -17,7 +17,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
 {
     public static readonly JsonWriterOptions WriterOptions = JsonOutput.WriterOptions;
 
-    private static readonly FrozenLookup FreeText = new(DeidentificationPlan.FreeTextNames);
+    private static readonly Utf8NameMap<string> FreeText = new(DeidentificationPlan.FreeTextNames.Select(n => KeyValuePair.Create(n, n)));
 
     private readonly PendingContainers _containers = new(writer);
     private readonly JsonScratch _scratch = new();
@@ -115,20 +115,18 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     private Range Object(ref Utf8JsonReader reader, PathCursor catalog, PathCursor rules, bool isRoot = false)
     {
         var holding = catalog.Node is { ChildConditions.Length: > 0 } ? JsonScratch.Holding(reader, catalog.Node, stackalloc bool[32]) : [];
-        Span<char> nameChars = stackalloc char[128];
         Range meta = default;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            var nameBytes = JsonScratch.UnescapedName(ref reader);
-            var name = JsonScratch.Decode(nameBytes, nameChars);
+            var name = JsonScratch.UnescapedName(ref reader);
             reader.Read();
-            if (isRoot && name.SequenceEqual(PathSyntax.Discriminator))
+            if (isRoot && name.SequenceEqual("resourceType"u8))
             {
                 Skip(ref reader);
                 continue;
             }
 
-            if (isRoot && name.SequenceEqual("meta") && reader.TokenType == JsonTokenType.StartObject)
+            if (isRoot && name.SequenceEqual("meta"u8) && reader.TokenType == JsonTokenType.StartObject)
             {
                 var start = (int)reader.TokenStartIndex;
                 reader.Skip();
@@ -136,13 +134,13 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
                 continue;
             }
 
-            Member(ref reader, catalog, rules, holding, nameBytes, name);
+            Member(ref reader, catalog, rules, holding, name);
         }
 
         return meta;
     }
 
-    private void Member(ref Utf8JsonReader reader, PathCursor catalog, PathCursor rules, scoped ReadOnlySpan<bool> holding, scoped ReadOnlySpan<byte> nameBytes, scoped ReadOnlySpan<char> name)
+    private void Member(ref Utf8JsonReader reader, PathCursor catalog, PathCursor rules, scoped ReadOnlySpan<bool> holding, scoped ReadOnlySpan<byte> name)
     {
         var child = catalog.Descend(name);
         if (child.IsDead)
@@ -153,8 +151,8 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         }
 
         var rule = rules.Descend(name);
-        var freeText = reader.TokenType is JsonTokenType.String or JsonTokenType.StartArray && FreeText.Contains(name);
-        Value(ref reader, child, rule, child.Resolve(holding), rule.Resolve([]), nameBytes, freeText);
+        var freeText = reader.TokenType is JsonTokenType.String or JsonTokenType.StartArray && FreeText.Find(name) is not null;
+        Value(ref reader, child, rule, child.Resolve(holding), rule.Resolve([]), name, freeText);
     }
 
     private void Value(ref Utf8JsonReader reader, PathCursor catalog, PathCursor rules, int field, int rule, scoped ReadOnlySpan<byte> name, bool freeText)
@@ -511,8 +509,8 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     /// </summary>
     private void Meta(ReadOnlySpan<byte> resource, Range meta)
     {
-        var catalog = new PathCursor(_type.Catalog.Root, -1).Descend("meta");
-        var rules = new PathCursor(_type.Rules.Root, -1).Descend("meta");
+        var catalog = new PathCursor(_type.Catalog.Root, -1).Descend("meta"u8);
+        var rules = new PathCursor(_type.Rules.Root, -1).Descend("meta"u8);
         var existing = new List<Range>();
         _containers.Push("meta"u8, isArray: false);
         if (meta.End.Value > 0)
@@ -520,13 +518,11 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             var slice = resource[meta];
             var reader = new Utf8JsonReader(slice);
             reader.Read();
-            Span<char> nameChars = stackalloc char[128];
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
-                var nameBytes = JsonScratch.UnescapedName(ref reader);
-                var name = JsonScratch.Decode(nameBytes, nameChars);
+                var name = JsonScratch.UnescapedName(ref reader);
                 reader.Read();
-                if (name.SequenceEqual("security") && reader.TokenType == JsonTokenType.StartArray)
+                if (name.SequenceEqual("security"u8) && reader.TokenType == JsonTokenType.StartArray)
                 {
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
@@ -545,7 +541,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
                     continue;
                 }
 
-                Member(ref reader, catalog, rules, [], nameBytes, name);
+                Member(ref reader, catalog, rules, [], name);
             }
         }
 
@@ -685,13 +681,5 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         _scratch.Dispose();
         _aead?.Dispose();
         _pseudonymKey?.Dispose();
-    }
-
-    /// <summary>The free-text element names, looked up by span.</summary>
-    private sealed class FrozenLookup(System.Collections.Frozen.FrozenSet<string> names)
-    {
-        private readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup = names.GetAlternateLookup<ReadOnlySpan<char>>();
-
-        public bool Contains(ReadOnlySpan<char> name) => _lookup.Contains(name);
     }
 }
