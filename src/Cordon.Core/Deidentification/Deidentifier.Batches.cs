@@ -28,7 +28,7 @@ internal sealed partial class Deidentifier
             for (var rest = ndjson; NextLine(ref rest, out var line);)
             {
                 lineNumber++;
-                if (!line.IsEmpty && ResourceTypeOf(line) == "Patient" && SubjectSeedOf(line) is { } id)
+                if (!line.IsEmpty && IsResourceType(line, "Patient"u8) && SubjectSeedOf(line) is { } id)
                 {
                     subjects[id] = SubjectContext.FromPatient(line);
                 }
@@ -54,14 +54,13 @@ internal sealed partial class Deidentifier
                 continue;
             }
 
-            var where = string.Create(CultureInfo.InvariantCulture, $"line {lineNumber}");
             try
             {
-                if (ResourceTypeOf(line) == "Bundle")
+                if (IsResourceType(line, "Bundle"u8))
                 {
                     if (walker.Bundle(line, output, DeidentifiedOutput.Ndjson, results, subjects, lineOffset) is { } failure)
                     {
-                        return failure with { Detail = $"{where}: {failure.Detail}" };
+                        return failure with { Detail = $"{Where(lineNumber)}: {failure.Detail}" };
                     }
 
                     continue;
@@ -70,21 +69,23 @@ internal sealed partial class Deidentifier
                 var seed = SubjectSeedOf(line) ?? string.Empty;
                 if (walker.Line(line, seed, subjects.GetValueOrDefault(seed), output, results) is { } lineFailure)
                 {
-                    return lineFailure with { Detail = $"{where}: {lineFailure.Detail}" };
+                    return lineFailure with { Detail = $"{Where(lineNumber)}: {lineFailure.Detail}" };
                 }
             }
             catch (JsonException e)
             {
-                return DeidentificationPlan.Malformed(e, where);
+                return DeidentificationPlan.Malformed(e, Where(lineNumber));
             }
             catch (ArgumentException)
             {
-                return Failure.Malformed($"{where}: a string is not valid UTF-8");
+                return Failure.Malformed($"{Where(lineNumber)}: a string is not valid UTF-8");
             }
         }
 
         return results;
     }
+
+    private static string Where(int lineNumber) => string.Create(CultureInfo.InvariantCulture, $"line {lineNumber}");
 
     /// <summary>De-identifies the entries of a Bundle into <paramref name="output"/>; a failure (malformed JSON) stops it.</summary>
     private Failure? Bundle(ReadOnlySpan<byte> bundle, IBufferWriter<byte> output, DeidentifiedOutput shape, List<DeidentifiedResource> results, Dictionary<string, SubjectContext>? subjects, int offset)
@@ -111,7 +112,7 @@ internal sealed partial class Deidentifier
         foreach (var entry in entries)
         {
             var resource = bundle[entry.Resource];
-            if (ResourceTypeOf(resource) == "Patient")
+            if (IsResourceType(resource, "Patient"u8))
             {
                 patientSeed = SubjectSeedOf(resource);
                 patientContext = SubjectContext.FromPatient(resource);
@@ -187,8 +188,7 @@ internal sealed partial class Deidentifier
     private Failure? BundleEntry(ReadOnlySpan<byte> bundle, Entry entry, string seed, SubjectContext? context, List<DeidentifiedResource> results)
     {
         var resource = bundle[entry.Resource];
-        var typeName = ResourceTypeOf(resource);
-        if (typeName is null || !plan.TypeLookup.TryGetValue(typeName, out _))
+        if (!TypeOf(plan, resource, out var typeName, out var type) || type is null)
         {
             var withheld = Resource(resource, seed, context);
             if (withheld.Failed)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using Cordon.Core.Catalog;
 using Cordon.Core.Crypto;
@@ -47,14 +48,13 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
 
     public Result<DeidentifiedResource> Resource(ReadOnlySpan<byte> resource, string seed, SubjectContext? context)
     {
-        var typeName = ResourceTypeOf(resource);
-        if (typeName is null)
+        if (!TypeOf(plan, resource, out var typeName, out var type))
         {
             return Failure.Malformed("a resource is a JSON object with a resourceType");
         }
 
         Reset(seed);
-        if (!plan.TypeLookup.TryGetValue(typeName, out var type))
+        if (type is null)
         {
             return new DeidentifiedResource { ResourceType = typeName, Subject = Subject(), Withheld = "catalog.unknown-type" };
         }
@@ -589,9 +589,50 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     public static string? ResourceTypeOf(ReadOnlySpan<byte> resource)
     {
         var reader = new Utf8JsonReader(resource);
+        return ToResourceType(ref reader) ? reader.GetString() : null;
+    }
+
+    /// <summary>Whether <see cref="ResourceTypeOf"/> is <paramref name="type"/> (ASCII), without making a string of it.</summary>
+    public static bool IsResourceType(ReadOnlySpan<byte> resource, ReadOnlySpan<byte> type)
+    {
+        var reader = new Utf8JsonReader(resource);
+        if (!ToResourceType(ref reader))
+        {
+            return false;
+        }
+
+        // Escaped or not valid UTF-8: through GetString, which throws for invalid UTF-8 as ResourceTypeOf does.
+        return reader.ValueIsEscaped || !Utf8.IsValid(reader.ValueSpan)
+            ? string.Equals(reader.GetString(), Encoding.ASCII.GetString(type), StringComparison.Ordinal)
+            : reader.ValueSpan.SequenceEqual(type);
+    }
+
+    /// <summary>
+    /// The <c>resourceType</c> of a resource and its plan (null for a type outside the catalog), the name from the plan
+    /// when it has one (no string made per resource); false when <see cref="ResourceTypeOf"/> is null.
+    /// </summary>
+    private static bool TypeOf(DeidentificationPlan plan, ReadOnlySpan<byte> resource, out string typeName, out TypePlan? type)
+    {
+        var reader = new Utf8JsonReader(resource);
+        if (!ToResourceType(ref reader))
+        {
+            typeName = string.Empty;
+            type = null;
+            return false;
+        }
+
+        type = reader.ValueIsEscaped ? null : plan.TypeLookup.Find(reader.ValueSpan);
+        typeName = type?.Name ?? reader.GetString()!;
+        type ??= plan.TypeLookup.Find(Encoding.UTF8.GetBytes(typeName));
+        return true;
+    }
+
+    /// <summary>Moves the reader to the string value of the first top-level <c>resourceType</c>; false when the JSON is not an object or has none.</summary>
+    private static bool ToResourceType(ref Utf8JsonReader reader)
+    {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            return null;
+            return false;
         }
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -600,13 +641,13 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             reader.Read();
             if (isType && reader.TokenType == JsonTokenType.String)
             {
-                return reader.GetString();
+                return true;
             }
 
             reader.Skip();
         }
 
-        return null;
+        return false;
     }
 
     public static string? SubjectSeedOf(ReadOnlySpan<byte> resource)
