@@ -66,7 +66,7 @@ internal sealed partial class Deidentifier
                     continue;
                 }
 
-                var seed = SubjectSeedOf(line) ?? string.Empty;
+                var seed = walker.SeedOf(line);
                 if (walker.Line(line, seed, subjects.GetValueOrDefault(seed), output, results) is { } lineFailure)
                 {
                     return lineFailure with { Detail = $"{Where(lineNumber)}: {lineFailure.Detail}" };
@@ -134,7 +134,7 @@ internal sealed partial class Deidentifier
         {
             var entry = entries[i];
             var resource = bundle[entry.Resource];
-            var seed = patientSeed ?? SubjectSeedOf(resource) ?? string.Empty;
+            var seed = patientSeed ?? SeedOf(resource);
             var context = patientContext ?? subjects?.GetValueOrDefault(seed);
             try
             {

@@ -25,6 +25,9 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     private readonly ArrayBufferWriter<byte> _text = new(256);
     private readonly Dictionary<int, (byte[] Id, byte[] Uuid)> _pseudonyms = [];
     private readonly Dictionary<int, (byte[] System, byte[] Pseudonym)> _systems = [];
+    private readonly ArrayBufferWriter<byte> _lastSeedToken = new(64);
+    private string? _lastSeed;
+    private bool _lastSeedIsReference;
     private ValueTransforms.IdPseudonym? _pseudonymOf;
     private IAeadKey? _aead;
     private IMacKey? _pseudonymKey;
@@ -650,7 +653,33 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         return false;
     }
 
-    public static string? SubjectSeedOf(ReadOnlySpan<byte> resource)
+    public static string? SubjectSeedOf(ReadOnlySpan<byte> resource) => FindSeed(resource) is { } seed ? Seed(resource, seed) : null;
+
+    /// <summary>
+    /// The subject seed of a resource, as <see cref="SubjectSeedOf"/>; the string of the resource before when its seed is
+    /// written the same (one subject's resources come together), so that a line's seed is a string only once per subject.
+    /// </summary>
+    private string SeedOf(ReadOnlySpan<byte> resource)
+    {
+        if (FindSeed(resource) is not { } seed)
+        {
+            return string.Empty;
+        }
+
+        var token = resource[seed.Token];
+        if (_lastSeed is null || seed.IsReference != _lastSeedIsReference || !token.SequenceEqual(_lastSeedToken.WrittenSpan))
+        {
+            _lastSeed = Seed(resource, seed);
+            _lastSeedIsReference = seed.IsReference;
+            _lastSeedToken.ResetWrittenCount();
+            _lastSeedToken.Write(token);
+        }
+
+        return _lastSeed;
+    }
+
+    /// <summary>Where the subject seed of a resource is written: its Patient's own id, or the reference of its subject, patient or beneficiary.</summary>
+    private static SeedToken? FindSeed(ReadOnlySpan<byte> resource)
     {
         var reader = new Utf8JsonReader(resource);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -658,9 +687,9 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             return null;
         }
 
-        string? id = null;
-        string? type = null;
-        string? referenced = null;
+        Range? id = null;
+        bool? isPatient = null;
+        Range? referenced = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var which = reader.ValueTextEquals("id"u8) ? 1
@@ -670,18 +699,27 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             reader.Read();
             if (which is 1 or 2 && reader.TokenType == JsonTokenType.String)
             {
-                (which == 1 ? ref id : ref type) = reader.GetString();
-                if (type == "Patient" && id is not null)
+                ThrowIfNotUtf8(ref reader);
+                if (which == 1)
                 {
-                    return id;
+                    id = Token(ref reader);
+                }
+                else
+                {
+                    isPatient = reader.ValueTextEquals("Patient"u8);
+                }
+
+                if (isPatient == true && id is { } patientId)
+                {
+                    return new SeedToken(patientId, IsReference: false);
                 }
             }
             else if (which == 3 && reader.TokenType == JsonTokenType.StartObject && referenced is null)
             {
-                referenced = ReferencedId(ref reader);
-                if (referenced is not null && type is not null && type != "Patient")
+                referenced = ReferenceToken(ref reader);
+                if (referenced is { } reference && isPatient == false)
                 {
-                    return referenced;
+                    return new SeedToken(reference, IsReference: true);
                 }
             }
             else
@@ -690,22 +728,23 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             }
         }
 
-        return type == "Patient" ? id : referenced;
+        return isPatient == true
+            ? id is { } ownId ? new SeedToken(ownId, IsReference: false) : null
+            : referenced is { } last ? new SeedToken(last, IsReference: true) : null;
     }
 
-    private static string? ReferencedId(ref Utf8JsonReader reader)
+    /// <summary>The last <c>reference</c> string of the object the reader stands at.</summary>
+    private static Range? ReferenceToken(ref Utf8JsonReader reader)
     {
-        string? result = null;
+        Range? result = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var isReference = reader.ValueTextEquals("reference"u8);
             reader.Read();
             if (isReference && reader.TokenType == JsonTokenType.String)
             {
-                var reference = reader.GetString()!;
-                var history = reference.IndexOf("/_history/", StringComparison.Ordinal);
-                reference = history >= 0 ? reference[..history] : reference;
-                result = reference.StartsWith("urn:uuid:", StringComparison.Ordinal) ? reference[9..] : reference[(reference.LastIndexOf('/') + 1)..];
+                ThrowIfNotUtf8(ref reader);
+                result = Token(ref reader);
             }
             else
             {
@@ -715,6 +754,36 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
 
         return result;
     }
+
+    /// <summary>The seed a token names: the id itself, or the id a reference ends with (after <c>urn:uuid:</c> or the last slash, before <c>/_history/</c>).</summary>
+    private static string Seed(ReadOnlySpan<byte> resource, SeedToken seed)
+    {
+        var reader = new Utf8JsonReader(resource[seed.Token]);
+        reader.Read();
+        var value = reader.GetString()!;
+        if (!seed.IsReference)
+        {
+            return value;
+        }
+
+        var history = value.IndexOf("/_history/", StringComparison.Ordinal);
+        value = history >= 0 ? value[..history] : value;
+        return value.StartsWith("urn:uuid:", StringComparison.Ordinal) ? value[9..] : value[(value.LastIndexOf('/') + 1)..];
+    }
+
+    private static Range Token(ref Utf8JsonReader reader) => (int)reader.TokenStartIndex..(int)reader.BytesConsumed;
+
+    /// <summary>GetString throws for a string that is not valid UTF-8; the seed search read every id, type and reference with it, and still throws where it did.</summary>
+    private static void ThrowIfNotUtf8(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped || !Utf8.IsValid(reader.ValueSpan))
+        {
+            _ = reader.GetString();
+        }
+    }
+
+    /// <summary>Where a subject seed is written in a resource: a JSON string token, as in the input.</summary>
+    private readonly record struct SeedToken(Range Token, bool IsReference);
 
     public void Dispose()
     {
