@@ -18,6 +18,9 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
 {
     public static readonly JsonWriterOptions WriterOptions = JsonOutput.WriterOptions;
 
+    /// <summary>The security coding of each label (same order as <see cref="DeidentifiedResource.LabelCodes"/>), written once with the walk's writer options.</summary>
+    private static readonly byte[][] LabelCodings = [.. DeidentifiedResource.LabelCodes.Select(l => LabelCoding(l.Code))];
+
     private static readonly Utf8NameMap<string> FreeText = new(DeidentificationPlan.FreeTextNames.Select(n => KeyValuePair.Create(n, n)));
 
     private readonly PendingContainers _containers = new(writer);
@@ -26,6 +29,10 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     private readonly Dictionary<int, (byte[] Id, byte[] Uuid)> _pseudonyms = [];
     private readonly Dictionary<int, (byte[] System, byte[] Pseudonym)> _systems = [];
     private readonly ArrayBufferWriter<byte> _lastSeedToken = new(64);
+    private readonly List<Range> _security = [];
+
+    /// <summary>The transformed value of a primitive (a pseudonym, a shifted date, a hash): a field, not a stackalloc zeroed for every primitive.</summary>
+    private readonly byte[] _small = new byte[128];
     private string? _lastSeed;
     private bool _lastSeedIsReference;
     private ValueTransforms.IdPseudonym? _pseudonymOf;
@@ -193,7 +200,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         var action = rule >= 0 ? _type.RuleActions[rule] : _type.Defaults[field];
         var isString = reader.TokenType == JsonTokenType.String;
         var value = isString ? _scratch.UnescapedString(ref reader) : reader.ValueSpan;
-        Span<byte> small = stackalloc byte[128];
+        var small = _small.AsSpan();
         switch (action.Method)
         {
             case ValueMethod.Redact:
@@ -260,7 +267,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     {
         if (isString && ValueTransforms.StartsWithFullDate(value))
         {
-            Span<byte> shifted = stackalloc byte[64];
+            var shifted = _small.AsSpan(0, 64);
             if (value.Length <= shifted.Length && ValueTransforms.ShiftDate(value, Offset(), shifted, out var length))
             {
                 _shifted++;
@@ -514,7 +521,8 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     {
         var catalog = new PathCursor(_type.Catalog.Root, -1).Descend("meta"u8);
         var rules = new PathCursor(_type.Rules.Root, -1).Descend("meta"u8);
-        var existing = new List<Range>();
+        var existing = _security;
+        existing.Clear();
         _containers.Push("meta"u8, isArray: false);
         if (meta.End.Value > 0)
         {
@@ -558,18 +566,32 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
                 writer.WriteRawValue(resource[range], skipInputValidation: true);
             }
 
-            foreach (var code in DeidentifiedResource.Codes(_labels))
+            for (var i = 0; i < DeidentifiedResource.LabelCodes.Length; i++)
             {
-                writer.WriteStartObject();
-                writer.WriteString("system"u8, DeidentifiedResource.LabelSystem);
-                writer.WriteString("code"u8, code);
-                writer.WriteEndObject();
+                if ((_labels & DeidentifiedResource.LabelCodes[i].Label) != 0)
+                {
+                    writer.WriteRawValue(LabelCodings[i], skipInputValidation: true);
+                }
             }
 
             writer.WriteEndArray();
         }
 
         _containers.Pop(isArray: false);
+    }
+
+    private static byte[] LabelCoding(string code)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var coding = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            coding.WriteStartObject();
+            coding.WriteString("system"u8, DeidentifiedResource.LabelSystem);
+            coding.WriteString("code"u8, code);
+            coding.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static int Decimals(ReadOnlySpan<byte> raw)
