@@ -66,8 +66,7 @@ internal sealed partial class Deidentifier
                     continue;
                 }
 
-                var seed = walker.SeedOf(line);
-                if (walker.Line(line, seed, subjects.GetValueOrDefault(seed), output, results) is { } lineFailure)
+                if (walker.Line(line, subjects, output, results) is { } lineFailure)
                 {
                     return lineFailure with { Detail = $"{Where(lineNumber)}: {lineFailure.Detail}" };
                 }
@@ -179,6 +178,55 @@ internal sealed partial class Deidentifier
         if (result.Value.Written)
         {
             writer.Flush();
+            output.Write("\n"u8);
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// An NDJSON line under the seed of the line before (one subject's lines come together), which the walk checks as it
+    /// reads the members the seed is found in: a second walk only when the seed is another, instead of a search of every
+    /// line before its walk. Written to a scratch buffer first, so that a second walk leaves nothing of the first.
+    /// </summary>
+    private Failure? Line(ReadOnlySpan<byte> resource, Dictionary<string, SubjectContext> subjects, IBufferWriter<byte> output, List<DeidentifiedResource> results)
+    {
+        var line = _line ??= new ArrayBufferWriter<byte>(4096);
+        var check = _lineSeedCheck ??= new SeedCheck();
+        var guess = _lastSeed ?? string.Empty;
+        check.Clear();
+        line.ResetWrittenCount();
+        writer.Reset(line);
+        Result<DeidentifiedResource> result;
+        try
+        {
+            _seedCheck = check;
+            result = Resource(resource, guess, subjects.GetValueOrDefault(guess));
+        }
+        finally
+        {
+            _seedCheck = null;
+        }
+
+        // A type outside the catalog (or no type) is not walked: its seed is searched for as before.
+        var seed = check.Walked ? SeedOf(resource, check.Found()) : SeedOf(resource);
+        if (!string.Equals(seed, guess, StringComparison.Ordinal))
+        {
+            line.ResetWrittenCount();
+            writer.Reset(line);
+            result = Resource(resource, seed, subjects.GetValueOrDefault(seed));
+        }
+
+        if (result.Failed)
+        {
+            return result.Failure;
+        }
+
+        results.Add(result.Value);
+        if (result.Value.Written)
+        {
+            writer.Flush();
+            output.Write(line.WrittenSpan);
             output.Write("\n"u8);
         }
 

@@ -30,6 +30,11 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     private readonly Dictionary<int, (byte[] System, byte[] Pseudonym)> _systems = [];
     private readonly ArrayBufferWriter<byte> _lastSeedToken = new(64);
     private readonly List<Range> _security = [];
+    private SeedCheck? _lineSeedCheck;
+
+    /// <summary>Set only while an NDJSON line is walked under a guessed seed (<see cref="Line(ReadOnlySpan{byte}, Dictionary{string, SubjectContext}, IBufferWriter{byte}, List{DeidentifiedResource})"/>).</summary>
+    private SeedCheck? _seedCheck;
+    private ArrayBufferWriter<byte>? _line;
 
     /// <summary>The transformed value of a primitive (a pseudonym, a shifted date, a hash): a field, not a stackalloc zeroed for every primitive.</summary>
     private readonly byte[] _small = new byte[128];
@@ -76,6 +81,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         writer.WriteStartObject();
         writer.WriteString("resourceType"u8, typeName);
         var meta = Object(ref reader, new PathCursor(type.Catalog.Root, -1), new PathCursor(type.Rules.Root, -1), isRoot: true);
+        _seedCheck?.Walked = true;
         Meta(resource, meta);
         writer.WriteEndObject();
         return new DeidentifiedResource
@@ -130,6 +136,11 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         {
             var name = JsonScratch.UnescapedName(ref reader);
             reader.Read();
+            if (isRoot && _seedCheck is not null)
+            {
+                _seedCheck.Member(ref reader, name);
+            }
+
             if (isRoot && name.SequenceEqual("resourceType"u8))
             {
                 Skip(ref reader);
@@ -681,9 +692,11 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     /// The subject seed of a resource, as <see cref="SubjectSeedOf"/>; the string of the resource before when its seed is
     /// written the same (one subject's resources come together), so that a line's seed is a string only once per subject.
     /// </summary>
-    private string SeedOf(ReadOnlySpan<byte> resource)
+    private string SeedOf(ReadOnlySpan<byte> resource) => SeedOf(resource, FindSeed(resource));
+
+    private string SeedOf(ReadOnlySpan<byte> resource, SeedToken? found)
     {
-        if (FindSeed(resource) is not { } seed)
+        if (found is not { } seed)
         {
             return string.Empty;
         }
@@ -806,6 +819,73 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
 
     /// <summary>Where a subject seed is written in a resource: a JSON string token, as in the input.</summary>
     private readonly record struct SeedToken(Range Token, bool IsReference);
+
+    /// <summary>
+    /// <see cref="FindSeed"/> done member by member by the walk, which reads the top-level members anyway: the same
+    /// decisions in the same order (the first decisive member wins), the same exceptions for what is not valid UTF-8.
+    /// </summary>
+    private sealed class SeedCheck
+    {
+        private Range? _id;
+        private bool? _isPatient;
+        private Range? _referenced;
+        private SeedToken? _decided;
+
+        public bool Walked { get; set; }
+
+        public void Clear()
+        {
+            _id = _referenced = null;
+            _isPatient = null;
+            _decided = null;
+            Walked = false;
+        }
+
+        public void Member(ref Utf8JsonReader reader, scoped ReadOnlySpan<byte> name)
+        {
+            if (_decided is not null)
+            {
+                return;
+            }
+
+            var which = name.SequenceEqual("id"u8) ? 1
+                : name.SequenceEqual("resourceType"u8) ? 2
+                : name.SequenceEqual("subject"u8) || name.SequenceEqual("patient"u8) || name.SequenceEqual("beneficiary"u8) ? 3
+                : 0;
+            if (which is 1 or 2 && reader.TokenType == JsonTokenType.String)
+            {
+                ThrowIfNotUtf8(ref reader);
+                if (which == 1)
+                {
+                    _id = Token(ref reader);
+                }
+                else
+                {
+                    _isPatient = reader.ValueTextEquals("Patient"u8);
+                }
+
+                if (_isPatient == true && _id is { } patientId)
+                {
+                    _decided = new SeedToken(patientId, IsReference: false);
+                }
+            }
+            else if (which == 3 && reader.TokenType == JsonTokenType.StartObject && _referenced is null)
+            {
+                var copy = reader;
+                _referenced = ReferenceToken(ref copy);
+                if (_referenced is { } reference && _isPatient == false)
+                {
+                    _decided = new SeedToken(reference, IsReference: true);
+                }
+            }
+        }
+
+        /// <summary>The seed once the root object has been read, as <see cref="FindSeed"/> would have found it.</summary>
+        public SeedToken? Found()
+            => _decided ?? (_isPatient == true
+                ? _id is { } ownId ? new SeedToken(ownId, IsReference: false) : null
+                : _referenced is { } last ? new SeedToken(last, IsReference: true) : null);
+    }
 
     public void Dispose()
     {
