@@ -62,6 +62,9 @@ internal sealed class TypePlan(CompiledType catalog, ValueAction[] defaults, Com
 {
     public string Name => Catalog.Definition.Name;
 
+    /// <summary>The name in UTF-8, written as every resource's <c>resourceType</c> without transcoding it each time.</summary>
+    public byte[] Utf8Name { get; } = System.Text.Encoding.UTF8.GetBytes(catalog.Definition.Name);
+
     public CompiledType Catalog { get; } = catalog;
 
     public ValueAction[] Defaults { get; } = defaults;

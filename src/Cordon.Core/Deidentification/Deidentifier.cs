@@ -79,7 +79,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         var reader = new Utf8JsonReader(resource);
         reader.Read();
         writer.WriteStartObject();
-        writer.WriteString("resourceType"u8, typeName);
+        writer.WriteString("resourceType"u8, type.Utf8Name);
         var meta = Object(ref reader, new PathCursor(type.Catalog.Root, -1), new PathCursor(type.Rules.Root, -1), isRoot: true);
         _seedCheck?.Walked = true;
         Meta(resource, meta);
