@@ -96,4 +96,10 @@ internal static class PathSyntax
         => propertyName.Length > prefix.Length
             && propertyName.StartsWith(prefix, StringComparison.Ordinal)
             && char.IsAsciiLetterUpper(propertyName[prefix.Length]);
+
+    /// <inheritdoc cref="MatchesChoice(ReadOnlySpan{char}, string)"/>
+    public static bool MatchesChoice(ReadOnlySpan<byte> propertyName, ReadOnlySpan<byte> prefix)
+        => propertyName.Length > prefix.Length
+            && propertyName.StartsWith(prefix)
+            && char.IsAsciiLetterUpper((char)propertyName[prefix.Length]);
 }

@@ -32,7 +32,9 @@ internal sealed class PathNode
     private readonly List<NodeCondition> _conditionsBuilding = [];
     private readonly List<int> _escalationsBuilding = [];
     private FrozenDictionary<string, PathNode>.AlternateLookup<ReadOnlySpan<char>> _exact;
+    private Utf8NameMap<PathNode> _exactUtf8 = Utf8NameMap<PathNode>.Empty;
     private (string Prefix, PathNode Node)[] _choices = [];
+    private (byte[] Prefix, PathNode Node)[] _choicesUtf8 = [];
 
     /// <summary>The definition without <c>when</c> for the element at this node, or -1.</summary>
     public int Unconditional { get; private set; } = -1;
@@ -110,7 +112,9 @@ internal sealed class PathNode
         Conditions = [.. _conditionsBuilding];
         Escalations = [.. _escalationsBuilding];
         _exact = _building.ToFrozenDictionary(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+        _exactUtf8 = new Utf8NameMap<PathNode>(_building);
         _choices = [.. _choicesBuilding];
+        _choicesUtf8 = [.. _choicesBuilding.Select(c => (Encoding.UTF8.GetBytes(c.Prefix), c.Node))];
 
         var childConditions = new List<NodeCondition>();
         foreach (var child in _building.Values.Concat(_choicesBuilding.Select(c => c.Node)))
@@ -140,6 +144,64 @@ internal sealed class PathNode
 
         return null;
     }
+
+    /// <summary>The child for a property name in UTF-8, as <see cref="Child(ReadOnlySpan{char})"/> without decoding the name.</summary>
+    public PathNode? Child(ReadOnlySpan<byte> propertyName)
+    {
+        if (_exactUtf8.Find(propertyName) is { } node)
+        {
+            return node;
+        }
+
+        foreach (var (prefix, choice) in _choicesUtf8)
+        {
+            if (PathSyntax.MatchesChoice(propertyName, prefix))
+            {
+                return choice;
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary>
+/// A read-only map from names to values looked up by their UTF-8 bytes, so that a property name read from JSON is matched
+/// without decoding it (ordinal equality of UTF-16 strings is equality of their UTF-8 bytes). Bucketed by byte length; a
+/// bucket holds the few names of one length.
+/// </summary>
+internal sealed class Utf8NameMap<T>
+    where T : class
+{
+    public static readonly Utf8NameMap<T> Empty = new([]);
+
+    private readonly (byte[] Name, T Value)[][] _byLength;
+
+    public Utf8NameMap(IEnumerable<KeyValuePair<string, T>> entries)
+    {
+        var encoded = entries.Select(e => (Name: Encoding.UTF8.GetBytes(e.Key), e.Value)).ToList();
+        _byLength = new (byte[], T)[encoded.Count == 0 ? 0 : encoded.Max(e => e.Name.Length) + 1][];
+        for (var length = 0; length < _byLength.Length; length++)
+        {
+            _byLength[length] = [.. encoded.Where(e => e.Name.Length == length)];
+        }
+    }
+
+    public T? Find(ReadOnlySpan<byte> name)
+    {
+        if (name.Length < _byLength.Length)
+        {
+            foreach (var (key, value) in _byLength[name.Length])
+            {
+                if (name.SequenceEqual(key))
+                {
+                    return value;
+                }
+            }
+        }
+
+        return null;
+    }
 }
 
 /// <summary>Where a walk through a JSON document stands in the trie: the node (null once off the declared paths) and the nearest enclosing wildcard.</summary>
@@ -153,6 +215,18 @@ internal readonly struct PathCursor(PathNode? node, int wildcard)
     public bool IsDead => Node is null && Wildcard < 0;
 
     public PathCursor Descend(ReadOnlySpan<char> propertyName)
+    {
+        if (Node is null)
+        {
+            return this;
+        }
+
+        var inherited = Node.Wildcard >= 0 ? Node.Wildcard : Wildcard;
+        return new PathCursor(Node.Child(propertyName), inherited);
+    }
+
+    /// <inheritdoc cref="Descend(ReadOnlySpan{char})"/>
+    public PathCursor Descend(ReadOnlySpan<byte> propertyName)
     {
         if (Node is null)
         {

@@ -60,6 +60,12 @@ public abstract class CryptoSuite
     /// <summary>Writes the 32-byte keyed MAC of <paramref name="data"/>.</summary>
     public abstract void Mac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> destination);
 
+    /// <summary>
+    /// A reusable MAC under <paramref name="key"/>, the same as <see cref="Mac"/> but set up once for many messages (the
+    /// key schedule and the platform context are the costliest part of a short message's MAC). Instances are not thread-safe.
+    /// </summary>
+    public abstract IMacKey CreateMac(ReadOnlySpan<byte> key);
+
     /// <summary>Creates a new signing key pair: (private key, public key), both in the suite's encoding.</summary>
     public abstract (byte[] PrivateKey, byte[] PublicKey) CreateSigningKey();
 
@@ -69,6 +75,13 @@ public abstract class CryptoSuite
 
     /// <summary>A fresh random key of <see cref="KeySize"/> bytes.</summary>
     public byte[] NewKey() => RandomNumberGenerator.GetBytes(KeySize);
+}
+
+/// <summary>A MAC bound to one key: 32-byte MACs.</summary>
+public interface IMacKey : IDisposable
+{
+    /// <summary>Writes the 32-byte keyed MAC of <paramref name="data"/>.</summary>
+    void Compute(ReadOnlySpan<byte> data, Span<byte> destination);
 }
 
 /// <summary>An AEAD bound to one key: 12-byte nonces, 16-byte tags.</summary>

@@ -47,6 +47,8 @@ internal sealed class NationalSuite : CryptoSuite
         hmac.DoFinal(destination);
     }
 
+    public override IMacKey CreateMac(ReadOnlySpan<byte> key) => new HmacSm3Key(key);
+
     public override (byte[] PrivateKey, byte[] PublicKey) CreateSigningKey()
     {
         var d = new BigInteger(1, RandomNumberGenerator.GetBytes(32)).Mod(Domain.N.Subtract(BigInteger.Two)).Add(BigInteger.One);
@@ -85,6 +87,24 @@ internal sealed class NationalSuite : CryptoSuite
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or CryptoException)
         {
             return false;
+        }
+    }
+
+    private sealed class HmacSm3Key : IMacKey
+    {
+        private readonly HMac _hmac = new(new SM3Digest());
+
+        public HmacSm3Key(ReadOnlySpan<byte> key) => _hmac.Init(new KeyParameter(key));
+
+        /// <summary>DoFinal resets the MAC to its keyed state, ready for the next message.</summary>
+        public void Compute(ReadOnlySpan<byte> data, Span<byte> destination)
+        {
+            _hmac.BlockUpdate(data);
+            _hmac.DoFinal(destination);
+        }
+
+        public void Dispose()
+        {
         }
     }
 

@@ -19,6 +19,8 @@ internal sealed class StandardSuite : CryptoSuite
 
     public override void Mac(ReadOnlySpan<byte> key, ReadOnlySpan<byte> data, Span<byte> destination) => HMACSHA256.HashData(key, data, destination);
 
+    public override IMacKey CreateMac(ReadOnlySpan<byte> key) => new HmacKey(key);
+
     public override (byte[] PrivateKey, byte[] PublicKey) CreateSigningKey()
     {
         using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -45,6 +47,19 @@ internal sealed class StandardSuite : CryptoSuite
         }
 
         return ecdsa.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+    }
+
+    private sealed class HmacKey(ReadOnlySpan<byte> key) : IMacKey
+    {
+        private readonly IncrementalHash _hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
+
+        public void Compute(ReadOnlySpan<byte> data, Span<byte> destination)
+        {
+            _hmac.AppendData(data);
+            _hmac.GetHashAndReset(destination);
+        }
+
+        public void Dispose() => _hmac.Dispose();
     }
 
     private sealed class AesGcmKey(ReadOnlySpan<byte> key) : IAeadKey

@@ -60,6 +60,11 @@ internal sealed class ValueAction
 /// <summary>One record type's plan: the catalog's trie with a default per declared field, and the explicit rules' own trie.</summary>
 internal sealed class TypePlan(CompiledType catalog, ValueAction[] defaults, CompiledType rules, ValueAction[] ruleActions)
 {
+    public string Name => Catalog.Definition.Name;
+
+    /// <summary>The name in UTF-8, written as every resource's <c>resourceType</c> without transcoding it each time.</summary>
+    public byte[] Utf8Name { get; } = System.Text.Encoding.UTF8.GetBytes(catalog.Definition.Name);
+
     public CompiledType Catalog { get; } = catalog;
 
     public ValueAction[] Defaults { get; } = defaults;
@@ -86,7 +91,7 @@ public sealed class DeidentificationPlan
     private DeidentificationPlan(FrozenDictionary<string, TypePlan> types, DeidentificationRules rules, DeidentificationKeys keys, CryptoSuite suite)
     {
         _types = types;
-        TypeLookup = types.GetAlternateLookup<ReadOnlySpan<char>>();
+        TypeLookup = new Utf8NameMap<TypePlan>(types);
         Rules = rules;
         Keys = keys;
         Suite = suite;
@@ -101,7 +106,8 @@ public sealed class DeidentificationPlan
     /// <summary>The record types this plan writes; any other type is withheld.</summary>
     public IEnumerable<string> Types => _types.Keys;
 
-    internal FrozenDictionary<string, TypePlan>.AlternateLookup<ReadOnlySpan<char>> TypeLookup { get; }
+    /// <summary>The plan of each record type, by the UTF-8 bytes of its name.</summary>
+    internal Utf8NameMap<TypePlan> TypeLookup { get; }
 
     /// <summary>
     /// Compiles the plan, or refuses rules that name a type or path the catalog does not know

@@ -28,7 +28,7 @@ internal sealed partial class Deidentifier
             for (var rest = ndjson; NextLine(ref rest, out var line);)
             {
                 lineNumber++;
-                if (!line.IsEmpty && ResourceTypeOf(line) == "Patient" && SubjectSeedOf(line) is { } id)
+                if (!line.IsEmpty && IsResourceType(line, "Patient"u8) && SubjectSeedOf(line) is { } id)
                 {
                     subjects[id] = SubjectContext.FromPatient(line);
                 }
@@ -54,37 +54,37 @@ internal sealed partial class Deidentifier
                 continue;
             }
 
-            var where = string.Create(CultureInfo.InvariantCulture, $"line {lineNumber}");
             try
             {
-                if (ResourceTypeOf(line) == "Bundle")
+                if (IsResourceType(line, "Bundle"u8))
                 {
                     if (walker.Bundle(line, output, DeidentifiedOutput.Ndjson, results, subjects, lineOffset) is { } failure)
                     {
-                        return failure with { Detail = $"{where}: {failure.Detail}" };
+                        return failure with { Detail = $"{Where(lineNumber)}: {failure.Detail}" };
                     }
 
                     continue;
                 }
 
-                var seed = SubjectSeedOf(line) ?? string.Empty;
-                if (walker.Line(line, seed, subjects.GetValueOrDefault(seed), output, results) is { } lineFailure)
+                if (walker.Line(line, subjects, output, results) is { } lineFailure)
                 {
-                    return lineFailure with { Detail = $"{where}: {lineFailure.Detail}" };
+                    return lineFailure with { Detail = $"{Where(lineNumber)}: {lineFailure.Detail}" };
                 }
             }
             catch (JsonException e)
             {
-                return DeidentificationPlan.Malformed(e, where);
+                return DeidentificationPlan.Malformed(e, Where(lineNumber));
             }
             catch (ArgumentException)
             {
-                return Failure.Malformed($"{where}: a string is not valid UTF-8");
+                return Failure.Malformed($"{Where(lineNumber)}: a string is not valid UTF-8");
             }
         }
 
         return results;
     }
+
+    private static string Where(int lineNumber) => string.Create(CultureInfo.InvariantCulture, $"line {lineNumber}");
 
     /// <summary>De-identifies the entries of a Bundle into <paramref name="output"/>; a failure (malformed JSON) stops it.</summary>
     private Failure? Bundle(ReadOnlySpan<byte> bundle, IBufferWriter<byte> output, DeidentifiedOutput shape, List<DeidentifiedResource> results, Dictionary<string, SubjectContext>? subjects, int offset)
@@ -111,7 +111,7 @@ internal sealed partial class Deidentifier
         foreach (var entry in entries)
         {
             var resource = bundle[entry.Resource];
-            if (ResourceTypeOf(resource) == "Patient")
+            if (IsResourceType(resource, "Patient"u8))
             {
                 patientSeed = SubjectSeedOf(resource);
                 patientContext = SubjectContext.FromPatient(resource);
@@ -133,7 +133,7 @@ internal sealed partial class Deidentifier
         {
             var entry = entries[i];
             var resource = bundle[entry.Resource];
-            var seed = patientSeed ?? SubjectSeedOf(resource) ?? string.Empty;
+            var seed = patientSeed ?? SeedOf(resource);
             var context = patientContext ?? subjects?.GetValueOrDefault(seed);
             try
             {
@@ -184,11 +184,59 @@ internal sealed partial class Deidentifier
         return null;
     }
 
+    /// <summary>
+    /// An NDJSON line under the seed of the line before (one subject's lines come together), which the walk checks as it
+    /// reads the members the seed is found in: a second walk only when the seed is another, instead of a search of every
+    /// line before its walk. Written to a scratch buffer first, so that a second walk leaves nothing of the first.
+    /// </summary>
+    private Failure? Line(ReadOnlySpan<byte> resource, Dictionary<string, SubjectContext> subjects, IBufferWriter<byte> output, List<DeidentifiedResource> results)
+    {
+        var line = _line ??= new ArrayBufferWriter<byte>(4096);
+        var check = _lineSeedCheck ??= new SeedCheck();
+        var guess = _lastSeed ?? string.Empty;
+        check.Clear();
+        line.ResetWrittenCount();
+        writer.Reset(line);
+        Result<DeidentifiedResource> result;
+        try
+        {
+            _seedCheck = check;
+            result = Resource(resource, guess, subjects.GetValueOrDefault(guess));
+        }
+        finally
+        {
+            _seedCheck = null;
+        }
+
+        // A type outside the catalog (or no type) is not walked: its seed is searched for as before.
+        var seed = check.Walked ? SeedOf(resource, check.Found()) : SeedOf(resource);
+        if (!string.Equals(seed, guess, StringComparison.Ordinal))
+        {
+            line.ResetWrittenCount();
+            writer.Reset(line);
+            result = Resource(resource, seed, subjects.GetValueOrDefault(seed));
+        }
+
+        if (result.Failed)
+        {
+            return result.Failure;
+        }
+
+        results.Add(result.Value);
+        if (result.Value.Written)
+        {
+            writer.Flush();
+            output.Write(line.WrittenSpan);
+            output.Write("\n"u8);
+        }
+
+        return null;
+    }
+
     private Failure? BundleEntry(ReadOnlySpan<byte> bundle, Entry entry, string seed, SubjectContext? context, List<DeidentifiedResource> results)
     {
         var resource = bundle[entry.Resource];
-        var typeName = ResourceTypeOf(resource);
-        if (typeName is null || !plan.TypeLookup.TryGetValue(typeName, out _))
+        if (!TypeOf(plan, resource, out var typeName, out var type) || type is null)
         {
             var withheld = Resource(resource, seed, context);
             if (withheld.Failed)
@@ -205,7 +253,7 @@ internal sealed partial class Deidentifier
         {
             var fullUrl = bundle[entry.FullUrl];
             var buffer = new byte[fullUrl.Length + ValueTransforms.UuidLength];
-            if (ValueTransforms.Reference(plan, fullUrl, buffer, out var written))
+            if (ValueTransforms.Reference(fullUrl, buffer, _pseudonymOf ??= Pseudonym, out var written))
             {
                 writer.WriteString("fullUrl"u8, buffer.AsSpan(0, written));
             }

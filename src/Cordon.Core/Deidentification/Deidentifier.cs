@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Json;
 using Cordon.Core.Catalog;
 using Cordon.Core.Crypto;
@@ -17,15 +18,31 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
 {
     public static readonly JsonWriterOptions WriterOptions = JsonOutput.WriterOptions;
 
-    private static readonly FrozenLookup FreeText = new(DeidentificationPlan.FreeTextNames);
+    /// <summary>The security coding of each label (same order as <see cref="DeidentifiedResource.LabelCodes"/>), written once with the walk's writer options.</summary>
+    private static readonly byte[][] LabelCodings = [.. DeidentifiedResource.LabelCodes.Select(l => LabelCoding(l.Code))];
+
+    private static readonly Utf8NameMap<string> FreeText = new(DeidentificationPlan.FreeTextNames.Select(n => KeyValuePair.Create(n, n)));
 
     private readonly PendingContainers _containers = new(writer);
     private readonly JsonScratch _scratch = new();
     private readonly ArrayBufferWriter<byte> _text = new(256);
     private readonly Dictionary<int, (byte[] Id, byte[] Uuid)> _pseudonyms = [];
     private readonly Dictionary<int, (byte[] System, byte[] Pseudonym)> _systems = [];
+    private readonly ArrayBufferWriter<byte> _lastSeedToken = new(64);
+    private readonly List<Range> _security = [];
+    private SeedCheck? _lineSeedCheck;
+
+    /// <summary>Set only while an NDJSON line is walked under a guessed seed (<see cref="Line(ReadOnlySpan{byte}, Dictionary{string, SubjectContext}, IBufferWriter{byte}, List{DeidentifiedResource})"/>).</summary>
+    private SeedCheck? _seedCheck;
+    private ArrayBufferWriter<byte>? _line;
+
+    /// <summary>The transformed value of a primitive (a pseudonym, a shifted date, a hash): a field, not a stackalloc zeroed for every primitive.</summary>
+    private readonly byte[] _small = new byte[128];
+    private string? _lastSeed;
+    private bool _lastSeedIsReference;
     private ValueTransforms.IdPseudonym? _pseudonymOf;
     private IAeadKey? _aead;
+    private IMacKey? _pseudonymKey;
 
     private TypePlan _type = null!;
     private SubjectContext _context = SubjectContext.Empty;
@@ -46,14 +63,13 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
 
     public Result<DeidentifiedResource> Resource(ReadOnlySpan<byte> resource, string seed, SubjectContext? context)
     {
-        var typeName = ResourceTypeOf(resource);
-        if (typeName is null)
+        if (!TypeOf(plan, resource, out var typeName, out var type))
         {
             return Failure.Malformed("a resource is a JSON object with a resourceType");
         }
 
         Reset(seed);
-        if (!plan.TypeLookup.TryGetValue(typeName, out var type))
+        if (type is null)
         {
             return new DeidentifiedResource { ResourceType = typeName, Subject = Subject(), Withheld = "catalog.unknown-type" };
         }
@@ -63,8 +79,9 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         var reader = new Utf8JsonReader(resource);
         reader.Read();
         writer.WriteStartObject();
-        writer.WriteString("resourceType"u8, typeName);
+        writer.WriteString("resourceType"u8, type.Utf8Name);
         var meta = Object(ref reader, new PathCursor(type.Catalog.Root, -1), new PathCursor(type.Rules.Root, -1), isRoot: true);
+        _seedCheck?.Walked = true;
         Meta(resource, meta);
         writer.WriteEndObject();
         return new DeidentifiedResource
@@ -103,7 +120,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     {
         if (_subject is null || !ReferenceEquals(_subjectSeed, _seed))
         {
-            _subject = ValueTransforms.PseudonymId(plan, _seed);
+            _subject = ValueTransforms.PseudonymId(PseudonymKey, _seed);
             _subjectSeed = _seed;
         }
 
@@ -114,20 +131,23 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     private Range Object(ref Utf8JsonReader reader, PathCursor catalog, PathCursor rules, bool isRoot = false)
     {
         var holding = catalog.Node is { ChildConditions.Length: > 0 } ? JsonScratch.Holding(reader, catalog.Node, stackalloc bool[32]) : [];
-        Span<char> nameChars = stackalloc char[128];
         Range meta = default;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
         {
-            var nameBytes = JsonScratch.UnescapedName(ref reader);
-            var name = JsonScratch.Decode(nameBytes, nameChars);
+            var name = JsonScratch.UnescapedName(ref reader);
             reader.Read();
-            if (isRoot && name.SequenceEqual(PathSyntax.Discriminator))
+            if (isRoot && _seedCheck is not null)
+            {
+                _seedCheck.Member(ref reader, name);
+            }
+
+            if (isRoot && name.SequenceEqual("resourceType"u8))
             {
                 Skip(ref reader);
                 continue;
             }
 
-            if (isRoot && name.SequenceEqual("meta") && reader.TokenType == JsonTokenType.StartObject)
+            if (isRoot && name.SequenceEqual("meta"u8) && reader.TokenType == JsonTokenType.StartObject)
             {
                 var start = (int)reader.TokenStartIndex;
                 reader.Skip();
@@ -135,13 +155,13 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
                 continue;
             }
 
-            Member(ref reader, catalog, rules, holding, nameBytes, name);
+            Member(ref reader, catalog, rules, holding, name);
         }
 
         return meta;
     }
 
-    private void Member(ref Utf8JsonReader reader, PathCursor catalog, PathCursor rules, scoped ReadOnlySpan<bool> holding, scoped ReadOnlySpan<byte> nameBytes, scoped ReadOnlySpan<char> name)
+    private void Member(ref Utf8JsonReader reader, PathCursor catalog, PathCursor rules, scoped ReadOnlySpan<bool> holding, scoped ReadOnlySpan<byte> name)
     {
         var child = catalog.Descend(name);
         if (child.IsDead)
@@ -152,8 +172,8 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         }
 
         var rule = rules.Descend(name);
-        var freeText = reader.TokenType is JsonTokenType.String or JsonTokenType.StartArray && FreeText.Contains(name);
-        Value(ref reader, child, rule, child.Resolve(holding), rule.Resolve([]), nameBytes, freeText);
+        var freeText = reader.TokenType is JsonTokenType.String or JsonTokenType.StartArray && FreeText.Find(name) is not null;
+        Value(ref reader, child, rule, child.Resolve(holding), rule.Resolve([]), name, freeText);
     }
 
     private void Value(ref Utf8JsonReader reader, PathCursor catalog, PathCursor rules, int field, int rule, scoped ReadOnlySpan<byte> name, bool freeText)
@@ -191,7 +211,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         var action = rule >= 0 ? _type.RuleActions[rule] : _type.Defaults[field];
         var isString = reader.TokenType == JsonTokenType.String;
         var value = isString ? _scratch.UnescapedString(ref reader) : reader.ValueSpan;
-        Span<byte> small = stackalloc byte[128];
+        var small = _small.AsSpan();
         switch (action.Method)
         {
             case ValueMethod.Redact:
@@ -221,7 +241,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
 
                 return;
             case ValueMethod.PseudonymIdentifier:
-                ValueTransforms.PseudonymIdentifier(plan, value, small);
+                ValueTransforms.PseudonymIdentifier(PseudonymKey, value, small);
                 Pseudonymised(name, small[..32]);
                 return;
             case ValueMethod.PseudonymSystem when isString:
@@ -258,7 +278,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     {
         if (isString && ValueTransforms.StartsWithFullDate(value))
         {
-            Span<byte> shifted = stackalloc byte[64];
+            var shifted = _small.AsSpan(0, 64);
             if (value.Length <= shifted.Length && ValueTransforms.ShiftDate(value, Offset(), shifted, out var length))
             {
                 _shifted++;
@@ -451,6 +471,9 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         Redact();
     }
 
+    /// <summary>The pseudonym key's MAC, set up once per walker: most values of a resource that change are pseudonyms.</summary>
+    private IMacKey PseudonymKey => _pseudonymKey ??= plan.Suite.CreateMac(plan.Keys.Pseudonym);
+
     private int Offset() => _offset ??= ValueTransforms.DateOffset(plan, _seed);
 
     /// <summary>The pseudonym system of an identifier system, from the walker's cache (a Bundle has a handful of systems).</summary>
@@ -464,7 +487,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             return cached.Pseudonym;
         }
 
-        var pseudonym = Encoding.UTF8.GetBytes(ValueTransforms.PseudonymSystem(plan, system));
+        var pseudonym = Encoding.UTF8.GetBytes(ValueTransforms.PseudonymSystem(PseudonymKey, plan.Keys.Tenant, system));
         _systems[key] = (system.ToArray(), pseudonym);
         return pseudonym;
     }
@@ -484,7 +507,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             return;
         }
 
-        ValueTransforms.PseudonymId(plan, id, uuid);
+        ValueTransforms.PseudonymId(PseudonymKey, id, uuid);
         if (_pseudonyms.Count >= 65_536)
         {
             _pseudonyms.Clear();
@@ -507,22 +530,21 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     /// </summary>
     private void Meta(ReadOnlySpan<byte> resource, Range meta)
     {
-        var catalog = new PathCursor(_type.Catalog.Root, -1).Descend("meta");
-        var rules = new PathCursor(_type.Rules.Root, -1).Descend("meta");
-        var existing = new List<Range>();
+        var catalog = new PathCursor(_type.Catalog.Root, -1).Descend("meta"u8);
+        var rules = new PathCursor(_type.Rules.Root, -1).Descend("meta"u8);
+        var existing = _security;
+        existing.Clear();
         _containers.Push("meta"u8, isArray: false);
         if (meta.End.Value > 0)
         {
             var slice = resource[meta];
             var reader = new Utf8JsonReader(slice);
             reader.Read();
-            Span<char> nameChars = stackalloc char[128];
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
-                var nameBytes = JsonScratch.UnescapedName(ref reader);
-                var name = JsonScratch.Decode(nameBytes, nameChars);
+                var name = JsonScratch.UnescapedName(ref reader);
                 reader.Read();
-                if (name.SequenceEqual("security") && reader.TokenType == JsonTokenType.StartArray)
+                if (name.SequenceEqual("security"u8) && reader.TokenType == JsonTokenType.StartArray)
                 {
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
@@ -541,7 +563,7 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
                     continue;
                 }
 
-                Member(ref reader, catalog, rules, [], nameBytes, name);
+                Member(ref reader, catalog, rules, [], name);
             }
         }
 
@@ -555,18 +577,32 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
                 writer.WriteRawValue(resource[range], skipInputValidation: true);
             }
 
-            foreach (var code in DeidentifiedResource.Codes(_labels))
+            for (var i = 0; i < DeidentifiedResource.LabelCodes.Length; i++)
             {
-                writer.WriteStartObject();
-                writer.WriteString("system"u8, DeidentifiedResource.LabelSystem);
-                writer.WriteString("code"u8, code);
-                writer.WriteEndObject();
+                if ((_labels & DeidentifiedResource.LabelCodes[i].Label) != 0)
+                {
+                    writer.WriteRawValue(LabelCodings[i], skipInputValidation: true);
+                }
             }
 
             writer.WriteEndArray();
         }
 
         _containers.Pop(isArray: false);
+    }
+
+    private static byte[] LabelCoding(string code)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var coding = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            coding.WriteStartObject();
+            coding.WriteString("system"u8, DeidentifiedResource.LabelSystem);
+            coding.WriteString("code"u8, code);
+            coding.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static int Decimals(ReadOnlySpan<byte> raw)
@@ -589,9 +625,50 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
     public static string? ResourceTypeOf(ReadOnlySpan<byte> resource)
     {
         var reader = new Utf8JsonReader(resource);
+        return ToResourceType(ref reader) ? reader.GetString() : null;
+    }
+
+    /// <summary>Whether <see cref="ResourceTypeOf"/> is <paramref name="type"/> (ASCII), without making a string of it.</summary>
+    public static bool IsResourceType(ReadOnlySpan<byte> resource, ReadOnlySpan<byte> type)
+    {
+        var reader = new Utf8JsonReader(resource);
+        if (!ToResourceType(ref reader))
+        {
+            return false;
+        }
+
+        // Escaped or not valid UTF-8: through GetString, which throws for invalid UTF-8 as ResourceTypeOf does.
+        return reader.ValueIsEscaped || !Utf8.IsValid(reader.ValueSpan)
+            ? string.Equals(reader.GetString(), Encoding.ASCII.GetString(type), StringComparison.Ordinal)
+            : reader.ValueSpan.SequenceEqual(type);
+    }
+
+    /// <summary>
+    /// The <c>resourceType</c> of a resource and its plan (null for a type outside the catalog), the name from the plan
+    /// when it has one (no string made per resource); false when <see cref="ResourceTypeOf"/> is null.
+    /// </summary>
+    private static bool TypeOf(DeidentificationPlan plan, ReadOnlySpan<byte> resource, out string typeName, out TypePlan? type)
+    {
+        var reader = new Utf8JsonReader(resource);
+        if (!ToResourceType(ref reader))
+        {
+            typeName = string.Empty;
+            type = null;
+            return false;
+        }
+
+        type = reader.ValueIsEscaped ? null : plan.TypeLookup.Find(reader.ValueSpan);
+        typeName = type?.Name ?? reader.GetString()!;
+        type ??= plan.TypeLookup.Find(Encoding.UTF8.GetBytes(typeName));
+        return true;
+    }
+
+    /// <summary>Moves the reader to the string value of the first top-level <c>resourceType</c>; false when the JSON is not an object or has none.</summary>
+    private static bool ToResourceType(ref Utf8JsonReader reader)
+    {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            return null;
+            return false;
         }
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -600,16 +677,44 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             reader.Read();
             if (isType && reader.TokenType == JsonTokenType.String)
             {
-                return reader.GetString();
+                return true;
             }
 
             reader.Skip();
         }
 
-        return null;
+        return false;
     }
 
-    public static string? SubjectSeedOf(ReadOnlySpan<byte> resource)
+    public static string? SubjectSeedOf(ReadOnlySpan<byte> resource) => FindSeed(resource) is { } seed ? Seed(resource, seed) : null;
+
+    /// <summary>
+    /// The subject seed of a resource, as <see cref="SubjectSeedOf"/>; the string of the resource before when its seed is
+    /// written the same (one subject's resources come together), so that a line's seed is a string only once per subject.
+    /// </summary>
+    private string SeedOf(ReadOnlySpan<byte> resource) => SeedOf(resource, FindSeed(resource));
+
+    private string SeedOf(ReadOnlySpan<byte> resource, SeedToken? found)
+    {
+        if (found is not { } seed)
+        {
+            return string.Empty;
+        }
+
+        var token = resource[seed.Token];
+        if (_lastSeed is null || seed.IsReference != _lastSeedIsReference || !token.SequenceEqual(_lastSeedToken.WrittenSpan))
+        {
+            _lastSeed = Seed(resource, seed);
+            _lastSeedIsReference = seed.IsReference;
+            _lastSeedToken.ResetWrittenCount();
+            _lastSeedToken.Write(token);
+        }
+
+        return _lastSeed;
+    }
+
+    /// <summary>Where the subject seed of a resource is written: its Patient's own id, or the reference of its subject, patient or beneficiary.</summary>
+    private static SeedToken? FindSeed(ReadOnlySpan<byte> resource)
     {
         var reader = new Utf8JsonReader(resource);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -617,9 +722,9 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             return null;
         }
 
-        string? id = null;
-        string? type = null;
-        string? referenced = null;
+        Range? id = null;
+        bool? isPatient = null;
+        Range? referenced = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var which = reader.ValueTextEquals("id"u8) ? 1
@@ -629,18 +734,27 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             reader.Read();
             if (which is 1 or 2 && reader.TokenType == JsonTokenType.String)
             {
-                (which == 1 ? ref id : ref type) = reader.GetString();
-                if (type == "Patient" && id is not null)
+                ThrowIfNotUtf8(ref reader);
+                if (which == 1)
                 {
-                    return id;
+                    id = Token(ref reader);
+                }
+                else
+                {
+                    isPatient = reader.ValueTextEquals("Patient"u8);
+                }
+
+                if (isPatient == true && id is { } patientId)
+                {
+                    return new SeedToken(patientId, IsReference: false);
                 }
             }
             else if (which == 3 && reader.TokenType == JsonTokenType.StartObject && referenced is null)
             {
-                referenced = ReferencedId(ref reader);
-                if (referenced is not null && type is not null && type != "Patient")
+                referenced = ReferenceToken(ref reader);
+                if (referenced is { } reference && isPatient == false)
                 {
-                    return referenced;
+                    return new SeedToken(reference, IsReference: true);
                 }
             }
             else
@@ -649,22 +763,23 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
             }
         }
 
-        return type == "Patient" ? id : referenced;
+        return isPatient == true
+            ? id is { } ownId ? new SeedToken(ownId, IsReference: false) : null
+            : referenced is { } last ? new SeedToken(last, IsReference: true) : null;
     }
 
-    private static string? ReferencedId(ref Utf8JsonReader reader)
+    /// <summary>The last <c>reference</c> string of the object the reader stands at.</summary>
+    private static Range? ReferenceToken(ref Utf8JsonReader reader)
     {
-        string? result = null;
+        Range? result = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var isReference = reader.ValueTextEquals("reference"u8);
             reader.Read();
             if (isReference && reader.TokenType == JsonTokenType.String)
             {
-                var reference = reader.GetString()!;
-                var history = reference.IndexOf("/_history/", StringComparison.Ordinal);
-                reference = history >= 0 ? reference[..history] : reference;
-                result = reference.StartsWith("urn:uuid:", StringComparison.Ordinal) ? reference[9..] : reference[(reference.LastIndexOf('/') + 1)..];
+                ThrowIfNotUtf8(ref reader);
+                result = Token(ref reader);
             }
             else
             {
@@ -675,18 +790,108 @@ internal sealed partial class Deidentifier(DeidentificationPlan plan, Utf8JsonWr
         return result;
     }
 
+    /// <summary>The seed a token names: the id itself, or the id a reference ends with (after <c>urn:uuid:</c> or the last slash, before <c>/_history/</c>).</summary>
+    private static string Seed(ReadOnlySpan<byte> resource, SeedToken seed)
+    {
+        var reader = new Utf8JsonReader(resource[seed.Token]);
+        reader.Read();
+        var value = reader.GetString()!;
+        if (!seed.IsReference)
+        {
+            return value;
+        }
+
+        var history = value.IndexOf("/_history/", StringComparison.Ordinal);
+        value = history >= 0 ? value[..history] : value;
+        return value.StartsWith("urn:uuid:", StringComparison.Ordinal) ? value[9..] : value[(value.LastIndexOf('/') + 1)..];
+    }
+
+    private static Range Token(ref Utf8JsonReader reader) => (int)reader.TokenStartIndex..(int)reader.BytesConsumed;
+
+    /// <summary>GetString throws for a string that is not valid UTF-8; the seed search read every id, type and reference with it, and still throws where it did.</summary>
+    private static void ThrowIfNotUtf8(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped || !Utf8.IsValid(reader.ValueSpan))
+        {
+            _ = reader.GetString();
+        }
+    }
+
+    /// <summary>Where a subject seed is written in a resource: a JSON string token, as in the input.</summary>
+    private readonly record struct SeedToken(Range Token, bool IsReference);
+
+    /// <summary>
+    /// <see cref="FindSeed"/> done member by member by the walk, which reads the top-level members anyway: the same
+    /// decisions in the same order (the first decisive member wins), the same exceptions for what is not valid UTF-8.
+    /// </summary>
+    private sealed class SeedCheck
+    {
+        private Range? _id;
+        private bool? _isPatient;
+        private Range? _referenced;
+        private SeedToken? _decided;
+
+        public bool Walked { get; set; }
+
+        public void Clear()
+        {
+            _id = _referenced = null;
+            _isPatient = null;
+            _decided = null;
+            Walked = false;
+        }
+
+        public void Member(ref Utf8JsonReader reader, scoped ReadOnlySpan<byte> name)
+        {
+            if (_decided is not null)
+            {
+                return;
+            }
+
+            var which = name.SequenceEqual("id"u8) ? 1
+                : name.SequenceEqual("resourceType"u8) ? 2
+                : name.SequenceEqual("subject"u8) || name.SequenceEqual("patient"u8) || name.SequenceEqual("beneficiary"u8) ? 3
+                : 0;
+            if (which is 1 or 2 && reader.TokenType == JsonTokenType.String)
+            {
+                ThrowIfNotUtf8(ref reader);
+                if (which == 1)
+                {
+                    _id = Token(ref reader);
+                }
+                else
+                {
+                    _isPatient = reader.ValueTextEquals("Patient"u8);
+                }
+
+                if (_isPatient == true && _id is { } patientId)
+                {
+                    _decided = new SeedToken(patientId, IsReference: false);
+                }
+            }
+            else if (which == 3 && reader.TokenType == JsonTokenType.StartObject && _referenced is null)
+            {
+                var copy = reader;
+                _referenced = ReferenceToken(ref copy);
+                if (_referenced is { } reference && _isPatient == false)
+                {
+                    _decided = new SeedToken(reference, IsReference: true);
+                }
+            }
+        }
+
+        /// <summary>The seed once the root object has been read, as <see cref="FindSeed"/> would have found it.</summary>
+        public SeedToken? Found()
+            => _decided ?? (_isPatient == true
+                ? _id is { } ownId ? new SeedToken(ownId, IsReference: false) : null
+                : _referenced is { } last ? new SeedToken(last, IsReference: true) : null);
+    }
+
     public void Dispose()
     {
         _containers.Dispose();
         _scratch.Dispose();
         _aead?.Dispose();
-    }
-
-    /// <summary>The free-text element names, looked up by span.</summary>
-    private sealed class FrozenLookup(System.Collections.Frozen.FrozenSet<string> names)
-    {
-        private readonly System.Collections.Frozen.FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup = names.GetAlternateLookup<ReadOnlySpan<char>>();
-
-        public bool Contains(ReadOnlySpan<char> name) => _lookup.Contains(name);
+        _pseudonymKey?.Dispose();
     }
 }

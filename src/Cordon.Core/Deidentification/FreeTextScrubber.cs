@@ -24,6 +24,17 @@ public sealed class SubjectContext
         {
             FirstBytes[Fold(text[0])] = true;
         }
+
+        var candidates = new List<byte>();
+        for (var b = 0; b < 256; b++)
+        {
+            if (FirstBytes[Fold((byte)b)] || char.IsAsciiDigit((char)b) || b is '+' or '@')
+            {
+                candidates.Add((byte)b);
+            }
+        }
+
+        Candidates = SearchValues.Create([.. candidates]);
     }
 
     public static SubjectContext Empty { get; } = new([]);
@@ -32,6 +43,9 @@ public sealed class SubjectContext
 
     /// <summary>Which (ASCII-folded) bytes start a term, so that most positions of a text are passed over at once.</summary>
     internal bool[] FirstBytes { get; } = new bool[256];
+
+    /// <summary>The bytes at which the scrubber may find something (a term's first byte in either case, a digit, + or @): it passes over the rest at once.</summary>
+    internal SearchValues<byte> Candidates { get; }
 
     public int Count => Terms.Length;
 
@@ -127,6 +141,13 @@ public static class FreeTextScrubber
         var i = 0;
         while (i < text.Length)
         {
+            var next = text[i..].IndexOfAny(context.Candidates);
+            if (next < 0)
+            {
+                break;
+            }
+
+            i += next;
             var b = text[i];
             if (context.FirstBytes[SubjectContext.Fold(b)] && (b >= 0x80 || !IsWordByte(text, i - 1)) && Term(text, i, context) is { } term)
             {

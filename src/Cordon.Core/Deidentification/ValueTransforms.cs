@@ -14,20 +14,27 @@ internal static class ValueTransforms
     /// <summary>MAC of a domain byte string, a 0 byte and the value, under <paramref name="key"/>.</summary>
     public static void Mac(CryptoSuite suite, byte[] key, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> value, Span<byte> destination)
     {
+        using var mac = suite.CreateMac(key);
+        Mac(mac, domain, value, destination);
+    }
+
+    /// <summary>MAC of a domain byte string, a 0 byte and the value, under a key set up once.</summary>
+    public static void Mac(IMacKey key, ReadOnlySpan<byte> domain, ReadOnlySpan<byte> value, Span<byte> destination)
+    {
         var length = domain.Length + 1 + value.Length;
         var rented = length <= 512 ? null : new byte[length];
         var input = rented ?? stackalloc byte[512];
         domain.CopyTo(input);
         input[domain.Length] = 0;
         value.CopyTo(input[(domain.Length + 1)..]);
-        suite.Mac(key, input[..length], destination);
+        key.Compute(input[..length], destination);
     }
 
     /// <summary>The pseudonym of a resource id, as a UUID (version 8, RFC 9562) so that it is a valid FHIR id and urn:uuid.</summary>
-    public static void PseudonymId(DeidentificationPlan plan, ReadOnlySpan<byte> id, Span<byte> uuid)
+    public static void PseudonymId(IMacKey pseudonymKey, ReadOnlySpan<byte> id, Span<byte> uuid)
     {
         Span<byte> mac = stackalloc byte[CryptoSuite.HashSize];
-        Mac(plan.Suite, plan.Keys.Pseudonym, "id"u8, id, mac);
+        Mac(pseudonymKey, "id"u8, id, mac);
         mac[6] = (byte)((mac[6] & 0x0F) | 0x80);
         mac[8] = (byte)((mac[8] & 0x3F) | 0x80);
         var at = 0;
@@ -43,21 +50,18 @@ internal static class ValueTransforms
         }
     }
 
-    public static string PseudonymId(DeidentificationPlan plan, string id)
+    public static string PseudonymId(IMacKey pseudonymKey, string id)
     {
         Span<byte> uuid = stackalloc byte[UuidLength];
-        PseudonymId(plan, Encoding.UTF8.GetBytes(id), uuid);
+        PseudonymId(pseudonymKey, Encoding.UTF8.GetBytes(id), uuid);
         return Encoding.ASCII.GetString(uuid);
     }
 
     /// <summary>
-    /// A reference with the id pseudonymised as <see cref="PseudonymId(DeidentificationPlan, ReadOnlySpan{byte}, Span{byte})"/>:
+    /// A reference with the id pseudonymised as <see cref="PseudonymId(IMacKey, ReadOnlySpan{byte}, Span{byte})"/>:
     /// <c>urn:uuid:x</c> → <c>urn:uuid:p</c>, <c>Type/x</c> (also after a base URL, or with <c>/_history/n</c>) → <c>Type/p</c>,
     /// a local <c>#x</c> unchanged. False for a conditional reference (<c>Type?identifier=…</c>), which cannot be resolved and is removed.
     /// </summary>
-    public static bool Reference(DeidentificationPlan plan, ReadOnlySpan<byte> reference, Span<byte> destination, out int written)
-        => Reference(reference, destination, (id, uuid) => PseudonymId(plan, id, uuid), out written);
-
     public delegate void IdPseudonym(ReadOnlySpan<byte> id, Span<byte> uuid);
 
     public static bool Reference(ReadOnlySpan<byte> reference, Span<byte> destination, IdPseudonym pseudonym, out int written)
@@ -106,19 +110,19 @@ internal static class ValueTransforms
     }
 
     /// <summary>An identifier value's pseudonym: 32 hex characters of the MAC under the pseudonym key.</summary>
-    public static void PseudonymIdentifier(DeidentificationPlan plan, ReadOnlySpan<byte> value, Span<byte> destination)
+    public static void PseudonymIdentifier(IMacKey pseudonymKey, ReadOnlySpan<byte> value, Span<byte> destination)
     {
         Span<byte> mac = stackalloc byte[CryptoSuite.HashSize];
-        Mac(plan.Suite, plan.Keys.Pseudonym, "identifier"u8, value, mac);
+        Mac(pseudonymKey, "identifier"u8, value, mac);
         HexAll(mac[..16], destination);
     }
 
     /// <summary><c>urn:cordon:pseudonym:&lt;tenant&gt;:&lt;16 hex of the keyed MAC of the original system&gt;</c>.</summary>
-    public static string PseudonymSystem(DeidentificationPlan plan, ReadOnlySpan<byte> system)
+    public static string PseudonymSystem(IMacKey pseudonymKey, string tenant, ReadOnlySpan<byte> system)
     {
         Span<byte> mac = stackalloc byte[CryptoSuite.HashSize];
-        Mac(plan.Suite, plan.Keys.Pseudonym, "system"u8, system, mac);
-        return $"urn:cordon:pseudonym:{plan.Keys.Tenant}:{Convert.ToHexStringLower(mac[..8])}";
+        Mac(pseudonymKey, "system"u8, system, mac);
+        return $"urn:cordon:pseudonym:{tenant}:{Convert.ToHexStringLower(mac[..8])}";
     }
 
     /// <summary>The keyed hash (the suite's HMAC under the hash key), 64 lower-case hex characters.</summary>

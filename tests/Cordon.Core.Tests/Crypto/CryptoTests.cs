@@ -52,6 +52,24 @@ public sealed class SuiteTests
         suite.Mac(Enumerable.Repeat((byte)1, 32).ToArray(), "13800138000"u8, b);
         Assert.False(a.SequenceEqual(b));
     }
+
+    [Theory]
+    [InlineData(CryptoSuiteId.Standard)]
+    [InlineData(CryptoSuiteId.National)]
+    public void A_reusable_MAC_gives_the_one_shot_MAC_of_every_message(CryptoSuiteId id)
+    {
+        var suite = CryptoSuite.For(id);
+        var key = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        using var mac = suite.CreateMac(key);
+        Span<byte> reused = stackalloc byte[32];
+        Span<byte> oneShot = stackalloc byte[32];
+        foreach (var message in new[] { "13800138000", string.Empty, new string('x', 200), "13800138000" })
+        {
+            mac.Compute(System.Text.Encoding.UTF8.GetBytes(message), reused);
+            suite.Mac(key, System.Text.Encoding.UTF8.GetBytes(message), oneShot);
+            Assert.True(reused.SequenceEqual(oneShot), message);
+        }
+    }
 }
 
 public sealed class EnvelopeTests
