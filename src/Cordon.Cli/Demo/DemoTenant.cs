@@ -250,7 +250,7 @@ public static class DemoTenant
         return records.Count;
     }
 
-    private static Actor SeederActor(TenantContext tenant) => new(tenant.Id, Seeder, Role.App, null, null, null, false);
+    private static Actor SeederActor(TenantContext tenant) => new(tenant.Id, Seeder, Role.App, null, false);
 
     private static Task AppendConsentAsync(TenantContext tenant, ICordonStore store, string subjectId, string purpose, ConsentAction action, ConsentGiver giver, DateTimeOffset now, CancellationToken cancellationToken)
     {
