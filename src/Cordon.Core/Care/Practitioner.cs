@@ -3,7 +3,7 @@ using Cordon.Core.Access;
 namespace Cordon.Core.Care;
 
 /// <summary>How a practitioner's real name was verified (status, method, date).</summary>
-public sealed record RealNameVerification(string Status, string Method, DateOnly? VerifiedOn)
+public sealed record RealNameVerification(string Status, string Method, DateOnly? VerifiedOn = null)
 {
     public const string Verified = "verified";
     public const string Pending = "pending";

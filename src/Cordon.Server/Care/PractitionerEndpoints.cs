@@ -48,16 +48,16 @@ public sealed record PractitionerView(
 
 public sealed record PractitionerList(IReadOnlyList<PractitionerView> Practitioners);
 
-/// <summary>The register entry as stored in the row's body (the id and the suspension are columns of their own).</summary>
+/// <summary>The register entry as stored in the row's body (the id and the suspension are columns of their own); a null member is not written, so each optional one has a default.</summary>
 public sealed record StoredPractitioner(
     string Role,
     string Name,
     RealNameVerification RealName,
-    string? Licence,
-    PracticeRegistration? Registration,
-    DateOnly? IndependentPracticeSince,
-    DateOnly? OnlinePracticeConsentedOn,
-    string? PublicKey)
+    string? Licence = null,
+    PracticeRegistration? Registration = null,
+    DateOnly? IndependentPracticeSince = null,
+    DateOnly? OnlinePracticeConsentedOn = null,
+    string? PublicKey = null)
 {
     public static StoredPractitioner Of(Practitioner p)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json.Nodes;
 using Cordon.Core.Access;
 using Cordon.Core.Audit;
 
@@ -153,16 +152,16 @@ public abstract class PractitionerTests : ServerTest
         var (response, json) = await Server.SendAsync(HttpMethod.Post, "/v1/decisions", Server.Dpo, json: new { actor = new { role = "physician", id = "dr-explain" }, purpose = "consultation", subjectId = subject, recordType = "Condition", action = "read" });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("deny", json!["outcome"]!.GetValue<string>());
+        Assert.Equal("deny", json!["decision"]!.GetValue<string>());
         Assert.Equal("care.practitioner-not-eligible", json["code"]!.GetValue<string>());
         Assert.Contains("fewer than 3 years", json["detail"]!.GetValue<string>(), StringComparison.Ordinal);
-        var check = Assert.Single(json["checks"]!.AsArray(), c => c!["check"]!.GetValue<string>() == "registered practitioner");
+        var check = Assert.Single(json["rules"]!.AsArray(), c => c!["check"]!.GetValue<string>() == "registered practitioner");
         Assert.Equal("R53", check!["rule"]!.GetValue<string>());
         Assert.False(check["passed"]!.GetValue<bool>());
 
         await Server.PractitionerTokenAsync(Role.Physician, "dr-fine");
         var (_, fine) = await Server.SendAsync(HttpMethod.Post, "/v1/decisions", Server.Dpo, json: new { actor = new { role = "physician", id = "dr-fine" }, purpose = "consultation", subjectId = subject, recordType = "Condition", action = "read" });
-        Assert.True(Assert.Single(fine!["checks"]!.AsArray(), c => c!["check"]!.GetValue<string>() == "registered practitioner")!["passed"]!.GetValue<bool>());
+        Assert.True(Assert.Single(fine!["rules"]!.AsArray(), c => c!["check"]!.GetValue<string>() == "registered practitioner")!["passed"]!.GetValue<bool>());
     }
 
     private async Task AssertRefusedAsync(string actor, string subject, string detail)
