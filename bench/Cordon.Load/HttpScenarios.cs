@@ -28,7 +28,7 @@ internal static class HttpScenarios
         var keys = KeyFile.Open(KeyFile.PathIn(server.DataDirectory)).Find(Tenant) ?? throw new InvalidOperationException("The key file has no default tenant.");
         var now = DateTimeOffset.UtcNow;
         var app = TokenIssuer.Issue(new TokenRequest(Tenant, "load-app", Role.App), keys.TokenKey, now, TimeSpan.FromHours(4));
-        var physician = TokenIssuer.Issue(new TokenRequest(Tenant, Physician, Role.Physician, Licence: "110101200012345", PracticeYears: 12), keys.TokenKey, now, TimeSpan.FromHours(4));
+        var physician = TokenIssuer.Issue(new TokenRequest(Tenant, Physician, Role.Physician), keys.TokenKey, now, TimeSpan.FromHours(4));
 
         log.WriteLine($"setup: {subjects} subjects with consent and a care team, {recordsPerSubject} records each");
         var (subjectIds, recordIds) = await SetupAsync(server, app, subjects, recordsPerSubject);

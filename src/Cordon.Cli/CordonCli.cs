@@ -25,6 +25,7 @@ public static class CordonCli
         ("assessments", SharingCommand.Assessments),
         ("disclose", SharingCommand.Disclose),
         ("crossborder", SharingCommand.CrossBorder),
+        ("practitioners", PractitionersCommand.Create),
     ];
 
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)

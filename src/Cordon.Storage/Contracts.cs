@@ -64,6 +64,21 @@ public interface ICareTeamStore
     Task<IReadOnlyList<CareTeamRow>> GetCareTeamAsync(string tenant, string subjectId, CancellationToken cancellationToken);
 }
 
+/// <summary>The practitioner register: the tenant's physicians, pharmacists and nurses (R53).</summary>
+public interface ICareStore
+{
+    /// <summary>Registers a practitioner with its audit entry in one transaction; Conflict (and nothing written) when the id is registered.</summary>
+    Task<WriteStatus> RegisterPractitionerAsync(PractitionerRow practitioner, AuditDraft audit, CancellationToken cancellationToken);
+
+    /// <summary>Suspends (a suspension body) or reinstates (null) a practitioner with its audit entry; NotFound (and nothing written) when there is none.</summary>
+    Task<WriteStatus> SetPractitionerSuspensionAsync(string tenant, string id, string? suspension, DateTimeOffset now, AuditDraft audit, CancellationToken cancellationToken);
+
+    Task<PractitionerRow?> GetPractitionerAsync(string tenant, string id, CancellationToken cancellationToken);
+
+    /// <summary>The register, by id.</summary>
+    Task<IReadOnlyList<PractitionerRow>> ListPractitionersAsync(string tenant, CancellationToken cancellationToken);
+}
+
 /// <summary>Sealed records and their versions.</summary>
 public interface IVault
 {
@@ -310,7 +325,7 @@ public interface ISharingStore
     Task<IReadOnlyList<DisclosureRow>> ListDisclosuresAsync(string tenant, string? recipient, string? subject, int limit, CancellationToken cancellationToken);
 }
 
-public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, IVault, IAuditLog, IRightsStore, IMarketingStore, ISharingStore, ITokenRevocations, ISharedState, IAsyncDisposable
+public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, ICareStore, IVault, IAuditLog, IRightsStore, IMarketingStore, ISharingStore, ITokenRevocations, ISharedState, IAsyncDisposable
 {
     /// <summary>sqlite or postgres.</summary>
     string Engine { get; }

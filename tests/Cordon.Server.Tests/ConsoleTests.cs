@@ -146,6 +146,13 @@ public sealed class ConsoleTests : IAsyncLifetime
         await page.Locator("#decision-type").FillAsync("Condition");
         await page.GetByTestId("decision-run").ClickAsync();
 
+        // The default actor is no registered practitioner: the register refuses first (R53).
+        await Assertions.Expect(page.GetByTestId("decision")).ToContainTextAsync("deny");
+        await Assertions.Expect(page.GetByTestId("decision-result")).ToContainTextAsync("care.practitioner-not-eligible");
+
+        await Server.PractitionerTokenAsync(Role.Nurse, "nurse-console");
+        await page.Locator("#decision-actor").FillAsync("nurse-console");
+        await page.GetByTestId("decision-run").ClickAsync();
         await Assertions.Expect(page.GetByTestId("decision")).ToContainTextAsync("deny");
         await Assertions.Expect(page.GetByTestId("decision-result")).ToContainTextAsync("consent.missing");
     }

@@ -83,6 +83,36 @@ public sealed class CordonServer : IAsyncDisposable
     public string Token(Role role, string actor, string? subject = null, bool automated = false)
         => TokenIssuer.Issue(new TokenRequest(Tenant, actor, role, subject, Automated: automated), Host.Tenants.Keys.Find(Tenant)!.TokenKey, DateTimeOffset.UtcNow, TimeSpan.FromHours(1));
 
+    /// <summary>An eligible practitioner's register entry: verified, licensed, registered here, <paramref name="years"/> of independent practice, consented to online practice.</summary>
+    public Dictionary<string, object?> PractitionerBody(Role role, string actor, int years = 8)
+    {
+        var today = DateOnly.FromDateTime(Time.GetUtcNow().UtcDateTime.AddHours(8));
+        return new Dictionary<string, object?>
+        {
+            ["id"] = actor,
+            ["role"] = role.ToKey(),
+            ["name"] = "测试医师",
+            ["realName"] = new { status = "verified", method = "id-card-and-face", verifiedOn = today.AddDays(-30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) },
+            ["licence"] = role == Role.Physician ? "110101000000001" : "n-2019-0001",
+            ["registration"] = new { kind = "this-institution", institution = "示例互联网医院", registeredOn = today.AddYears(-years).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) },
+            ["independentPracticeSince"] = today.AddYears(-years).AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            ["onlinePracticeConsentedOn"] = today.AddDays(-10).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        };
+    }
+
+    /// <summary>
+    /// Registers an eligible practitioner (R53), unless a test of the class already did, and returns their token: a
+    /// clinician acting in an online consultation or prescription must be one.
+    /// </summary>
+    public async Task<string> PractitionerTokenAsync(Role role, string actor)
+    {
+        var (response, json) = await SendAsync(HttpMethod.Post, "/v1/practitioners", Admin, json: PractitionerBody(role, actor));
+        var registered = response.StatusCode == System.Net.HttpStatusCode.Created
+            || (response.StatusCode == System.Net.HttpStatusCode.Conflict && json?["code"]?.GetValue<string>() == "practitioner.exists");
+        Assert.True(registered, json?.ToJsonString());
+        return Token(role, actor);
+    }
+
     public HttpRequestMessage Request(HttpMethod method, string path, string? token, string? purpose = null, object? json = null, string? justification = null)
     {
         var request = new HttpRequestMessage(method, path);

@@ -83,7 +83,7 @@ public abstract class RecordFlowTests : ServerTest
         });
 
         // consultation reads Patient name but not the ID number.
-        var physician = Server.Token(Role.Physician, "dr-li");
+        var physician = await Server.PractitionerTokenAsync(Role.Physician, "dr-li");
         await Server.AddCareTeamAsync(subject, "dr-li", "physician");
         var (response, body) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/records?type=Patient", physician, "consultation");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -137,7 +137,7 @@ public abstract class RecordFlowTests : ServerTest
         var subject = await Server.CreateSubjectAsync();
         await Server.GrantAsync(subject, "consultation");
         await Server.WriteAsync(subject, "consultation", CordonServer.Condition("E11.9", "2型糖尿病"));
-        var physician = Server.Token(Role.Physician, "dr-chen");
+        var physician = await Server.PractitionerTokenAsync(Role.Physician, "dr-chen");
 
         var (outside, problem) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/records", physician, "consultation");
         Assert.Equal(HttpStatusCode.Forbidden, outside.StatusCode);
@@ -159,7 +159,7 @@ public abstract class RecordFlowTests : ServerTest
         var subject = await Server.CreateSubjectAsync();
         await Server.GrantAsync(subject, "consultation");
         await Server.WriteAsync(subject, "consultation", CordonServer.Condition("I21.9", "急性心肌梗死"));
-        var physician = Server.Token(Role.Physician, "dr-er");
+        var physician = await Server.PractitionerTokenAsync(Role.Physician, "dr-er");
 
         var (response, _) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/records", physician, "consultation", justification: "急诊抢救，患者昏迷");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -182,8 +182,8 @@ public abstract class RecordFlowTests : ServerTest
         await Server.WriteAsync(subject, "consultation", CordonServer.Condition("E11.9", "2型糖尿病"));
         await Server.AddCareTeamAsync(subject, "dr-li", "physician");
         await Server.AddCareTeamAsync(subject, "nurse-wu", "nurse");
-        var physician = Server.Token(Role.Physician, "dr-li");
-        var nurse = Server.Token(Role.Nurse, "nurse-wu");
+        var physician = await Server.PractitionerTokenAsync(Role.Physician, "dr-li");
+        var nurse = await Server.PractitionerTokenAsync(Role.Nurse, "nurse-wu");
 
         var (_, nurseView) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/records", nurse, "consultation");
         Assert.DoesNotContain(nurseView!["records"]!.AsArray(), r => r!["id"]!.GetValue<string>() == hiv);

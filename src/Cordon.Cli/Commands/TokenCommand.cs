@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Cordon.Core.Access;
+using Cordon.Core.Care;
+using Cordon.Server.Care;
 using Cordon.Server.Auth;
 using Cordon.Storage;
 using Cordon.Storage.Keys;
@@ -18,13 +20,11 @@ internal static class TokenCommand
         var role = new Option<string>("--role") { Description = "patient, guardian, physician, pharmacist, nurse, support, marketing, analyst, dpo, security, admin or app.", Required = true };
         var actor = new Option<string>("--actor") { Description = "The actor's identity (user id, staff id, service name).", Required = true };
         var subject = new Option<string?>("--subject") { Description = "The subject a patient token acts for (a guardian token: the guardian's own subject or the ward). It must exist in the tenant." };
-        var licence = new Option<string?>("--license", "--licence") { Description = "A physician's practising licence number." };
-        var years = new Option<int?>("--practice-years") { Description = "A physician's years of independent practice (0 or more)." };
-        var ai = new Option<bool>("--ai") { Description = "Marks an automated agent: it can never act as a physician (R53)." };
+        var ai = new Option<bool>("--ai") { Description = "Marks an automated agent: it is never a practitioner, so no clinician role takes it (R53)." };
         var ttl = new Option<int>("--ttl-hours") { Description = $"Lifetime in hours, 1 to {MaxTtlHours} (default 1: tokens are short-lived; revoke one with cordon token revoke).", DefaultValueFactory = _ => 1 };
-        var command = new Command("token", "Print a bearer token for that actor (stdout: the token only), signed with the tenant's token key from the key file. Exit 2 when an option is wrong or names a tenant or subject that does not exist.")
+        var command = new Command("token", "Print a bearer token for that actor (stdout: the token only), signed with the tenant's token key from the key file. A physician, pharmacist or nurse token names a practitioner of the register (cordon practitioners): licence and years of practice are read from there, never from the token. Exit 2 when an option is wrong or names a tenant, subject or practitioner that does not exist.")
         {
-            tenantData, role, actor, subject, licence, years, ai, ttl,
+            tenantData, role, actor, subject, ai, ttl,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -54,9 +54,9 @@ internal static class TokenCommand
                 return ExitCodes.Usage;
             }
 
-            if (parse.GetValue(years) is < 0)
+            if (parsedRole.IsClinician() && parse.GetValue(ai))
             {
-                await console.Error.WriteLineAsync($"--practice-years takes 0 or more (got {parse.GetValue(years)}).");
+                await console.Error.WriteLineAsync($"--ai with --role {parsedRole.ToKey()}: an automated agent is never a practitioner and may not act as a physician, pharmacist or nurse (R53).");
                 return ExitCodes.Usage;
             }
 
@@ -75,6 +75,22 @@ internal static class TokenCommand
                 return ExitCodes.Usage;
             }
 
+            if (parsedRole.IsClinician())
+            {
+                await using var store = await CordonStores.OpenAsync(directory, parse.GetValue(tenantData.Database), cancellationToken);
+                if (await store.GetPractitionerAsync(tenantId, parse.GetValue(actor)!, cancellationToken) is not { } practitioner)
+                {
+                    await console.Error.WriteLineAsync($"--role {parsedRole.ToKey()}: '{parse.GetValue(actor)}' is not a registered practitioner of tenant '{tenantId}'; register them first (cordon practitioners register FILE.json, or POST /v1/practitioners). Their token would be refused in every online consultation (care.practitioner-not-eligible, R53).");
+                    return ExitCodes.Usage;
+                }
+
+                var entry = PractitionerRegister.Parse(practitioner);
+                if (CarePolicy.Check(entry, parsedRole, automated: false, await MinimumYearsAsync(store, tenantId, cancellationToken), DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime.AddHours(8))) is { } refusal)
+                {
+                    await console.Error.WriteLineAsync($"warning: {parse.GetValue(actor)} is registered but not eligible today, so consultations and prescriptions will refuse this token ({refusal.Code}, {refusal.Rule}): {refusal.Detail}");
+                }
+            }
+
             if (subjectId is not null)
             {
                 await using var store = await CordonStores.OpenAsync(directory, parse.GetValue(tenantData.Database), cancellationToken);
@@ -85,12 +101,20 @@ internal static class TokenCommand
                 }
             }
 
-            var request = new TokenRequest(tenantId, parse.GetValue(actor)!, parsedRole, subjectId, parse.GetValue(licence), parse.GetValue(years), parse.GetValue(ai));
+            var request = new TokenRequest(tenantId, parse.GetValue(actor)!, parsedRole, subjectId, parse.GetValue(ai));
             await console.Out.WriteLineAsync(TokenIssuer.Issue(request, keys.TokenKey, TimeProvider.System.GetUtcNow(), TimeSpan.FromHours(parse.GetValue(ttl))));
             return ExitCodes.Ok;
         });
         command.Subcommands.Add(Revoke(console));
         return command;
+    }
+
+    /// <summary>The tenant profile's minimumPracticeYears (R53), read from its stored profile.</summary>
+    private static async Task<int> MinimumYearsAsync(ICordonStore store, string tenant, CancellationToken cancellationToken)
+    {
+        var row = await store.GetTenantAsync(tenant, cancellationToken);
+        var loaded = row is null ? null : Core.Profiles.ProfileLoader.Load(row.ProfileYaml, tenant + ".yaml");
+        return loaded is { Succeeded: true } ? loaded.Profile.Settings.MinimumPracticeYears : new Core.Profiles.ProfileSettings().MinimumPracticeYears;
     }
 
     /// <summary><c>cordon token revoke</c>: the same revocation as the API; every running node refuses the tokens within a second.</summary>

@@ -35,7 +35,7 @@ public static class DemoTenant
     /// <summary>How long the printed tokens live.</summary>
     public static readonly TimeSpan TokenLifetime = TimeSpan.FromHours(12);
 
-    private const string Seeder = "cordon-demo";
+    internal const string Seeder = "cordon-demo";
     private const int RecordBatch = 512;
     private const int WriteWindow = 256;
 
@@ -63,6 +63,8 @@ public static class DemoTenant
             await SeedAsync(tenant, store, staff, patients, now, progress, cancellationToken);
             var queue = await DemoRights.SeedAsync(host, tenant, patients, now, cancellationToken);
             var recipients = await DemoSharing.SeedAsync(tenant, store, now, cancellationToken);
+            var practitioners = await DemoPractitioners.SeedAsync(tenant, store, staff, now, cancellationToken);
+            progress?.Report($"demo: {practitioners} practitioners registered, all eligible but {DemoPractitioners.Junior} (two years of independent practice, R53)");
             progress?.Report($"demo: contracts and impact assessments recorded for {recipients} recipients");
             progress?.Report($"demo: rights queue: {queue.Open} open ({queue.Late} late, {queue.AwaitingProof} waiting for a relative's proof to be verified), {queue.Completed} completed");
         }
@@ -250,7 +252,7 @@ public static class DemoTenant
         return records.Count;
     }
 
-    private static Actor SeederActor(TenantContext tenant) => new(tenant.Id, Seeder, Role.App, null, null, null, false);
+    private static Actor SeederActor(TenantContext tenant) => new(tenant.Id, Seeder, Role.App, null, false);
 
     private static Task AppendConsentAsync(TenantContext tenant, ICordonStore store, string subjectId, string purpose, ConsentAction action, ConsentGiver giver, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -293,8 +295,8 @@ public static class DemoTenant
             return found.Count == 1 ? found[0] : throw new InvalidOperationException("The demo tenant lacks one of its seeded subjects; delete the data directory to seed it again.");
         }
 
-        string Token(Role role, string actor, string? subject = null, DemoStaff? clinician = null)
-            => TokenIssuer.Issue(new TokenRequest(tenant.Id, actor, role, subject, clinician?.Licence, clinician?.PracticeYears), tenant.Keys.TokenKey, now, TokenLifetime);
+        string Token(Role role, string actor, string? subject = null)
+            => TokenIssuer.Issue(new TokenRequest(tenant.Id, actor, role, subject), tenant.Keys.TokenKey, now, TokenLifetime);
 
         var patient = patients[0];
         var patientId = await SubjectOf(patient.ExternalId);
@@ -317,9 +319,9 @@ public static class DemoTenant
             new("dpo", "dpo-wang", Token(Role.Dpo, "dpo-wang"), "data-protection officer: audit log and verification, decisions explained, record-keeping reads"),
             new("security", "sec-liu", Token(Role.Security, "sec-liu"), "security team: audit log and chain verification"),
             new("support", "support-zhao", Token(Role.Support, "support-zhao"), $"support staff: reads Patient under appointment with ID numbers, names and mobiles masked, e.g. {patientId}") { Subject = patientId },
-            new("physician", physician.Actor, Token(Role.Physician, physician.Actor, clinician: physician), $"physician {physician.Actor} ({department.NameEn}) in the care team of {who}; reads consultation records") { Subject = patientId },
-            new("nurse", nurse.Actor, Token(Role.Nurse, nurse.Actor, clinician: nurse), $"nurse {nurse.Actor} in the care team of {who}; reads test results") { Subject = patientId },
-            new("pharmacist", pharmacist.Actor, Token(Role.Pharmacist, pharmacist.Actor, clinician: pharmacist), $"pharmacist {pharmacist.Actor} in the care team of {who}; reviews prescriptions") { Subject = patientId },
+            new("physician", physician.Actor, Token(Role.Physician, physician.Actor), $"physician {physician.Actor} ({department.NameEn}) in the care team of {who}; reads consultation records (a registered practitioner; {DemoPractitioners.Junior}, with two years of practice, is refused care.practitioner-not-eligible, R53)") { Subject = patientId },
+            new("nurse", nurse.Actor, Token(Role.Nurse, nurse.Actor), $"nurse {nurse.Actor} in the care team of {who}; reads test results") { Subject = patientId },
+            new("pharmacist", pharmacist.Actor, Token(Role.Pharmacist, pharmacist.Actor), $"pharmacist {pharmacist.Actor} in the care team of {who}; reviews prescriptions") { Subject = patientId },
             new("patient", patient.ExternalId, Token(Role.Patient, patient.ExternalId, patientId), $"patient {who}: own records and consents") { Subject = patientId },
             new("guardian", guardian.ExternalId, Token(Role.Guardian, guardian.ExternalId, guardianId), $"guardian {guardianId} ({guardian.Name}, {guardian.Pinyin}) of the child {wardId} ({ward.Name}, {ward.Pinyin})") { Subject = wardId },
             new("marketing", "mkt-chen", Token(Role.Marketing, "mkt-chen"), string.Create(CultureInfo.InvariantCulture, $"marketing: reads Account (mobile masked) under marketing.push only where it is consented, e.g. {marketedId}")) { Subject = marketedId },

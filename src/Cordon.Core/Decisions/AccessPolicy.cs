@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Cordon.Core.Access;
 using Cordon.Core.Audit;
+using Cordon.Core.Care;
 using Cordon.Core.Catalog;
 using Cordon.Core.Consent;
 using Cordon.Core.Profiles;
@@ -24,6 +25,7 @@ public sealed class AccessPolicy
     private readonly RecordTypeDef[] _types;
     private readonly uint[] _writeRoles;
     private readonly uint[] _readRoles;
+    private readonly uint[] _practitionerRoles;
     private readonly bool[] _collects;
     private readonly bool[] _reads;
     private readonly bool[] _masked;
@@ -43,6 +45,7 @@ public sealed class AccessPolicy
         var t = _types.Length;
         _writeRoles = new uint[p];
         _readRoles = new uint[p];
+        _practitionerRoles = new uint[p];
         _collects = new bool[p * t];
         _reads = new bool[p * t];
         _fingerprints = new string[p];
@@ -51,6 +54,7 @@ public sealed class AccessPolicy
             var purpose = _purposes[i];
             _writeRoles[i] = Mask(purpose.WriteRoles);
             _readRoles[i] = Mask(purpose.ReadRoles);
+            _practitionerRoles[i] = Mask(Enum.GetValues<Role>().Where(role => CarePolicy.Applies(purpose, role)));
             foreach (var type in purpose.Collect.Keys)
             {
                 _collects[(i * t) + _typeIndex[type]] = true;
@@ -104,6 +108,9 @@ public sealed class AccessPolicy
     public bool Covers(int purpose, int recordType, AccessAction action)
         => (action == AccessAction.Write ? _collects : _reads)[(purpose * _types.Length) + recordType];
 
+    /// <summary>Whether acting in <paramref name="role"/> under the purpose needs an eligible practitioner of the register (R53).</summary>
+    public bool NeedsPractitioner(int purpose, Role role) => (_practitionerRoles[purpose] & (1u << (int)role)) != 0;
+
     public bool IsMasked(Role role, int recordType) => _masked[((int)role * _types.Length) + recordType];
 
     /// <summary>
@@ -129,6 +136,11 @@ public sealed class AccessPolicy
             var others = Enumerable.Range(0, _purposes.Length).Where(i => Covers(i, typeIndex, action)).Select(i => _purposes[i].Key).ToList();
             var may = others.Count == 0 ? $"No purpose of this profile may {(write ? "collect" : "read")} it." : $"Purposes that may {(write ? "collect" : "read")} it: {string.Join(", ", others)}.";
             return $"The purpose '{purpose.Key}' may not {(write ? "collect" : "read")} '{type}' records (minimum necessary). {may} Send it under one of those (X-Purpose), or add '{type}' to this purpose's {(write ? "collect" : "read")} list in the profile.";
+        }
+
+        if (ReferenceEquals(refusal, CareRefusals.PractitionerNotEligible))
+        {
+            return CarePolicy.Detail(request.Practitioner, request.Role, Profile.Settings.MinimumPracticeYears);
         }
 
         return refusal.Detail;
@@ -174,6 +186,18 @@ public sealed class AccessPolicy
         if (!humanClinician)
         {
             return Decision.Deny(Refusals.AutomatedClinician, flags);
+        }
+
+        if ((_practitionerRoles[r.Purpose] & roleBit) != 0)
+        {
+            var eligible = r.Practitioner == PractitionerStanding.Eligible;
+            trace.Check("R53", "registered practitioner", eligible, eligible
+                ? "the register holds the clinician as eligible: verified, licensed, registered here, consented to online practice, not suspended, with the minimum years"
+                : "the clinician of an online consultation or prescription is an eligible practitioner of the register");
+            if (!eligible)
+            {
+                return Decision.Deny(CareRefusals.PractitionerNotEligible, flags);
+            }
         }
 
         if (r.Role.IsSubjectSide())

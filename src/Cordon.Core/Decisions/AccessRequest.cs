@@ -1,4 +1,5 @@
 using Cordon.Core.Access;
+using Cordon.Core.Care;
 using Cordon.Core.Catalog;
 using Cordon.Core.Consent;
 using Cordon.Core.Subjects;
@@ -62,4 +63,7 @@ public readonly record struct AccessRequest
     public CareRelation Care { get; init; }
 
     public bool HasJustification { get; init; }
+
+    /// <summary>The actor's standing in the practitioner register, looked up before deciding when the purpose needs it (R53); unchecked refuses.</summary>
+    public PractitionerStanding Practitioner { get; init; }
 }

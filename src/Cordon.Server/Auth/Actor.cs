@@ -1,17 +1,17 @@
-using System.Globalization;
 using System.Security.Claims;
 using Cordon.Core.Access;
 
 namespace Cordon.Server.Auth;
 
-/// <summary>Who is calling: tenant, identity, role, the subject a patient or guardian token names, licence data.</summary>
-public sealed record Actor(string Tenant, string Id, Role Role, string? SubjectId, string? Licence, int? PracticeYears, bool Automated)
+/// <summary>
+/// Who is calling: tenant, identity, role, the subject a patient or guardian token names, whether an automated agent.
+/// A clinician's licence and years of practice are not claims: the decision reads them from the practitioner register (R53).
+/// </summary>
+public sealed record Actor(string Tenant, string Id, Role Role, string? SubjectId, bool Automated)
 {
     public const string TenantClaim = "tid";
     public const string RoleClaim = "role";
     public const string SubjectClaim = "subject";
-    public const string LicenceClaim = "licence";
-    public const string PracticeYearsClaim = "practice_years";
     public const string AutomatedClaim = "ai";
 
     public string RoleKey => Role.ToKey();
@@ -27,14 +27,11 @@ public sealed record Actor(string Tenant, string Id, Role Role, string? SubjectI
             return null;
         }
 
-        var years = int.TryParse(principal.FindFirstValue(PracticeYearsClaim), NumberStyles.None, CultureInfo.InvariantCulture, out var y) ? y : (int?)null;
         return new Actor(
             principal.FindFirstValue(TenantClaim) ?? defaultTenant,
             id,
             role,
             principal.FindFirstValue(SubjectClaim),
-            principal.FindFirstValue(LicenceClaim),
-            years,
             string.Equals(principal.FindFirstValue(AutomatedClaim), "true", StringComparison.OrdinalIgnoreCase));
     }
 }

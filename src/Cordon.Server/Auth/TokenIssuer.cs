@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using Cordon.Core.Access;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -7,7 +6,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace Cordon.Server.Auth;
 
 /// <summary>What a token says about its bearer.</summary>
-public sealed record TokenRequest(string Tenant, string ActorId, Role Role, string? SubjectId = null, string? Licence = null, int? PracticeYears = null, bool Automated = false);
+public sealed record TokenRequest(string Tenant, string ActorId, Role Role, string? SubjectId = null, bool Automated = false);
 
 /// <summary>
 /// Issues and describes Cordon's own bearer tokens: JWTs signed HS256 with the tenant's token key from the key
@@ -43,16 +42,6 @@ public static class TokenIssuer
         if (request.SubjectId is not null)
         {
             claims[Actor.SubjectClaim] = request.SubjectId;
-        }
-
-        if (request.Licence is not null)
-        {
-            claims[Actor.LicenceClaim] = request.Licence;
-        }
-
-        if (request.PracticeYears is { } years)
-        {
-            claims[Actor.PracticeYearsClaim] = years.ToString(CultureInfo.InvariantCulture);
         }
 
         if (request.Automated)

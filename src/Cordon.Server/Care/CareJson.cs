@@ -7,6 +7,12 @@ namespace Cordon.Server.Care;
 [JsonSerializable(typeof(CareTeamMemberResponse))]
 [JsonSerializable(typeof(CareTeamRequest))]
 [JsonSerializable(typeof(CareTeamResponse))]
+[JsonSerializable(typeof(PractitionerRequest))]
+[JsonSerializable(typeof(SuspensionRequest))]
+[JsonSerializable(typeof(PractitionerView))]
+[JsonSerializable(typeof(PractitionerList))]
+[JsonSerializable(typeof(StoredPractitioner))]
+[JsonSerializable(typeof(Cordon.Core.Care.PractitionerSuspension))]
 public sealed partial class CareJson : JsonSerializerContext
 {
     /// <summary>This feature's types under the strict options every request and response of the API uses.</summary>

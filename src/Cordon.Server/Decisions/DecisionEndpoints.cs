@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Cordon.Server.Decisions;
 
 /// <summary>The actor to decide for, as a token would describe it (<c>ai</c> and <c>automated</c> mean the same).</summary>
-public sealed record DecisionActor(string Role, string Id, string? Subject = null, bool Automated = false, bool Ai = false, bool Justification = false, string? License = null, string? Licence = null, int? PracticeYears = null);
+public sealed record DecisionActor(string Role, string Id, string? Subject = null, bool Automated = false, bool Ai = false, bool Justification = false);
 
 public sealed record DecisionRequest(DecisionActor Actor, string Purpose, string SubjectId, string RecordType, string Action = "read", string? Level = null);
 
@@ -89,8 +89,8 @@ public static class DecisionEndpoints
 
         call.About(subject.Id);
 
-        var actor = new Actor(call.Tenant.Id, request.Actor.Id, role, request.Actor.Subject, request.Actor.License ?? request.Actor.Licence, request.Actor.PracticeYears, request.Actor.Automated || request.Actor.Ai);
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, policy, purpose, role.IsClinician(), call.Aborted);
+        var actor = new Actor(call.Tenant.Id, request.Actor.Id, role, request.Actor.Subject, request.Actor.Automated || request.Actor.Ai);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, policy, purpose, actor, call.Today, call.Aborted);
         var probe = CallFor(call, actor);
         var access = facts.Request(probe, purpose, typeIndex, action!.Value, level) with { HasJustification = request.Actor.Justification };
         var explanation = policy.Explain(access);
@@ -103,7 +103,7 @@ public static class DecisionEndpoints
             decision.Refusal?.Code,
             decision.Refusal?.Rule,
             decision.Refusal?.Citation,
-            decision.Refusal?.Detail,
+            decision.Refusal is { } refusal ? policy.DetailOf(refusal, access) : null,
             [.. explanation.Checks.Select(c => new RuleResult(c.Rule, c.Citation, c.Check, c.Passed, c.Detail))],
             masks,
             FlagNames(decision.Flags),

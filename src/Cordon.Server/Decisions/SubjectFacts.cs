@@ -1,8 +1,10 @@
 using Cordon.Core.Access;
+using Cordon.Core.Care;
 using Cordon.Core.Catalog;
 using Cordon.Core.Consent;
 using Cordon.Core.Decisions;
 using Cordon.Server.Auth;
+using Cordon.Server.Care;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
 using Cordon.Server.Tenancy;
@@ -12,18 +14,20 @@ namespace Cordon.Server.Decisions;
 
 /// <summary>
 /// What the decision needs to know about a subject, read fresh for every request (so a withdrawal counts from
-/// the very next one): state, age, guardian, the consent event that decides the request's purpose, and care team.
+/// the very next one): state, age, guardian, the consent event that decides the request's purpose, the care team, and
+/// the actor's standing in the practitioner register when the purpose needs an eligible practitioner (R53).
 /// </summary>
 public sealed class SubjectFacts
 {
     private readonly int _purpose;
 
-    private SubjectFacts(OpenSubject subject, int purpose, IReadOnlyList<ConsentEvent> consents, IReadOnlyList<CareTeamRow> careTeam)
+    private SubjectFacts(OpenSubject subject, int purpose, IReadOnlyList<ConsentEvent> consents, IReadOnlyList<CareTeamRow> careTeam, PractitionerStanding practitioner)
     {
         Subject = subject;
         _purpose = purpose;
         Consents = consents;
         CareTeam = careTeam;
+        Practitioner = practitioner;
     }
 
     public OpenSubject Subject { get; }
@@ -33,36 +37,47 @@ public sealed class SubjectFacts
 
     public IReadOnlyList<CareTeamRow> CareTeam { get; }
 
-    /// <summary>Loads the facts for a decision under <paramref name="purpose"/>: its latest consent event (when it needs consent) and, for clinicians, the care team.</summary>
-    public static async Task<SubjectFacts> LoadAsync(OpenSubject subject, ICordonStore store, AccessPolicy policy, int purpose, bool needsCareTeam, CancellationToken cancellationToken)
+    /// <summary>The actor's standing in the practitioner register, read fresh for this request; unchecked when the purpose does not need it.</summary>
+    public PractitionerStanding Practitioner { get; }
+
+    /// <summary>
+    /// Loads the facts for a decision for <paramref name="actor"/> under <paramref name="purpose"/>: its latest consent event
+    /// (when it needs consent), for clinicians the care team, and the actor's standing in the register when the purpose needs it.
+    /// </summary>
+    public static async Task<SubjectFacts> LoadAsync(OpenSubject subject, ICordonStore store, AccessPolicy policy, int purpose, Actor actor, DateOnly today, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(actor);
         var consentPurpose = ConsentPurposeToLoad(policy, purpose);
         var latest = consentPurpose is not null ? await store.GetLatestConsentAsync(subject.Row.Tenant, subject.Id, consentPurpose, null, cancellationToken) : null;
-        IReadOnlyList<CareTeamRow> care = needsCareTeam ? await store.GetCareTeamAsync(subject.Row.Tenant, subject.Id, cancellationToken) : [];
-        return new SubjectFacts(subject, purpose, latest is null ? [] : [latest], care);
+        IReadOnlyList<CareTeamRow> care = actor.Role.IsClinician() ? await store.GetCareTeamAsync(subject.Row.Tenant, subject.Id, cancellationToken) : [];
+        var practitioner = await PractitionerRegister.StandingAsync(store, policy, actor, purpose, today, cancellationToken);
+        return new SubjectFacts(subject, purpose, latest is null ? [] : [latest], care, practitioner);
     }
 
     /// <summary>
     /// The facts from what the caller read itself in the same request (a single-record read fetches them with the record):
     /// the latest consent event of <see cref="ConsentPurposeToLoad"/> and, for clinicians, the care team.
     /// </summary>
-    public static SubjectFacts From(OpenSubject subject, int purpose, ConsentEvent? latest, IReadOnlyList<CareTeamRow> careTeam)
+    public static SubjectFacts From(OpenSubject subject, int purpose, ConsentEvent? latest, IReadOnlyList<CareTeamRow> careTeam, PractitionerStanding practitioner)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(careTeam);
-        return new SubjectFacts(subject, purpose, latest is null ? [] : [latest], careTeam);
+        return new SubjectFacts(subject, purpose, latest is null ? [] : [latest], careTeam, practitioner);
     }
 
-    /// <summary>The facts from a subject's whole consent history (the import reads it once per subject); the ledger's latest event for the purpose decides.</summary>
+    /// <summary>
+    /// The facts from a subject's whole consent history (the import reads it once per subject); the ledger's latest event
+    /// for the purpose decides. The practitioner register is not read: a clinician's decision under a purpose that needs it refuses.
+    /// </summary>
     public static SubjectFacts FromHistory(OpenSubject subject, int purpose, IReadOnlyList<ConsentEvent> history, IReadOnlyList<CareTeamRow> careTeam)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(careTeam);
-        return new SubjectFacts(subject, purpose, history, careTeam);
+        return new SubjectFacts(subject, purpose, history, careTeam, PractitionerStanding.Unchecked);
     }
 
     /// <summary>The purpose key whose latest consent event a decision under <paramref name="purpose"/> may depend on; null when none.</summary>
@@ -152,6 +167,7 @@ public sealed class SubjectFacts
             Consent = ConsentFor(tenant, purpose, under),
             Care = CareOf(actor, now),
             HasJustification = hasJustification,
+            Practitioner = Practitioner,
         };
     }
 

@@ -194,6 +194,7 @@ public static partial class CordonApp
         v1.MapGroup("/assessments").WithTags("Sharing").MapAssessments();
         v1.MapGroup("/disclosures").WithTags("Sharing").MapDisclosures();
         v1.MapGroup("/crossborder").WithTags("Sharing").MapCrossBorder();
+        v1.MapGroup("/practitioners").WithTags("Care").MapPractitioners();
         app.MapUnsubscribe();
         app.MapPrivacyNotice();
         app.MapHealth();

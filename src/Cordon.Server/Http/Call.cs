@@ -124,7 +124,7 @@ public sealed partial class Call
         Call call;
         if (actor is null || tenant is null)
         {
-            call = new Call(context, actor ?? new Actor(options.DefaultTenant, "unknown", Role.App, null, null, null, false), tenant!, store, now, action) { Unauthenticated = true };
+            call = new Call(context, actor ?? new Actor(options.DefaultTenant, "unknown", Role.App, null, false), tenant!, store, now, action) { Unauthenticated = true };
         }
         else
         {

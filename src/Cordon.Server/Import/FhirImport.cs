@@ -89,7 +89,7 @@ public static partial class FhirImport
         private static readonly JsonDocumentOptions CheckedOptions = new() { MaxDepth = 128, AllowDuplicateProperties = true };
 
         private readonly PurposeDef _purpose = tenant.Policy.Purpose(purpose);
-        private readonly Auth.Actor _actor = new(tenant.Id, options.Actor, Role.App, null, null, null, false);
+        private readonly Auth.Actor _actor = new(tenant.Id, options.Actor, Role.App, null, false);
         private readonly Audit.AuditContext _audit = new(tenant.Id, options.Actor, Role.App.ToKey(), time.GetUtcNow(), Keys: tenant.Keys);
         private readonly Dictionary<string, Subject> _byReference = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Subject?> _byExternalId = new(StringComparer.Ordinal);

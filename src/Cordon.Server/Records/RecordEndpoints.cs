@@ -79,7 +79,7 @@ public static class RecordEndpoints
         }
 
         call.About(subject.Id);
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, call.Purpose, call.Actor.Role.IsClinician(), call.Aborted);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, call.Purpose, call.Actor, call.Today, call.Aborted);
         var admission = RecordAdmission.Admit(call.Tenant, call.AuditContext, call.Actor, facts, call.Purpose, record, call.Action, hasJustification: call.Justification is not null);
         if (!admission.Admitted)
         {
@@ -110,7 +110,7 @@ public static class RecordEndpoints
         }
 
         call.About(subject.Id);
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, call.Purpose, call.Actor.Role.IsClinician(), call.Aborted);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, call.Purpose, call.Actor, call.Today, call.Aborted);
 
         // The subject-level decision: on the requested type, or on the first type the purpose reads.
         var probeType = typeIndex >= 0 ? typeIndex : FirstReadableType(call, call.Purpose);
@@ -186,7 +186,8 @@ public static class RecordEndpoints
         }
 
         call.About(subject.Id);
-        var facts = SubjectFacts.From(subject, call.Purpose, found!.Value.Consent, found.Value.CareTeam);
+        var practitioner = await Care.PractitionerRegister.StandingAsync(call.Store, policy, call.Actor, call.Purpose, call.Today, call.Aborted);
+        var facts = SubjectFacts.From(subject, call.Purpose, found!.Value.Consent, found.Value.CareTeam, practitioner);
         var request = facts.Request(call, call.Purpose, typeIndex, AccessAction.Read, (Level)row.Level);
         var decision = policy.Decide(request);
         if (!decision.IsPermitted)
@@ -254,7 +255,7 @@ public static class RecordEndpoints
             return Problem.NotFound("record");
         }
 
-        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, call.Purpose, call.Actor.Role.IsClinician(), call.Aborted);
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, call.Tenant.Policy, call.Purpose, call.Actor, call.Today, call.Aborted);
         var admission = RecordAdmission.Admit(call.Tenant, call.AuditContext, call.Actor, facts, call.Purpose, record, call.Action, current.Id, expected + 1, current.CreatedAt, call.Justification is not null);
         if (!admission.Admitted)
         {

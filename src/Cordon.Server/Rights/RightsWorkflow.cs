@@ -274,8 +274,8 @@ public static class RightsWorkflow
         }
 
         // Decided as every write is: the requester, the subject's state, consent and the record's level.
-        var requester = new Auth.Actor(op.Tenant.Id, row.RequesterId, role, subject.Id, null, null, false);
-        var facts = await Decisions.SubjectFacts.LoadAsync(subject, op.Store, op.Tenant.Policy, purposeIndex, needsCareTeam: false, cancellationToken);
+        var requester = new Auth.Actor(op.Tenant.Id, row.RequesterId, role, subject.Id, false);
+        var facts = await Decisions.SubjectFacts.LoadAsync(subject, op.Store, op.Tenant.Policy, purposeIndex, requester, op.Today, cancellationToken);
         var admission = RecordAdmission.Admit(op.Tenant, op.AuditContext, requester, facts, purposeIndex, prepared.Value, "record.correct", current.Id, current.Version + 1, current.CreatedAt);
         if (!admission.Admitted)
         {

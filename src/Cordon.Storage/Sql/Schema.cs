@@ -440,6 +440,24 @@ internal static class Schema
         );
         """;
 
+    /// <summary>
+    /// The practitioner register (R53): one row per practitioner, keyed by the actor id their tokens carry; the entry as a
+    /// JSON body and its suspension beside it, so that suspending touches one column.
+    /// </summary>
+    private const string Practitioners = """
+        CREATE TABLE practitioners (
+            tenant TEXT NOT NULL,
+            id TEXT NOT NULL,
+            role TEXT NOT NULL,
+            registered_at BIGINT NOT NULL,
+            registered_by TEXT NOT NULL,
+            body TEXT NOT NULL,
+            suspension TEXT,
+            updated_at BIGINT NOT NULL,
+            PRIMARY KEY (tenant, id)
+        );
+        """;
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", Tables.Replace("{BLOB}", "BLOB", StringComparison.Ordinal).Replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)),
@@ -454,6 +472,7 @@ internal static class Schema
         new(10, "state every node shares: tenant versions, job runs", SharedState),
         new(11, "imported records: one per subject and source id", SourceIds),
         new(12, "sharing: recipient evidence, assessments, disclosures, cross-border counts", Sharing),
+        new(13, "care: the practitioner register", Practitioners),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -468,5 +487,6 @@ internal static class Schema
         new(8, "state every node shares: tenant versions, job runs", SharedState),
         new(9, "imported records: one per subject and source id", SourceIds),
         new(10, "sharing: recipient evidence, assessments, disclosures, cross-border counts", Sharing),
+        new(11, "care: the practitioner register", Practitioners),
     ];
 }

@@ -55,9 +55,16 @@ public sealed class CommandTests : IDisposable
     {
         await RunAsync("init", "--data", _data);
 
-        var (code, output, _) = await RunAsync("token", "--data", _data, "--role", "physician", "--actor", "dr-li", "--license", "110000000001", "--practice-years", "8");
+        var file = Path.Combine(_data, "dr-li.json");
+        await File.WriteAllTextAsync(file, """{ "id": "dr-li", "role": "physician", "name": "李明", "realName": { "status": "verified", "method": "id-card", "verifiedOn": "2024-01-02" }, "licence": "110101000000001", "registration": { "kind": "this-institution", "institution": "示例互联网医院", "registeredOn": "2018-01-02" }, "independentPracticeSince": "2018-01-02", "onlinePracticeConsentedOn": "2024-01-03" }""");
+        var (registered, entry, registerError) = await RunAsync("practitioners", "register", "--data", _data, file);
+        Assert.True(registered == 0, registerError);
+        Assert.Contains("\"eligible\":true", entry, StringComparison.Ordinal);
+
+        var (code, output, error) = await RunAsync("token", "--data", _data, "--role", "physician", "--actor", "dr-li");
 
         Assert.Equal(0, code);
+        Assert.DoesNotContain("warning", error, StringComparison.Ordinal);
         var token = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal(3, token.Trim().Split('.').Length);
     }

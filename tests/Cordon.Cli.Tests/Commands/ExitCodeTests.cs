@@ -23,7 +23,8 @@ public sealed class ExitCodeTests : IDisposable
     [InlineData("--ttl-hours", "--role", "dpo", "--actor", "dpo-wang", "--ttl-hours", "0")]
     [InlineData("--ttl-hours", "--role", "dpo", "--actor", "dpo-wang", "--ttl-hours", "-3")]
     [InlineData("--role", "--role", "wizard", "--actor", "x")]
-    [InlineData("--practice-years", "--role", "physician", "--actor", "dr-li", "--practice-years", "-1")]
+    [InlineData("--role", "--role", "physician", "--actor", "dr-unregistered")]
+    [InlineData("--ai", "--role", "nurse", "--actor", "triage-bot", "--ai")]
     public async Task Token_refuses_what_would_give_a_useless_token_naming_the_flag(string flag, params string[] args)
     {
         await RightsSeed.InitAsync(_data);

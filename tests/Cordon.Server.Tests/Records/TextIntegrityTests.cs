@@ -93,7 +93,7 @@ public abstract class TextIntegrityTests : ServerTest
     private async Task AssertReadableAsync(string subject)
     {
         await Server.AddCareTeamAsync(subject, "dr-text", "physician");
-        foreach (var token in new[] { Server.App, Server.Token(Role.Physician, "dr-text"), Server.Token(Role.Patient, "me", subject) })
+        foreach (var token in new[] { Server.App, await Server.PractitionerTokenAsync(Role.Physician, "dr-text"), Server.Token(Role.Patient, "me", subject) })
         {
             var (list, body) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{subject}/records", token, "consultation");
             Assert.Equal(HttpStatusCode.OK, list.StatusCode);

@@ -226,7 +226,7 @@ public abstract class RightsRequestTests : ServerTest
         var (gone, _) = await Server.SendAsync(HttpMethod.Get, $"/v1/records/{patientRecord}", Server.App, "appointment");
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
         await Server.AddCareTeamAsync(subject, "dr-li", "physician");
-        var (restricted, problem) = await Server.SendAsync(HttpMethod.Get, $"/v1/records/{conditionRecord}", Server.Token(Role.Physician, "dr-li"), "consultation");
+        var (restricted, problem) = await Server.SendAsync(HttpMethod.Get, $"/v1/records/{conditionRecord}", await Server.PractitionerTokenAsync(Role.Physician, "dr-li"), "consultation");
         Assert.Equal(HttpStatusCode.Forbidden, restricted.StatusCode);
         Assert.Equal("access.record-restricted", problem!["code"]!.GetValue<string>());
         Assert.Equal("R19", problem["rule"]!.GetValue<string>());

@@ -1,0 +1,56 @@
+using System.Globalization;
+using Cordon.Core.Access;
+using Cordon.Core.Care;
+using Cordon.Server.Care;
+using Cordon.Server.Rights;
+using Cordon.Server.Tenancy;
+using Cordon.Storage;
+
+namespace Cordon.Cli.Demo;
+
+/// <summary>
+/// The demo's practitioner register, written through the same use case as <c>POST /v1/practitioners</c>: every clinician
+/// of the roster eligible (verified, licensed, registered here, consented to online practice, with their years), and one
+/// physician with two years of independent practice, so that the console and the tour can show the R53 refusal.
+/// </summary>
+internal static class DemoPractitioners
+{
+    /// <summary>The physician who is registered but not eligible: two years of independent practice, below the minimum of three.</summary>
+    public const string Junior = "dr-junior-zhou";
+
+    public static async Task<int> SeedAsync(TenantContext tenant, ICordonStore store, IReadOnlyList<DemoStaff> staff, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var op = new Operation(tenant, store, now, DemoTenant.Seeder, Role.App.ToKey());
+        var today = op.Today;
+        var institution = tenant.Profile.Operator.Name;
+        var count = 0;
+        foreach (var member in staff)
+        {
+            await RegisterAsync(op, Request(member.Actor, member.Role, member.Name, member.Licence, today.AddYears(-member.PracticeYears).AddDays(-30), today, institution), cancellationToken);
+            count++;
+        }
+
+        await RegisterAsync(op, Request(Junior, Role.Physician, "周宁", "110101000000002", today.AddYears(-2).AddDays(-30), today, institution), cancellationToken);
+        return count + 1;
+    }
+
+    private static PractitionerRequest Request(string actor, Role role, string name, string licence, DateOnly since, DateOnly today, string institution)
+        => new(
+            actor,
+            role.ToKey(),
+            name,
+            new RealNameRequest(RealNameVerification.Verified, "居民身份证与人脸识别 / ID card and face match", today.AddDays(-60)),
+            role == Role.Physician ? licence : string.Create(CultureInfo.InvariantCulture, $"{role.ToKey()[0]}-{licence}"),
+            new RegistrationRequest(PracticeRegistration.ThisInstitution, institution, since),
+            since,
+            today.AddDays(-45));
+
+    private static async Task RegisterAsync(Operation op, PractitionerRequest request, CancellationToken cancellationToken)
+    {
+        var registered = await PractitionerRegister.RegisterAsync(op, request, cancellationToken);
+        if (registered.Failed)
+        {
+            throw new InvalidOperationException($"The demo could not register practitioner {request.Id} ({registered.Failure.Code}: {registered.Failure.Detail}).");
+        }
+    }
+}
