@@ -111,11 +111,12 @@ public static class SharingPolicy
                 : $"'{recipient.Key}' (method {recipient.Method}) has no {(recipient.Method == "api" ? "endpoint" : "publicKey")} in the register.");
         }
 
-        if (ContractRefusal(standing, activity, purpose, today) is { } noContract)
+        if (Agreements(standing, activity, purpose, assessments, today) is { } unagreed)
         {
-            return noContract;
+            return unagreed;
         }
 
+        rules.Add("R25");
         var catalogTypes = profile.Catalog.Types;
         var sensitive = false;
         var genetic = false;
@@ -153,23 +154,11 @@ public static class SharingPolicy
             }
         }
 
-        var scope = AssessmentScopes.Of(activity);
-        if (!assessments.Any(a => a.Allows(scope, purpose.Key, recipient.Key, today)))
-        {
-            return Refuse(SharingRefusals.AssessmentRequired, $"No approved impact assessment in force covers {scope} to '{recipient.Key}' under '{purpose.Key}'.");
-        }
-
-        rules.Add("R25");
         if (recipient.Abroad)
         {
             if (localised.Count > 0)
             {
                 return Refuse(SharingRefusals.LocalisationRequired, $"'{recipient.Key}' is in {recipient.Jurisdiction}; {string.Join(", ", localised)} is {(medicalInstitution ? "a medical institution's data or population health information" : "population health information")} and stays in mainland China.");
-            }
-
-            if (!assessments.Any(a => a.Allows(AssessmentScopes.Export, purpose.Key, recipient.Key, today)))
-            {
-                return Refuse(SharingRefusals.AssessmentRequired, $"'{recipient.Key}' is in {recipient.Jurisdiction}: a transfer abroad needs an approved impact assessment that covers export to it.");
             }
 
             rules.Add("R33");
@@ -201,25 +190,7 @@ public static class SharingPolicy
         Guard.NotNull(standing);
         Guard.NotNull(purpose);
         Guard.NotNull(assessments);
-        var recipient = standing.Recipient;
-        var activity = ActivityOf(recipient);
-        if (ContractRefusal(standing, activity, purpose, today) is { } noContract)
-        {
-            return noContract;
-        }
-
-        var scope = AssessmentScopes.Of(activity);
-        if (!assessments.Any(a => a.Allows(scope, purpose.Key, recipient.Key, today)))
-        {
-            return Refuse(SharingRefusals.AssessmentRequired, $"No approved impact assessment in force covers {scope} to '{recipient.Key}' under '{purpose.Key}'.");
-        }
-
-        if (recipient.Abroad && !assessments.Any(a => a.Allows(AssessmentScopes.Export, purpose.Key, recipient.Key, today)))
-        {
-            return Refuse(SharingRefusals.AssessmentRequired, $"'{recipient.Key}' is in {recipient.Jurisdiction}: a transfer abroad needs an approved impact assessment that covers export to it.");
-        }
-
-        return null;
+        return Agreements(standing, ActivityOf(standing.Recipient), purpose, assessments, today);
     }
 
     /// <summary>
@@ -304,6 +275,26 @@ public static class SharingPolicy
         TransferMechanism.StandardContractOrCertification => "R35",
         _ => "R36",
     };
+
+    /// <summary>What must be agreed before anything goes to a recipient: the contract in force for the purpose, an approved assessment of the activity and, abroad, of the export (R11, R25, R33).</summary>
+    private static Failure? Agreements(RecipientStanding standing, SharingActivity activity, PurposeDef purpose, IReadOnlyList<ImpactAssessment> assessments, DateOnly today)
+    {
+        if (ContractRefusal(standing, activity, purpose, today) is { } noContract)
+        {
+            return noContract;
+        }
+
+        var recipient = standing.Recipient;
+        var scope = AssessmentScopes.Of(activity);
+        if (!assessments.Any(a => a.Allows(scope, purpose.Key, recipient.Key, today)))
+        {
+            return Refuse(SharingRefusals.AssessmentRequired, $"No approved impact assessment in force covers {scope} to '{recipient.Key}' under '{purpose.Key}'.");
+        }
+
+        return recipient.Abroad && !assessments.Any(a => a.Allows(AssessmentScopes.Export, purpose.Key, recipient.Key, today))
+            ? Refuse(SharingRefusals.AssessmentRequired, $"'{recipient.Key}' is in {recipient.Jurisdiction}: a transfer abroad needs an approved impact assessment that covers export to it.")
+            : null;
+    }
 
     private static Failure? ContractRefusal(RecipientStanding standing, SharingActivity activity, PurposeDef purpose, DateOnly today)
     {

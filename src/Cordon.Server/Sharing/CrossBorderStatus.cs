@@ -29,9 +29,9 @@ public static class CrossBorderStatus
         var thresholds = ThresholdsOf(tenant);
         var required = SharingPolicy.Required(counts, thresholds);
         var recipients = new List<CrossBorderRecipient>();
-        foreach (var r in tenant.Profile.Recipients.Where(r => r.Abroad))
+        foreach (var standing in (await RecipientRegister.StandingsAsync(tenant, store, cancellationToken)).Where(s => s.Recipient.Abroad))
         {
-            var standing = await RecipientRegister.StandingAsync(tenant, store, r, cancellationToken);
+            var r = standing.Recipient;
             var held = standing.Transfer;
             DateOnly? renewFrom = held is { Kind: TransferBasis.SecurityAssessment, ValidUntil: { } until } ? SubtractWorkingDays(calendar, until, RenewalWorkingDays) : null;
             var sufficient = held is not null && (held.IsExempt(today) || held.Mechanism(today) >= required);

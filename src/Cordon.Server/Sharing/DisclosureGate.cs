@@ -47,7 +47,7 @@ public static class DisclosureGate
 
         if (request.Types?.FirstOrDefault(t => !op.Tenant.Profile.Catalog.Types.ContainsKey(t)) is { } unknownType)
         {
-            errors["types"] = [$"'{Clip(unknownType)}' is not a record type of the catalog."];
+            errors["types"] = [$"'{RecipientRegister.Clip(unknownType)}' is not a record type of the catalog."];
         }
 
         if (errors.Count > 0)
@@ -133,16 +133,14 @@ public static class DisclosureGate
                 var projected = RecordProjector.Project(RecordWriter.Open(op.Tenant, subject, row), projection);
                 if (anonymity is not null)
                 {
-                    var buffer = new ArrayBufferWriter<byte>(projected.Length + 256);
-                    var applied = op.Tenant.Deidentification.Apply(projected, subject.Id, buffer, context);
-                    if (applied.Failed || !applied.Value.Written)
+                    if (ResearchView.Apply(op.Tenant, subject.Id, projected, context) is not var (bytes, applied))
                     {
                         withheld++;
                         continue;
                     }
 
-                    anonymity.Add(applied.Value);
-                    projected = buffer.WrittenSpan.ToArray();
+                    anonymity.Add(applied);
+                    projected = bytes;
                 }
 
                 resources.Add(projected);
@@ -311,7 +309,7 @@ public static class DisclosureGate
         {
             Tenant = op.Tenant.Id,
             Id = SubjectVault.NewId("dsc"),
-            Recipient = Clip(recipient),
+            Recipient = RecipientRegister.Clip(recipient),
             Purpose = purpose,
             ActorId = op.ActorId,
             CreatedAt = op.Now,
@@ -369,5 +367,4 @@ public static class DisclosureGate
 
     private static string Describe(Dictionary<string, int> excluded) => string.Join(", ", excluded.Select(kv => $"{kv.Value} {kv.Key}"));
 
-    private static string Clip(string key) => key.Length <= 64 ? key : key[..64];
 }

@@ -39,12 +39,19 @@ public static class RecipientRegister
         return StandingOf(recipient, evidence);
     }
 
-    public static async Task<IReadOnlyList<RecipientView>> ListAsync(TenantContext tenant, ISharingStore store, DateOnly today, CancellationToken cancellationToken)
+    /// <summary>Every recipient of the register with its evidence, in register order, from one read of the evidence.</summary>
+    public static async Task<IReadOnlyList<RecipientStanding>> StandingsAsync(TenantContext tenant, ISharingStore store, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var evidence = (await store.ListRecipientEvidenceAsync(Guard.NotNull(tenant).Id, null, cancellationToken)).ToLookup(e => e.Recipient, StringComparer.Ordinal);
+        return [.. tenant.Profile.Recipients.Select(r => StandingOf(r, [.. evidence[r.Key]]))];
+    }
+
+    public static async Task<IReadOnlyList<RecipientView>> ListAsync(TenantContext tenant, ISharingStore store, DateOnly today, CancellationToken cancellationToken)
+    {
+        var standings = await StandingsAsync(tenant, store, cancellationToken);
         var assessments = Assessments.Parse(await store.ListAssessmentsAsync(tenant.Id, cancellationToken));
-        return [.. tenant.Profile.Recipients.Select(r => View(tenant.Profile, StandingOf(r, [.. evidence[r.Key]]), assessments, today))];
+        return [.. standings.Select(s => View(tenant.Profile, s, assessments, today))];
     }
 
     public static async Task<Result<RecipientView>> GetAsync(TenantContext tenant, ISharingStore store, string key, DateOnly today, CancellationToken cancellationToken)
@@ -217,5 +224,6 @@ public static class RecipientRegister
         }
     }
 
-    private static string Clip(string key) => key.Length <= 64 ? key : key[..64] + "…";
+    /// <summary>A key as a refusal or a record may quote it: at most 64 characters of what the caller sent.</summary>
+    internal static string Clip(string key) => key.Length <= 64 ? key : key[..64] + "…";
 }

@@ -72,14 +72,15 @@ internal sealed partial class SqlStore
     public async Task<int> CountUncountedAsync(string tenant, int year, bool sensitive, IReadOnlyList<string> subjects, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(subjects);
+        var distinct = subjects.Distinct(StringComparer.Ordinal).ToArray();
         var counted = 0;
-        foreach (var chunk in subjects.Distinct(StringComparer.Ordinal).Chunk(SubjectChunk))
+        foreach (var chunk in distinct.Chunk(SubjectChunk))
         {
             var rows = await QueryAsync(CountedSql(chunk.Length), c => BindCounted(c, tenant, year, sensitive, chunk), r => r.GetInt64(0), cancellationToken);
             counted += (int)rows[0];
         }
 
-        return subjects.Distinct(StringComparer.Ordinal).Count() - counted;
+        return distinct.Length - counted;
     }
 
     public Task<DisclosureStart> StartDisclosureAsync(DisclosureRow disclosure, IReadOnlyList<string> subjects, CrossBorderCharge? charge, IReadOnlyList<AuditDraft> audits, CancellationToken cancellationToken)

@@ -235,6 +235,18 @@ public sealed class SharingPolicyTests
     }
 
     [Fact]
+    public void A_processor_outside_the_gate_needs_the_same_contract_and_assessments()
+    {
+        RecipientStanding Standing(string key, RecipientContract? contract) => new(Recipient(key), contract, null, null);
+        var consultation = Purpose("consultation");
+        Assert.Equal("sharing.contract-required", SharingPolicy.CheckProcessor(Standing("proc", null), consultation, [Assessment("entrusting")], Today)?.Code);
+        Assert.Equal("assessment.required", SharingPolicy.CheckProcessor(Standing("proc", Contract()), consultation, [Assessment("sharing")], Today)?.Code);
+        Assert.Null(SharingPolicy.CheckProcessor(Standing("proc", Contract()), consultation, [Assessment("entrusting")], Today));
+        Assert.Equal("assessment.required", SharingPolicy.CheckProcessor(Standing("abroad", Contract()), consultation, [Assessment("sharing")], Today)?.Code);
+        Assert.Null(SharingPolicy.CheckProcessor(Standing("abroad", Contract()), consultation, [Assessment("sharing"), Assessment("export")], Today));
+    }
+
+    [Fact]
     public void Public_disclosure_needs_the_subjects_consent_and_an_assessment_of_disclosure()
     {
         AssertRefused(Plan("board", null, [Assessment("sharing")]), "assessment.required", "R25");

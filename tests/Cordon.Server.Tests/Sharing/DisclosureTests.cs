@@ -452,6 +452,13 @@ public abstract class DisclosureTests : IAsyncLifetime
         Assert.DoesNotContain("钱多多", resource.ToJsonString(), StringComparison.Ordinal);
         Assert.Equal("1979", resource["birthDate"]!.GetValue<string>());
         Assert.NotNull(resource["meta"]!["security"]);
+
+        // One record by its id: the same de-identified form.
+        var id = json["records"]![0]!["id"]!.GetValue<string>();
+        var (single, one) = await Server.SendAsync(HttpMethod.Get, $"/v1/records/{id}", analyst, "research.deidentified");
+        Assert.True(single.StatusCode == HttpStatusCode.OK, one?.ToJsonString());
+        Assert.DoesNotContain("钱多多", one!.ToJsonString(), StringComparison.Ordinal);
+        Assert.NotNull(one["resource"]!["meta"]!["security"]);
     }
 
     [Fact]
