@@ -77,7 +77,25 @@ public interface ICareStore
 
     /// <summary>The register, by id.</summary>
     Task<IReadOnlyList<PractitionerRow>> ListPractitionersAsync(string tenant, CancellationToken cancellationToken);
+
+    /// <summary>Stores a draft prescription: its MedicationRequest record (version 1), its lookups, its state row and its audit entry in one transaction.</summary>
+    Task PutPrescriptionDraftAsync(RecordRow record, IReadOnlyList<LookupRow> lookups, PrescriptionRow prescription, AuditDraft audit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves a prescription on: its new state row and, when given, a new version of its record, with the audit entry, in
+    /// one transaction. Stale (and nothing written) when the prescription is no longer in <paramref name="expectedState"/>
+    /// or the record no longer at the version expected; NotFound when there is no such prescription.
+    /// </summary>
+    Task<WriteStatus> UpdatePrescriptionAsync(PrescriptionRow prescription, string expectedState, RecordVersionChange? record, AuditDraft audit, CancellationToken cancellationToken);
+
+    Task<PrescriptionRow?> GetPrescriptionAsync(string tenant, string id, CancellationToken cancellationToken);
+
+    /// <summary>A subject's prescriptions, oldest first.</summary>
+    Task<IReadOnlyList<PrescriptionRow>> ListPrescriptionsAsync(string tenant, string subjectId, CancellationToken cancellationToken);
 }
+
+/// <summary>A new version of a record written with another change: the row, the version it replaces, its lookups.</summary>
+public sealed record RecordVersionChange(RecordRow Record, int ExpectedVersion, IReadOnlyList<LookupRow> Lookups);
 
 /// <summary>Sealed records and their versions.</summary>
 public interface IVault

@@ -389,6 +389,9 @@ public sealed class Profile
 
     public required ProfileSettings Settings { get; init; }
 
+    /// <summary>The code systems and drug catalog of the care rules (R52, R55, R56).</summary>
+    public Cordon.Core.Care.CareSettings Care { get; init; } = Cordon.Core.Care.CareSettings.Default;
+
     public required DataCatalog Catalog { get; init; }
 
     public required IReadOnlyList<PurposeDef> Purposes { get; init; }

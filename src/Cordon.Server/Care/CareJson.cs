@@ -13,6 +13,11 @@ namespace Cordon.Server.Care;
 [JsonSerializable(typeof(PractitionerList))]
 [JsonSerializable(typeof(StoredPractitioner))]
 [JsonSerializable(typeof(Cordon.Core.Care.PractitionerSuspension))]
+[JsonSerializable(typeof(SignatureRequest))]
+[JsonSerializable(typeof(ReviewRequest))]
+[JsonSerializable(typeof(DispenseRequest))]
+[JsonSerializable(typeof(PrescriptionView))]
+[JsonSerializable(typeof(PrescriptionList))]
 public sealed partial class CareJson : JsonSerializerContext
 {
     /// <summary>This feature's types under the strict options every request and response of the API uses.</summary>

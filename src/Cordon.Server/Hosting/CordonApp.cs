@@ -195,6 +195,7 @@ public static partial class CordonApp
         v1.MapGroup("/disclosures").WithTags("Sharing").MapDisclosures();
         v1.MapGroup("/crossborder").WithTags("Sharing").MapCrossBorder();
         v1.MapGroup("/practitioners").WithTags("Care").MapPractitioners();
+        v1.MapGroup("/prescriptions").WithTags("Care").MapPrescriptions();
         app.MapUnsubscribe();
         app.MapPrivacyNotice();
         app.MapHealth();

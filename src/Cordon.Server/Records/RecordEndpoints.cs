@@ -6,6 +6,7 @@ using Cordon.Core.Audit;
 using Cordon.Core.Catalog;
 using Cordon.Core.Decisions;
 using Cordon.Core.Profiles;
+using Cordon.Server.Care;
 using Cordon.Server.Decisions;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
@@ -86,9 +87,22 @@ public static class RecordEndpoints
             return await call.RefuseAsync(admission.Audit, Problem.From(admission.Refusal!, admission.Detail));
         }
 
+        var care = await CareGate.CheckAsync(call.Tenant, call.Store, call.Actor, subject, call.Purpose, record, call.Today, correctedId: null, call.Aborted);
+        if (care.Failed)
+        {
+            return call.Refused(care.Failure);
+        }
+
         // A write that raced an erasure of its subject fails with SubjectKeyChangedException: answered and audited in one place.
         var row = admission.Row;
-        await call.Store.PutRecordAsync(row, admission.Lookups, admission.Audit, call.Aborted);
+        if (care.Value == CareWrite.PrescriptionDraft)
+        {
+            await call.Store.PutPrescriptionDraftAsync(row, admission.Lookups, PrescriptionWorkflow.Draft(row, call.Actor, call.Now), admission.Audit, call.Aborted);
+        }
+        else
+        {
+            await call.Store.PutRecordAsync(row, admission.Lookups, admission.Audit, call.Aborted);
+        }
 
         return Api.Created($"/v1/records/{row.Id}", RecordWriter.Written(row), RecordsJson.Strict.RecordWritten);
     }
@@ -260,6 +274,13 @@ public static class RecordEndpoints
         if (!admission.Admitted)
         {
             return await call.RefuseAsync(admission.Audit, Problem.From(admission.Refusal!, admission.Detail));
+        }
+
+        call.About(subject.Id);
+        var care = await CareGate.CheckAsync(call.Tenant, call.Store, call.Actor, subject, call.Purpose, record, call.Today, current.Id, call.Aborted);
+        if (care.Failed)
+        {
+            return call.Refused(care.Failure);
         }
 
         var row = admission.Row;

@@ -458,6 +458,32 @@ internal static class Schema
         );
         """;
 
+    private const string Prescriptions = """
+        CREATE TABLE prescriptions (
+            tenant TEXT NOT NULL,
+            id TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            state TEXT NOT NULL,
+            proposed_by TEXT NOT NULL,
+            proposed_automated INTEGER NOT NULL,
+            author TEXT,
+            signature TEXT,
+            signed_version INTEGER,
+            signed_at BIGINT,
+            guardian TEXT,
+            accompanying TEXT,
+            reviewer TEXT,
+            reviewed_at BIGINT,
+            dispensed_by TEXT,
+            dispensed_at BIGINT,
+            channel TEXT,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            PRIMARY KEY (tenant, id)
+        );
+        CREATE INDEX prescriptions_by_subject ON prescriptions (tenant, subject, created_at);
+        """;
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", Tables.Replace("{BLOB}", "BLOB", StringComparison.Ordinal).Replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)),
@@ -473,6 +499,7 @@ internal static class Schema
         new(11, "imported records: one per subject and source id", SourceIds),
         new(12, "sharing: recipient evidence, assessments, disclosures, cross-border counts", Sharing),
         new(13, "care: the practitioner register", Practitioners),
+        new(14, "care: prescriptions and their lifecycle", Prescriptions),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -488,5 +515,6 @@ internal static class Schema
         new(9, "imported records: one per subject and source id", SourceIds),
         new(10, "sharing: recipient evidence, assessments, disclosures, cross-border counts", Sharing),
         new(11, "care: the practitioner register", Practitioners),
+        new(12, "care: prescriptions and their lifecycle", Prescriptions),
     ];
 }

@@ -42,36 +42,48 @@ internal sealed partial class SqlStore
     public Task<WriteStatus> PutRecordVersionAsync(RecordRow record, int expectedVersion, IReadOnlyList<LookupRow> lookups, AuditDraft audit, CancellationToken cancellationToken)
         => _writer.RunStatusAsync(cancellationToken, async ctx =>
         {
-            var current = ctx.Command("SELECT version FROM records WHERE tenant = @tenant AND id = @id").Add("tenant", record.Tenant).Add("id", record.Id);
-            var version = await current.ExecuteScalarAsync();
-            if (version is null or DBNull)
+            var status = await ReplaceRecordAsync(ctx, record, expectedVersion, lookups);
+            if (status != WriteStatus.Done)
             {
-                return WriteStatus.NotFound;
+                return status;
             }
 
-            if (Convert.ToInt32(version, System.Globalization.CultureInfo.InvariantCulture) != expectedVersion)
-            {
-                return WriteStatus.Stale;
-            }
-
-            await EnsureCurrentKeyAsync(ctx, record);
-
-            await ctx.Command($"INSERT INTO record_versions ({RecordColumns}) SELECT {RecordColumns} FROM records WHERE tenant = @tenant AND id = @id")
-                .Add("tenant", record.Tenant).Add("id", record.Id)
-                .ExecuteNonQueryAsync();
-            await ctx.Command("UPDATE records SET version = @version, level = @level, purpose = @purpose, updated_at = @updated, sealed = @sealed WHERE tenant = @tenant AND id = @id")
-                .Add("version", record.Version).Add("level", (int)record.Level).Add("purpose", record.Purpose)
-                .Add("updated", record.UpdatedAt.ToUnixTimeMilliseconds()).Add("sealed", record.Sealed)
-                .Add("tenant", record.Tenant).Add("id", record.Id)
-                .ExecuteNonQueryAsync();
-            // A new version is still the same source resource: its source id stays, the index values are the new version's.
-            await ctx.Command("DELETE FROM lookups WHERE tenant = @tenant AND record_id = @id AND kind <> @source")
-                .Add("tenant", record.Tenant).Add("id", record.Id).Add("source", LookupRow.SourceId)
-                .ExecuteNonQueryAsync();
-            await InsertLookupsAsync(ctx, lookups);
             await ctx.AppendAuditAsync(audit);
             return WriteStatus.Done;
         });
+
+    /// <summary>Stores a new version of a record in the write's transaction, keeping the old one; NotFound or Stale (and nothing written) otherwise.</summary>
+    private async ValueTask<WriteStatus> ReplaceRecordAsync(WriteContext ctx, RecordRow record, int expectedVersion, IReadOnlyList<LookupRow> lookups)
+    {
+        var current = ctx.Command("SELECT version FROM records WHERE tenant = @tenant AND id = @id").Add("tenant", record.Tenant).Add("id", record.Id);
+        var version = await current.ExecuteScalarAsync();
+        if (version is null or DBNull)
+        {
+            return WriteStatus.NotFound;
+        }
+
+        if (Convert.ToInt32(version, System.Globalization.CultureInfo.InvariantCulture) != expectedVersion)
+        {
+            return WriteStatus.Stale;
+        }
+
+        await EnsureCurrentKeyAsync(ctx, record);
+
+        await ctx.Command($"INSERT INTO record_versions ({RecordColumns}) SELECT {RecordColumns} FROM records WHERE tenant = @tenant AND id = @id")
+            .Add("tenant", record.Tenant).Add("id", record.Id)
+            .ExecuteNonQueryAsync();
+        await ctx.Command("UPDATE records SET version = @version, level = @level, purpose = @purpose, updated_at = @updated, sealed = @sealed WHERE tenant = @tenant AND id = @id")
+            .Add("version", record.Version).Add("level", (int)record.Level).Add("purpose", record.Purpose)
+            .Add("updated", record.UpdatedAt.ToUnixTimeMilliseconds()).Add("sealed", record.Sealed)
+            .Add("tenant", record.Tenant).Add("id", record.Id)
+            .ExecuteNonQueryAsync();
+        // A new version is still the same source resource: its source id stays, the index values are the new version's.
+        await ctx.Command("DELETE FROM lookups WHERE tenant = @tenant AND record_id = @id AND kind <> @source")
+            .Add("tenant", record.Tenant).Add("id", record.Id).Add("source", LookupRow.SourceId)
+            .ExecuteNonQueryAsync();
+        await InsertLookupsAsync(ctx, lookups);
+        return WriteStatus.Done;
+    }
 
     public async Task<RecordRow?> GetRecordAsync(string tenant, string recordId, CancellationToken cancellationToken)
     {
