@@ -122,12 +122,12 @@ public static class PrescriptionPolicy
             checks.Add(c.ReviewerAutomated
                 ? Fail("human reviewer", "R54", CareRefusals.AutomatedPrescriber, "An automated agent never reviews or approves a prescription; a registered pharmacist does.")
                 : Pass("human reviewer", "R54"));
-            checks.Add(c.ReviewerStanding == PractitionerStanding.Eligible
-                ? Pass("registered pharmacist", "R53")
-                : Fail("registered pharmacist", "R53", CareRefusals.PractitionerNotEligible, CarePolicy.Detail(c.ReviewerStanding, Access.Role.Pharmacist, c.MinimumPracticeYears)));
             checks.Add(c.Reviewer is not null && string.Equals(c.Reviewer, c.Author, StringComparison.Ordinal)
                 ? Fail("reviewer is not the author", "R54", CareRefusals.SelfReview, "A prescription is reviewed by a pharmacist other than its author.")
                 : Pass("reviewer is not the author", "R54"));
+            checks.Add(c.ReviewerStanding == PractitionerStanding.Eligible
+                ? Pass("registered pharmacist", "R53")
+                : Fail("registered pharmacist", "R53", CareRefusals.PractitionerNotEligible, CarePolicy.Detail(c.ReviewerStanding, Access.Role.Pharmacist, c.MinimumPracticeYears)));
         }
 
         checks.Add(c.AuthorAutomated
