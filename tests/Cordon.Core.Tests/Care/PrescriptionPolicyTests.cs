@@ -1,0 +1,132 @@
+using System.Security.Cryptography;
+using System.Text;
+using Cordon.Core.Care;
+
+namespace Cordon.Core.Tests.Care;
+
+public sealed class PrescriptionPolicyTests
+{
+    private const string Icd10 = CareSettings.Icd10;
+    private static readonly IReadOnlySet<string> Systems = CareSettings.DefaultDiagnosisCodeSystems;
+
+    [Theory]
+    [InlineData("N02AA01", DrugClass.Narcotic)]
+    [InlineData("N05BA01", DrugClass.Psychotropic)]
+    [InlineData("N06BA04", DrugClass.Psychotropic)]
+    [InlineData("V10XA01", DrugClass.Radioactive)]
+    [InlineData("J07BB02", DrugClass.Vaccine)]
+    [InlineData("B05AA01", DrugClass.BloodProduct)]
+    [InlineData("R03CA02", DrugClass.PrecursorChemical)]
+    [InlineData("L01XX27", DrugClass.MedicalToxic)]
+    public void The_shipped_catalog_classes_controlled_substances_by_their_ATC_code(string code, DrugClass expected)
+        => Assert.Equal(expected, DrugClasses.Default.ClassOf(Code.Of(DrugClasses.Atc, code)));
+
+    [Theory]
+    [InlineData("A10BA02", true)]
+    [InlineData("a10ba02", true)]
+    [InlineData("A10BA", false)]
+    [InlineData("A10BA0X", false)]
+    [InlineData("XYZ", false)]
+    public void Only_a_full_ATC_substance_code_is_known(string code, bool known)
+    {
+        Assert.Equal(known, DrugClasses.Default.IsKnown(Code.Of(DrugClasses.Atc, code)));
+        Assert.False(DrugClasses.Default.IsKnown(Code.Of("http://www.nlm.nih.gov/research/umls/rxnorm", "860975")));
+    }
+
+    [Fact]
+    public void A_vaccine_is_prescribable_online_but_not_sold_online()
+    {
+        var vaccine = new MedicationRequestFacts(null, "active", [Code.Of(DrugClasses.Atc, "J07BB02")], null);
+        Assert.True(PrescriptionPolicy.Drugs(vaccine, DrugClasses.Default).Passed);
+        Assert.True(PrescriptionPolicy.Dispense(PrescriptionState.Active, vaccine, DrugClasses.Default, online: false).Passed);
+        var online = PrescriptionPolicy.Dispense(PrescriptionState.Active, vaccine, DrugClasses.Default, online: true);
+        Assert.False(online.Passed);
+        Assert.Equal("R56", online.Rule);
+        Assert.Equal(CareRefusals.OnlineSaleForbidden, online.Refusal);
+        Assert.Equal(CareRefusals.PrescriptionNotActive, PrescriptionPolicy.Dispense(PrescriptionState.Signed, vaccine, DrugClasses.Default, online: false).Refusal);
+    }
+
+    [Fact]
+    public void A_consultation_opens_only_for_a_condition_diagnosed_in_person_with_the_same_code()
+    {
+        var history = new CareHistory(
+            [new EncounterFacts("clinic", "AMB", "finished", [], []), new EncounterFacts("home", "HH", "finished", [], [])],
+            [new ConditionFacts("c1", [Code.Of(Icd10, "E11.9")], "clinic", "active", "confirmed"), new ConditionFacts("c2", [Code.Of(Icd10, "I10")], "home", "active", "confirmed")]);
+
+        Assert.Null(ConsultationPolicy.CheckOpening(Consultation("e11.9"), history, Systems));
+        Assert.Equal(CareRefusals.FirstVisitOffline.Code, ConsultationPolicy.CheckOpening(Consultation("I10"), history, Systems)!.Code);
+        Assert.Equal(CareRefusals.FirstVisitOffline.Code, ConsultationPolicy.CheckOpening(new EncounterFacts("vr", "VR", "in-progress", [], ["dr"]), history, Systems)!.Code);
+
+        var refuted = history with { Conditions = [new ConditionFacts("c1", [Code.Of(Icd10, "E11.9")], "clinic", "active", "refuted")] };
+        Assert.NotNull(ConsultationPolicy.CheckOpening(Consultation("E11.9"), refuted, Systems));
+    }
+
+    [Fact]
+    public void A_new_diagnosis_recorded_in_the_consultation_ends_it()
+    {
+        var consultation = Consultation("E11.9");
+        var history = new CareHistory(
+            [new EncounterFacts("clinic", "AMB", "finished", [], []), consultation],
+            [new ConditionFacts("c1", [Code.Of(Icd10, "E11.9")], "clinic", "active", "confirmed")]);
+        Assert.Equal(ConsultationState.Open, ConsultationPolicy.ConsultationOf(history, "dr", Systems).State);
+        Assert.Equal(ConsultationState.Closed, ConsultationPolicy.ConsultationOf(history, "dr-other", Systems).State);
+
+        var changed = history with { Conditions = [.. history.Conditions, new ConditionFacts("c2", [Code.Of(Icd10, "I10")], "vr", "active", "confirmed")] };
+        Assert.Equal(ConsultationState.EndedNewDiagnosis, ConsultationPolicy.ConsultationOf(changed, "dr", Systems).State);
+    }
+
+    [Fact]
+    public void Every_precondition_is_checked_in_order_and_the_first_that_fails_refuses()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = ClinicalFacts.MedicationRequest(Encoding.UTF8.GetBytes("""{"resourceType":"MedicationRequest","status":"draft","medicationCodeableConcept":{"coding":[{"system":"http://www.whocc.no/atc","code":"A10BA02"}]},"encounter":{"reference":"Encounter/vr"}}"""));
+        var canonical = Encoding.UTF8.GetBytes("{}");
+        var good = new PrescriptionCase
+        {
+            Request = request,
+            Canonical = canonical,
+            Author = "dr",
+            AuthorStanding = PractitionerStanding.Eligible,
+            AuthorKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()),
+            Signature = key.SignData(canonical, HashAlgorithmName.SHA256),
+            Consultation = Consultation("E11.9"),
+            ConsultationState = ConsultationState.Open,
+            Age = 40,
+            Reviewer = "ph",
+            ReviewerStanding = PractitionerStanding.Eligible,
+            Drugs = DrugClasses.Default,
+        };
+
+        Assert.Null(PrescriptionPolicy.FirstFailure(PrescriptionPolicy.Evaluate(good, PrescriptionStep.Approve)));
+        Assert.Equal(CareRefusals.SelfReview, PrescriptionPolicy.FirstFailure(PrescriptionPolicy.Evaluate(good with { Reviewer = "dr" }, PrescriptionStep.Approve))!.Refusal);
+        Assert.Equal(CareRefusals.AutomatedPrescriber, PrescriptionPolicy.FirstFailure(PrescriptionPolicy.Evaluate(good with { ReviewerAutomated = true }, PrescriptionStep.Approve))!.Refusal);
+        Assert.Equal(CareRefusals.SignatureInvalid, PrescriptionPolicy.FirstFailure(PrescriptionPolicy.Evaluate(good with { Canonical = Encoding.UTF8.GetBytes("{\"x\":1}") }, PrescriptionStep.Sign))!.Refusal);
+        Assert.Equal(CareRefusals.PaediatricAttendance, PrescriptionPolicy.FirstFailure(PrescriptionPolicy.Evaluate(good with { Age = 5 }, PrescriptionStep.Sign))!.Refusal);
+        Assert.Null(PrescriptionPolicy.FirstFailure(PrescriptionPolicy.Evaluate(good with { Age = 5, GuardianPresent = true, AccompanyingPhysician = "dr-2", AccompanyingStanding = PractitionerStanding.Eligible }, PrescriptionStep.Sign)));
+        Assert.Equal(CareRefusals.PractitionerNotEligible, PrescriptionPolicy.FirstFailure(PrescriptionPolicy.Evaluate(good with { AuthorStanding = PractitionerStanding.Suspended }, PrescriptionStep.Sign))!.Refusal);
+        Assert.Equal(CareRefusals.NotConsultationPhysician, PrescriptionPolicy.FirstFailure(PrescriptionPolicy.Evaluate(good with { ConsultationState = ConsultationState.Closed }, PrescriptionStep.Sign))!.Refusal);
+        Assert.Equal(9, PrescriptionPolicy.Evaluate(good, PrescriptionStep.Approve).Count);
+    }
+
+    [Fact]
+    public void The_canonical_form_sorts_members_drops_meta_text_and_status_and_ignores_whitespace()
+    {
+        var a = PrescriptionSignature.Canonical(Encoding.UTF8.GetBytes("""{ "status": "draft", "b": [ 2, {"z":1,"a":"药"} ], "a": 1.50, "meta": {"versionId":"1"} }"""));
+        var b = PrescriptionSignature.Canonical(Encoding.UTF8.GetBytes("""{"a":1.50,"status":"active","b":[2,{"a":"药","z":1}]}"""));
+        Assert.Equal("""{"a":1.50,"b":[2,{"a":"药","z":1}]}""", Encoding.UTF8.GetString(a));
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void A_key_that_is_neither_SM2_nor_P256_verifies_nothing()
+    {
+        using var rsa = RSA.Create(2048);
+        var data = "x"u8.ToArray();
+        Assert.False(PrescriptionSignature.Verify(Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo()), data, rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)));
+        Assert.Null(PrescriptionSignature.AlgorithmOf("not a key"));
+        using var p384 = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        Assert.False(PrescriptionSignature.Verify(Convert.ToBase64String(p384.ExportSubjectPublicKeyInfo()), data, p384.SignData(data, HashAlgorithmName.SHA256)));
+    }
+
+    private static EncounterFacts Consultation(string code) => new("vr", "VR", "in-progress", [Code.Of(Icd10, code)], ["dr"]);
+}
