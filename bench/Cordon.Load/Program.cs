@@ -121,7 +121,19 @@ sharing.SetAction(async (parse, cancellationToken) =>
     return 0;
 });
 
-var rootCommand = new RootCommand("The Cordon load driver: prints one JSON object per scenario {scenario, requests, seconds, throughput, p50Ms, p99Ms, errors, baseline, ratio}.") { http, import, rights, marketing, sharing };
+var checks = new Option<int>("--checks") { Description = "Prescription checks timed one by one for the percentiles.", DefaultValueFactory = _ => 20_000 };
+var care = new Command("care", "The prescription precondition check in process with P-256 and SM2 signatures, against the access decision.") { checks };
+care.SetAction((parse, cancellationToken) =>
+{
+    foreach (var result in CareBench.Run(parse.GetValue(checks), Console.Error))
+    {
+        Console.WriteLine(JsonSerializer.Serialize(result, LoadJson.Default.ScenarioResult));
+    }
+
+    return Task.FromResult(0);
+});
+
+var rootCommand = new RootCommand("The Cordon load driver: prints one JSON object per scenario {scenario, requests, seconds, throughput, p50Ms, p99Ms, errors, baseline, ratio}.") { http, import, rights, marketing, sharing, care };
 return await rootCommand.Parse(args).InvokeAsync();
 
 static string RepoRoot()

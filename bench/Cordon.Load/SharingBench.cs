@@ -114,7 +114,7 @@ internal static class SharingBench
         ];
     }
 
-    private static (double P50, double P99, double Seconds) Percentiles(Func<bool> work, int iterations)
+    internal static (double P50, double P99, double Seconds) Percentiles(Func<bool> work, int iterations)
     {
         for (var i = 0; i < Math.Min(iterations, 50_000); i++)
         {

@@ -59,13 +59,13 @@ public static class PrescriptionSignature
                     return false;
                 }
 
-            case ECParameters p256:
-                using (var ecdsa = ECDsa.Create(p256))
+            case P256Key p256:
+                var format = signature.Length == 64 ? DSASignatureFormat.IeeeP1363FixedFieldConcatenation : DSASignatureFormat.Rfc3279DerSequence;
+                lock (p256)
                 {
-                    var format = signature.Length == 64 ? DSASignatureFormat.IeeeP1363FixedFieldConcatenation : DSASignatureFormat.Rfc3279DerSequence;
                     try
                     {
-                        return ecdsa.VerifyData(data, signature, HashAlgorithmName.SHA256, format);
+                        return p256.Key.VerifyData(data, signature, HashAlgorithmName.SHA256, format);
                     }
                     catch (CryptographicException)
                     {
@@ -82,11 +82,17 @@ public static class PrescriptionSignature
     public static string? AlgorithmOf(string publicKey) => KeyOf(publicKey) switch
     {
         ECPublicKeyParameters => "sm2",
-        ECParameters => "p-256",
+        P256Key => "p-256",
         _ => null,
     };
 
-    /// <summary>The parsed key, cached by its text: the SM2 parameters, the P-256 parameters, or null.</summary>
+    /// <summary>An imported P-256 key, kept for the next verification (importing is most of its cost); used under its own lock.</summary>
+    private sealed class P256Key(ECDsa key)
+    {
+        public ECDsa Key { get; } = key;
+    }
+
+    /// <summary>The parsed key, cached by its text: the SM2 parameters, the imported P-256 key, or null.</summary>
     private static object? KeyOf(string publicKey)
     {
         if (Keys.TryGetValue(publicKey, out var cached))
@@ -130,10 +136,15 @@ public static class PrescriptionSignature
 
         try
         {
-            using var ecdsa = ECDsa.Create();
+            var ecdsa = ECDsa.Create();
             ecdsa.ImportSubjectPublicKeyInfo(der, out _);
-            var parameters = ecdsa.ExportParameters(includePrivateParameters: false);
-            return parameters.Curve.Oid?.Value == ECCurve.NamedCurves.nistP256.Oid.Value ? parameters : null;
+            if (ecdsa.ExportParameters(includePrivateParameters: false).Curve.Oid?.Value == ECCurve.NamedCurves.nistP256.Oid.Value)
+            {
+                return new P256Key(ecdsa);
+            }
+
+            ecdsa.Dispose();
+            return null;
         }
         catch (CryptographicException)
         {
