@@ -198,6 +198,8 @@ internal sealed class ProfileDraft
 
     public ProfileSettings Settings { get; set; } = new();
 
+    public Cordon.Core.Care.CareSettings Care { get; set; } = Cordon.Core.Care.CareSettings.Default;
+
     public int? AuditRetentionDays { get; set; }
 
     public YamlNode? AuditRetentionNode { get; set; }

@@ -18,7 +18,9 @@ public static class ProfileLoader
     /// <summary>The value of the <c>schema</c> key this loader reads.</summary>
     public const string Schema = "cordon/profile@1";
 
-    private static readonly string[] TopKeys = ["schema", "operator", "settings", "auditRetentionDays", "catalog", "purposes", "masking", "recipients", "retention", "notice"];
+    private static readonly string[] TopKeys = ["schema", "operator", "settings", "care", "auditRetentionDays", "catalog", "purposes", "masking", "recipients", "retention", "notice"];
+    private static readonly string[] CareKeys = ["diagnosisCodeSystems", "drugCodeSystems", "controlledDrugs"];
+    private static readonly string[] ControlledDrugKeys = ["class", "system", "codes", "substances", "source"];
     private static readonly string[] OperatorKeys = ["name", "nameEn", "type", "licence", "address", "phone", "email", "dpo", "storageRegion", "cryptoSuite", "publicUrl"];
     private static readonly string[] DpoKeys = ["name", "email", "phone"];
     private static readonly string[] SettingsKeys = ["guardianConsentBelowAge", "paediatricPrescriptionBelowAge", "rightsRequestDueWorkingDays", "minimumPracticeYears", "consentReaskAfterDays", "crossBorderExemptBelow", "crossBorderAssessmentAt", "crossBorderSensitiveAssessmentAt", "minimumK"];
@@ -90,6 +92,7 @@ public static class ProfileLoader
                 CryptoSuite = o.CryptoSuite,
             },
             Settings = d.Settings,
+            Care = d.Care,
             Catalog = catalog,
             Purposes = [.. d.Purposes.Select(BuildPurpose)],
             Masking = [.. d.Masking],
@@ -167,6 +170,7 @@ public static class ProfileLoader
 
             ReadOperator(top);
             ReadSettings(top.Map("settings", SettingsKeys));
+            ReadCare(top.Map("care", CareKeys));
             if (top.Value("auditRetentionDays") is { } audit)
             {
                 _draft.AuditRetentionNode = audit;
@@ -284,6 +288,92 @@ public static class ProfileLoader
                 CrossBorderSensitiveAssessmentAt = Setting(map, "crossBorderSensitiveAssessmentAt", 1, defaults.CrossBorderSensitiveAssessmentAt, defaults.CrossBorderSensitiveAssessmentAt, "R36", "the 2024 provisions require a security assessment from 10,000 individuals' sensitive data; an operator may be stricter, never looser"),
                 MinimumK = Setting(map, "minimumK", 2, 1000, defaults.MinimumK, "R10", "a de-identified cohort in which one person stands alone identifies that person"),
             };
+        }
+
+        /// <summary>
+        /// The care section: code systems a diagnosis is compared in (R52) and drugs named in, and controlled drugs added to
+        /// the shipped list (R55, R56) — never removed from it.
+        /// </summary>
+        private void ReadCare(YamlMap? map)
+        {
+            if (map is null)
+            {
+                return;
+            }
+
+            var diagnosis = Uris(map, "diagnosisCodeSystems");
+            var drugSystems = Uris(map, "drugCodeSystems");
+            var added = new List<Care.ControlledDrug>();
+            foreach (var item in map.List("controlledDrugs") ?? [])
+            {
+                var entry = YamlMap.Open(errors, item, item, "controlled drug", ControlledDrugKeys);
+                if (entry is null)
+                {
+                    continue;
+                }
+
+                var klass = entry.Text("class", required: true, rule: "R55", why: "a controlled drug names its class");
+                var system = entry.Text("system") ?? Care.DrugClasses.Atc;
+                var substances = entry.Text("substances", required: true);
+                var source = entry.Text("source", required: true, rule: "R55", why: "each entry of the drug catalog names its source (the catalogue or announcement that lists it)");
+                var codes = new List<string>();
+                foreach (var code in entry.List("codes", required: true) ?? [])
+                {
+                    if (YamlScalars.Text(errors, code, "controlled drug: a code") is { Length: > 0 } text)
+                    {
+                        codes.Add(text.Trim().ToUpperInvariant());
+                    }
+                }
+
+                Care.DrugClass drugClass = default;
+                if (klass is not null && !Care.DrugClasses.TryParse(klass, out drugClass))
+                {
+                    errors.Add(entry.At("class"), $"controlled drug: class '{klass}' is not known (known: narcotic, psychotropic, medical-toxic, radioactive, precursor-chemical, vaccine, blood-product)", "R55");
+                    continue;
+                }
+
+                if (klass is null || substances is null || source is null || codes.Count == 0)
+                {
+                    continue;
+                }
+
+                if (!system.Equals(Care.DrugClasses.Atc, StringComparison.Ordinal) && !drugSystems.Contains(system, StringComparer.Ordinal))
+                {
+                    errors.Add(entry.At("system"), $"controlled drug: system '{system}' is not one of care.drugCodeSystems; list it there so prescriptions may name drugs in it", "R55");
+                    continue;
+                }
+
+                added.Add(new Care.ControlledDrug(drugClass, system, codes, substances, source));
+            }
+
+            _draft.Care = new Care.CareSettings
+            {
+                DiagnosisCodeSystems = diagnosis.Count > 0 ? diagnosis.ToHashSet(StringComparer.Ordinal) : Care.CareSettings.DefaultDiagnosisCodeSystems,
+                Drugs = added.Count == 0 && drugSystems.Count == 0 ? Care.DrugClasses.Default : Care.DrugClasses.With(added, drugSystems),
+            };
+        }
+
+        private List<string> Uris(YamlMap map, string key)
+        {
+            var result = new List<string>();
+            foreach (var node in map.List(key) ?? [])
+            {
+                if (YamlScalars.Text(errors, node, $"care: '{key}'") is not { } text)
+                {
+                    continue;
+                }
+
+                if (Uri.TryCreate(text, UriKind.Absolute, out _))
+                {
+                    result.Add(text);
+                }
+                else
+                {
+                    errors.Add(node, $"care: '{key}' lists code system URIs such as {Care.CareSettings.Icd10}; '{text}' is not one");
+                }
+            }
+
+            return result;
         }
 
         private int Setting(YamlMap map, string key, int min, int max, int fallback, string rule, string why)

@@ -130,3 +130,42 @@ public sealed class PrescriptionPolicyTests
 
     private static EncounterFacts Consultation(string code) => new("vr", "VR", "in-progress", [Code.Of(Icd10, code)], ["dr"]);
 }
+
+public sealed class CareProfileTests
+{
+    private static string WithCare(string care) => RepoFiles.ReadProfile("internet-hospital.yaml").Replace(
+        "care:\n  diagnosisCodeSystems: [http://hl7.org/fhir/sid/icd-10, http://hl7.org/fhir/sid/icd-10-cn, http://snomed.info/sct]\n",
+        care,
+        StringComparison.Ordinal);
+
+    [Fact]
+    public void A_profile_adds_a_drug_code_system_and_controlled_codes_and_keeps_the_shipped_list()
+    {
+        var text = WithCare("""
+            care:
+              diagnosisCodeSystems: [http://hl7.org/fhir/sid/icd-10]
+              drugCodeSystems: [urn:oid:1.2.156.example.drug]
+              controlledDrugs:
+                - { class: narcotic, system: "urn:oid:1.2.156.example.drug", codes: [X-1001], substances: "示例 / example", source: "示例公告 / example announcement" }
+
+            """);
+        var profile = Cordon.Core.Profiles.ProfileLoader.Load(text, "care.yaml");
+        Assert.True(profile.Errors.Count == 0, string.Join("; ", profile.Errors));
+        var care = profile.Profile!.Care;
+        Assert.Equal(["http://hl7.org/fhir/sid/icd-10"], care.DiagnosisCodeSystems);
+        Assert.Equal(DrugClass.Narcotic, care.Drugs.ClassOf(Code.Of("urn:oid:1.2.156.example.drug", "x-1001")));
+        Assert.True(care.Drugs.IsKnown(Code.Of("urn:oid:1.2.156.example.drug", "Y-2")));
+        Assert.Equal(DrugClass.Narcotic, care.Drugs.ClassOf(Code.Of(DrugClasses.Atc, "N02AA01")));
+    }
+
+    [Theory]
+    [InlineData("    - { class: sedative, codes: [N05CD08], substances: x, source: y }\n", "class 'sedative' is not known")]
+    [InlineData("    - { class: narcotic, codes: [N05CD08], substances: x }\n", "source")]
+    [InlineData("    - { class: narcotic, system: \"urn:other\", codes: [A1], substances: x, source: y }\n", "not one of care.drugCodeSystems")]
+    public void A_controlled_drug_entry_with_a_mistake_is_refused_with_the_line(string entry, string message)
+    {
+        var loaded = Cordon.Core.Profiles.ProfileLoader.Load(WithCare("care:\n  controlledDrugs:\n" + entry + "\n"), "care.yaml");
+        Assert.Null(loaded.Profile);
+        Assert.Contains(loaded.Errors, e => e.Message.Contains(message, StringComparison.Ordinal) && e.Line > 1);
+    }
+}
