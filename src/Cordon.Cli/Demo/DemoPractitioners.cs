@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Cordon.Core.Access;
 using Cordon.Core.Care;
 using Cordon.Server.Care;
@@ -18,20 +19,28 @@ internal static class DemoPractitioners
     /// <summary>The physician who is registered but not eligible: two years of independent practice, below the minimum of three.</summary>
     public const string Junior = "dr-junior-zhou";
 
-    public static async Task<int> SeedAsync(TenantContext tenant, ICordonStore store, IReadOnlyList<DemoStaff> staff, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Registers the roster; every physician with a P-256 signing key, whose private half stays in this process (the demo signs its prescriptions with it, then forgets it).</summary>
+    public static async Task<(int Count, IReadOnlyDictionary<string, ECDsa> Keys)> SeedAsync(TenantContext tenant, ICordonStore store, IReadOnlyList<DemoStaff> staff, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var op = new Operation(tenant, store, now, DemoTenant.Seeder, Role.App.ToKey());
         var today = op.Today;
         var institution = tenant.Profile.Operator.Name;
-        var count = 0;
+        var keys = new Dictionary<string, ECDsa>(StringComparer.Ordinal);
         foreach (var member in staff)
         {
-            await RegisterAsync(op, Request(member.Actor, member.Role, member.Name, member.Licence, today.AddYears(-member.PracticeYears).AddDays(-30), today, institution), cancellationToken);
-            count++;
+            var request = Request(member.Actor, member.Role, member.Name, member.Licence, today.AddYears(-member.PracticeYears).AddDays(-30), today, institution);
+            if (member.Role == Role.Physician)
+            {
+                var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+                keys[member.Actor] = key;
+                request = request with { PublicKey = Convert.ToBase64String(key.ExportSubjectPublicKeyInfo()) };
+            }
+
+            await RegisterAsync(op, request, cancellationToken);
         }
 
         await RegisterAsync(op, Request(Junior, Role.Physician, "周宁", "110101000000002", today.AddYears(-2).AddDays(-30), today, institution), cancellationToken);
-        return count + 1;
+        return (staff.Count + 1, keys);
     }
 
     private static PractitionerRequest Request(string actor, Role role, string name, string licence, DateOnly since, DateOnly today, string institution)

@@ -6,7 +6,8 @@ using System.Text.Json.Nodes;
 namespace Cordon.Cli.Demo;
 
 /// <summary>A record to write for a demo subject: its purpose and FHIR R4 (or declared) JSON.</summary>
-internal readonly record struct DemoRecord(string Purpose, byte[] Json);
+/// <summary>A demo record under its purpose; <paramref name="Prescription"/> marks a draft prescription, written with its lifecycle row.</summary>
+internal readonly record struct DemoRecord(string Purpose, byte[] Json, bool Prescription = false);
 
 /// <summary>
 /// The records of a demo person: what an internet hospital would hold — the real-name Patient for booking, the account,
@@ -93,9 +94,27 @@ internal static class DemoRecords
         var condition = department.Conditions[random.Next(department.Conditions.Count)];
         var onset = now.AddDays(-random.Next(200, 2000));
         var speaker = guardian ?? person;
+
+        // The first visit, in person at the hospital, where the condition was diagnosed: online visits are its follow-ups (R52).
+        var clinicRef = $"Encounter/enc-{person.ExternalId}-clinic";
+        records.Add(new("consultation", Json(new JsonObject
+        {
+            ["resourceType"] = "Encounter",
+            ["id"] = $"enc-{person.ExternalId}-clinic",
+            ["status"] = "finished",
+            ["class"] = new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/v3-ActCode", ["code"] = "AMB", ["display"] = "ambulatory" },
+            ["type"] = new JsonArray(new JsonObject { ["text"] = "门诊首诊" }),
+            ["subject"] = new JsonObject { ["reference"] = patientRef, ["display"] = person.Name },
+            ["participant"] = new JsonArray(new JsonObject { ["individual"] = new JsonObject { ["reference"] = $"Practitioner/{physician.Actor}", ["display"] = physician.Name } }),
+            ["period"] = new JsonObject { ["start"] = Time(onset), ["end"] = Time(onset.AddMinutes(20)) },
+            ["reasonCode"] = new JsonArray(Coded(Icd10, condition.Icd, condition.Display)),
+            ["serviceProvider"] = new JsonObject { ["display"] = Hospital },
+        })));
         for (var c = 0; c < person.Consultations; c++)
         {
-            var when = now.AddDays(-random.Next(2, 120)).Date.AddHours(random.Next(8, 21)).AddMinutes(random.Next(60));
+            // The prescribed patient's first consultation is today's, still open: its physician prescribes in it (R54).
+            var open = c == 0 && person.Prescribed;
+            var when = open ? now.AddHours(-1) : now.AddDays(-random.Next(2, 120)).Date.AddHours(random.Next(8, 21)).AddMinutes(random.Next(60));
             var encounterId = $"enc-{person.ExternalId}-{c + 1}";
             var encounterRef = $"Encounter/{encounterId}";
             var reason = new JsonArray(Coded(Icd10, condition.Icd, condition.Display));
@@ -103,12 +122,12 @@ internal static class DemoRecords
             {
                 ["resourceType"] = "Encounter",
                 ["id"] = encounterId,
-                ["status"] = "finished",
+                ["status"] = open ? "in-progress" : "finished",
                 ["class"] = new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/v3-ActCode", ["code"] = "VR", ["display"] = "virtual" },
                 ["type"] = new JsonArray(new JsonObject { ["text"] = "互联网复诊" }),
                 ["subject"] = new JsonObject { ["reference"] = patientRef, ["display"] = person.Name },
                 ["participant"] = new JsonArray(new JsonObject { ["individual"] = new JsonObject { ["reference"] = $"Practitioner/{physician.Actor}", ["display"] = physician.Name } }),
-                ["period"] = new JsonObject { ["start"] = Time(when), ["end"] = Time(when.AddMinutes(random.Next(8, 25))) },
+                ["period"] = open ? new JsonObject { ["start"] = Time(when) } : new JsonObject { ["start"] = Time(when), ["end"] = Time(when.AddMinutes(random.Next(8, 25))) },
                 ["reasonCode"] = reason,
                 ["serviceProvider"] = new JsonObject { ["display"] = Hospital },
             })));
@@ -123,9 +142,9 @@ internal static class DemoRecords
                     ["category"] = new JsonArray(new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = "http://terminology.hl7.org/CodeSystem/condition-category", ["code"] = "encounter-diagnosis" }) }),
                     ["code"] = Coded(Icd10, condition.Icd, condition.Display),
                     ["subject"] = new JsonObject { ["reference"] = patientRef },
-                    ["encounter"] = new JsonObject { ["reference"] = encounterRef },
+                    ["encounter"] = new JsonObject { ["reference"] = clinicRef },
                     ["onsetDateTime"] = Time(onset),
-                    ["recordedDate"] = Time(when),
+                    ["recordedDate"] = Time(onset.AddMinutes(15)),
                     ["recorder"] = new JsonObject { ["reference"] = $"Practitioner/{physician.Actor}", ["display"] = physician.Name },
                 })));
             }
@@ -174,12 +193,12 @@ internal static class DemoRecords
                 })));
             }
 
-            if (person.Prescription && condition.Atc is not null && c == 0)
+            if (person.Prescribed && condition.Atc is not null && c == 0)
             {
                 records.Add(new("prescription", Json(new JsonObject
                 {
                     ["resourceType"] = "MedicationRequest",
-                    ["status"] = "active",
+                    ["status"] = "draft",
                     ["intent"] = "order",
                     ["medicationCodeableConcept"] = new JsonObject { ["coding"] = new JsonArray(new JsonObject { ["system"] = Atc, ["code"] = condition.Atc }), ["text"] = condition.Drug },
                     ["subject"] = new JsonObject { ["reference"] = patientRef },
@@ -188,7 +207,7 @@ internal static class DemoRecords
                     ["requester"] = new JsonObject { ["reference"] = $"Practitioner/{physician.Actor}", ["display"] = physician.Name },
                     ["reasonCode"] = new JsonArray(Coded(Icd10, condition.Icd, condition.Display)),
                     ["dosageInstruction"] = new JsonArray(new JsonObject { ["text"] = condition.Dosage }),
-                })));
+                }), Prescription: true));
             }
         }
 

@@ -52,6 +52,9 @@ internal sealed class DemoPerson
 
     public bool Prescription { get; init; }
 
+    /// <summary>Whether the demo writes this patient a prescription through the lifecycle (R54): a sample of those with a pharmacist in their care team, and always the first patient.</summary>
+    public bool Prescribed => Prescription && Pharmacist >= 0 && (Index == 0 || Index % 6 == 0);
+
     public bool Child => Guardian is not null;
 }
 

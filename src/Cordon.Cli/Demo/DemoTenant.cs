@@ -60,11 +60,13 @@ public static class DemoTenant
         var (staff, patients) = DemoRoster.Build(today);
         if (await store.CountSubjectsAsync(Id, cancellationToken) == 0)
         {
-            await SeedAsync(tenant, store, staff, patients, now, progress, cancellationToken);
+            var drafts = await SeedAsync(tenant, store, staff, patients, now, progress, cancellationToken);
             var queue = await DemoRights.SeedAsync(host, tenant, patients, now, cancellationToken);
             var recipients = await DemoSharing.SeedAsync(tenant, store, now, cancellationToken);
-            var practitioners = await DemoPractitioners.SeedAsync(tenant, store, staff, now, cancellationToken);
+            var (practitioners, keys) = await DemoPractitioners.SeedAsync(tenant, store, staff, now, cancellationToken);
             progress?.Report($"demo: {practitioners} practitioners registered, all eligible but {DemoPractitioners.Junior} (two years of independent practice, R53)");
+            var states = await DemoPrescriptions.SeedAsync(tenant, store, staff, drafts, keys, now, cancellationToken);
+            progress?.Report($"demo: {drafts.Count} prescriptions through their lifecycle ({string.Join(", ", states.Select(s => $"{s.Value} {s.Key}"))}; R54)");
             progress?.Report($"demo: contracts and impact assessments recorded for {recipients} recipients");
             progress?.Report($"demo: rights queue: {queue.Open} open ({queue.Late} late, {queue.AwaitingProof} waiting for a relative's proof to be verified), {queue.Completed} completed");
         }
@@ -76,8 +78,9 @@ public static class DemoTenant
         return await LoginsAsync(tenant, store, staff, patients, now, cancellationToken);
     }
 
-    private static async Task SeedAsync(TenantContext tenant, ICordonStore store, IReadOnlyList<DemoStaff> staff, IReadOnlyList<DemoPerson> patients, DateTimeOffset now, IProgress<string>? progress, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<DemoDraft>> SeedAsync(TenantContext tenant, ICordonStore store, IReadOnlyList<DemoStaff> staff, IReadOnlyList<DemoPerson> patients, DateTimeOffset now, IProgress<string>? progress, CancellationToken cancellationToken)
     {
+        var drafts = new List<DemoDraft>();
         var clock = Stopwatch.StartNew();
         var staffIds = new string[staff.Count];
         var patientIds = new string[patients.Count];
@@ -197,14 +200,20 @@ public static class DemoTenant
 
         foreach (var member in staff)
         {
-            written += await SealAsync(tenant, store, staffIds[member.Index], [DemoRecords.Practitioner(member)], batch, now, cancellationToken);
+            written += await SealAsync(tenant, store, staffIds[member.Index], [DemoRecords.Practitioner(member)], batch, null, now, cancellationToken);
         }
 
         foreach (var person in patients)
         {
             var guardian = person.Guardian is { } g ? patients[g] : null;
             var records = DemoRecords.For(person, staff, guardian, now, random);
-            written += await SealAsync(tenant, store, patientIds[person.Index], records, batch, now, cancellationToken);
+            var before = drafts.Count;
+            written += await SealAsync(tenant, store, patientIds[person.Index], records, batch, drafts, now, cancellationToken);
+            for (var k = before; k < drafts.Count; k++)
+            {
+                drafts[k] = drafts[k] with { Person = person };
+            }
+
             if (batch.Count >= RecordBatch)
             {
                 await SubmitAsync();
@@ -214,9 +223,10 @@ public static class DemoTenant
         await SubmitAsync();
         await SubmitAsync();
         progress?.Report($"demo: {written} records sealed and stored; seeded in {clock.Elapsed.TotalSeconds:0.0} s");
+        return drafts;
     }
 
-    private static async Task<int> SealAsync(TenantContext tenant, ICordonStore store, string subjectId, IReadOnlyList<DemoRecord> records, List<(RecordRow, IReadOnlyList<LookupRow>, AuditDraft)> batch, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<int> SealAsync(TenantContext tenant, ICordonStore store, string subjectId, IReadOnlyList<DemoRecord> records, List<(RecordRow, IReadOnlyList<LookupRow>, AuditDraft)> batch, List<DemoDraft>? drafts, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var subject = await SubjectVault.OpenAsync(tenant, store, subjectId, cancellationToken)
             ?? throw new InvalidOperationException("A demo subject just created could not be opened.");
@@ -246,7 +256,14 @@ public static class DemoTenant
                 throw new InvalidOperationException($"The policy refuses a demo record ({admission.Refusal!.Code}); the demo data and the built-in profile disagree.");
             }
 
-            batch.Add((admission.Row, admission.Lookups, admission.Audit));
+            if (record.Prescription && drafts is not null)
+            {
+                drafts.Add(new DemoDraft(admission.Row, admission.Lookups, admission.Audit));
+            }
+            else
+            {
+                batch.Add((admission.Row, admission.Lookups, admission.Audit));
+            }
         }
 
         return records.Count;
@@ -311,6 +328,8 @@ public static class DemoTenant
         var marketed = patients.First(p => p.Grants.Contains("marketing.push") && !p.Withdrawals.Contains("marketing.push") && p.Index > 0);
         var marketedId = await SubjectOf(marketed.ExternalId);
         var department = physician.Department;
+        var awaiting = (await store.ListPrescriptionsAsync(tenant.Id, patientId, cancellationToken)).FirstOrDefault(p => p.State == "signed")?.Id;
+        var review = awaiting is null ? "reviews prescriptions" : $"reviews prescriptions: {awaiting} waits, signed by {physician.Actor}, for review (POST /v1/prescriptions/{awaiting}/review)";
 
         return
         [
@@ -321,7 +340,7 @@ public static class DemoTenant
             new("support", "support-zhao", Token(Role.Support, "support-zhao"), $"support staff: reads Patient under appointment with ID numbers, names and mobiles masked, e.g. {patientId}") { Subject = patientId },
             new("physician", physician.Actor, Token(Role.Physician, physician.Actor), $"physician {physician.Actor} ({department.NameEn}) in the care team of {who}; reads consultation records (a registered practitioner; {DemoPractitioners.Junior}, with two years of practice, is refused care.practitioner-not-eligible, R53)") { Subject = patientId },
             new("nurse", nurse.Actor, Token(Role.Nurse, nurse.Actor), $"nurse {nurse.Actor} in the care team of {who}; reads test results") { Subject = patientId },
-            new("pharmacist", pharmacist.Actor, Token(Role.Pharmacist, pharmacist.Actor), $"pharmacist {pharmacist.Actor} in the care team of {who}; reviews prescriptions") { Subject = patientId },
+            new("pharmacist", pharmacist.Actor, Token(Role.Pharmacist, pharmacist.Actor), $"pharmacist {pharmacist.Actor} in the care team of {who}; {review}") { Subject = patientId },
             new("patient", patient.ExternalId, Token(Role.Patient, patient.ExternalId, patientId), $"patient {who}: own records and consents") { Subject = patientId },
             new("guardian", guardian.ExternalId, Token(Role.Guardian, guardian.ExternalId, guardianId), $"guardian {guardianId} ({guardian.Name}, {guardian.Pinyin}) of the child {wardId} ({ward.Name}, {ward.Pinyin})") { Subject = wardId },
             new("marketing", "mkt-chen", Token(Role.Marketing, "mkt-chen"), string.Create(CultureInfo.InvariantCulture, $"marketing: reads Account (mobile masked) under marketing.push only where it is consented, e.g. {marketedId}")) { Subject = marketedId },
