@@ -208,7 +208,7 @@ public static partial class CordonApp
     /// <summary>Each feature's strict JSON context: the request and response contracts, and the OpenAPI schemas.</summary>
     internal static readonly System.Text.Json.Serialization.JsonSerializerContext[] FeatureJson =
     [
-        ApiJson.Strict, Audit.AuditJson.Strict, Auth.AuthJson.Strict, Care.CareJson.Strict, Consent.ConsentJson.Strict,
+        ApiJson.Strict, Audit.AuditJson.Strict, Auth.AuthJson.Strict, Care.CareJson.Strict, Care.AutomatedDecisionJson.Strict, Consent.ConsentJson.Strict,
         Decisions.DecisionsJson.Strict, Marketing.MarketingJson.Strict, Personalisation.PersonalisationJson.Strict, SharingJson.Strict,
         Records.RecordsJson.Strict, Retention.RetentionJson.Strict, Rights.RightsApiJson.Strict, Subjects.SubjectsApiJson.Strict,
         Tenancy.TenancyJson.Strict,
