@@ -77,3 +77,6 @@ public sealed record PrescriptionRow
 
     public required DateTimeOffset UpdatedAt { get; init; }
 }
+
+/// <summary>A record version an automated agent wrote about a subject (R14): who, under which purpose, of which type, when; whether the record is still on file.</summary>
+public sealed record AutomatedRecordRow(string Tenant, string SubjectId, string RecordId, int Version, string ActorId, string Purpose, string Type, DateTimeOffset At, bool OnFile);

@@ -97,6 +97,26 @@ public interface ICareStore
 /// <summary>A new version of a record written with another change: the row, the version it replaces, its lookups.</summary>
 public sealed record RecordVersionChange(RecordRow Record, int ExpectedVersion, IReadOnlyList<LookupRow> Lookups);
 
+/// <summary>
+/// Automated decisions (R14): the append-only ledger of a subject's refusals of decisions made solely by automated means,
+/// and the records automated agents wrote about them (a row per version, written with the record when
+/// <see cref="RecordRow.AutomatedBy"/> is set).
+/// </summary>
+public interface IAutomatedDecisionStore
+{
+    /// <summary>Appends a refusal or its withdrawal with its audit entry in one transaction.</summary>
+    Task AppendAutomatedDecisionEventAsync(Core.Care.AutomatedDecisionEvent automatedEvent, AuditDraft audit, CancellationToken cancellationToken);
+
+    /// <summary>The subject's refusals and withdrawals, oldest first.</summary>
+    Task<IReadOnlyList<Core.Care.AutomatedDecisionEvent>> GetAutomatedDecisionHistoryAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+
+    /// <summary>The subject's latest refusal or withdrawal, or null: whether a refusal is in force.</summary>
+    Task<Core.Care.AutomatedDecisionEvent?> GetLatestAutomatedDecisionEventAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+
+    /// <summary>The record versions automated agents wrote about the subject, oldest first, each saying whether the record is still on file.</summary>
+    Task<IReadOnlyList<AutomatedRecordRow>> ListAutomatedRecordsAsync(string tenant, string subjectId, CancellationToken cancellationToken);
+}
+
 /// <summary>Sealed records and their versions.</summary>
 public interface IVault
 {
@@ -343,7 +363,7 @@ public interface ISharingStore
     Task<IReadOnlyList<DisclosureRow>> ListDisclosuresAsync(string tenant, string? recipient, string? subject, int limit, CancellationToken cancellationToken);
 }
 
-public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, ICareStore, IVault, IAuditLog, IRightsStore, IMarketingStore, ISharingStore, ITokenRevocations, ISharedState, IAsyncDisposable
+public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, ICareStore, IAutomatedDecisionStore, IVault, IAuditLog, IRightsStore, IMarketingStore, ISharingStore, ITokenRevocations, ISharedState, IAsyncDisposable
 {
     /// <summary>sqlite or postgres.</summary>
     string Engine { get; }

@@ -71,6 +71,9 @@ public sealed record RecordRow
     /// to no purpose but the legal one (R19).
     /// </summary>
     public bool Restricted { get; init; }
+
+    /// <summary>The automated agent that wrote this version (an automated decision about the subject, R14), or null; not a column of the record.</summary>
+    public string? AutomatedBy { get; init; }
 }
 
 /// <summary>What a revocation names: one token by its id (<c>jti</c>), or an actor (every token issued to it up to the revocation).</summary>

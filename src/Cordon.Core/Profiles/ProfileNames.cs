@@ -47,11 +47,14 @@ public static class ProfileNames
     public static IReadOnlyList<string> Services { get; } =
     [
         "account", "appointment", "consultation", "prescription", "test-results", "health-advice",
-        "health-information", "payment", "marketing", "research", "security", "record-keeping",
+        "health-information", "payment", "marketing", "research", "security", "record-keeping", "telemedicine",
     ];
 
-    /// <summary>Services that are diagnosis or treatment, which only a medical institution may offer (R59).</summary>
-    public static IReadOnlyList<string> DiagnosisServices { get; } = ["consultation", "prescription"];
+    /// <summary>
+    /// Services that are diagnosis or treatment, which only a medical institution may offer (R59); telemedicine (a remote
+    /// consultation requested by one medical institution of another) among them.
+    /// </summary>
+    public static IReadOnlyList<string> DiagnosisServices { get; } = ["consultation", "prescription", "telemedicine"];
 
     public const string MarketingService = "marketing";
 

@@ -41,6 +41,12 @@ public sealed class SubjectFacts
     public PractitionerStanding Practitioner { get; }
 
     /// <summary>
+    /// Whether the subject refused decisions made solely by automated means (R14), read fresh when the actor is an automated
+    /// agent (for other actors it is not read, and false).
+    /// </summary>
+    public bool AutomatedDecisionsRefused { get; private init; }
+
+    /// <summary>
     /// Loads the facts for a decision for <paramref name="actor"/> under <paramref name="purpose"/>: its latest consent event
     /// (when it needs consent), for clinicians the care team, and the actor's standing in the register when the purpose needs it.
     /// </summary>
@@ -54,7 +60,8 @@ public sealed class SubjectFacts
         var latest = consentPurpose is not null ? await store.GetLatestConsentAsync(subject.Row.Tenant, subject.Id, consentPurpose, null, cancellationToken) : null;
         IReadOnlyList<CareTeamRow> care = actor.Role.IsClinician() ? await store.GetCareTeamAsync(subject.Row.Tenant, subject.Id, cancellationToken) : [];
         var practitioner = await PractitionerRegister.StandingAsync(store, policy, actor, purpose, today, cancellationToken);
-        return new SubjectFacts(subject, purpose, latest is null ? [] : [latest], care, practitioner);
+        var refused = actor.Automated && AutomatedDecisions.Refused(await store.GetLatestAutomatedDecisionEventAsync(subject.Row.Tenant, subject.Id, cancellationToken));
+        return new SubjectFacts(subject, purpose, latest is null ? [] : [latest], care, practitioner) { AutomatedDecisionsRefused = refused };
     }
 
     /// <summary>

@@ -176,7 +176,7 @@ public static partial class CordonApp
         app.UseAuthorization();
 
         var v1 = app.MapGroup("/v1");
-        v1.MapGroup("/subjects").WithTags("Subjects").MapSubjects().MapSubjectState().MapConsents().MapCareTeam().MapSubjectRecords();
+        v1.MapGroup("/subjects").WithTags("Subjects").MapSubjects().MapSubjectState().MapConsents().MapAutomatedDecisions().MapCareTeam().MapSubjectRecords();
         v1.MapGroup("/records").WithTags("Records").MapRecords().MapRecordDeletion();
         v1.MapGroup("/decisions").WithTags("Decisions").MapDecisions();
         v1.MapGroup("/audit").WithTags("Audit").MapAudit();
@@ -209,7 +209,7 @@ public static partial class CordonApp
     /// <summary>Each feature's strict JSON context: the request and response contracts, and the OpenAPI schemas.</summary>
     internal static readonly System.Text.Json.Serialization.JsonSerializerContext[] FeatureJson =
     [
-        ApiJson.Strict, Audit.AuditJson.Strict, Auth.AuthJson.Strict, Care.CareJson.Strict, Consent.ConsentJson.Strict,
+        ApiJson.Strict, Audit.AuditJson.Strict, Auth.AuthJson.Strict, Care.CareJson.Strict, Care.AutomatedDecisionJson.Strict, Consent.ConsentJson.Strict,
         Decisions.DecisionsJson.Strict, Marketing.MarketingJson.Strict, Personalisation.PersonalisationJson.Strict, SharingJson.Strict,
         Records.RecordsJson.Strict, Retention.RetentionJson.Strict, Rights.RightsApiJson.Strict, Subjects.SubjectsApiJson.Strict,
         Tenancy.TenancyJson.Strict,

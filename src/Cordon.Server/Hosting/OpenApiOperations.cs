@@ -53,6 +53,7 @@ internal static class OpenApiOperations
         [typeof(SubjectStateRequest)] = """{ "state": "restricted", "reason": "患者申请限制处理 / The patient asked to restrict processing" }""",
         [typeof(ConsentRequest)] = """{ "purpose": "test-results", "action": "grant", "noticeVersion": "64c13c4aa8d66216", "channel": "app", "grantedBy": "self" }""",
         [typeof(PractitionerRequest)] = """{ "id": "dr-li", "role": "physician", "name": "李明", "realName": { "status": "verified", "method": "居民身份证与人脸识别 / ID card and face match", "verifiedOn": "2026-03-01" }, "licence": "110110000123456", "registration": { "kind": "this-institution", "institution": "示例互联网医院 / Example Internet Hospital", "registeredOn": "2019-07-01" }, "independentPracticeSince": "2018-07-01", "onlinePracticeConsentedOn": "2026-03-05" }""",
+        [typeof(AutomatedDecisionRefusalRequest)] = """{ "action": "refuse", "channel": "app", "givenBy": "self" }""",
         [typeof(SuspensionRequest)] = """{ "suspended": true, "reason": "执业证书注销待核实 / Licence cancellation under review" }""",
         [typeof(CareTeamRequest)] = """{ "actor": "dr-li", "role": "physician", "until": "2027-06-30T16:00:00Z" }""",
         [typeof(DecisionRequest)] = $$"""{ "actor": { "role": "nurse", "id": "n-1" }, "purpose": "consultation", "subjectId": "{{SubjectId}}", "recordType": "Condition", "action": "read" }""",

@@ -1,4 +1,5 @@
 using Cordon.Core.Audit;
+using Cordon.Core.Care;
 using Cordon.Core.Decisions;
 using Cordon.Server.Audit;
 using Cordon.Server.Auth;
@@ -62,8 +63,24 @@ public static class RecordAdmission
             };
         }
 
+        // After the access decision, the care scope: an automated agent for a subject who refused automated decisions (R14),
+        // then the record's content against what the operator may write (R59).
+        var scope = AutomatedDecisions.CheckActor(actor.Automated, facts.AutomatedDecisionsRefused) is { } refusedAutomated
+            ? new ScopeVerdict(refusedAutomated, refusedAutomated.Detail)
+            : ServiceScope.Check(tenant.Profile.Operator.Type, tenant.Policy.Purpose(purpose).Service, actor.Role, record.Type.Definition.Name, record.Json);
+        if (scope is { } refused)
+        {
+            var denied = Decision.Deny(refused.Refusal, decision.Flags);
+            return new Admission(denied, null, [], audit.Draft(action, AuditOutcome.Deny, purposeKey, subject.Id, code: refused.Refusal.Code, rules: denied.RuleIds, flags: denied.Flags))
+            {
+                Detail = refused.Detail,
+            };
+        }
+
         var id = recordId ?? SubjectVault.NewId("rec");
-        var (row, lookups) = RecordWriter.Seal(tenant, subject, record, id, version, purposeKey, createdAt ?? audit.Now, audit.Now);
+        var (sealedRow, lookups) = RecordWriter.Seal(tenant, subject, record, id, version, purposeKey, createdAt ?? audit.Now, audit.Now);
+        // What an automated agent writes about a subject is an automated decision about them (R14): noted with the record.
+        var row = actor.Automated ? sealedRow with { AutomatedBy = actor.Id } : sealedRow;
         return new Admission(decision, row, lookups, audit.Draft(action, AuditOutcome.Done, purposeKey, subject.Id, [id], rules: decision.RuleIds, flags: decision.Flags));
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Cordon.Core.Access;
 using Cordon.Core.Audit;
+using Cordon.Core.Care;
 using Cordon.Core.Catalog;
 using Cordon.Core.Decisions;
 using Cordon.Core.Profiles;
@@ -140,13 +141,20 @@ public static class RecordEndpoints
             return call.Refused(probe, detail: policy.DetailOf(probe.Refusal!, probeRequest));
         }
 
+        var withheld = await Care.AutomatedDecisionLedger.WithheldAsync(call, subject, facts.AutomatedDecisionsRefused);
+        if (withheld.Refusal is { } automatedRefused)
+        {
+            return call.Refused(probe, automatedRefused);
+        }
+
         var rows = await call.Store.ListRecordsAsync(call.Tenant.Id, subject.Id, type, call.Aborted);
         var served = new List<(RecordRow Row, byte[] Projected)>(rows.Count);
         var flags = AuditFlags.None;
         var masked = false;
         foreach (var row in rows)
         {
-            if (!policy.TryGetType(row.Type, out var rowType) || !policy.Covers(call.Purpose, rowType, AccessAction.Read) || (row.Restricted && !purposeDef.RestrictedAccess))
+            if (!policy.TryGetType(row.Type, out var rowType) || !policy.Covers(call.Purpose, rowType, AccessAction.Read) || (row.Restricted && !purposeDef.RestrictedAccess)
+                || withheld.Withholds(row))
             {
                 continue;
             }
@@ -212,6 +220,17 @@ public static class RecordEndpoints
         if (row.Restricted && !policy.Purpose(call.Purpose).RestrictedAccess)
         {
             return call.Refused(decision, Refusals.RecordRestricted);
+        }
+
+        var withheld = await Care.AutomatedDecisionLedger.WithheldAsync(call, subject, refusedForAutomatedActor: null);
+        if (withheld.Refusal is { } automatedRefused)
+        {
+            return call.Refused(decision, automatedRefused);
+        }
+
+        if (withheld.Withholds(row))
+        {
+            return call.Refused(decision, ScopeRefusals.AutomatedDecisionRefused);
         }
 
         var projected = RecordProjector.Project(RecordWriter.Open(call.Tenant, subject, row), call.Tenant.Plan(call.Purpose, call.Actor.Role, typeIndex));

@@ -35,7 +35,8 @@ public sealed record Explanation(
     IReadOnlyList<PurposeExplained> Purposes,
     IReadOnlyList<string> Summary,
     IReadOnlyDictionary<string, string> Rights,
-    IReadOnlyList<DisclosureExplained>? Disclosures = null);
+    IReadOnlyList<DisclosureExplained>? Disclosures = null,
+    Care.AutomatedDecisionsSummary? AutomatedDecisions = null);
 
 /// <summary>
 /// The explanation of PIPL Art. 48, built from the profile and from what is actually held about the subject: which
@@ -78,6 +79,10 @@ public static class SubjectExplainer
             .OrderBy(h => h.Type, StringComparer.Ordinal)
             .ToList();
 
+        // The automated decisions made about the subject, and whether they refused them (R14; PIPL Art. 24, 48).
+        var automated = await Care.AutomatedDecisionLedger.SummarizeAsync(op.Store, op.Tenant, subject.Id, cancellationToken);
+        var automatedPurposes = automated.Decisions.Select(d => d.Purpose).ToHashSet(StringComparer.Ordinal);
+
         var purposes = new List<PurposeExplained>();
         foreach (var p in profile.Purposes)
         {
@@ -93,7 +98,7 @@ public static class SubjectExplainer
             purposes.Add(new PurposeExplained(
                 p.Key, p.Name, p.NameEn, p.LegalBasis.ToKey(), p.Consent.ToKey(), consentState, records.Count, p.Retention.ToString(), until,
                 p.AfterRetention == AfterRetention.Anonymise ? "anonymise" : "delete", recipients,
-                Automated: p.Key.Contains("personali", StringComparison.Ordinal), p.Notice.Method));
+                Automated: p.Key.Contains("personali", StringComparison.Ordinal) || automatedPurposes.Contains(p.Key), p.Notice.Method));
         }
 
         var summary = new List<string>
@@ -121,7 +126,14 @@ public static class SubjectExplainer
             summary.Add($"您的信息已 {disclosures.Count} 次提供给他人：{string.Join("、", disclosures.Select(d => d.RecipientName).Distinct(StringComparer.Ordinal))}。/ Your information was provided to others {disclosures.Count} time(s): {string.Join(", ", disclosures.Select(d => d.Recipient).Distinct(StringComparer.Ordinal))}.");
         }
 
+        if (automated.Decisions.Count > 0 || automated.Refused)
+        {
+            summary.Add(automated.Refused
+                ? $"自动化决策：{automated.Decisions.Count} 项；您已于 {automated.RefusedSince:yyyy-MM-dd} 拒绝仅通过自动化决策方式作出的决定，这些结果不再用于您（R14）。/ Automated decisions: {automated.Decisions.Count}; you refused decisions made solely by automated means on {automated.RefusedSince:yyyy-MM-dd}, and they are no longer used for you (R14)."
+                : $"自动化决策：{automated.Decisions.Count} 项，您可以要求说明，并拒绝仅通过自动化决策方式作出的决定（R14）。/ Automated decisions: {automated.Decisions.Count}; you may ask for an explanation and refuse decisions made solely by automated means (R14).");
+        }
+
         var rights = profile.Notice.Rights.ToDictionary(r => r.Right, r => r.How, StringComparer.Ordinal);
-        return new Explanation(subject.Id, op.Now, profile.Operator.Name, profile.Operator.Email, profile.Operator.DpoEmail, held, purposes, summary, rights, disclosures);
+        return new Explanation(subject.Id, op.Now, profile.Operator.Name, profile.Operator.Email, profile.Operator.DpoEmail, held, purposes, summary, rights, disclosures, automated);
     }
 }

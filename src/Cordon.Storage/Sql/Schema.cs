@@ -484,6 +484,38 @@ internal static class Schema
         CREATE INDEX prescriptions_by_subject ON prescriptions (tenant, subject, created_at);
         """;
 
+    /// <summary>
+    /// Automated decisions (R14): the ledger of a subject's refusals of decisions made solely by automated means (append-only,
+    /// like consent events), and one row per record version an automated agent wrote, beside the record.
+    /// </summary>
+    private const string AutomatedDecisions = """
+        CREATE TABLE automated_refusals (
+            n {SERIAL},
+            tenant TEXT NOT NULL,
+            id TEXT NOT NULL,
+            subject_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            given_by TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            actor_id TEXT NOT NULL,
+            at BIGINT NOT NULL,
+            UNIQUE (tenant, id)
+        );
+        CREATE INDEX automated_refusals_by_subject ON automated_refusals (tenant, subject_id, n);
+        CREATE TABLE automated_records (
+            tenant TEXT NOT NULL,
+            subject_id TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            actor_id TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            type TEXT NOT NULL,
+            at BIGINT NOT NULL,
+            PRIMARY KEY (tenant, record_id, version)
+        );
+        CREATE INDEX automated_records_by_subject ON automated_records (tenant, subject_id);
+        """;
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", Tables.Replace("{BLOB}", "BLOB", StringComparison.Ordinal).Replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)),
@@ -500,6 +532,7 @@ internal static class Schema
         new(12, "sharing: recipient evidence, assessments, disclosures, cross-border counts", Sharing),
         new(13, "care: the practitioner register", Practitioners),
         new(14, "care: prescriptions and their lifecycle", Prescriptions),
+        new(15, "care: automated decisions and their refusals", AutomatedDecisions.Replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -516,5 +549,6 @@ internal static class Schema
         new(10, "sharing: recipient evidence, assessments, disclosures, cross-border counts", Sharing),
         new(11, "care: the practitioner register", Practitioners),
         new(12, "care: prescriptions and their lifecycle", Prescriptions),
+        new(13, "care: automated decisions and their refusals", AutomatedDecisions.Replace("{SERIAL}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", StringComparison.Ordinal)),
     ];
 }

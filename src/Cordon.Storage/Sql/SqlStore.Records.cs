@@ -77,6 +77,7 @@ internal sealed partial class SqlStore
             .Add("updated", record.UpdatedAt.ToUnixTimeMilliseconds()).Add("sealed", record.Sealed)
             .Add("tenant", record.Tenant).Add("id", record.Id)
             .ExecuteNonQueryAsync();
+        await MarkAutomatedAsync(ctx, record);
         // A new version is still the same source resource: its source id stays, the index values are the new version's.
         await ctx.Command("DELETE FROM lookups WHERE tenant = @tenant AND record_id = @id AND kind <> @source")
             .Add("tenant", record.Tenant).Add("id", record.Id).Add("source", LookupRow.SourceId)

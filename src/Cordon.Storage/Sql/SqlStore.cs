@@ -112,6 +112,7 @@ internal sealed partial class SqlStore : ICordonStore
             .Add("level", (int)r.Level).Add("purpose", r.Purpose).Add("created", r.CreatedAt.ToUnixTimeMilliseconds())
             .Add("updated", r.UpdatedAt.ToUnixTimeMilliseconds()).Add("sealed", r.Sealed).Add("restricted", r.Restricted ? 1 : 0)
             .ExecuteNonQueryAsync();
+        await MarkAutomatedAsync(ctx, r);
     }
 
     private static async ValueTask InsertLookupsAsync(WriteContext ctx, IReadOnlyList<LookupRow> lookups)
