@@ -122,15 +122,33 @@ sharing.SetAction(async (parse, cancellationToken) =>
 });
 
 var checks = new Option<int>("--checks") { Description = "Prescription checks timed one by one for the percentiles.", DefaultValueFactory = _ => 20_000 };
-var care = new Command("care", "The prescription precondition check in process with P-256 and SM2 signatures, against the access decision.") { checks };
-care.SetAction((parse, cancellationToken) =>
+var prescriptions = new Option<int>("--prescriptions") { Description = "Prescriptions taken through their lifecycle over HTTP (0: none).", DefaultValueFactory = _ => 400 };
+var clients = new Option<int>("--clients") { Description = "Concurrent HTTP clients for the lifecycle and its baseline.", DefaultValueFactory = _ => 16 };
+var care = new Command("care", "The prescription precondition check in process with P-256 and SM2 signatures, against the access decision; then --prescriptions drafted, signed and approved over HTTP on SQLite against audited writes.") { checks, prescriptions, clients, cli };
+care.SetAction(async (parse, cancellationToken) =>
 {
-    foreach (var result in CareBench.Run(parse.GetValue(checks), Console.Error))
+    var results = new List<ScenarioResult>(CareBench.Run(parse.GetValue(checks), Console.Error));
+    if (parse.GetValue(prescriptions) > 0)
+    {
+        var dll = parse.GetValue(cli) ?? await EnsureCliAsync(RepoRoot());
+        var directory = Directory.CreateTempSubdirectory("cordon-care-").FullName;
+        try
+        {
+            await using var server = await CordonProcess.StartAsync(dll, directory, []);
+            results.AddRange(await CareHttpBench.RunAsync(server, parse.GetValue(prescriptions), parse.GetValue(clients), Console.Error));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    foreach (var result in results)
     {
         Console.WriteLine(JsonSerializer.Serialize(result, LoadJson.Default.ScenarioResult));
     }
 
-    return Task.FromResult(0);
+    return 0;
 });
 
 var rootCommand = new RootCommand("The Cordon load driver: prints one JSON object per scenario {scenario, requests, seconds, throughput, p50Ms, p99Ms, errors, baseline, ratio}.") { http, import, rights, marketing, sharing, care };

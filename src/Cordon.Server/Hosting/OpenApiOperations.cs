@@ -54,6 +54,9 @@ internal static class OpenApiOperations
         [typeof(ConsentRequest)] = """{ "purpose": "test-results", "action": "grant", "noticeVersion": "64c13c4aa8d66216", "channel": "app", "grantedBy": "self" }""",
         [typeof(PractitionerRequest)] = """{ "id": "dr-li", "role": "physician", "name": "李明", "realName": { "status": "verified", "method": "居民身份证与人脸识别 / ID card and face match", "verifiedOn": "2026-03-01" }, "licence": "110110000123456", "registration": { "kind": "this-institution", "institution": "示例互联网医院 / Example Internet Hospital", "registeredOn": "2019-07-01" }, "independentPracticeSince": "2018-07-01", "onlinePracticeConsentedOn": "2026-03-05" }""",
         [typeof(AutomatedDecisionRefusalRequest)] = """{ "action": "refuse", "channel": "app", "givenBy": "self" }""",
+        [typeof(SignatureRequest)] = """{ "signature": "MEUCIQC3cY8mO2bQ1Zb7yq0Ew9m1o4Xy0o9bQ7N4m4dOa8b0WAIgc1Q2p8yq3Qp5Jm3l0u4m9g4b1Q2p8yq3Qp5Jm3l0u4=", "guardian": { "relationship": "母亲 / mother" }, "accompanyingPhysician": "dr-wang" }""",
+        [typeof(ReviewRequest)] = """{ "decision": "approve", "note": "剂量与肾功能相符 / Dose fits the renal function" }""",
+        [typeof(DispenseRequest)] = """{ "channel": "pharmacy" }""",
         [typeof(SuspensionRequest)] = """{ "suspended": true, "reason": "执业证书注销待核实 / Licence cancellation under review" }""",
         [typeof(CareTeamRequest)] = """{ "actor": "dr-li", "role": "physician", "until": "2027-06-30T16:00:00Z" }""",
         [typeof(DecisionRequest)] = $$"""{ "actor": { "role": "nurse", "id": "n-1" }, "purpose": "consultation", "subjectId": "{{SubjectId}}", "recordType": "Condition", "action": "read" }""",
@@ -93,6 +96,7 @@ internal static class OpenApiOperations
         ["tags"] = "tag_6h8j0k2m4n6p8q0r",
         ["calendar"] = "2027",
         ["recipients"] = "partner-pharmacy",
+        ["prescriptions"] = "rec_7p2q4r6s8t0v2w4x",
     };
 
     public static void Configure(OpenApiOptions options)
