@@ -132,4 +132,26 @@ public static class ConsultationPolicy
 
         return ended;
     }
+
+    /// <summary>The follow-up checks of one consultation as the explain step shows them, in order, each with its rule (R52).</summary>
+    public static IReadOnlyList<CareCheck> Explain(EncounterFacts consultation, CareHistory history, IReadOnlySet<string> codeSystems)
+    {
+        Guard.NotNull(consultation);
+        var named = consultation.Reasons.Where(r => codeSystems.Contains(r.System)).ToList();
+        var inPerson = InPersonDiagnoses(history, codeSystems);
+        var checks = new List<CareCheck>(3)
+        {
+            named.Count > 0
+                ? new CareCheck("names the condition it follows up", "R52", Passed: true)
+                : new CareCheck("names the condition it follows up", "R52", Passed: false, "reasonCode names no condition in the profile's diagnosis code systems.") { Refusal = CareRefusals.FirstVisitOffline },
+            named.Count > 0 && named.TrueForAll(inPerson.Contains)
+                ? new CareCheck("diagnosed in person, same code", "R52", Passed: true)
+                : new CareCheck("diagnosed in person, same code", "R52", Passed: false, "No in-person diagnosis of the condition is on file: a first visit is in person.") { Refusal = CareRefusals.FirstVisitOffline },
+        };
+        var ended = StateOf(consultation, history, codeSystems, inPerson) == ConsultationState.EndedNewDiagnosis;
+        checks.Add(ended
+            ? new CareCheck("no new diagnosis in it", "R52", Passed: false, "A diagnosis recorded in it is not one the patient was diagnosed with in person: online care for it ended.") { Refusal = CareRefusals.FirstVisitOffline }
+            : new CareCheck("no new diagnosis in it", "R52", Passed: true));
+        return checks;
+    }
 }

@@ -18,6 +18,7 @@ namespace Cordon.Server.Care;
 [JsonSerializable(typeof(DispenseRequest))]
 [JsonSerializable(typeof(PrescriptionView))]
 [JsonSerializable(typeof(PrescriptionList))]
+[JsonSerializable(typeof(ConsultationList))]
 public sealed partial class CareJson : JsonSerializerContext
 {
     /// <summary>This feature's types under the strict options every request and response of the API uses.</summary>

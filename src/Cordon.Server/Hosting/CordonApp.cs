@@ -176,7 +176,7 @@ public static partial class CordonApp
         app.UseAuthorization();
 
         var v1 = app.MapGroup("/v1");
-        v1.MapGroup("/subjects").WithTags("Subjects").MapSubjects().MapSubjectState().MapConsents().MapAutomatedDecisions().MapCareTeam().MapSubjectRecords();
+        v1.MapGroup("/subjects").WithTags("Subjects").MapSubjects().MapSubjectState().MapConsents().MapAutomatedDecisions().MapCareTeam().MapSubjectRecords().MapSubjectConsultations();
         v1.MapGroup("/records").WithTags("Records").MapRecords().MapRecordDeletion();
         v1.MapGroup("/decisions").WithTags("Decisions").MapDecisions();
         v1.MapGroup("/audit").WithTags("Audit").MapAudit();

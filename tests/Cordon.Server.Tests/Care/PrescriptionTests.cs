@@ -194,7 +194,20 @@ public abstract class PrescriptionTests : ServerTest
     {
         var c = await ConsultationAsync("dr-new", "ph-new");
         var id = await DraftAsync(c, "A10BA02");
+        var (listed, before) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{c.Subject}/consultations", c.Physician, "consultation");
+        Assert.True(listed.StatusCode == HttpStatusCode.OK, before?.ToJsonString());
+        Assert.Equal(1, before!["inPersonDiagnoses"]!.GetValue<int>());
+        var open = Assert.Single(before["consultations"]!.AsArray());
+        Assert.Equal("open", open!["state"]!.GetValue<string>());
+        Assert.All(open["checks"]!.AsArray(), k => Assert.True(k!["passed"]!.GetValue<bool>(), k.ToJsonString()));
+
         await Server.WriteAsync(c.Subject, "consultation", Condition("I10", "Encounter/enc-vr"), Server.App);
+        var (_, after) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{c.Subject}/consultations", c.Physician, "consultation");
+        var ended = Assert.Single(after!["consultations"]!.AsArray());
+        Assert.Equal("ended-new-diagnosis", ended!["state"]!.GetValue<string>());
+        Assert.Contains(ended["checks"]!.AsArray(), k => !k!["passed"]!.GetValue<bool>() && k["rule"]!.GetValue<string>() == "R52");
+        var (wrongPurpose, _) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{c.Subject}/consultations", c.Physician, "prescription");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongPurpose.StatusCode);
 
         var (response, problem) = await Server.SendAsync(HttpMethod.Post, $"/v1/prescriptions/{id}/signature", c.Physician, json: new { signature = await SignAsync(c, id, c.Key) });
 
