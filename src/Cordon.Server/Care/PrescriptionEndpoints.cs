@@ -1,12 +1,17 @@
+using System.Text.Json.Serialization.Metadata;
 using Cordon.Core;
 using Cordon.Core.Access;
 using Cordon.Core.Audit;
 using Cordon.Core.Care;
 using Cordon.Core.Catalog;
 using Cordon.Core.Decisions;
+using Cordon.Server.Audit;
+using Cordon.Server.Auth;
 using Cordon.Server.Decisions;
 using Cordon.Server.Http;
 using Cordon.Server.Subjects;
+using Cordon.Server.Tenancy;
+using Cordon.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Cordon.Server.Care;
@@ -126,9 +131,22 @@ public static class PrescriptionEndpoints
         return Results.Bytes(canonical.Value, "application/json");
     }
 
-    private static async Task<Results<JsonOk<PrescriptionView>, Problem>> SignAsync(string id, Call call, RequestBody body)
+    private static Task<Results<JsonOk<PrescriptionView>, Problem>> SignAsync(string id, Call call, RequestBody body)
+        => StepAsync(id, call, body, CareJson.Strict.SignatureRequest, (Role.Physician, "signs"), PrescriptionWorkflow.SignAsync);
+
+    private static Task<Results<JsonOk<PrescriptionView>, Problem>> ReviewAsync(string id, Call call, RequestBody body)
+        => StepAsync(id, call, body, CareJson.Strict.ReviewRequest, (Role.Pharmacist, "reviews"), PrescriptionWorkflow.ReviewAsync);
+
+    private static Task<Results<JsonOk<PrescriptionView>, Problem>> DispenseAsync(string id, Call call, RequestBody body)
+        => StepAsync(id, call, body, CareJson.Strict.DispenseRequest, null, PrescriptionWorkflow.DispenseAsync);
+
+    private delegate Task<Result<PrescriptionView>> Step<TRequest>(TenantContext tenant, ICordonStore store, AuditContext audit, Actor actor, string id, TRequest request, CancellationToken cancellationToken);
+
+    /// <summary>One step of the lifecycle: the body read strictly, the prescription named for the audit, the role (when the step has one) and the use case.</summary>
+    private static async Task<Results<JsonOk<PrescriptionView>, Problem>> StepAsync<TRequest>(string id, Call call, RequestBody body, JsonTypeInfo<TRequest> type, (Role Role, string Does)? only, Step<TRequest> step)
+        where TRequest : class
     {
-        var read = await body.ReadAsync(call.Http, CareJson.Strict.SignatureRequest);
+        var read = await body.ReadAsync(call.Http, type);
         if (read.Failed)
         {
             return read.Problem;
@@ -139,52 +157,13 @@ public static class PrescriptionEndpoints
             return missing;
         }
 
-        if (NotThe(call, Role.Physician, "signs") is { } wrongRole)
+        if (only is { } who && NotThe(call, who.Role, who.Does) is { } wrongRole)
         {
             return call.Refused(wrongRole);
         }
 
-        var signed = await PrescriptionWorkflow.SignAsync(call.Tenant, call.Store, call.AuditContext, call.Actor, id, read.Value, call.Aborted);
-        return signed.Failed ? call.Refused(signed.Failure) : Api.Ok(signed.Value, CareJson.Strict.PrescriptionView);
-    }
-
-    private static async Task<Results<JsonOk<PrescriptionView>, Problem>> ReviewAsync(string id, Call call, RequestBody body)
-    {
-        var read = await body.ReadAsync(call.Http, CareJson.Strict.ReviewRequest);
-        if (read.Failed)
-        {
-            return read.Problem;
-        }
-
-        if (await AboutAsync(call, id) is { } missing)
-        {
-            return missing;
-        }
-
-        if (NotThe(call, Role.Pharmacist, "reviews") is { } wrongRole)
-        {
-            return call.Refused(wrongRole);
-        }
-
-        var reviewed = await PrescriptionWorkflow.ReviewAsync(call.Tenant, call.Store, call.AuditContext, call.Actor, id, read.Value, call.Aborted);
-        return reviewed.Failed ? call.Refused(reviewed.Failure) : Api.Ok(reviewed.Value, CareJson.Strict.PrescriptionView);
-    }
-
-    private static async Task<Results<JsonOk<PrescriptionView>, Problem>> DispenseAsync(string id, Call call, RequestBody body)
-    {
-        var read = await body.ReadAsync(call.Http, CareJson.Strict.DispenseRequest);
-        if (read.Failed)
-        {
-            return read.Problem;
-        }
-
-        if (await AboutAsync(call, id) is { } missing)
-        {
-            return missing;
-        }
-
-        var dispensed = await PrescriptionWorkflow.DispenseAsync(call.Tenant, call.Store, call.AuditContext, call.Actor, id, read.Value, call.Aborted);
-        return dispensed.Failed ? call.Refused(dispensed.Failure) : Api.Ok(dispensed.Value, CareJson.Strict.PrescriptionView);
+        var done = await step(call.Tenant, call.Store, call.AuditContext, call.Actor, id, read.Value, call.Aborted);
+        return done.Failed ? call.Refused(done.Failure) : Api.Ok(done.Value, CareJson.Strict.PrescriptionView);
     }
 
     /// <summary>Names the prescription's subject and purpose for the audit of whatever the call answers; not found otherwise.</summary>
