@@ -117,6 +117,28 @@ public interface IAutomatedDecisionStore
     Task<IReadOnlyList<AutomatedRecordRow>> ListAutomatedRecordsAsync(string tenant, string subjectId, CancellationToken cancellationToken);
 }
 
+/// <summary>A stored segment of the network access log (R44): its place in the chain, its time span, its entries' count and its body.</summary>
+public sealed record AccessSegmentRow(long Seq, DateTimeOffset FirstAt, DateTimeOffset LastAt, int Entries, byte[] PreviousHash, byte[] Hash, byte[] Body);
+
+/// <summary>
+/// The network access log (R44): append-only, hash-chained segments of entries. The chain is extended in the write's
+/// transaction, after the last segment is read under a lock, so two nodes never fork it.
+/// </summary>
+public interface IAccessLogStore
+{
+    /// <summary>Appends a segment (its body from <see cref="Core.Security.AccessLogSegment.Encode"/>) at the end of the chain; returns it with its place and hash.</summary>
+    Task<AccessSegmentRow> AppendAccessSegmentAsync(DateTimeOffset firstAt, DateTimeOffset lastAt, int entries, byte[] body, CancellationToken cancellationToken);
+
+    /// <summary>The segments that overlap [<paramref name="from"/>, <paramref name="to"/>], oldest first.</summary>
+    Task<IReadOnlyList<AccessSegmentRow>> ListAccessSegmentsAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
+    /// <summary>Every segment in chain order, for verification.</summary>
+    IAsyncEnumerable<AccessSegmentRow> ReadAccessChainAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deletes the segments that end before <paramref name="before"/>; the first one kept then starts the verified chain. Returns how many went.</summary>
+    Task<int> PruneAccessSegmentsAsync(DateTimeOffset before, CancellationToken cancellationToken);
+}
+
 /// <summary>Sealed records and their versions.</summary>
 public interface IVault
 {
@@ -363,7 +385,7 @@ public interface ISharingStore
     Task<IReadOnlyList<DisclosureRow>> ListDisclosuresAsync(string tenant, string? recipient, string? subject, int limit, CancellationToken cancellationToken);
 }
 
-public interface ICordonStore : ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, ICareStore, IAutomatedDecisionStore, IVault, IAuditLog, IRightsStore, IMarketingStore, ISharingStore, ITokenRevocations, ISharedState, IAsyncDisposable
+public interface ICordonStore : IAccessLogStore, ITenantStore, ISubjectStore, IConsentLedger, ICareTeamStore, ICareStore, IAutomatedDecisionStore, IVault, IAuditLog, IRightsStore, IMarketingStore, ISharingStore, ITokenRevocations, ISharedState, IAsyncDisposable
 {
     /// <summary>sqlite or postgres.</summary>
     string Engine { get; }

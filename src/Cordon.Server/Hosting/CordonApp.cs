@@ -109,8 +109,17 @@ public static partial class CordonApp
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
 
         var services = builder.Services;
+        if (options.AccessLogRetentionDays < CordonServerOptions.AccessLogMinimumDays)
+        {
+            throw new InvalidOperationException($"The access log is kept at least {CordonServerOptions.AccessLogMinimumDays} days (Cybersecurity Law Art. 21, R44), not {options.AccessLogRetentionDays}.");
+        }
+
         services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options));
         services.AddSingleton(store);
+        services.AddSingleton<IAccessLogStore>(store);
+        services.AddSingleton<Security.AccessLogWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<Security.AccessLogWriter>());
+        services.AddHostedService<Security.AccessLogRetentionService>();
 
         // Each facet of the store by itself, for the consumers that need only that one.
         services.AddSingleton<ITenantStore>(store);
@@ -170,6 +179,11 @@ public static partial class CordonApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        if (options.AccessLog)
+        {
+            app.Use(Security.AccessLogWriter.MiddlewareAsync);
+        }
+
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync, SuppressDiagnosticsCallback = _ => true });
         app.UseStatusCodePages(StatusCodeProblemAsync);
         app.UseAuthentication();
@@ -196,6 +210,7 @@ public static partial class CordonApp
         v1.MapGroup("/crossborder").WithTags("Sharing").MapCrossBorder();
         v1.MapGroup("/practitioners").WithTags("Care").MapPractitioners();
         v1.MapGroup("/prescriptions").WithTags("Care").MapPrescriptions();
+        Security.AccessLogEndpoints.MapAccessLog(v1.MapGroup("/access-log").WithTags("Security"));
         app.MapUnsubscribe();
         app.MapPrivacyNotice();
         app.MapHealth();
@@ -212,7 +227,7 @@ public static partial class CordonApp
         ApiJson.Strict, Audit.AuditJson.Strict, Auth.AuthJson.Strict, Care.CareJson.Strict, Care.AutomatedDecisionJson.Strict, Consent.ConsentJson.Strict,
         Decisions.DecisionsJson.Strict, Marketing.MarketingJson.Strict, Personalisation.PersonalisationJson.Strict, SharingJson.Strict,
         Records.RecordsJson.Strict, Retention.RetentionJson.Strict, Rights.RightsApiJson.Strict, Subjects.SubjectsApiJson.Strict,
-        Tenancy.TenancyJson.Strict,
+        Tenancy.TenancyJson.Strict, Security.SecurityJson.Strict,
     ];
 
     private static void ConfigureJwt(JwtBearerOptions o, CordonServerOptions options, TenantRegistry tenants, TimeProvider clock)

@@ -58,6 +58,15 @@ public sealed class CordonServerOptions
     /// <summary>How long a node holds a periodic job once it started it, at most: another node takes over after it lapses.</summary>
     public TimeSpan JobLease { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>The network access log (R44): how many days segments are kept before the retention job prunes them; at least 183 (Cybersecurity Law Art. 21).</summary>
+    public int AccessLogRetentionDays { get; set; } = AccessLogMinimumDays;
+
+    /// <summary>The legal floor of <see cref="AccessLogRetentionDays"/>: six months.</summary>
+    public const int AccessLogMinimumDays = 183;
+
+    /// <summary>Write the network access log (on by default; off only to measure what it costs).</summary>
+    public bool AccessLog { get; set; } = true;
+
     /// <summary>How often the retention job runs (zero: never; <c>cordon retention run</c> still works).</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(6);
 

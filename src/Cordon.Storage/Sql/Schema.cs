@@ -516,6 +516,19 @@ internal static class Schema
         CREATE INDEX automated_records_by_subject ON automated_records (tenant, subject_id);
         """;
 
+    private const string AccessLog = """
+        CREATE TABLE access_segments (
+            seq BIGINT PRIMARY KEY,
+            first_at BIGINT NOT NULL,
+            last_at BIGINT NOT NULL,
+            entries INTEGER NOT NULL,
+            prev_hash {BLOB} NOT NULL,
+            hash {BLOB} NOT NULL,
+            body {BLOB} NOT NULL
+        );
+        CREATE INDEX access_segments_by_time ON access_segments (last_at, first_at);
+        """;
+
     public static IReadOnlyList<Migration> Sqlite { get; } =
     [
         new(1, "initial schema", Tables.Replace("{BLOB}", "BLOB", StringComparison.Ordinal).Replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)),
@@ -533,6 +546,7 @@ internal static class Schema
         new(13, "care: the practitioner register", Practitioners),
         new(14, "care: prescriptions and their lifecycle", Prescriptions),
         new(15, "care: automated decisions and their refusals", AutomatedDecisions.Replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT", StringComparison.Ordinal)),
+        new(16, "security: the network access log", AccessLog.Replace("{BLOB}", "BLOB", StringComparison.Ordinal)),
     ];
 
     public static IReadOnlyList<Migration> Postgres { get; } =
@@ -550,5 +564,6 @@ internal static class Schema
         new(11, "care: the practitioner register", Practitioners),
         new(12, "care: prescriptions and their lifecycle", Prescriptions),
         new(13, "care: automated decisions and their refusals", AutomatedDecisions.Replace("{SERIAL}", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", StringComparison.Ordinal)),
+        new(14, "security: the network access log", AccessLog.Replace("{BLOB}", "BYTEA", StringComparison.Ordinal)),
     ];
 }
