@@ -151,7 +151,56 @@ care.SetAction(async (parse, cancellationToken) =>
     return 0;
 });
 
-var rootCommand = new RootCommand("The Cordon load driver: prints one JSON object per scenario {scenario, requests, seconds, throughput, p50Ms, p99Ms, errors, baseline, ratio}.") { http, import, rights, marketing, sharing, care };
+var accessLog = new Command("access-log", "Audited reads over HTTP with the network access log on and off (two servers, one after the other, in this run), and the log's bytes per entry at rest.") { connections, duration, warmup, subjects, records, cli };
+accessLog.SetAction(async (parse, cancellationToken) =>
+{
+    var dll = parse.GetValue(cli) ?? await EnsureCliAsync(RepoRoot());
+    var results = new List<ScenarioResult>();
+    foreach (var on in new[] { false, true })
+    {
+        var directory = Directory.CreateTempSubdirectory("cordon-accesslog-").FullName;
+        try
+        {
+            Console.Error.WriteLine($"access log {(on ? "on" : "off")}: cordon serve on {directory}");
+            await using (var server = await CordonProcess.StartAsync(dll, directory, on ? [] : ["CORDON_ACCESS_LOG=off"]))
+            {
+                var run = await HttpScenarios.RunAsync(server, ["healthz", "read"], parse.GetValue(subjects), parse.GetValue(records), parse.GetValue(connections),
+                    TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(duration)), Console.Error);
+                results.AddRange(run.Select(r => r with { Scenario = $"{r.Scenario}-access-log-{(on ? "on" : "off")}" }));
+            }
+
+            if (on)
+            {
+                using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(directory, Cordon.Storage.CordonStores.SqliteFileName)}");
+                connection.Open();
+                using var command = connection.CreateCommand();
+                command.CommandText = "SELECT COUNT(*), COALESCE(SUM(entries), 0), COALESCE(SUM(LENGTH(body)), 0) FROM access_segments";
+                using var reader = command.ExecuteReader();
+                reader.Read();
+                var (segments, entries, bytes) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+                var perEntry = entries == 0 ? 0 : (double)bytes / entries;
+                Console.Error.WriteLine($"access log at rest: {entries} entries in {segments} segments, {bytes} bytes of bodies: {perEntry:F1} bytes per entry; six months at 1,000 requests/s: {perEntry * 1000 * 86400 * 183 / 1e9:F0} GB");
+                results.Add(new ScenarioResult("access-log-at-rest", entries, 0, perEntry, null, null, 0, null, null, Note: "bytes of segment bodies per entry (the value in throughput)"));
+            }
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    var off = results.First(r => r.Scenario == "read-access-log-off");
+    var with = results.First(r => r.Scenario == "read-access-log-on");
+    results.Add(new ScenarioResult("read-with-access-log", with.Requests, with.Seconds, with.Throughput, with.P50Ms, with.P99Ms, with.Errors, "read-access-log-off", with.Throughput / off.Throughput, with.Connections, Note: "audited reads with the access log on, against off; ratio of throughput"));
+    foreach (var result in results)
+    {
+        Console.WriteLine(JsonSerializer.Serialize(result, LoadJson.Default.ScenarioResult));
+    }
+
+    return 0;
+});
+
+var rootCommand = new RootCommand("The Cordon load driver: prints one JSON object per scenario {scenario, requests, seconds, throughput, p50Ms, p99Ms, errors, baseline, ratio}.") { http, import, rights, marketing, sharing, care, accessLog };
 return await rootCommand.Parse(args).InvokeAsync();
 
 static string RepoRoot()

@@ -34,6 +34,7 @@ internal static class ServeCommand
         static int FromEnv(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : fallback;
         var retentionSeconds = new Option<int>("--retention-seconds") { Description = "Run the retention job this often, on one node at a time (0: never). Env CORDON_RETENTION_SECONDS; default 21600 (6 hours).", DefaultValueFactory = _ => FromEnv("CORDON_RETENTION_SECONDS", 21600) };
         var leaseSeconds = new Option<int>("--job-lease-seconds") { Description = "How long a node holds a periodic job it started before another may take it over. Env CORDON_JOB_LEASE_SECONDS; default 900.", DefaultValueFactory = _ => FromEnv("CORDON_JOB_LEASE_SECONDS", 900) };
+        var accessLogDays = new Option<int>("--access-log-days") { Description = "Keep the network access log this many days (at least 183, Cybersecurity Law Art. 21). Env CORDON_ACCESS_LOG_DAYS; default 183.", DefaultValueFactory = _ => FromEnv("CORDON_ACCESS_LOG_DAYS", CordonServerOptions.AccessLogMinimumDays) };
         var nodeId = new Option<string?>("--node-id") { Description = "This node's name among the nodes sharing one database. Env CORDON_NODE_ID; default host:pid:random.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CORDON_NODE_ID") is { Length: > 0 } n ? n : null };
         var publicUrl = new Option<string?>("--public-url")
         {
@@ -43,7 +44,7 @@ internal static class ServeCommand
         var profileFile = new Option<FileInfo?>("--profile") { Description = "Publish this profile to the default tenant at start (when it differs). Without it the tenant keeps the profile it runs: a start never reverts a published one. The default tenant is the data directory's only one ('default' is created on first run); not with --demo." };
         var command = new Command("serve", "Run the Cordon server on the embedded SQLite store (or PostgreSQL with --db). Creates DIR with keys and the default tenant on first run (with --demo, the demo tenant alone).")
         {
-            data, db, urls, demo, maxBody, witnessDir, witnessUrl, checkpointSeconds, profileFile, retentionSeconds, leaseSeconds, nodeId, publicUrl,
+            data, db, urls, demo, maxBody, witnessDir, witnessUrl, checkpointSeconds, profileFile, retentionSeconds, leaseSeconds, nodeId, publicUrl, accessLogDays,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -66,8 +67,16 @@ internal static class ServeCommand
                 return 2;
             }
 
+            if (parse.GetValue(accessLogDays) < CordonServerOptions.AccessLogMinimumDays)
+            {
+                await console.Error.WriteLineAsync($"--access-log-days is at least {CordonServerOptions.AccessLogMinimumDays}: network logs are kept six months (Cybersecurity Law Art. 21, R44).");
+                return ExitCodes.Usage;
+            }
+
             var options = new CordonServerOptions
             {
+                AccessLogRetentionDays = parse.GetValue(accessLogDays),
+                AccessLog = Environment.GetEnvironmentVariable("CORDON_ACCESS_LOG") is not "off",
                 PublicBaseUrl = parse.GetValue(publicUrl),
                 DataDirectory = parse.GetValue(data)!,
                 Database = parse.GetValue(db),
