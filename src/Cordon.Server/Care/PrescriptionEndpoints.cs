@@ -70,15 +70,27 @@ public static class PrescriptionEndpoints
 
         call.About(subject);
         var list = await PrescriptionWorkflow.ListAsync(call.Tenant, call.Store, subject, call.Aborted);
+
+        // Decided as a read of the subject's prescription records (the first stands for all: one purpose, one type).
+        if (list.Count > 0 && await call.Store.GetRecordAsync(call.Tenant.Id, list[0].Id, call.Aborted) is { } first && await ReadRefusedAsync(call, first) is { } refused)
+        {
+            return refused;
+        }
+
         await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: subject, records: [.. list.Select(p => p.Id)]), CancellationToken.None);
         return Api.Ok(new PrescriptionList(list), CareJson.Strict.PrescriptionList);
     }
 
     private static async Task<Results<JsonOk<PrescriptionView>, Problem>> GetAsync(string id, Call call)
     {
-        if (await AboutAsync(call, id) is { } missing)
+        if (await call.Store.GetRecordAsync(call.Tenant.Id, id, call.Aborted) is not { } record || await call.Store.GetPrescriptionAsync(call.Tenant.Id, id, call.Aborted) is null)
         {
-            return missing;
+            return Problem.NotFound("prescription");
+        }
+
+        if (await ReadRefusedAsync(call, record) is { } refused)
+        {
+            return refused;
         }
 
         var explained = await PrescriptionWorkflow.ExplainAsync(call.Tenant, call.Store, id, call.Today, call.Aborted);
@@ -98,27 +110,9 @@ public static class PrescriptionEndpoints
             return Problem.NotFound("prescription");
         }
 
-        call.About(record.SubjectId, record.Purpose);
-        var policy = call.Tenant.Policy;
-        if (!policy.TryGetPurpose(record.Purpose, out var purpose) || !policy.TryGetType(record.Type, out var type))
+        if (await ReadRefusedAsync(call, record) is { } refused)
         {
-            return Problem.NotFound("prescription");
-        }
-
-        using (var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, record.SubjectId, call.Aborted))
-        {
-            if (subject is null)
-            {
-                return Problem.NotFound("prescription");
-            }
-
-            var facts = await SubjectFacts.LoadAsync(subject, call.Store, policy, purpose, call.Actor, call.Today, call.Aborted);
-            var request = facts.Request(call, purpose, type, AccessAction.Read, (Level)record.Level);
-            var decision = policy.Decide(request);
-            if (!decision.IsPermitted)
-            {
-                return call.Refused(decision, detail: policy.DetailOf(decision.Refusal!, request));
-            }
+            return refused;
         }
 
         var canonical = await PrescriptionWorkflow.CanonicalAsync(call.Tenant, call.Store, id, call.Aborted);
@@ -164,6 +158,31 @@ public static class PrescriptionEndpoints
 
         var done = await step(call.Tenant, call.Store, call.AuditContext, call.Actor, id, read.Value, call.Aborted);
         return done.Failed ? call.Refused(done.Failure) : Api.Ok(done.Value, CareJson.Strict.PrescriptionView);
+    }
+
+    /// <summary>
+    /// The access decision of a read of the prescription's record under its purpose (role, consent, care relationship,
+    /// level, the practitioner register): what the state, the checks and the canonical form tell is the record's content.
+    /// </summary>
+    private static async Task<Problem?> ReadRefusedAsync(Call call, RecordRow record)
+    {
+        call.About(record.SubjectId, record.Purpose);
+        var policy = call.Tenant.Policy;
+        if (!policy.TryGetPurpose(record.Purpose, out var purpose) || !policy.TryGetType(record.Type, out var type))
+        {
+            return Problem.NotFound("prescription");
+        }
+
+        using var subject = await SubjectVault.OpenAsync(call.Tenant, call.Store, record.SubjectId, call.Aborted);
+        if (subject is null)
+        {
+            return Problem.NotFound("prescription");
+        }
+
+        var facts = await SubjectFacts.LoadAsync(subject, call.Store, policy, purpose, call.Actor, call.Today, call.Aborted);
+        var request = facts.Request(call, purpose, type, AccessAction.Read, (Level)record.Level);
+        var decision = policy.Decide(request);
+        return decision.IsPermitted ? null : call.Refused(decision, detail: policy.DetailOf(decision.Refusal!, request));
     }
 
     /// <summary>Names the prescription's subject and purpose for the audit of whatever the call answers; not found otherwise.</summary>

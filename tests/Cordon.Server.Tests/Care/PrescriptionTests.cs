@@ -50,6 +50,14 @@ public abstract class PrescriptionTests : ServerTest
         Assert.Equal("active", record!["resource"]!["status"]!.GetValue<string>());
         Assert.Equal(2, record["version"]!.GetValue<int>());
 
+        // A physician outside the patient's care team reads neither the prescription's state nor its content.
+        var outsider = await Server.PractitionerTokenAsync(Role.Physician, "dr-elsewhere");
+        var (state, stateProblem) = await Server.SendAsync(HttpMethod.Get, $"/v1/prescriptions/{id}", outsider);
+        Assert.Equal(HttpStatusCode.Forbidden, state.StatusCode);
+        Assert.Equal("access.no-care-relationship", stateProblem!["code"]!.GetValue<string>());
+        var (listed, _) = await Server.SendAsync(HttpMethod.Get, $"/v1/prescriptions?subject={c.Subject}", outsider);
+        Assert.Equal(HttpStatusCode.Forbidden, listed.StatusCode);
+
         var (dispensed, done) = await Server.SendAsync(HttpMethod.Post, $"/v1/prescriptions/{id}/dispense", c.Pharmacist, json: new { channel = "delivery" });
         Assert.True(dispensed.StatusCode == HttpStatusCode.OK, done?.ToJsonString());
         Assert.Equal("dispensed", done!["state"]!.GetValue<string>());
