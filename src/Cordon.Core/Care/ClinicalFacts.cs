@@ -9,7 +9,14 @@ public readonly record struct Code(string System, string Value)
 }
 
 /// <summary>What the care rules read of an Encounter: its id, class, status, the conditions it is for and its practitioners.</summary>
-public sealed record EncounterFacts(string? Id, string? Class, string? Status, IReadOnlyList<Code> Reasons, IReadOnlyList<string> Practitioners);
+public sealed record EncounterFacts(string? Id, string? Class, string? Status, IReadOnlyList<Code> Reasons, IReadOnlyList<string> Practitioners)
+{
+    /// <summary>The id Cordon gave the record (<c>rec_…</c>), by which a Condition or a prescription may name it too.</summary>
+    public string? RecordId { get; init; }
+
+    /// <summary>Whether a reference (the id it ends with) names this encounter, by its FHIR id or its record id.</summary>
+    public bool IsNamedBy(string? reference) => reference is not null && (string.Equals(reference, Id, StringComparison.Ordinal) || string.Equals(reference, RecordId, StringComparison.Ordinal));
+}
 
 /// <summary>What the care rules read of a Condition: its id, codes, the encounter it was recorded in and its statuses.</summary>
 public sealed record ConditionFacts(string? Id, IReadOnlyList<Code> Codes, string? Encounter, string? ClinicalStatus, string? VerificationStatus);

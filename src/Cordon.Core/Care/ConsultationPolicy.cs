@@ -28,15 +28,27 @@ public static class ConsultationPolicy
     public static HashSet<Code> InPersonDiagnoses(CareHistory history, IReadOnlySet<string> codeSystems)
     {
         Guard.NotNull(history);
-        var inPerson = new HashSet<string>(StringComparer.Ordinal);
+
+        // An id that also names an online encounter counts for neither: a diagnosis made online is never in person.
+        var virtualIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var encounter in history.Encounters)
         {
-            if (encounter.Id is { } id && encounter.Class is { } klass && ClinicalFacts.InPersonClasses.Contains(klass))
+            if (encounter.Class is not { } klass || !ClinicalFacts.InPersonClasses.Contains(klass))
             {
-                inPerson.Add(id);
+                Add(virtualIds, encounter);
             }
         }
 
+        var inPerson = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var encounter in history.Encounters)
+        {
+            if (encounter.Class is { } klass && ClinicalFacts.InPersonClasses.Contains(klass))
+            {
+                Add(inPerson, encounter);
+            }
+        }
+
+        inPerson.ExceptWith(virtualIds);
         var codes = new HashSet<Code>();
         foreach (var condition in history.Conditions)
         {
@@ -53,6 +65,19 @@ public static class ConsultationPolicy
         }
 
         return codes;
+    }
+
+    private static void Add(HashSet<string> ids, EncounterFacts encounter)
+    {
+        if (encounter.Id is { } id)
+        {
+            ids.Add(id);
+        }
+
+        if (encounter.RecordId is { } recordId)
+        {
+            ids.Add(recordId);
+        }
     }
 
     /// <summary>Whether this Encounter is an online consultation that is going on (virtual class, an open status).</summary>
@@ -93,11 +118,11 @@ public static class ConsultationPolicy
         inPerson ??= InPersonDiagnoses(history, codeSystems);
         foreach (var condition in history.Conditions)
         {
-            if (condition.Encounter is { } encounter && string.Equals(encounter, consultation.Id, StringComparison.Ordinal)
-                && condition.VerificationStatus is not ("refuted" or "entered-in-error"))
+            if (consultation.IsNamedBy(condition.Encounter) && condition.VerificationStatus is not ("refuted" or "entered-in-error"))
             {
+                // A diagnosis coded in no system the profile compares cannot be shown to be the same one: it ends online care too.
                 var coded = condition.Codes.Where(c => codeSystems.Contains(c.System)).ToList();
-                if (coded.Count > 0 && !coded.Exists(inPerson.Contains))
+                if (coded.Count == 0 || !coded.Exists(inPerson.Contains))
                 {
                     return ConsultationState.EndedNewDiagnosis;
                 }
@@ -116,7 +141,7 @@ public static class ConsultationPolicy
         foreach (var encounter in history.Encounters)
         {
             if (!IsOpenConsultation(encounter) || !encounter.Practitioners.Contains(physician, StringComparer.Ordinal)
-                || (encounterId is not null && !string.Equals(encounter.Id, encounterId, StringComparison.Ordinal)))
+                || (encounterId is not null && !encounter.IsNamedBy(encounterId)))
             {
                 continue;
             }

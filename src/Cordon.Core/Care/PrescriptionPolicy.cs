@@ -242,7 +242,8 @@ public static class PrescriptionPolicy
                 "The accompanying physician is an eligible registered physician other than the prescriber.");
     }
 
-    private static CareCheck SignatureCheck(PrescriptionCase c)
+    /// <summary>The signature of the physician over the current canonical form, with their registered key (R54).</summary>
+    public static CareCheck SignatureCheck(PrescriptionCase c)
     {
         if (c.Signature is null)
         {

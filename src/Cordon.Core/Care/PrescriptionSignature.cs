@@ -15,15 +15,15 @@ namespace Cordon.Core.Care;
 /// <summary>
 /// The e-signature of a prescription (R54; Electronic Signature Law; Internet Diagnosis Supervision Rules 2022 Art. 19):
 /// the physician signs the prescription's canonical form with the key registered for them. The canonical form is the
-/// MedicationRequest without <c>meta</c>, <c>text</c> and <c>status</c> (which Cordon sets as the prescription moves
-/// on), object members sorted by name (ordinal), no whitespace, strings as Cordon writes JSON, numbers as written; the
+/// MedicationRequest without <c>meta</c> and <c>status</c> (which Cordon sets as the prescription moves on; the
+/// narrative <c>text</c> is signed with the rest), object members sorted by name (ordinal), no whitespace, strings as Cordon writes JSON, numbers as written; the
 /// API serves it (<c>GET /v1/prescriptions/{id}/canonical</c>), so the signer signs exactly those bytes. A key is SM2
 /// (sm2p256v1, SM2 with SM3 and the default user id of GB/T 35276) or P-256 (ECDSA with SHA-256), told apart by its
 /// SubjectPublicKeyInfo; a signature is DER, or for P-256 also the 64-byte r‖s.
 /// </summary>
 public static class PrescriptionSignature
 {
-    private static readonly HashSet<string> Excluded = new(StringComparer.Ordinal) { "meta", "text", "status" };
+    private static readonly HashSet<string> Excluded = new(StringComparer.Ordinal) { "meta", "status" };
     private static readonly ConcurrentDictionary<string, object?> Keys = new(StringComparer.Ordinal);
     private static readonly Org.BouncyCastle.Math.EC.ECCurve Sm2Curve = GMNamedCurves.GetByName("sm2p256v1").Curve;
     private const int MaxCachedKeys = 4096;

@@ -44,13 +44,24 @@ public static class CareGate
         ArgumentNullException.ThrowIfNull(record);
         var service = tenant.Policy.Purpose(purpose).Service;
         var care = tenant.Profile.Care;
-        switch (record.Type.Definition.Name, service)
+        switch (record.Type.Definition.Name)
         {
-            case ("Encounter", "consultation"):
+            // An online consultation is one whatever the purpose it is written under: the follow-up rule holds for all.
+            case "Encounter":
                 var encounter = ClinicalFacts.Encounter(record.Json);
+                if (correctedId is not null && encounter.Class != ClinicalFacts.Virtual && await WasVirtualAsync(tenant, store, subject, correctedId, cancellationToken))
+                {
+                    return Failure.Invalid("class", "An online consultation stays virtual: an in-person visit is an Encounter of its own, so that no online diagnosis is ever counted as made in person.", "R52");
+                }
+
                 if (!ConsultationPolicy.IsOpenConsultation(encounter))
                 {
                     return CareWrite.Plain;
+                }
+
+                if (encounter.Id is null)
+                {
+                    return Failure.Invalid("id", "An online consultation carries its id, by which its Conditions and prescriptions name it (encounter.reference Encounter/<id>).", "R52");
                 }
 
                 var history = await CareRecords.LoadAsync(tenant, store, subject, cancellationToken);
@@ -61,13 +72,20 @@ public static class CareGate
 
                 return await CheckCliniciansAsync(tenant, store, actor, encounter, today, cancellationToken) is { } clinician ? clinician : CareWrite.Plain;
 
-            case ("MedicationRequest", "prescription"):
+            // A prescription's record is corrected only as a prescription, whatever the purpose the correction names.
+            case "MedicationRequest" when service == "prescription"
+                || (correctedId is not null && await store.GetPrescriptionAsync(tenant.Id, correctedId, cancellationToken) is not null):
                 return await CheckPrescriptionAsync(tenant, store, actor, subject, record, correctedId, cancellationToken);
 
             default:
                 return CareWrite.Plain;
         }
     }
+
+    /// <summary>Whether the record's current version is a virtual (online) encounter.</summary>
+    private static async Task<bool> WasVirtualAsync(TenantContext tenant, ICordonStore store, OpenSubject subject, string recordId, CancellationToken cancellationToken)
+        => await store.GetRecordAsync(tenant.Id, recordId, cancellationToken) is { } current
+           && ClinicalFacts.Encounter(RecordWriter.Open(tenant, subject, current)).Class == ClinicalFacts.Virtual;
 
     private static async Task<Result<CareWrite>> CheckPrescriptionAsync(TenantContext tenant, ICordonStore store, Actor actor, OpenSubject subject, PreparedRecord record, string? correctedId, CancellationToken cancellationToken)
     {

@@ -21,7 +21,7 @@ public static class CareRecords
         var encounters = new List<EncounterFacts>();
         foreach (var row in await vault.ListRecordsAsync(tenant.Id, subject.Id, "Encounter", cancellationToken))
         {
-            encounters.Add(ClinicalFacts.Encounter(RecordWriter.Open(tenant, subject, row)));
+            encounters.Add(ClinicalFacts.Encounter(RecordWriter.Open(tenant, subject, row)) with { RecordId = row.Id });
         }
 
         var conditions = new List<ConditionFacts>();

@@ -39,7 +39,7 @@ public static class PrescriptionEndpoints
 
         group.MapGet("/{id}/canonical", CanonicalAsync)
             .Audited("prescription.canonical", Readers)
-            .WithSummary("The bytes the physician signs: the MedicationRequest without meta, text and status, members sorted, no whitespace")
+            .WithSummary("The bytes the physician signs: the MedicationRequest without meta and status, members sorted, no whitespace")
             .WithDescription("Decided as a read of the record under its purpose (role, consent, care relationship).");
 
         group.MapPost("/{id}/signature", SignAsync)

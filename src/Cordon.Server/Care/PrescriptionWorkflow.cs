@@ -176,7 +176,7 @@ public static class PrescriptionWorkflow
             UpdatedAt = audit.Now,
         };
         var draft = audit.Draft("prescription.sign", AuditOutcome.Done, loaded.Record.Purpose, p.SubjectId, [p.Id], rules: Rules(checks));
-        var status = await store.UpdatePrescriptionAsync(signed, p.State, null, draft, cancellationToken);
+        var status = await UpdateAsync(store, signed, p.State, null, draft, cancellationToken);
         return status == WriteStatus.Done ? View(signed, loaded.Record.Version, checks) : Changed();
     }
 
@@ -242,7 +242,7 @@ public static class PrescriptionWorkflow
         var (row, lookups, entry) = version.Value;
         var reviewed = p with { State = approve ? "active" : "rejected", Reviewer = actor.Id, ReviewedAt = audit.Now, UpdatedAt = audit.Now };
         var draft = entry with { Rules = [.. entry.Rules.Concat(Rules(checks)).Distinct(StringComparer.Ordinal)] };
-        var status = await store.UpdatePrescriptionAsync(reviewed, p.State, new RecordVersionChange(row, loaded.Record.Version, lookups), draft, cancellationToken);
+        var status = await UpdateAsync(store, reviewed, p.State, new RecordVersionChange(row, loaded.Record.Version, lookups), draft, cancellationToken);
         return status == WriteStatus.Done ? View(reviewed, row.Version, checks) : Changed();
     }
 
@@ -277,10 +277,35 @@ public static class PrescriptionWorkflow
             return Failure.From(check.Refusal!, check.Detail);
         }
 
+        // What is dispensed is what was signed and approved: the current version is active, and the signature still covers it.
+        if (loaded.Request.Status != "active")
+        {
+            return Failure.From(CareRefusals.PrescriptionNotActive, "The prescription's record is not the approved, active version; nothing is dispensed from a version no pharmacist approved.");
+        }
+
+        var signed = PrescriptionPolicy.SignatureCheck(await CaseAsync(tenant, store, loaded, p.Author, automated: false, p.Signature is null ? null : Convert.FromBase64String(p.Signature), p.Guardian is not null, p.AccompanyingPhysician, audit.Today, cancellationToken));
+        if (!signed.Passed)
+        {
+            return Failure.From(signed.Refusal!, signed.Detail);
+        }
+
         var dispensed = p with { State = "dispensed", DispensedBy = actor.Id, DispensedAt = audit.Now, Channel = request.Channel, UpdatedAt = audit.Now };
         var draft = audit.Draft("prescription.dispense", AuditOutcome.Done, loaded.Record.Purpose, p.SubjectId, [p.Id], rules: ["R54", "R56"], note: request.Channel);
-        var status = await store.UpdatePrescriptionAsync(dispensed, p.State, null, draft, cancellationToken);
+        var status = await UpdateAsync(store, dispensed, p.State, null, draft, cancellationToken);
         return status == WriteStatus.Done ? View(dispensed, loaded.Record.Version, [check]) : Changed();
+    }
+
+    /// <summary>The store's step, with another node's step that came first (a raced state) answered as a change.</summary>
+    private static async Task<WriteStatus> UpdateAsync(ICordonStore store, PrescriptionRow prescription, string expectedState, RecordVersionChange? record, AuditDraft audit, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.UpdatePrescriptionAsync(prescription, expectedState, record, audit, cancellationToken);
+        }
+        catch (WriteConflictException)
+        {
+            return WriteStatus.Stale;
+        }
     }
 
     private static Failure Changed() => Failure.Conflict("care.prescription-changed", "The prescription changed while this step was decided (another step or a correction came first); read it again (GET /v1/prescriptions/{id}) and repeat the step.");

@@ -282,6 +282,13 @@ public static class RightsWorkflow
             return Refused(admission.Refusal!.Code, admission.Refusal.Rule ?? "R22", admission.Refusal.Detail);
         }
 
+        // The care rules hold for a correction a patient asks for as for any other (a prescription, a consultation).
+        var care = await Care.CareGate.CheckAsync(op.Tenant, op.Store, requester, subject, purposeIndex, prepared.Value, op.Today, current.Id, cancellationToken);
+        if (care.Failed)
+        {
+            return Refused(care.Failure.Code, care.Failure.Rule ?? "R22", care.Failure.Detail);
+        }
+
         var newRow = admission.Row;
         var audit = admission.Audit with { RecordIds = [current.Id, row.Id], Rules = ["R22", .. admission.Audit.Rules] };
         var status = await op.Store.PutRecordVersionAsync(newRow, current.Version, admission.Lookups, audit, cancellationToken);

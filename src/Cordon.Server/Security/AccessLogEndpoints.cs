@@ -36,6 +36,9 @@ public static class AccessLogEndpoints
     private static readonly Role[] Security = [Role.Security];
     private const int MaxLimit = 1000;
 
+    /// <summary>The widest window one call reads (a day): six months of log are hundreds of gigabytes, read a day at a time.</summary>
+    private static readonly TimeSpan MaxWindow = TimeSpan.FromDays(1);
+
     public static RouteGroupBuilder MapAccessLog(this RouteGroupBuilder group)
     {
         group.MapGet("/", QueryAsync)
@@ -57,7 +60,7 @@ public static class AccessLogEndpoints
     {
         if (Window(call, from, to) is not { } window)
         {
-            return Problem.Validation("from", "from and to are ISO 8601 times (e.g. 2026-12-04T08:00:00Z), from before to.");
+            return Problem.Validation("from", "from and to are ISO 8601 times (e.g. 2026-12-04T08:00:00Z), from before to and at most a day apart.");
         }
 
         var take = limit ?? 100;
@@ -130,7 +133,7 @@ public static class AccessLogEndpoints
     {
         if (Window(call, from, to) is not { } window)
         {
-            return Problem.Validation("from", "from and to are ISO 8601 times (e.g. 2026-12-04T08:00:00Z), from before to.");
+            return Problem.Validation("from", "from and to are ISO 8601 times (e.g. 2026-12-04T08:00:00Z), from before to and at most a day apart.");
         }
 
         var text = new StringBuilder();
@@ -164,7 +167,7 @@ public static class AccessLogEndpoints
             return null;
         }
 
-        return start <= end ? (start, end) : null;
+        return start <= end && end - start <= MaxWindow ? (start, end) : null;
     }
 
     private static AccessLogView View(AccessLogEntry e) => new(e.Time, e.ClientAddress, e.Tenant, e.Actor, e.Role, e.Method, e.Route, e.Status, e.Bytes, e.LatencyMicroseconds / 1000.0, e.UserAgent, e.RequestId);

@@ -90,7 +90,20 @@ public sealed partial class AccessLogWriter(IAccessLogStore store, ILogger<Acces
         {
             var first = batch.Min(e => e.Time);
             var last = batch.Max(e => e.Time);
-            await store.AppendAccessSegmentAsync(first, last, batch.Count, AccessLogSegment.Encode(batch), cancellationToken);
+            var body = AccessLogSegment.Encode(batch);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await store.AppendAccessSegmentAsync(first, last, batch.Count, body, cancellationToken);
+                    break;
+                }
+                catch (WriteConflictException) when (attempt < 5)
+                {
+                    // Another node appended the same place in the chain first: read its head again and follow it.
+                }
+            }
+
             batch.Clear();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -110,6 +123,9 @@ public sealed partial class AccessLogWriter(IAccessLogStore store, ILogger<Acces
         var started = Stopwatch.GetTimestamp();
         var at = time.GetUtcNow();
         var counting = new CountingBody(context.Features.GetRequiredFeature<IHttpResponseBodyFeature>());
+
+        // Routing has chosen the endpoint by now; the exception handler clears it before answering a failure.
+        var chosen = context.GetEndpoint() as RouteEndpoint;
         context.Features.Set<IHttpResponseBodyFeature>(counting);
         try
         {
@@ -119,7 +135,7 @@ public sealed partial class AccessLogWriter(IAccessLogStore store, ILogger<Acces
         {
             context.Features.Set(counting.Inner);
             var user = context.User;
-            var pattern = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
+            var pattern = (chosen ?? context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText;
             var route = pattern is null ? "(unrouted)" : pattern.Length > 1 ? pattern.TrimEnd('/') : pattern;
             var requestId = context.Request.Headers["X-Request-Id"].ToString();
             writer.Add(new AccessLogEntry(

@@ -52,7 +52,8 @@ internal sealed partial class SqlStore
 
     public Task<int> PruneAccessSegmentsAsync(DateTimeOffset before, CancellationToken cancellationToken)
         => _writer.RunAsync(cancellationToken, async ctx =>
-            await ctx.Command("DELETE FROM access_segments WHERE last_at < @before").Add("before", before.ToUnixTimeMilliseconds()).ExecuteNonQueryAsync());
+            await ctx.Command("DELETE FROM access_segments WHERE seq < COALESCE((SELECT MIN(seq) FROM access_segments WHERE last_at >= @before), (SELECT MAX(seq) + 1 FROM access_segments))")
+                .Add("before", before.ToUnixTimeMilliseconds()).ExecuteNonQueryAsync());
 
     private static AccessSegmentRow ReadAccessSegment(DbDataReader r)
         => new(r.GetInt64(0), Time(r.GetInt64(1)), Time(r.GetInt64(2)), r.GetInt32(3), (byte[])r.GetValue(4), (byte[])r.GetValue(5), (byte[])r.GetValue(6));

@@ -25,7 +25,7 @@ internal sealed partial class SqlStore
         => _writer.RunStatusAsync(cancellationToken, async ctx =>
         {
             var p = prescription;
-            var state = await ctx.Command("SELECT state FROM prescriptions WHERE tenant = @tenant AND id = @id").Add("tenant", p.Tenant).Add("id", p.Id).ExecuteScalarAsync();
+            var state = await ctx.Command("SELECT state FROM prescriptions WHERE tenant = @tenant AND id = @id" + ctx.Dialect.ForUpdate).Add("tenant", p.Tenant).Add("id", p.Id).ExecuteScalarAsync();
             if (state is null or DBNull)
             {
                 return WriteStatus.NotFound;
@@ -45,12 +45,18 @@ internal sealed partial class SqlStore
                 }
             }
 
-            await Bind(ctx.Command("""
+            var updated = await Bind(ctx.Command("""
                 UPDATE prescriptions SET state = @state, proposed_by = @proposedBy, proposed_automated = @automated, author = @author, signature = @signature,
                     signed_version = @signedVersion, signed_at = @signedAt, guardian = @guardian, accompanying = @accompanying, reviewer = @reviewer,
                     reviewed_at = @reviewedAt, dispensed_by = @dispensedBy, dispensed_at = @dispensedAt, channel = @channel, created_at = @created, updated_at = @updated
-                WHERE tenant = @tenant AND id = @id AND subject = @subject
-                """), p).ExecuteNonQueryAsync();
+                WHERE tenant = @tenant AND id = @id AND subject = @subject AND state = @expected
+                """), p).Add("expected", expectedState).ExecuteNonQueryAsync();
+            if (updated == 0)
+            {
+                // Another node's step came between the read and the update: nothing of this one is kept.
+                throw new WriteConflictException();
+            }
+
             await ctx.AppendAuditAsync(audit);
             return WriteStatus.Done;
         });

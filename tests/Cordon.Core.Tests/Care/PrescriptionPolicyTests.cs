@@ -73,6 +73,23 @@ public sealed class PrescriptionPolicyTests
 
         var changed = history with { Conditions = [.. history.Conditions, new ConditionFacts("c2", [Code.Of(Icd10, "I10")], "vr", "active", "confirmed")] };
         Assert.Equal(ConsultationState.EndedNewDiagnosis, ConsultationPolicy.ConsultationOf(changed, "dr", Systems).State);
+
+        // Named by its record id, and coded in a system the profile does not compare: a new diagnosis all the same.
+        var byRecord = history with
+        {
+            Encounters = [history.Encounters[0], consultation with { RecordId = "rec_vr" }],
+            Conditions = [.. history.Conditions, new ConditionFacts("c3", [Code.Of("urn:local:codes", "X1")], "rec_vr", "active", "confirmed")],
+        };
+        Assert.Equal(ConsultationState.EndedNewDiagnosis, ConsultationPolicy.ConsultationOf(byRecord, "dr", Systems).State);
+    }
+
+    [Fact]
+    public void A_diagnosis_in_an_online_encounter_never_counts_as_in_person_even_under_a_shared_id()
+    {
+        var history = new CareHistory(
+            [new EncounterFacts("e1", "AMB", "finished", [], []), new EncounterFacts("e1", "VR", "finished", [], ["dr"])],
+            [new ConditionFacts("c1", [Code.Of(Icd10, "E11.9")], "e1", "active", "confirmed")]);
+        Assert.Empty(ConsultationPolicy.InPersonDiagnoses(history, Systems));
     }
 
     [Fact]

@@ -50,6 +50,13 @@ public abstract class PrescriptionTests : ServerTest
         Assert.Equal("active", record!["resource"]!["status"]!.GetValue<string>());
         Assert.Equal(2, record["version"]!.GetValue<int>());
 
+        // Once approved, the record is not rewritten under another purpose either (record-keeping lets the app write it).
+        var rewritten = Prescription("N02AA01", "Encounter/enc-vr");
+        rewritten["status"] = "active";
+        var (rewrite, rewriteProblem) = await Server.SendAsync(HttpMethod.Put, $"/v1/records/{id}", Server.App, "record-keeping", rewritten);
+        Assert.False(rewrite.IsSuccessStatusCode, rewriteProblem?.ToJsonString());
+        Assert.Equal("R54", rewriteProblem!["rule"]!.GetValue<string>());
+
         // A physician outside the patient's care team reads neither the prescription's state nor its content.
         var outsider = await Server.PractitionerTokenAsync(Role.Physician, "dr-elsewhere");
         var (state, stateProblem) = await Server.SendAsync(HttpMethod.Get, $"/v1/prescriptions/{id}", outsider);
@@ -84,6 +91,16 @@ public abstract class PrescriptionTests : ServerTest
         Assert.Contains("Refer the patient to an in-person visit", problem!["detail"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(before, await Server.CountRecordsAsync(c.Subject));
         await AssertAuditedAsync(c.Subject, "care.first-visit-offline", "R52");
+
+        // Under any purpose: an open online encounter written under record-keeping is a consultation too.
+        var (keeping, keepingProblem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{c.Subject}/records", Server.App, "record-keeping", Encounter("enc-rk", "VR", "in-progress", null, "dr-first"));
+        Assert.Equal(HttpStatusCode.Forbidden, keeping.StatusCode);
+        AssertProblem(keepingProblem, "care.first-visit-offline", "R52");
+
+        // An online consultation never becomes an in-person visit by a correction.
+        var (laundered, launderedProblem) = await Server.SendAsync(HttpMethod.Put, $"/v1/records/{c.Consultation}", Server.App, "consultation", Encounter("enc-vr", "AMB", "finished", "E11.9", "dr-first"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, laundered.StatusCode);
+        Assert.NotNull(launderedProblem!["errors"]!["class"]);
 
         // The same condition as diagnosed in person opens (the consultation of the set-up); an ineligible physician does not.
         await Server.SendAsync(HttpMethod.Post, "/v1/practitioners", Server.Admin, json: Server.PractitionerBody(Role.Physician, "dr-junior", years: 1));
@@ -209,7 +226,7 @@ public abstract class PrescriptionTests : ServerTest
         Assert.Equal("open", open!["state"]!.GetValue<string>());
         Assert.All(open["checks"]!.AsArray(), k => Assert.True(k!["passed"]!.GetValue<bool>(), k.ToJsonString()));
 
-        await Server.WriteAsync(c.Subject, "consultation", Condition("I10", "Encounter/enc-vr"), Server.App);
+        await Server.WriteAsync(c.Subject, "consultation", Condition("I10", $"Encounter/{c.Consultation}"), Server.App);
         var (_, after) = await Server.SendAsync(HttpMethod.Get, $"/v1/subjects/{c.Subject}/consultations", c.Physician, "consultation");
         var ended = Assert.Single(after!["consultations"]!.AsArray());
         Assert.Equal("ended-new-diagnosis", ended!["state"]!.GetValue<string>());
@@ -266,7 +283,7 @@ public abstract class PrescriptionTests : ServerTest
         Assert.True(signed.StatusCode == HttpStatusCode.OK, view?.ToJsonString());
     }
 
-    private sealed record Setup(string Subject, string Physician, string Pharmacist, ECDsa Key);
+    private sealed record Setup(string Subject, string Physician, string Pharmacist, ECDsa Key, string Consultation);
 
     /// <summary>A patient diagnosed in person with type 2 diabetes (E11.9) and an open online follow-up with <paramref name="physician"/>.</summary>
     private async Task<Setup> ConsultationAsync(string physician, string pharmacist, string birthDate = "1985-06-01", string? publicKey = null)
@@ -297,8 +314,8 @@ public abstract class PrescriptionTests : ServerTest
         await Server.AddCareTeamAsync(subject, pharmacist, "pharmacist");
         await Server.WriteAsync(subject, "consultation", Encounter("enc-clinic", "AMB", "finished", null, null));
         await Server.WriteAsync(subject, "consultation", Condition("E11.9", "Encounter/enc-clinic"));
-        await Server.WriteAsync(subject, "consultation", Encounter("enc-vr", "VR", "in-progress", "E11.9", physician));
-        return new Setup(subject, Server.Token(Role.Physician, physician), pharmacistToken, key);
+        var consultation = await Server.WriteAsync(subject, "consultation", Encounter("enc-vr", "VR", "in-progress", "E11.9", physician));
+        return new Setup(subject, Server.Token(Role.Physician, physician), pharmacistToken, key, consultation);
     }
 
     private async Task<string> DraftAsync(Setup c, string atc) => await Server.WriteAsync(c.Subject, "prescription", Prescription(atc, "Encounter/enc-vr"), c.Physician);
