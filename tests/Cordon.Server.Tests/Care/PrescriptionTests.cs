@@ -92,6 +92,14 @@ public abstract class PrescriptionTests : ServerTest
         Assert.Equal(before, await Server.CountRecordsAsync(c.Subject));
         await AssertAuditedAsync(c.Subject, "care.first-visit-offline", "R52");
 
+        // An in-person visit and diagnosis an automated agent recorded count for nothing: no AI makes a first visit.
+        var ai = Server.Token(Role.App, "intake-bot", automated: true);
+        await Server.WriteAsync(c.Subject, "consultation", Encounter("enc-ai", "AMB", "finished", null, null), ai);
+        await Server.WriteAsync(c.Subject, "consultation", Condition("J45.9", "Encounter/enc-ai"), ai);
+        var (byAi, byAiProblem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{c.Subject}/records", Server.App, "consultation", Encounter("enc-asthma", "VR", "in-progress", "J45.9", "dr-first"));
+        Assert.Equal(HttpStatusCode.Forbidden, byAi.StatusCode);
+        AssertProblem(byAiProblem, "care.first-visit-offline", "R52");
+
         // Under any purpose: an open online encounter written under record-keeping is a consultation too.
         var (keeping, keepingProblem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{c.Subject}/records", Server.App, "record-keeping", Encounter("enc-rk", "VR", "in-progress", null, "dr-first"));
         Assert.Equal(HttpStatusCode.Forbidden, keeping.StatusCode);
