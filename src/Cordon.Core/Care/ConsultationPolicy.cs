@@ -90,19 +90,33 @@ public static class ConsultationPolicy
     /// </summary>
     public static Failure? CheckOpening(EncounterFacts consultation, CareHistory history, IReadOnlySet<string> codeSystems)
     {
-        Guard.NotNull(consultation);
-        var named = consultation.Reasons.Where(r => codeSystems.Contains(r.System)).ToList();
-        if (named.Count == 0)
+        foreach (var check in OpeningChecks(consultation, codeSystems, InPersonDiagnoses(history, codeSystems)))
         {
-            return Failure.From(CareRefusals.FirstVisitOffline,
-                $"An online consultation names the condition it follows up in reasonCode, coded in one of the profile's diagnosis code systems ({string.Join(", ", codeSystems.Order(StringComparer.Ordinal))}); the same code must be on file from an in-person diagnosis.");
+            if (!check.Passed)
+            {
+                return Failure.From(check.Refusal!, check.Detail);
+            }
         }
 
-        var diagnosed = InPersonDiagnoses(history, codeSystems);
-        return named.TrueForAll(diagnosed.Contains)
-            ? null
-            : Failure.From(CareRefusals.FirstVisitOffline,
-                "No in-person diagnosis of the condition named in reasonCode is on file for this patient: online care is only for follow-up visits of a condition diagnosed at a medical institution. Refer the patient to an in-person visit; once that diagnosis is recorded, the follow-up can be online.");
+        return null;
+    }
+
+    /// <summary>The two checks of an opening, in order: it names its condition, and that condition was diagnosed in person.</summary>
+    private static CareCheck[] OpeningChecks(EncounterFacts consultation, IReadOnlySet<string> codeSystems, HashSet<Code> inPerson)
+    {
+        Guard.NotNull(consultation);
+        var named = consultation.Reasons.Where(r => codeSystems.Contains(r.System)).ToList();
+        return
+        [
+            named.Count > 0
+                ? new CareCheck("names the condition it follows up", "R52", Passed: true)
+                : new CareCheck("names the condition it follows up", "R52", Passed: false,
+                    $"An online consultation names the condition it follows up in reasonCode, coded in one of the profile's diagnosis code systems ({string.Join(", ", codeSystems.Order(StringComparer.Ordinal))}); the same code must be on file from an in-person diagnosis.") { Refusal = CareRefusals.FirstVisitOffline },
+            named.Count > 0 && named.TrueForAll(inPerson.Contains)
+                ? new CareCheck("diagnosed in person, same code", "R52", Passed: true)
+                : new CareCheck("diagnosed in person, same code", "R52", Passed: false,
+                    "No in-person diagnosis of the condition named in reasonCode is on file for this patient: online care is only for follow-up visits of a condition diagnosed at a medical institution. Refer the patient to an in-person visit; once that diagnosis is recorded, the follow-up can be online.") { Refusal = CareRefusals.FirstVisitOffline },
+        ];
     }
 
     /// <summary>Where a consultation stands, given the conditions recorded in it.</summary>
@@ -161,18 +175,8 @@ public static class ConsultationPolicy
     /// <summary>The follow-up checks of one consultation as the explain step shows them, in order, each with its rule (R52).</summary>
     public static IReadOnlyList<CareCheck> Explain(EncounterFacts consultation, CareHistory history, IReadOnlySet<string> codeSystems)
     {
-        Guard.NotNull(consultation);
-        var named = consultation.Reasons.Where(r => codeSystems.Contains(r.System)).ToList();
         var inPerson = InPersonDiagnoses(history, codeSystems);
-        var checks = new List<CareCheck>(3)
-        {
-            named.Count > 0
-                ? new CareCheck("names the condition it follows up", "R52", Passed: true)
-                : new CareCheck("names the condition it follows up", "R52", Passed: false, "reasonCode names no condition in the profile's diagnosis code systems.") { Refusal = CareRefusals.FirstVisitOffline },
-            named.Count > 0 && named.TrueForAll(inPerson.Contains)
-                ? new CareCheck("diagnosed in person, same code", "R52", Passed: true)
-                : new CareCheck("diagnosed in person, same code", "R52", Passed: false, "No in-person diagnosis of the condition is on file: a first visit is in person.") { Refusal = CareRefusals.FirstVisitOffline },
-        };
+        var checks = new List<CareCheck>(OpeningChecks(consultation, codeSystems, inPerson));
         var ended = StateOf(consultation, history, codeSystems, inPerson) == ConsultationState.EndedNewDiagnosis;
         checks.Add(ended
             ? new CareCheck("no new diagnosis in it", "R52", Passed: false, "A diagnosis recorded in it is not one the patient was diagnosed with in person: online care for it ended.") { Refusal = CareRefusals.FirstVisitOffline }

@@ -73,9 +73,11 @@ public static class CareGate
                 return await CheckCliniciansAsync(tenant, store, actor, encounter, today, cancellationToken) is { } clinician ? clinician : CareWrite.Plain;
 
             // A prescription's record is corrected only as a prescription, whatever the purpose the correction names.
-            case "MedicationRequest" when service == "prescription"
-                || (correctedId is not null && await store.GetPrescriptionAsync(tenant.Id, correctedId, cancellationToken) is not null):
-                return await CheckPrescriptionAsync(tenant, store, actor, subject, record, correctedId, cancellationToken);
+            case "MedicationRequest":
+                var existing = correctedId is null ? null : await store.GetPrescriptionAsync(tenant.Id, correctedId, cancellationToken);
+                return service == "prescription" || existing is not null
+                    ? await CheckPrescriptionAsync(tenant, store, actor, subject, record, correctedId, existing, cancellationToken)
+                    : CareWrite.Plain;
 
             default:
                 return CareWrite.Plain;
@@ -87,7 +89,7 @@ public static class CareGate
         => await store.GetRecordAsync(tenant.Id, recordId, cancellationToken) is { } current
            && ClinicalFacts.Encounter(RecordWriter.Open(tenant, subject, current)).Class == ClinicalFacts.Virtual;
 
-    private static async Task<Result<CareWrite>> CheckPrescriptionAsync(TenantContext tenant, ICordonStore store, Actor actor, OpenSubject subject, PreparedRecord record, string? correctedId, CancellationToken cancellationToken)
+    private static async Task<Result<CareWrite>> CheckPrescriptionAsync(TenantContext tenant, ICordonStore store, Actor actor, OpenSubject subject, PreparedRecord record, string? correctedId, PrescriptionRow? existing, CancellationToken cancellationToken)
     {
         var request = ClinicalFacts.MedicationRequest(record.Json);
         if (!string.Equals(request.Status, "draft", StringComparison.Ordinal))
@@ -97,10 +99,9 @@ public static class CareGate
                 "R54");
         }
 
-        if (correctedId is not null)
+        if (existing is not null)
         {
-            var existing = await store.GetPrescriptionAsync(tenant.Id, correctedId, cancellationToken);
-            if (existing is not null && existing.State is not ("draft" or "signed"))
+            if (existing.State is not ("draft" or "signed"))
             {
                 return Failure.From(CareRefusals.PrescriptionNotActive, $"The prescription is {existing.State}; an approved, rejected or dispensed prescription is not changed: write a new one.");
             }

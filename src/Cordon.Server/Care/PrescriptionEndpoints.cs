@@ -83,12 +83,7 @@ public static class PrescriptionEndpoints
 
     private static async Task<Results<JsonOk<PrescriptionView>, Problem>> GetAsync(string id, Call call)
     {
-        if (await call.Store.GetRecordAsync(call.Tenant.Id, id, call.Aborted) is not { } record || await call.Store.GetPrescriptionAsync(call.Tenant.Id, id, call.Aborted) is null)
-        {
-            return Problem.NotFound("prescription");
-        }
-
-        if (await ReadRefusedAsync(call, record) is { } refused)
+        if (await ReadableAsync(call, id) is { } refused)
         {
             return refused;
         }
@@ -105,12 +100,7 @@ public static class PrescriptionEndpoints
 
     private static async Task<IResult> CanonicalAsync(string id, Call call)
     {
-        if (await call.Store.GetRecordAsync(call.Tenant.Id, id, call.Aborted) is not { } record || await call.Store.GetPrescriptionAsync(call.Tenant.Id, id, call.Aborted) is null)
-        {
-            return Problem.NotFound("prescription");
-        }
-
-        if (await ReadRefusedAsync(call, record) is { } refused)
+        if (await ReadableAsync(call, id) is { } refused)
         {
             return refused;
         }
@@ -121,7 +111,7 @@ public static class PrescriptionEndpoints
             return call.Refused(canonical.Failure);
         }
 
-        await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: record.SubjectId, records: [id]), CancellationToken.None);
+        await call.Store.AppendAsync(call.Audit(AuditOutcome.Permit, subject: call.AuditSubject, records: [id]), CancellationToken.None);
         return Results.Bytes(canonical.Value, "application/json");
     }
 
@@ -159,6 +149,12 @@ public static class PrescriptionEndpoints
         var done = await step(call.Tenant, call.Store, call.AuditContext, call.Actor, id, read.Value, call.Aborted);
         return done.Failed ? call.Refused(done.Failure) : Api.Ok(done.Value, CareJson.Strict.PrescriptionView);
     }
+
+    /// <summary>Null when the prescription exists and the caller may read its record; the problem otherwise.</summary>
+    private static async Task<Problem?> ReadableAsync(Call call, string id)
+        => await call.Store.GetRecordAsync(call.Tenant.Id, id, call.Aborted) is not { } record || await call.Store.GetPrescriptionAsync(call.Tenant.Id, id, call.Aborted) is null
+            ? Problem.NotFound("prescription")
+            : await ReadRefusedAsync(call, record);
 
     /// <summary>
     /// The access decision of a read of the prescription's record under its purpose (role, consent, care relationship,

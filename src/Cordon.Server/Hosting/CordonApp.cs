@@ -181,7 +181,7 @@ public static partial class CordonApp
         var app = builder.Build();
         if (options.AccessLog)
         {
-            app.Use(Security.AccessLogWriter.MiddlewareAsync);
+            app.Use(Security.AccessLogWriter.Middleware(app.Services));
         }
 
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = HandleExceptionAsync, SuppressDiagnosticsCallback = _ => true });

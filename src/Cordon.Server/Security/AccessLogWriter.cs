@@ -115,11 +115,16 @@ public sealed partial class AccessLogWriter(IAccessLogStore store, ILogger<Acces
         }
     }
 
-    /// <summary>The middleware: one entry per request, written after the answer, whatever the answer was.</summary>
-    public static async Task MiddlewareAsync(HttpContext context, RequestDelegate next)
+    /// <summary>The middleware: one entry per request, written after the answer, whatever the answer was (the writer and clock resolved once).</summary>
+    public static Func<RequestDelegate, RequestDelegate> Middleware(IServiceProvider services)
     {
-        var writer = context.RequestServices.GetRequiredService<AccessLogWriter>();
-        var time = context.RequestServices.GetRequiredService<TimeProvider>();
+        var writer = services.GetRequiredService<AccessLogWriter>();
+        var time = services.GetRequiredService<TimeProvider>();
+        return next => context => LogAsync(context, next, writer, time);
+    }
+
+    private static async Task LogAsync(HttpContext context, RequestDelegate next, AccessLogWriter writer, TimeProvider time)
+    {
         var started = Stopwatch.GetTimestamp();
         var at = time.GetUtcNow();
         var counting = new CountingBody(context.Features.GetRequiredFeature<IHttpResponseBodyFeature>());
