@@ -92,6 +92,19 @@ public abstract class PrescriptionTests : ServerTest
         Assert.Equal(before, await Server.CountRecordsAsync(c.Subject));
         await AssertAuditedAsync(c.Subject, "care.first-visit-offline", "R52");
 
+        // An open consultation carries its id and names its physician, so that what is written in it can be traced.
+        var withoutId = JsonNode.Parse((string)Encounter("x", "VR", "in-progress", "E11.9", "dr-first"))!.AsObject();
+        withoutId.Remove("id");
+        var (noId, noIdProblem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{c.Subject}/records", Server.App, "consultation", withoutId);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, noId.StatusCode);
+        Assert.Equal("R52", noIdProblem!["rule"]!.GetValue<string>());
+        Assert.NotNull(noIdProblem["errors"]!["id"]);
+        var (noPhysician, noPhysicianProblem) = await Server.SendAsync(HttpMethod.Post, $"/v1/subjects/{c.Subject}/records", Server.App, "consultation", Encounter("enc-nobody", "VR", "in-progress", "E11.9", null));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, noPhysician.StatusCode);
+        Assert.Equal("R53", noPhysicianProblem!["rule"]!.GetValue<string>());
+        Assert.NotNull(noPhysicianProblem["errors"]!["participant"]);
+        Assert.Equal(before, await Server.CountRecordsAsync(c.Subject));
+
         // An in-person visit and diagnosis an automated agent recorded count for nothing: no AI makes a first visit.
         var ai = Server.Token(Role.App, "intake-bot", automated: true);
         await Server.WriteAsync(c.Subject, "consultation", Encounter("enc-ai", "AMB", "finished", null, null), ai);
